@@ -1,0 +1,77 @@
+import Wire
+
+/// One call as signalling describes it (one Call-ID): its parties, state, the media each side
+/// declared, and its times. Owned by the capture thread through `CallTable`.
+public final class Call {
+    /// Small integer naming the call inside this process; reused after the call is purged.
+    public let slot: Int
+    public let callID: String
+    public let inviteNanos: Int64
+    public let requestURI: SIPURI
+    /// The identities of the first INVITE.
+    public let from: NameAddress
+    public let to: NameAddress
+    public let pAssertedIdentity: [NameAddress]
+    /// Where the first INVITE came from and went to.
+    public let callerSignalling: Endpoint
+    public let calleeSignalling: Endpoint
+
+    public internal(set) var state: CallState = .trying
+    public internal(set) var callerTag: String?
+    public internal(set) var calleeTag: String?
+    public internal(set) var answerNanos: Int64?
+    public internal(set) var endNanos: Int64?
+    public internal(set) var endReason: CallEndReason?
+    public internal(set) var lastSIPNanos: Int64
+    /// Set by CANCEL so that the 487 that follows reads as a cancel, not a rejection.
+    var cancelNanos: Int64?
+    /// The latest media each side declared (its SDP's m= lines), caller first.
+    public internal(set) var media: [[MediaDescription]] = [[], []]
+    /// Bumped at every change of media, so that the newest claim on an address wins.
+    public internal(set) var mediaGeneration = 0
+
+    init(slot: Int, message: SIPMessage, nanos: Int64, source: Endpoint, destination: Endpoint) {
+        self.slot = slot
+        callID = message.callID
+        inviteNanos = nanos
+        lastSIPNanos = nanos
+        if case .request(_, let uri) = message.startLine { requestURI = uri } else { requestURI = message.to.uri }
+        from = message.from
+        to = message.to
+        pAssertedIdentity = message.pAssertedIdentity
+        callerSignalling = source
+        calleeSignalling = destination
+        callerTag = message.from.tag
+    }
+
+    /// True while a side's latest SDP puts its audio on hold: `sendonly`, `recvonly`, `inactive`,
+    /// or the old `c=0.0.0.0`.
+    public var isOnHold: Bool {
+        for side in media {
+            for m in side where m.media == "audio" && m.port != 0 {
+                if m.direction != .sendrecv { return true }
+                if let c = m.connection, c.isUnspecified { return true }
+            }
+        }
+        return false
+    }
+
+    /// The calling number: the asserted identity when the network gives one, else From.
+    public func ani(dialPlan: DialPlan) -> String {
+        let asserted = pAssertedIdentity.first { $0.uri.user?.isEmpty == false }
+        return dialPlan.normalise(asserted?.uri.user ?? from.uri.user)
+    }
+
+    /// The called number: To, else the Request-URI.
+    public func dnis(dialPlan: DialPlan) -> String {
+        dialPlan.normalise(to.uri.user ?? requestURI.user)
+    }
+
+    /// The side that sent a message: a request comes from the side whose tag is in From, a response
+    /// from the other one.
+    func sender(of message: SIPMessage) -> CallSide {
+        let fromSide: CallSide = (message.from.tag == callerTag || (callerTag == nil && message.from.tag == nil))
+            ? .caller : .callee
+        return message.isRequest ? fromSide : fromSide.other
+    }
+}
