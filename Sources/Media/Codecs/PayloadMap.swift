@@ -1,0 +1,21 @@
+/// Which codec each RTP payload type stands for in one direction of a call, as the receiver's SDP
+/// declared it; static payload types fill in where the SDP is silent.
+public struct PayloadMap: Sendable, Equatable {
+    private var entries: [UInt8: Codec]
+
+    public init(_ entries: [UInt8: Codec] = [:]) {
+        self.entries = entries
+    }
+
+    public subscript(payloadType: UInt8) -> Codec? {
+        get { entries[payloadType] ?? Codec(staticPayloadType: payloadType) }
+        set { entries[payloadType] = newValue }
+    }
+
+    /// Entries of `other` win over those of `self`.
+    public func merging(_ other: PayloadMap) -> PayloadMap {
+        PayloadMap(entries.merging(other.entries) { _, new in new })
+    }
+
+    public var codecs: [Codec] { Array(entries.values) }
+}

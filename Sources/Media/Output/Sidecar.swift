@@ -1,0 +1,125 @@
+/// The JSON metadata written beside each recording (`<recording-id>.json`): who, when, what was
+/// heard on which channel, how good the streams were, and how the recording ended.
+public struct Sidecar: Codable, Sendable, Equatable {
+    public var recordingIdentifier: String
+    public var callInstance: String
+    public var isDuplicate: Bool
+    public var agentId: Int?
+    public var serverId: String
+    public var segment: Int
+    public var metadata: [String: String]
+    public var startTime: String
+    public var endTime: String
+    public var audio: Audio
+    public var streams: [Stream]
+    public var blackouts: [Interval]
+    public var pauses: [Interval]
+    public var dtmf: [Digit]
+    public var endReason: String
+    /// Packets of this recording's streams that did not reach the audio, by cause.
+    public var notUsed: [String: Int]
+    public var sha256: String
+
+    /// The audio file and its shape.
+    public struct Audio: Codable, Sendable, Equatable {
+        public var file: String
+        public var format: String
+        public var sampleRate: Int
+        public var channels: Int
+        public var durationSeconds: Double
+        public var channelRoles: [String]
+
+        enum CodingKeys: String, CodingKey {
+            case file = "File", format = "Format", sampleRate = "SampleRate", channels = "Channels"
+            case durationSeconds = "DurationSeconds", channelRoles = "ChannelRoles"
+        }
+    }
+
+    /// One RTP stream (one SSRC on one address pair) and its quality.
+    public struct Stream: Codable, Sendable, Equatable {
+        public var ssrc: String
+        public var source: String
+        public var destination: String
+        public var channel: Int
+        public var role: String
+        public var codecs: [String]
+        public var payloadTypes: [Int]
+        public var packets: Int
+        public var expected: Int
+        public var lost: Int
+        public var duplicated: Int
+        public var outOfOrder: Int
+        public var late: Int
+        public var jitterMs: Double
+        public var maxJitterMs: Double
+        public var maxGapMs: Double
+        public var mos: Double
+        public var reanchored: Int
+        public var decoded: Bool
+        /// Why some or all of the stream's packets were not decoded (unsupported codec, …), if so.
+        public var notDecoded: String?
+        public var firstPacket: String
+        public var lastPacket: String
+
+        enum CodingKeys: String, CodingKey {
+            case ssrc = "Ssrc", source = "Source", destination = "Destination", channel = "Channel", role = "Role"
+            case codecs = "Codecs", payloadTypes = "PayloadTypes", packets = "Packets", expected = "Expected"
+            case lost = "Lost", duplicated = "Duplicated", outOfOrder = "OutOfOrder", late = "Late"
+            case jitterMs = "JitterMs", maxJitterMs = "MaxJitterMs", maxGapMs = "MaxGapMs", mos = "Mos"
+            case reanchored = "Reanchored", decoded = "Decoded", notDecoded = "NotDecoded"
+            case firstPacket = "FirstPacket", lastPacket = "LastPacket"
+        }
+    }
+
+    /// A stretch of the file, in seconds from its start.
+    public struct Interval: Codable, Sendable, Equatable {
+        public var start: Double
+        public var end: Double
+        public var origin: String
+
+        enum CodingKeys: String, CodingKey {
+            case start = "Start", end = "End", origin = "Origin"
+        }
+    }
+
+    /// A DTMF digit and when it was pressed, in seconds from the file's start.
+    public struct Digit: Codable, Sendable, Equatable {
+        public var digit: String
+        public var time: Double
+        public var masked: Bool
+
+        enum CodingKeys: String, CodingKey {
+            case digit = "Digit", time = "Time", masked = "Masked"
+        }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case recordingIdentifier = "RecordingIdentifier", callInstance = "CallInstance", isDuplicate = "IsDuplicate"
+        case agentId = "AgentId", serverId = "ServerId", segment = "Segment", metadata = "Metadata"
+        case startTime = "StartTime", endTime = "EndTime", audio = "Audio", streams = "Streams"
+        case blackouts = "Blackouts", pauses = "Pauses", dtmf = "Dtmf", endReason = "EndReason"
+        case notUsed = "NotUsed", sha256 = "Sha256"
+    }
+
+    // AgentId is written as null when there is none, so that clients see the key.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(recordingIdentifier, forKey: .recordingIdentifier)
+        try c.encode(callInstance, forKey: .callInstance)
+        try c.encode(isDuplicate, forKey: .isDuplicate)
+        if let agentId { try c.encode(agentId, forKey: .agentId) } else { try c.encodeNil(forKey: .agentId) }
+        try c.encode(serverId, forKey: .serverId)
+        try c.encode(segment, forKey: .segment)
+        try c.encode(metadata, forKey: .metadata)
+        try c.encode(startTime, forKey: .startTime)
+        try c.encode(endTime, forKey: .endTime)
+        try c.encode(audio, forKey: .audio)
+        try c.encode(streams, forKey: .streams)
+        try c.encode(blackouts, forKey: .blackouts)
+        try c.encode(pauses, forKey: .pauses)
+        try c.encode(dtmf, forKey: .dtmf)
+        try c.encode(endReason, forKey: .endReason)
+        try c.encode(notUsed, forKey: .notUsed)
+        try c.encode(sha256, forKey: .sha256)
+    }
+}

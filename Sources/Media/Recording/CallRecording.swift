@@ -1,0 +1,185 @@
+import Foundation
+
+/// One recording being made on a media worker: the streams that feed it, the timeline that
+/// places their samples, and the file the timeline commits to. Everything here runs on the one
+/// worker thread that owns the recording.
+public final class CallRecording {
+    public let setup: RecordingSetup
+    public private(set) var counters = RecordingCounters()
+
+    private let timeline: RecordingTimeline
+    private let writer: SoundFileWriter
+    private var streams: [MediaStream] = []
+    private var payloadMaps: [PayloadMap]
+    private let commitDelayFrames: Int64
+    private let commitBatchFrames: Int64
+    private let muLaw = G711.muLawTable
+    private let aLaw = G711.aLawTable
+
+    public init(setup: RecordingSetup) throws(SoundFileError) {
+        self.setup = setup
+        do {
+            try FileManager.default.createDirectory(atPath: setup.directory, withIntermediateDirectories: true)
+        } catch {
+            throw .cannotCreate(path: setup.directory, reason: "\(error.localizedDescription)")
+        }
+        writer = try SoundFileWriter(path: setup.audioPath, sampleRate: setup.sampleRate,
+                                     channels: setup.channelRoles.count, format: setup.format)
+        commitDelayFrames = setup.commitDelayNanos * Int64(setup.sampleRate) / 1_000_000_000
+        // Commit in runs of about half a second: a write per packet would cost a system call each.
+        commitBatchFrames = Int64(setup.sampleRate / 2)
+        timeline = RecordingTimeline(channels: setup.channelRoles.count,
+                                     capacityFrames: Int(commitDelayFrames + 2 * Int64(setup.sampleRate)),
+                                     writer: writer)
+        payloadMaps = setup.payloadMaps
+    }
+
+    /// Adds a flow; its index is the next one (flows are numbered from 0 in the order they are added).
+    public func addFlow(_ flow: MediaFlow) {
+        streams.append(MediaStream(flow: flow, sampleRate: setup.sampleRate))
+    }
+
+    /// New payload meanings after a re-INVITE; each stream resolves its payload type again.
+    public func updatePayloadMaps(_ maps: [PayloadMap]) {
+        payloadMaps = maps
+        for i in streams.indices { streams[i].payloadType = -1 }
+    }
+
+    /// The frame at which something captured at `nanos` belongs.
+    @inline(__always)
+    func framePosition(_ nanos: Int64) -> Int64 {
+        (nanos - setup.startNanos) * Int64(setup.sampleRate) / 1_000_000_000
+    }
+
+    /// One RTP packet of flow `flow`, captured at `captureNanos`.
+    public func receive(flow: Int, packet bytes: UnsafeRawBufferPointer, captureNanos: Int64) throws(SoundFileError) {
+        guard flow >= 0, flow < streams.count else { return }
+        guard let rtp = RTPPacket.parse(bytes) else {
+            counters.malformedRTP += 1
+            return
+        }
+        if streams[flow].statistics?.ssrc != rtp.ssrc {
+            streams[flow].switchSSRC(to: rtp.ssrc)
+        }
+        if Int(rtp.payloadType) != streams[flow].payloadType {
+            let channel = streams[flow].flow.channel
+            let map = channel < payloadMaps.count ? payloadMaps[channel] : PayloadMap()
+            streams[flow].resolve(payloadType: rtp.payloadType, map: map, ssrc: rtp.ssrc)
+        }
+        let clockRate = streams[flow].clockRate
+        let arrival = streams[flow].statistics!.record(sequence: rtp.sequenceNumber, timestamp: rtp.timestamp,
+                                                        arrivalNanos: captureNanos, clockRate: clockRate)
+        if arrival == .duplicate {
+            counters.duplicate += 1
+            return
+        }
+        let position = streams[flow].clock.position(timestamp: rtp.timestamp, clockRate: clockRate,
+                                                    capturePosition: framePosition(captureNanos))
+        let channel = streams[flow].flow.channel
+        switch streams[flow].handling {
+        case .pcmu, .pcma:
+            let table = streams[flow].handling == .pcmu ? muLaw : aLaw
+            let payload = rtp.payload
+            let late = try timeline.place(channel: channel, at: position, count: payload.count) { offset, destination, stride, count in
+                G711.expand(UnsafeRawBufferPointer(rebasing: payload[offset..<(offset + count)]),
+                            table: table, into: destination, stride: stride)
+            }
+            if late > 0 { noteLate(flow: flow, ssrc: rtp.ssrc, whole: late == payload.count) }
+        case .comfortNoise:
+            // Silence that the sender means: it extends the recording, writes nothing.
+            counters.comfortNoise += 1
+            timeline.claim(upTo: position)
+        case .telephoneEvent:
+            counters.telephoneEvent += 1
+        case .unsupported:
+            counters.unsupportedCodec += 1
+            timeline.claim(upTo: position)
+        case .unknown:
+            counters.unknownPayloadType += 1
+        }
+    }
+
+    private func noteLate(flow: Int, ssrc: UInt32, whole: Bool) {
+        streams[flow].lateBySSRC[ssrc, default: 0] += 1
+        if whole { counters.late += 1 }
+    }
+
+    /// Writes what is older than the commit delay at capture time `nowNanos`, never past the last
+    /// audio placed (a call that stops sending may be over: no silent tail before we know).
+    public func advance(toNanos nowNanos: Int64) throws(SoundFileError) {
+        let target = min(framePosition(nowNanos) - commitDelayFrames, timeline.highest)
+        if target - timeline.committed >= commitBatchFrames {
+            try timeline.commit(upTo: target)
+        }
+    }
+
+    /// Ends the recording: writes what is left up to the end, closes the file, writes the sidecar.
+    public func finish(_ end: RecordingEnd) throws -> RecordingResult {
+        var endFrame = timeline.highest
+        if let endNanos = end.endNanos {
+            endFrame = max(timeline.committed, framePosition(endNanos))
+        }
+        try timeline.commit(upTo: endFrame)
+        try writer.close()
+        let frames = writer.framesWritten
+        let duration = Double(frames) / Double(setup.sampleRate)
+        let sidecar = Sidecar(
+            recordingIdentifier: setup.recordingIdentifier,
+            callInstance: setup.callInstance,
+            isDuplicate: setup.isDuplicate,
+            agentId: setup.agentId,
+            serverId: setup.serverId,
+            segment: setup.segment,
+            metadata: end.metadata ?? setup.metadata,
+            startTime: CaptureTime.iso8601(setup.startNanos),
+            endTime: CaptureTime.iso8601(setup.startNanos + frames * 1_000_000_000 / Int64(setup.sampleRate)),
+            audio: .init(file: (setup.audioPath as NSString).lastPathComponent, format: setup.format.sidecarName,
+                         sampleRate: setup.sampleRate, channels: setup.channelRoles.count,
+                         durationSeconds: duration, channelRoles: setup.channelRoles),
+            streams: streamReports(),
+            blackouts: [], pauses: [], dtmf: [],
+            endReason: end.reason,
+            notUsed: counters.byCause,
+            sha256: try FileDigest.sha256(path: setup.audioPath)
+        )
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        try encoder.encode(sidecar).write(to: URL(fileURLWithPath: setup.sidecarPath))
+        return RecordingResult(sidecar: sidecar, audioPath: setup.audioPath, sidecarPath: setup.sidecarPath)
+    }
+
+    private func streamReports() -> [Sidecar.Stream] {
+        var reports: [Sidecar.Stream] = []
+        for stream in streams {
+            for (index, s) in stream.allStatistics.enumerated() {
+                let isCurrent = index == stream.allStatistics.count - 1 && stream.statistics != nil
+                let reanchors = (stream.reanchorsBefore[s.ssrc] ?? 0) + (isCurrent ? stream.clock.reanchors : 0)
+                let lossPercent = s.expected > 0 ? 100 * Double(s.lost) / Double(s.expected) : 0
+                let role = stream.flow.channel < setup.channelRoles.count ? setup.channelRoles[stream.flow.channel] : ""
+                let reason = stream.notDecoded[s.ssrc]
+                reports.append(Sidecar.Stream(
+                    ssrc: "0x" + String(s.ssrc, radix: 16, uppercase: true).leftPadded(to: 8),
+                    source: stream.flow.source, destination: stream.flow.destination,
+                    channel: stream.flow.channel, role: role,
+                    codecs: stream.codecNames[s.ssrc] ?? [], payloadTypes: stream.payloadTypes[s.ssrc] ?? [],
+                    packets: s.packets, expected: s.expected, lost: s.lost, duplicated: s.duplicated,
+                    outOfOrder: s.outOfOrder, late: stream.lateBySSRC[s.ssrc] ?? 0,
+                    jitterMs: (s.jitterSeconds * 1e5).rounded() / 100, maxJitterMs: (s.maxJitterSeconds * 1e5).rounded() / 100,
+                    maxGapMs: (Double(s.maxGapNanos) / 1e4).rounded() / 100,
+                    mos: MOSEstimate.mos(lossPercent: lossPercent),
+                    reanchored: reanchors,
+                    decoded: reason == nil,
+                    notDecoded: reason,
+                    firstPacket: CaptureTime.iso8601(s.firstArrivalNanos),
+                    lastPacket: CaptureTime.iso8601(s.lastArrivalNanos)))
+            }
+        }
+        return reports
+    }
+}
+
+extension String {
+    func leftPadded(to width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
+    }
+}

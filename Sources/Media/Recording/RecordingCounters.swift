@@ -1,0 +1,26 @@
+/// Packets of one recording's streams that did not reach its audio, by cause.
+public struct RecordingCounters: Sendable, Equatable {
+    public var malformedRTP = 0
+    public var duplicate = 0
+    public var late = 0
+    public var unsupportedCodec = 0
+    public var unknownPayloadType = 0
+    public var telephoneEvent = 0
+    public var comfortNoise = 0
+
+    public init() {}
+
+    /// The causes with their stable names, leaving out those that never happened.
+    public var byCause: [String: Int] {
+        var d: [String: Int] = [:]
+        func put(_ name: String, _ n: Int) { if n > 0 { d[name] = n } }
+        put("malformedRtp", malformedRTP)
+        put("duplicate", duplicate)
+        put("late", late)
+        put("unsupportedCodec", unsupportedCodec)
+        put("unknownPayloadType", unknownPayloadType)
+        put("telephoneEvent", telephoneEvent)
+        put("comfortNoise", comfortNoise)
+        return d
+    }
+}

@@ -1,0 +1,79 @@
+/// What a media worker needs to open a recording: identity, file, shape, and the metadata known so far.
+public struct RecordingSetup: Sendable {
+    public var recordingIdentifier: String
+    public var callInstance: String
+    public var segment: Int
+    public var isDuplicate: Bool
+    public var agentId: Int?
+    public var serverId: String
+    /// Capture time of the first sample.
+    public var startNanos: Int64
+    public var sampleRate: Int
+    public var channelRoles: [String]
+    /// `<root>/<yyyy>/<mm>/<dd>`.
+    public var directory: String
+    public var format: AudioFileFormat
+    /// How long audio is held before it is written.
+    public var commitDelayNanos: Int64
+    public var metadata: [String: String]
+    /// What each channel's senders' payload types mean (index = channel).
+    public var payloadMaps: [PayloadMap]
+
+    public init(recordingIdentifier: String, callInstance: String, segment: Int = 0, isDuplicate: Bool = false,
+                agentId: Int? = nil, serverId: String, startNanos: Int64, sampleRate: Int, channelRoles: [String],
+                directory: String, format: AudioFileFormat = .wav, commitDelayNanos: Int64 = 2_000_000_000,
+                metadata: [String: String], payloadMaps: [PayloadMap]) {
+        self.recordingIdentifier = recordingIdentifier
+        self.callInstance = callInstance
+        self.segment = segment
+        self.isDuplicate = isDuplicate
+        self.agentId = agentId
+        self.serverId = serverId
+        self.startNanos = startNanos
+        self.sampleRate = sampleRate
+        self.channelRoles = channelRoles
+        self.directory = directory
+        self.format = format
+        self.commitDelayNanos = commitDelayNanos
+        self.metadata = metadata
+        self.payloadMaps = payloadMaps
+    }
+
+    public var audioPath: String { "\(directory)/\(recordingIdentifier).\(format.fileExtension)" }
+    public var sidecarPath: String { "\(directory)/\(recordingIdentifier).json" }
+}
+
+/// One address pair whose packets go to one channel of a recording.
+public struct MediaFlow: Sendable {
+    public var channel: Int
+    public var source: String
+    public var destination: String
+
+    public init(channel: Int, source: String, destination: String) {
+        self.channel = channel
+        self.source = source
+        self.destination = destination
+    }
+}
+
+/// How and when a recording ends.
+public struct RecordingEnd: Sendable {
+    /// Capture time of the end (BYE, CANCEL, stop); nil ends at the last placed audio (idle timeout, end of capture).
+    public var endNanos: Int64?
+    public var reason: String
+    /// The call's metadata at its end; nil keeps what the recording started with.
+    public var metadata: [String: String]?
+
+    public init(endNanos: Int64?, reason: String, metadata: [String: String]?) {
+        self.endNanos = endNanos
+        self.reason = reason
+        self.metadata = metadata
+    }
+}
+
+/// What a finished recording left behind.
+public struct RecordingResult: Sendable {
+    public var sidecar: Sidecar
+    public var audioPath: String
+    public var sidecarPath: String
+}

@@ -1,0 +1,72 @@
+/// The audio of one recording that is placed but not yet written: a ring of interleaved frames
+/// from the committed position on. Audio is held here for the commit delay so that late and
+/// reordered packets, and later gate decisions, still land in place; what the ring hands to the
+/// writer is final. Positions are frames from the start of the file.
+public final class RecordingTimeline {
+    public let channels: Int
+    public let capacity: Int
+    /// Frames already handed to the writer.
+    public private(set) var committed: Int64 = 0
+    /// One past the last frame that received audio (or was claimed by a packet).
+    public private(set) var highest: Int64 = 0
+
+    private let ring: UnsafeMutablePointer<Int16>
+    private let writer: SoundFileWriter
+
+    public init(channels: Int, capacityFrames: Int, writer: SoundFileWriter) {
+        self.channels = channels
+        capacity = max(capacityFrames, 1024)
+        ring = .allocate(capacity: capacity * channels)
+        ring.initialize(repeating: 0, count: capacity * channels)
+        self.writer = writer
+    }
+
+    deinit {
+        ring.deallocate()
+    }
+
+    /// Calls `fill` with the ring's storage for `count` samples of `channel` from `position`,
+    /// in at most two contiguous runs (the ring wraps); frames before the committed position are
+    /// skipped. Returns how many frames were too late to place.
+    @inline(__always)
+    public func place(channel: Int, at position: Int64, count: Int,
+                      _ fill: (_ sourceOffset: Int, _ destination: UnsafeMutablePointer<Int16>, _ stride: Int, _ count: Int) -> Void) throws(SoundFileError) -> Int {
+        guard count > 0 else { return 0 }
+        let end = position + Int64(count)
+        claim(upTo: end)
+        if end <= committed { return count }
+        let late = position < committed ? Int(committed - position) : 0
+        var first = position + Int64(late)
+        // Make room: what lies more than `capacity` behind the end is final now.
+        if end - committed > Int64(capacity) {
+            try commit(upTo: end - Int64(capacity))
+        }
+        var offset = late
+        while first < end {
+            let slot = Int(first % Int64(capacity))
+            let run = min(Int(end - first), capacity - slot)
+            fill(offset, ring + slot * channels + channel, channels, run)
+            offset += run
+            first += Int64(run)
+        }
+        return late
+    }
+
+    /// Marks frames up to `end` as belonging to the recording (audio or silence the sender meant).
+    @inline(__always)
+    public func claim(upTo end: Int64) {
+        if end > highest { highest = end }
+    }
+
+    /// Writes every frame before `position` and clears it in the ring.
+    public func commit(upTo position: Int64) throws(SoundFileError) {
+        while committed < position {
+            let slot = Int(committed % Int64(capacity))
+            let run = min(Int(position - committed), capacity - slot)
+            let start = ring + slot * channels
+            try writer.write(frames: start, count: run)
+            start.update(repeating: 0, count: run * channels)
+            committed += Int64(run)
+        }
+    }
+}

@@ -1,0 +1,90 @@
+import CalltapTestSupport
+import Foundation
+import Testing
+@testable import Media
+
+@Suite struct CallRecordingTests {
+    func makeRecording(_ dir: String, start: Int64 = 1_000_000_000_000) throws -> CallRecording {
+        let setup = RecordingSetup(recordingIdentifier: "test", callInstance: "call@test", serverId: "t",
+                                   startNanos: start, sampleRate: 8000, channelRoles: ["caller", "callee"],
+                                   directory: dir, commitDelayNanos: 2_000_000_000,
+                                   metadata: ["ani": "1"], payloadMaps: [PayloadMap([0: .pcmu]), PayloadMap([0: .pcmu])])
+        let r = try CallRecording(setup: setup)
+        r.addFlow(MediaFlow(channel: 0, source: "10.0.0.1:4000", destination: "10.0.0.2:5000"))
+        r.addFlow(MediaFlow(channel: 1, source: "10.0.0.2:5000", destination: "10.0.0.1:4000"))
+        return r
+    }
+
+    /// Sends `seconds` of a tone on `flow` as 20 ms packets, skipping the sequence numbers in `lose`.
+    func send(_ r: CallRecording, flow: Int, frequency: Double, from startSeconds: Double, seconds: Double,
+              firstSequence: Int = 0, lose: Set<Int> = [], start: Int64 = 1_000_000_000_000) throws {
+        let packets = Int(seconds * 50)
+        for i in 0..<packets where !lose.contains(i) {
+            let samples = ToneSynthesis.sine(frequency: frequency, offset: i * 160, count: 160).map(ToneSynthesis.muLaw)
+            let bytes = ToneSynthesis.rtp(payloadType: 0, sequence: UInt16(truncatingIfNeeded: firstSequence + i),
+                                          timestamp: UInt32(i * 160), ssrc: UInt32(flow + 1), payload: samples)
+            let nanos = start + Int64((startSeconds + Double(i) * 0.02) * 1e9)
+            try bytes.withUnsafeBytes { try r.receive(flow: flow, packet: $0, captureNanos: nanos) }
+            try r.advance(toNanos: nanos)
+        }
+    }
+
+    @Test func eachDirectionLandsInItsChannelAtItsTime() throws {
+        let dir = RepositoryPaths.temporaryDirectory()
+        let r = try makeRecording(dir)
+        try send(r, flow: 0, frequency: 700, from: 0, seconds: 4, lose: [50, 51, 52])
+        try send(r, flow: 1, frequency: 1100, from: 1, seconds: 3)
+        let result = try r.finish(RecordingEnd(endNanos: 1_000_000_000_000 + 5_000_000_000, reason: "bye", metadata: nil))
+        let audio = try DecodedAudio(path: result.audioPath)
+        #expect(audio.sampleRate == 8000)
+        #expect(audio.frames == 40000)   // ends at the BYE, 5 s after the first packet
+        #expect(ToneAnalysis.dominantFrequency(audio.slice(channel: 0, from: 0.1, to: 0.9), sampleRate: 8000) == 700)
+        #expect(ToneAnalysis.dominantFrequency(audio.slice(channel: 1, from: 1.5, to: 3.5), sampleRate: 8000) == 1100)
+        // The callee had not started yet: its channel is silent for its first second.
+        #expect(ToneAnalysis.rms(audio.slice(channel: 1, from: 0, to: 0.99)) == 0)
+        // Three lost packets at 1.00–1.06 s are silence of their length on the caller's channel.
+        let gaps = ToneAnalysis.silentIntervals(audio.channels[0], sampleRate: 8000, minimumSeconds: 0.05)
+        #expect(gaps.count == 2)
+        #expect(abs(gaps[0].start - 1.0) < 0.011 && abs(gaps[0].end - 1.06) < 0.011)
+        #expect(abs(gaps[1].start - 4.0) < 0.011)   // tail after the caller stopped, up to the BYE
+        let stream = try #require(result.sidecar.streams.first { $0.channel == 0 })
+        #expect(stream.lost == 3)
+        #expect(stream.packets == 197)
+        #expect(result.sidecar.endReason == "bye")
+        #expect(result.sidecar.audio.durationSeconds == 5)
+        #expect(result.sidecar.sha256.count == 64)
+        #expect(result.sidecar.metadata["ani"] == "1")
+    }
+
+    @Test func endingAtTheLastAudioAddsNoTail() throws {
+        let dir = RepositoryPaths.temporaryDirectory()
+        let r = try makeRecording(dir)
+        try send(r, flow: 0, frequency: 700, from: 0, seconds: 2)
+        let result = try r.finish(RecordingEnd(endNanos: nil, reason: "timeout", metadata: nil))
+        let audio = try DecodedAudio(path: result.audioPath)
+        #expect(audio.frames == 16000)
+    }
+
+    @Test func duplicatesAndReorderedPacketsAreHandled() throws {
+        let dir = RepositoryPaths.temporaryDirectory()
+        let r = try makeRecording(dir)
+        let start: Int64 = 1_000_000_000_000
+        // Sequence 0..99; packet 10 arrives after 11, packet 20 twice.
+        var order = Array(0..<100)
+        order.swapAt(10, 11)
+        order.insert(20, at: 21)
+        for (arrival, i) in order.enumerated() {
+            let samples = ToneSynthesis.sine(frequency: 1000, offset: i * 160, count: 160).map(ToneSynthesis.muLaw)
+            let bytes = ToneSynthesis.rtp(payloadType: 0, sequence: UInt16(i), timestamp: UInt32(i * 160), ssrc: 9, payload: samples)
+            try bytes.withUnsafeBytes { try r.receive(flow: 0, packet: $0, captureNanos: start + Int64(arrival) * 20_000_000) }
+        }
+        let result = try r.finish(RecordingEnd(endNanos: nil, reason: "timeout", metadata: nil))
+        let audio = try DecodedAudio(path: result.audioPath)
+        // The reordered packet fills its own place: no silent 20 ms anywhere in the tone.
+        #expect(ToneAnalysis.silentIntervals(audio.channels[0], sampleRate: 8000, minimumSeconds: 0.015).isEmpty)
+        #expect(audio.frames == 16000)
+        let s = try #require(result.sidecar.streams.first)
+        #expect(s.duplicated == 1 && s.outOfOrder == 1 && s.lost == 0)
+        #expect(result.sidecar.notUsed["duplicate"] == 1)
+    }
+}
