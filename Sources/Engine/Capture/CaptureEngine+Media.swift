@@ -1,0 +1,165 @@
+import Media
+import SIP
+import Wire
+
+extension CaptureEngine {
+    /// The call, sending side and kind of media for an address pair no flow holds yet, from the
+    /// addresses the calls' SDPs declared. With several candidates (a peer that uses one port for
+    /// every call), the call whose SDPs allow both addresses of the pair wins; then a live call
+    /// over an ended one; then the newest SDP.
+    func resolve(_ key: FlowTable.Key) -> (call: Int, sender: CallSide, isAudio: Bool)? {
+        var best: (call: Int, sender: CallSide, isAudio: Bool, rank: (Int, Int, Int))?
+        func consider(_ call: Int, _ sender: CallSide, _ isAudio: Bool, score: Int) {
+            guard call < callObjects.count, let object = callObjects[call] else { return }
+            let rank = (calls[call].ended ? 0 : 1, score, object.mediaGeneration)
+            if best == nil || rank > best!.rank { best = (call, sender, isAudio, rank) }
+        }
+        for claim in flows.claims(on: key.destination) {
+            let sender = claim.side.other
+            var score = 2
+            if let call = callObjects[claim.call] {
+                let declared = call.media[sender.rawValue]
+                if declared.contains(where: { $0.endpoint == key.source }) {
+                    score = 4
+                } else if declared.contains(where: { $0.connection == key.source.address }) {
+                    score = 3
+                }
+            }
+            consider(claim.call, sender, claim.isAudio, score: score)
+        }
+        // Symmetric RTP: a side sends from the address it receives on.
+        for claim in flows.claims(on: key.source) {
+            consider(claim.call, claim.side, claim.isAudio, score: 1)
+        }
+        return best.map { ($0.call, $0.sender, $0.isAudio) }
+    }
+
+    /// Hands one packet of a bound flow to its call's worker.
+    @inline(__always)
+    func forward(_ bindingIndex: Int, _ payload: UnsafeRawBufferPointer, nanos: Int64) {
+        let binding = flows.bindings[bindingIndex]
+        guard binding.isAudio else {
+            counters.notAudio += 1
+            return
+        }
+        if RTPPacket.isRTCP(payload) {
+            counters.rtcp += 1
+            return
+        }
+        let call = binding.call
+        if calls[call].ended {
+            counters.afterCallEnd += 1
+            return
+        }
+        calls[call].lastRTPNanos = nanos
+        if !calls[call].recordingOpen {
+            guard !calls[call].recordingDone, configuration.recordWithoutAgent, let object = callObjects[call] else {
+                counters.notRecorded += 1
+                return
+            }
+            openRecording(object, nanos: nanos)
+        }
+        var flow = binding.flow
+        if flow < 0 {
+            flow = announceFlow(bindingIndex)
+        }
+        guard payload.count <= MediaMessage.maxPayload else {
+            counters.oversizedRtp += 1
+            return
+        }
+        let w = calls[call].worker
+        guard let slot = reserve(w, mayDrop: true) else {
+            counters.ringOverflow += 1
+            return
+        }
+        MediaMessage.writeHeader(slot, kind: .rtp, call: call, flow: flow, length: payload.count, nanos: nanos)
+        if let base = payload.baseAddress {
+            (slot + MediaMessage.payloadOffset).copyMemory(from: base, byteCount: payload.count)
+        }
+        publish(w)
+    }
+
+    /// Tells the worker about a new flow of an open recording; returns its number there.
+    private func announceFlow(_ bindingIndex: Int) -> Int {
+        let binding = flows.bindings[bindingIndex]
+        let flow = calls[binding.call].flows
+        calls[binding.call].flows += 1
+        flows.setFlow(bindingIndex, flow)
+        let key = flows.key(of: bindingIndex)
+        let media = MediaFlow(channel: binding.sender.rawValue,
+                              source: key.map { "\($0.source)" } ?? "",
+                              destination: key.map { "\($0.destination)" } ?? "")
+        sendControl(to: calls[binding.call].worker, .addFlow, call: binding.call, object: MessageBox(media))
+        return flow
+    }
+
+    func openRecording(_ call: Call, nanos: Int64) {
+        let maps = payloadMaps(call)
+        let segment = calls[call.slot].segment
+        let setup = RecordingSetup(
+            recordingIdentifier: RecordingIdentifier.make(serverId: configuration.serverId, callInstance: call.callID, segment: segment),
+            callInstance: call.callID,
+            segment: segment,
+            serverId: configuration.serverId,
+            startNanos: nanos,
+            sampleRate: RecordingRate.choose(for: maps),
+            channelRoles: ["caller", "callee"],
+            directory: configuration.storageRoot + "/" + CaptureTime.datePath(nanos),
+            format: configuration.format,
+            commitDelayNanos: Int64(configuration.commitDelaySeconds * 1e9),
+            metadata: metadata(call),
+            payloadMaps: maps)
+        calls[call.slot].recordingOpen = true
+        calls[call.slot].flows = 0
+        sendControl(to: calls[call.slot].worker, .open, call: call.slot, object: MessageBox(setup))
+    }
+
+    func endRecording(_ call: Call) {
+        let reason = call.endReason ?? .shutdown
+        // BYE and CANCEL end the file at their capture time; a dead or unfinished call ends at its last audio.
+        let endNanos: Int64? = (reason == .bye || reason == .cancel || reason == .rejected) ? call.endNanos : nil
+        let end = RecordingEnd(endNanos: endNanos, reason: reason.rawValue, metadata: metadata(call))
+        sendControl(to: calls[call.slot].worker, .end, call: call.slot, object: MessageBox(end))
+        calls[call.slot].recordingOpen = false
+        calls[call.slot].recordingDone = true
+        calls[call.slot].segment += 1
+    }
+
+    /// Per channel, what the payload types sent by that side mean: the receiving side's SDP
+    /// declared them, the sender's own SDP fills in.
+    func payloadMaps(_ call: Call) -> [PayloadMap] {
+        func map(_ side: CallSide) -> PayloadMap {
+            var m = PayloadMap()
+            for media in call.media[side.rawValue] where media.media == "audio" {
+                for (pt, r) in media.rtpmaps {
+                    m[pt] = Codec(encoding: r.encoding, clockRate: r.clockRate, channels: r.channels)
+                }
+            }
+            return m
+        }
+        return CallSide.allCases.map { sender in map(sender).merging(map(sender.other)) }
+    }
+
+    /// The call's metadata in the Recording API's shape (../shared/API.md, "Agent state").
+    func metadata(_ call: Call) -> [String: String] {
+        let dial = configuration.dialPlan
+        var m: [String: String] = [
+            "deviceid": "", "devicealias": "", "gate": "", "sgroup": "", "station": "", "istrunk": "",
+            "sessionid": "", "callsegmentid": "", "keepdays": "-1", "archiveaction": "-1",
+            "ani": call.ani(dialPlan: dial), "dnis": call.dnis(dialPlan: dial),
+            "callid": call.callID, "callinstance": call.callID,
+            // Direction is relative to an agent; with no agent on the call it is unknown.
+            "calldirection": "",
+            "starttime": CaptureTime.legacy(call.inviteNanos, offsetSeconds: configuration.timeZoneOffset(at: call.inviteNanos)),
+            "endtime": "",
+        ]
+        for i in 1...15 { m["user\(i)"] = "" }
+        if call.state == .ended, let reason = call.endReason {
+            let end = (reason == .timeout || reason == .shutdown)
+                ? max(call.lastSIPNanos, calls[call.slot].lastRTPNanos)
+                : (call.endNanos ?? nowNanos)
+            m["endtime"] = CaptureTime.legacy(end, offsetSeconds: configuration.timeZoneOffset(at: end))
+        }
+        return m
+    }
+}

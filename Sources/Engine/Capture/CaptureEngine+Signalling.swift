@@ -1,0 +1,88 @@
+import Media
+import SIP
+import Wire
+
+extension CaptureEngine {
+    /// A UDP datagram: media of a known flow (the common case, checked first), SIP, RTCP, or
+    /// media that a call's SDP claims.
+    @inline(__always)
+    func handleUDP(_ datagram: UDPDatagram, nanos: Int64) {
+        let key = FlowTable.Key(source: datagram.source, destination: datagram.destination)
+        if let binding = flows.lookup(key) {
+            forward(binding, datagram.payload, nanos: nanos)
+            return
+        }
+        let payload = datagram.payload
+        if configuration.sipPorts.contains(datagram.destination.port) || configuration.sipPorts.contains(datagram.source.port)
+            || SIPParser.looksLikeSIP(payload) {
+            handleSIP(datagram, nanos: nanos)
+            return
+        }
+        if RTPPacket.isRTCP(payload) {
+            counters.rtcp += 1
+            return
+        }
+        guard RTPPacket.looksLikeRTP(payload) else {
+            counters.otherUdp += 1
+            return
+        }
+        guard let (call, sender, isAudio) = resolve(key) else {
+            counters.rtpWithoutCall += 1
+            return
+        }
+        let binding = flows.bind(key, FlowTable.Binding(call: call, sender: sender, isAudio: isAudio))
+        forward(binding, payload, nanos: nanos)
+    }
+
+    func handleSIP(_ datagram: UDPDatagram, nanos: Int64) {
+        let payload = datagram.payload
+        if payload.allSatisfy({ $0 == 0x0D || $0 == 0x0A || $0 == 0x00 }) {
+            // RFC 5626 keep-alive (CRLF) or padding: signalling noise, not a message.
+            counters.otherUdp += 1
+            return
+        }
+        let message: SIPMessage
+        do {
+            message = try SIPParser.parse(payload)
+        } catch {
+            counters.malformedSip += 1
+            logger.debug("malformed SIP", metadata: ["source": "\(datagram.source)", "error": "\(error.message)"])
+            return
+        }
+        counters.sipMessages += 1
+        apply(callTable.process(message, nanos: nanos, source: datagram.source, destination: datagram.destination))
+    }
+
+    func apply(_ events: [CallEvent]) {
+        for event in events {
+            switch event {
+            case .started(let call):
+                while calls.count <= call.slot {
+                    calls.append(CallMedia())
+                    callObjects.append(nil)
+                }
+                calls[call.slot] = CallMedia(active: true, worker: callsStarted % workers.count)
+                callObjects[call.slot] = call
+                callsStarted += 1
+            case .mediaChanged(let call, let side):
+                for m in call.media[side.rawValue] {
+                    guard let endpoint = m.endpoint, !endpoint.address.isUnspecified else { continue }
+                    flows.claim(endpoint, call: call.slot, side: side, isAudio: m.media == "audio")
+                }
+                if calls[call.slot].recordingOpen {
+                    sendControl(to: calls[call.slot].worker, .updatePayloadMaps, call: call.slot,
+                                object: MessageBox(payloadMaps(call)))
+                }
+            case .answered:
+                break
+            case .ended(let call):
+                calls[call.slot].ended = true
+                if calls[call.slot].recordingOpen { endRecording(call) }
+            case .purged(let call):
+                flows.forget(call: call.slot)
+                calls[call.slot] = CallMedia()
+                callObjects[call.slot] = nil
+            }
+        }
+    }
+}

@@ -1,0 +1,31 @@
+/// What a replay did, as `calltap replay` prints it (`--json` keys are the contract of
+/// ../shared/API.md, "Command line").
+public struct ReplaySummary: Codable, Sendable {
+    /// Distinct calls (Call-IDs with an INVITE).
+    public var calls: Int
+    /// Recordings written.
+    public var recordings: Int
+    /// Packets read from the capture.
+    public var packets: Int
+    /// Packets that did not become audio, by cause.
+    public var notUsed: [String: Int]
+    /// The capture stopped in the middle of a packet.
+    public var truncated: Bool
+    public var truncation: String?
+    /// Capture time from the first packet to the last.
+    public var seconds: Double
+    /// Wall-clock time the replay took.
+    public var elapsedSeconds: Double
+    /// Packets whose time went backwards (treated as the previous time).
+    public var timeWentBackwards: Int
+    public var errors: [String]
+    /// The recordings' files, in the order they were finished.
+    public var files: [String]
+
+    enum CodingKeys: String, CodingKey {
+        case calls = "Calls", recordings = "Recordings", packets = "Packets", notUsed = "NotUsed"
+        case truncated = "Truncated", truncation = "Truncation", seconds = "Seconds"
+        case elapsedSeconds = "ElapsedSeconds", timeWentBackwards = "TimeWentBackwards", errors = "Errors"
+        case files = "Files"
+    }
+}

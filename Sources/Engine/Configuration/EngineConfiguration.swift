@@ -1,0 +1,42 @@
+import Foundation
+import Media
+import SIP
+
+/// What the engine needs to know from the configuration file: where and how to write, which
+/// ports carry SIP, when calls are dead, and how many media workers to run.
+public struct EngineConfiguration: Sendable {
+    public var storageRoot = "./recordings"
+    public var format = AudioFileFormat.wav
+    /// How long decoded audio is held before it is written.
+    public var commitDelaySeconds = 2.0
+    /// UDP ports whose datagrams are SIP; SIP on other ports is found by its first line.
+    public var sipPorts: Set<UInt16> = [5060]
+    public var vxlanPorts: Set<UInt16> = [4789]
+    public var idleTimeoutSeconds = 30.0
+    public var holdTimeoutSeconds = 7200.0
+    /// Record calls that involve no configured agent.
+    public var recordWithoutAgent = true
+    /// Names this server in recording identifiers and sidecars.
+    public var serverId = "calltap"
+    /// Time zone of the legacy metadata times (`starttime`, `endtime`).
+    public var timeZone = "UTC"
+    public var dialPlan = DialPlan()
+    public var mediaWorkers = EngineConfiguration.defaultWorkers
+    /// Slots of each capture-to-worker ring.
+    public var ringSlots = 8192
+    /// Live capture drops (and counts) what a full ring cannot take; a replay waits instead.
+    public var dropWhenBehind = false
+
+    public init() {}
+
+    /// One worker per core beside the capture thread, at least one, at most four.
+    public static var defaultWorkers: Int {
+        max(1, min(4, ProcessInfo.processInfo.activeProcessorCount - 1))
+    }
+
+    /// Seconds east of UTC of the configured zone at `nanos`.
+    public func timeZoneOffset(at nanos: Int64) -> Int {
+        guard let zone = TimeZone(identifier: timeZone) else { return 0 }
+        return zone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(nanos) / 1e9))
+    }
+}

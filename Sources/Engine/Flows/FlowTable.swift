@@ -1,0 +1,101 @@
+import SIP
+import Wire
+
+/// The capture thread's map from address pairs to the calls and channels they feed, and from
+/// the media addresses that SDP declared to the calls that declared them.
+final class FlowTable {
+    /// An address pair: one direction of one stream.
+    struct Key: Hashable {
+        var source: Endpoint
+        var destination: Endpoint
+    }
+
+    /// Where a bound pair's packets go.
+    struct Binding {
+        var call: Int
+        var sender: CallSide
+        var isAudio: Bool
+        /// The flow's number inside the recording once announced to the worker, else -1.
+        var flow: Int = -1
+    }
+
+    /// A call's claim on an address from one side's SDP: packets *to* it are sent by the other side.
+    struct Claim {
+        var call: Int
+        var side: CallSide
+        var isAudio: Bool
+    }
+
+    private var index: [Key: Int] = [:]
+    private(set) var bindings: [Binding] = []
+    private var freeBindings: [Int] = []
+    private var keysByCall: [Int: [Key]] = [:]
+    private var claims: [Endpoint: [Claim]] = [:]
+    private var claimedByCall: [Int: Set<Endpoint>] = [:]
+
+    @inline(__always)
+    func lookup(_ key: Key) -> Int? {
+        index[key]
+    }
+
+    func bind(_ key: Key, _ binding: Binding) -> Int {
+        let i: Int
+        if let free = freeBindings.popLast() {
+            bindings[free] = binding
+            i = free
+        } else {
+            bindings.append(binding)
+            i = bindings.count - 1
+        }
+        if let old = index[key] { release(old) }
+        index[key] = i
+        keysByCall[binding.call, default: []].append(key)
+        return i
+    }
+
+    /// The address pair a binding belongs to (rare: for naming a flow in a sidecar).
+    func key(of binding: Int) -> Key? {
+        index.first { $0.value == binding }?.key
+    }
+
+    func setFlow(_ binding: Int, _ flow: Int) {
+        bindings[binding].flow = flow
+    }
+
+    /// Records that `call`'s `side` receives media at `endpoint`. Packets already bound to another
+    /// call on this address are bound afresh (the address was reused by a newer call).
+    func claim(_ endpoint: Endpoint, call: Int, side: CallSide, isAudio: Bool) {
+        var list = claims[endpoint] ?? []
+        list.removeAll { $0.call == call && $0.side == side }
+        list.append(Claim(call: call, side: side, isAudio: isAudio))
+        claims[endpoint] = list
+        claimedByCall[call, default: []].insert(endpoint)
+        for (key, i) in index where (key.destination == endpoint || key.source == endpoint) && bindings[i].call != call {
+            unbind(key)
+        }
+    }
+
+    func claims(on endpoint: Endpoint) -> [Claim] {
+        claims[endpoint] ?? []
+    }
+
+    /// Forgets everything about a purged call.
+    func forget(call: Int) {
+        for key in keysByCall.removeValue(forKey: call) ?? [] where index[key].map({ bindings[$0].call == call }) == true {
+            unbind(key)
+        }
+        for endpoint in claimedByCall.removeValue(forKey: call) ?? [] {
+            claims[endpoint]?.removeAll { $0.call == call }
+            if claims[endpoint]?.isEmpty == true { claims[endpoint] = nil }
+        }
+    }
+
+    private func unbind(_ key: Key) {
+        if let i = index.removeValue(forKey: key) { release(i) }
+    }
+
+    private func release(_ i: Int) {
+        bindings[i].call = -1
+        freeBindings.append(i)
+    }
+}

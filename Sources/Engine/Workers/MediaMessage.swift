@@ -1,0 +1,53 @@
+import Media
+
+/// The layout of one ring slot between the capture thread and a media worker. RTP packets travel
+/// as bytes inside the slot; the rare control messages carry one retained object whose ownership
+/// passes to the worker. Fixed offsets, so neither side allocates for a packet.
+enum MediaMessage {
+    enum Kind: UInt8 {
+        case rtp = 1
+        case open
+        case addFlow
+        case updatePayloadMaps
+        case end
+        case tick
+        case stop
+    }
+
+    static let kindOffset = 0
+    static let flowOffset = 2
+    static let lengthOffset = 4
+    static let callOffset = 8
+    static let nanosOffset = 16
+    static let objectOffset = 24
+    static let payloadOffset = 32
+    static let slotSize = 2048
+    static let maxPayload = slotSize - payloadOffset
+
+    @inline(__always)
+    static func writeHeader(_ slot: UnsafeMutableRawPointer, kind: Kind, call: Int, flow: Int = 0, length: Int = 0, nanos: Int64) {
+        slot.storeBytes(of: kind.rawValue, toByteOffset: kindOffset, as: UInt8.self)
+        slot.storeBytes(of: UInt16(truncatingIfNeeded: flow), toByteOffset: flowOffset, as: UInt16.self)
+        slot.storeBytes(of: UInt16(truncatingIfNeeded: length), toByteOffset: lengthOffset, as: UInt16.self)
+        slot.storeBytes(of: Int64(call), toByteOffset: callOffset, as: Int64.self)
+        slot.storeBytes(of: nanos, toByteOffset: nanosOffset, as: Int64.self)
+        slot.storeBytes(of: nil, toByteOffset: objectOffset, as: UnsafeMutableRawPointer?.self)
+    }
+
+    /// Hands `object` to the slot; the worker takes it back with `takeObject`.
+    static func attach(_ object: AnyObject, to slot: UnsafeMutableRawPointer) {
+        slot.storeBytes(of: Unmanaged.passRetained(object).toOpaque(), toByteOffset: objectOffset,
+                        as: UnsafeMutableRawPointer?.self)
+    }
+
+    static func takeObject<T: AnyObject>(_ slot: UnsafeRawPointer, as type: T.Type) -> T? {
+        guard let raw = slot.load(fromByteOffset: objectOffset, as: UnsafeMutableRawPointer?.self) else { return nil }
+        return Unmanaged<AnyObject>.fromOpaque(raw).takeRetainedValue() as? T
+    }
+}
+
+/// A value travelling by reference through a ring slot.
+final class MessageBox<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}
