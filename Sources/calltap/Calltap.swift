@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// The `calltap` command: a passive SIP/RTP call recorder.
+@main
+struct Calltap: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "calltap",
+        abstract: "A passive SIP/RTP call recorder.",
+        subcommands: [ReplayCommand.self]
+    )
+}

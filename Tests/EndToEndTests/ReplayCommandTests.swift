@@ -1,0 +1,109 @@
+import CalltapTestSupport
+import Foundation
+import Testing
+
+/// `calltap replay` as a user's script runs it: exit status, summary, files.
+@Suite struct ReplayCommandTests {
+    @Test func jsonSummaryCountsCallsRecordingsAndPackets() throws {
+        let out = RepositoryPaths.temporaryDirectory()
+        let (outcome, summary) = try CalltapProcess.replay(RepositoryPaths.capture("nb6-telephone.pcap"), out: out)
+        #expect(outcome.status == 0)
+        #expect(summary["Calls"] as? Int == 1)
+        #expect(summary["Recordings"] as? Int == 1)
+        #expect(summary["Packets"] as? Int == 527)
+        #expect(summary["Truncated"] as? Bool == false)
+        let notUsed = try #require(summary["NotUsed"] as? [String: Int])
+        #expect(notUsed["afterCallEnd"] == 2)
+        #expect(notUsed["notIP"] == 5)
+        #expect((summary["Seconds"] as? Double ?? 0) > 14)
+        // Files land under DIR/yyyy/mm/dd/ as <id>.wav beside <id>.json.
+        let wavs = RepositoryPaths.files(under: out, withExtension: "wav")
+        #expect(wavs.count == 1)
+        #expect(wavs.first?.contains("/2014/01/01/") == true)
+        #expect(FileManager.default.fileExists(atPath: wavs[0].replacingOccurrences(of: ".wav", with: ".json")))
+    }
+
+    @Test func humanSummaryNamesWhatWasNotUsed() throws {
+        let out = RepositoryPaths.temporaryDirectory()
+        let outcome = try CalltapProcess.run(["replay", RepositoryPaths.capture("SIP_CALL_RTP_G711.pcap"), "--out", out])
+        #expect(outcome.status == 0)
+        #expect(outcome.standardOutput.contains("recordings      1"))
+        #expect(outcome.standardOutput.contains("rtpWithoutCall 1445"))
+    }
+
+    @Test func twoReplaysGiveByteIdenticalFiles() throws {
+        let a = RepositoryPaths.temporaryDirectory(), b = RepositoryPaths.temporaryDirectory()
+        for out in [a, b] {
+            let (outcome, _) = try CalltapProcess.replay(RepositoryPaths.capture("nb6-telephone.pcap"), out: out)
+            #expect(outcome.status == 0)
+        }
+        let filesA = RepositoryPaths.files(under: a, withExtension: "wav") + RepositoryPaths.files(under: a, withExtension: "json")
+        let filesB = RepositoryPaths.files(under: b, withExtension: "wav") + RepositoryPaths.files(under: b, withExtension: "json")
+        #expect(filesA.count == 2)
+        #expect(filesA.map { String($0.dropFirst(a.count)) } == filesB.map { String($0.dropFirst(b.count)) })
+        for (x, y) in zip(filesA, filesB) {
+            #expect(try Data(contentsOf: URL(fileURLWithPath: x)) == Data(contentsOf: URL(fileURLWithPath: y)))
+        }
+    }
+
+    @Test func badInputExitsTwoWithOneLine() throws {
+        let dir = RepositoryPaths.temporaryDirectory()
+        var rng = SystemRandomNumberGenerator()
+        let random = dir + "/random.pcap"
+        try Data((0..<4096).map { _ in UInt8.random(in: 0...255, using: &rng) }).write(to: URL(fileURLWithPath: random))
+        let empty = dir + "/empty.pcap"
+        try Data().write(to: URL(fileURLWithPath: empty))
+        // A valid pcap header with link type 147 (USER0), which calltap does not decode.
+        let user0 = dir + "/user0.pcap"
+        try Data([0xD4, 0xC3, 0xB2, 0xA1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF, 0, 0, 147, 0, 0, 0])
+            .write(to: URL(fileURLWithPath: user0))
+        let badConfig = dir + "/bad.yaml"
+        try "storage: { format: mp3 }\n".write(toFile: badConfig, atomically: true, encoding: .utf8)
+        let cases: [([String], String)] = [
+            (["replay", dir + "/missing.pcap", "--out", dir], "no such file"),
+            (["replay", random, "--out", dir], "not a readable capture"),
+            (["replay", empty, "--out", dir], "not a readable capture"),
+            (["replay", dir, "--out", dir], "directory"),
+            (["replay", user0, "--out", dir], "unsupported link type"),
+            (["replay", RepositoryPaths.capture("nb6-telephone.pcap"), "--config", badConfig, "--out", dir], "storage.format"),
+        ]
+        for (arguments, words) in cases {
+            let outcome = try CalltapProcess.run(arguments)
+            #expect(outcome.status == 2, "\(arguments)")
+            let lines = outcome.standardError.split(separator: "\n")
+            #expect(lines.count == 1, "\(outcome.standardError)")
+            #expect(outcome.standardError.contains(words), "\(outcome.standardError)")
+            #expect(outcome.standardOutput.isEmpty)
+        }
+        #expect(RepositoryPaths.files(under: dir, withExtension: "wav").isEmpty)
+    }
+
+    @Test func truncatedCaptureIsRecordedUpToTheCut() throws {
+        let dir = RepositoryPaths.temporaryDirectory()
+        let whole = try Data(contentsOf: URL(fileURLWithPath: RepositoryPaths.capture("nb6-telephone.pcap")))
+        let cutPath = dir + "/cut.pcap"
+        // Cut 60 % in, almost surely inside a packet.
+        try whole.prefix(whole.count * 6 / 10 + 7).write(to: URL(fileURLWithPath: cutPath))
+        let out = dir + "/out"
+        let (outcome, summary) = try CalltapProcess.replay(cutPath, out: out)
+        #expect(outcome.status == 0)
+        #expect(summary["Truncated"] as? Bool == true)
+        #expect(outcome.standardError.contains("cut short"))
+        #expect(summary["Recordings"] as? Int == 1)
+        let recording = try #require(try RecordedCall.all(under: out).first)
+        // It ends with the capture, at its last audio, and holds sound in both channels.
+        #expect(recording.endReason == "shutdown")
+        #expect(recording.audio.durationSeconds > 2)
+        #expect(recording.audio.channels.allSatisfy { ToneAnalysis.rms($0[...]) > 50 })
+    }
+
+    @Test func malformedSIPIsCountedNotFatal() throws {
+        let out = RepositoryPaths.temporaryDirectory()
+        let (outcome, summary) = try CalltapProcess.replay(RepositoryPaths.capture("c07-sip-r2.pcap"), out: out)
+        #expect(outcome.status == 0)
+        let notUsed = try #require(summary["NotUsed"] as? [String: Int])
+        #expect((notUsed["malformedSip"] ?? 0) > 0)
+        #expect(summary["Packets"] as? Int == 39)
+        #expect(summary["Recordings"] as? Int == 0)
+    }
+}

@@ -1,0 +1,113 @@
+import CalltapTestSupport
+import Engine
+import Media
+import Testing
+
+/// Recordings of the public captures in captures/ (provenance in captures/README.md).
+@Suite struct PublicCaptureTests {
+    /// Each sidecar stream's packets, read independently from the capture, stand decoded in the
+    /// stream's channel at the place their capture time and RTP timestamps give.
+    func expectPlacement(_ recording: RecordedCall, capture: String, minimum: Double = 0.99, afterEnd: Int = 0,
+                         sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let reader = try CaptureFileReader(path: RepositoryPaths.capture(capture))
+        let streams = recording.streams
+        let packetsByStream = streams.map { s in
+            reader.rtp(source: s["Source"] as! String, destination: s["Destination"] as! String,
+                       ssrc: UInt32(String((s["Ssrc"] as! String).dropFirst(2)), radix: 16)!)
+        }
+        // The recording starts at the call's first RTP packet.
+        let start = packetsByStream.compactMap { $0.first?.nanos }.min()!
+        for (s, all) in zip(streams, packetsByStream) {
+            // RTP after the BYE is counted by the engine, not recorded.
+            let packets = Array(all.prefix(s["Packets"] as! Int))
+            #expect(all.count - packets.count <= afterEnd, sourceLocation: sourceLocation)
+            let codec = (s["Codecs"] as? [String])?.first ?? ""
+            let expand = codec.hasPrefix("PCMA") ? G711.expandALaw : G711.expandMuLaw
+            let audible = packets.filter { p in p.payload.count > 12 && p.payload[1] & 0x7F != 13 }
+            let outcome = PlacementCheck.check(packets: audible, recordingStartNanos: start,
+                                               channel: recording.audio.channels[s["Channel"] as! Int], expand: expand)
+            #expect(outcome.matchedFraction >= minimum, "stream \(s["Ssrc"]!) placed \(outcome.matchedFraction)",
+                    sourceLocation: sourceLocation)
+            // Every place where the samples had to be found again is a re-anchor the sidecar counts.
+            #expect(outcome.reanchors <= s["Reanchored"] as! Int, sourceLocation: sourceLocation)
+        }
+    }
+
+    @Test func twoWayPCMACallWithEarlyMedia() throws {
+        let replay = try EngineReplay("nb6-telephone.pcap")
+        #expect(replay.summary.calls == 1)
+        #expect(replay.recordings.count == 1)
+        let r = try #require(replay.recordings.first)
+        #expect(r.streams.count == 2)
+        #expect(Set(r.streams.map { $0["Channel"] as! Int }) == [0, 1])
+        #expect(r.endReason == "bye")
+        #expect(r.metadata["callinstance"] == r.callInstance)
+        #expect(r.metadata["ani"] != "" && r.metadata["dnis"] != "")
+        try expectPlacement(r, capture: "nb6-telephone.pcap", afterEnd: replay.summary.notUsed["afterCallEnd"] ?? 0)
+        // Both parties are audible in their own channel.
+        #expect(ToneAnalysis.rms(r.audio.channels[0][...]) > 50)
+        #expect(ToneAnalysis.rms(r.audio.channels[1][...]) > 50)
+    }
+
+    @Test func oneWayCallsLeaveTheOtherChannelSilent() throws {
+        let replay = try EngineReplay("sip-rtp-g711.pcap")
+        #expect(replay.summary.calls == 2)
+        #expect(replay.recordings.count == 2)
+        for r in replay.recordings {
+            #expect(r.streams.count == 1)
+            let channel = try #require(r.streams.first?["Channel"] as? Int)
+            #expect(ToneAnalysis.rms(r.audio.channels[1 - channel][...]) == 0)
+            #expect(ToneAnalysis.rms(r.audio.channels[channel][...]) > 50)
+            try expectPlacement(r, capture: "sip-rtp-g711.pcap")
+        }
+        let packets = replay.recordings.map { $0.streams[0]["Packets"] as! Int }.sorted()
+        #expect(packets == [414, 425])
+    }
+
+    @Test func callWithLargeJitterAndNoBye() throws {
+        let replay = try EngineReplay("SIP_CALL_RTP_G711.pcap")
+        #expect(replay.summary.calls == 2)
+        #expect(replay.recordings.count == 1)
+        let r = try #require(replay.recordings.first)
+        #expect(r.streams.map { $0["Packets"] as! Int }.sorted() == [548, 891])
+        // No BYE: the capture ends and so does the recording, at its last audio.
+        #expect(r.endReason == "shutdown")
+        // The direction with 5.8 s gaps is re-anchored where its timestamps and capture times part.
+        try expectPlacement(r, capture: "SIP_CALL_RTP_G711.pcap", minimum: 0.99)
+        // The gateway leg has no SIP: it is counted, not recorded.
+        #expect(replay.summary.notUsed["rtpWithoutCall"] == 1445)
+    }
+
+    @Test func comfortNoiseIsSilenceNotABurst() throws {
+        let replay = try EngineReplay("rtp-protocol.pcap")
+        let r = try #require(replay.recordings.first)
+        #expect(replay.recordings.count == 1)
+        #expect((replay.summary.notUsed["comfortNoise"] ?? 0) > 0)
+        try expectPlacement(r, capture: "rtp-protocol.pcap")
+    }
+
+    @Test func callsWithoutMediaGiveNoRecording() throws {
+        for capture in ["sip-proxy.pcap", "DTMFsipinfo.pcap", "sip_ipv6_udp.pcap", "erspan_sip_ipv4_udp.pcapng"] {
+            let replay = try EngineReplay(capture)
+            #expect(replay.summary.calls > 0, "\(capture)")
+            #expect(replay.recordings.isEmpty, "\(capture)")
+        }
+    }
+
+    @Test func unsupportedCodecsAreCountedAndNeverNoise() throws {
+        let replay = try EngineReplay("sip-rtp-g726.pcap")
+        #expect(replay.summary.calls == 8)
+        #expect(replay.summary.notUsed["unsupportedCodec"] == 8 * 425)
+        for r in replay.recordings {
+            for s in r.streams {
+                #expect(s["Decoded"] as? Bool == false)
+                #expect((s["NotDecoded"] as? String)?.contains("G726") == true || (s["NotDecoded"] as? String)?.contains("g726") == true
+                        || (s["NotDecoded"] as? String)?.contains("AAL2") == true)
+            }
+            #expect(r.audio.channels.allSatisfy { ToneAnalysis.rms($0[...]) == 0 })
+        }
+        let gsm = try EngineReplay("sip-rtp-gsm.pcap")
+        #expect(gsm.summary.notUsed["unsupportedCodec"] == 425)
+        #expect(gsm.recordings.allSatisfy { r in r.audio.channels.allSatisfy { ToneAnalysis.rms($0[...]) == 0 } })
+    }
+}
