@@ -1,0 +1,674 @@
+#!/usr/bin/env python3
+"""Generate a synthetic SIP/RTP capture for benchmarking and testing calltap.
+
+Writes a classic pcap file (nanosecond-resolution magic 0xa1b23c4d,
+LINKTYPE_ETHERNET) holding N concurrent SIP calls over UDP/IPv4, each carrying
+S seconds of two-way G.711 RTP, plus FILE.calls.json describing every call.
+
+    python3 Benchmarks/generate_capture.py --calls 200 --seconds 60 \\
+        --codec pcmu --out /tmp/bench.pcap
+
+Call layout (call index i = 0 .. N-1)
+-------------------------------------
+* Caller: extension 1000+i at 10.1.(i // 250).(i % 250 + 1), SIP port 5060,
+  RTP port 20000 + 2*(i % 5000).
+* Callee: extension 2000+i at 10.2.(i // 250).(i % 250 + 1), SIP port 5060,
+  RTP port 40000 + 2*(i % 5000).
+* Call i's INVITE is sent at 2.0 * i / N seconds (starts staggered over the
+  first ~2 s, so all calls overlap).  Relative to the INVITE:
+  100 Trying +5 ms, 180 Ringing +20 ms, 200 OK (with SDP) +500 ms, ACK +510 ms.
+  Each RTP stream starts at +520 ms plus a fixed, seeded phase offset in
+  [0, ptime) and carries exactly S*1000/ptime packets, ptime apart.
+  BYE is sent 20 ms after the later of the two streams' last nominal packet
+  time (by the caller for even i, by the callee for odd i), and its 200 OK
+  5 ms later.
+* Tone scheme: every direction carries one pure sine tone,
+      caller -> callee : 300 + 5 * (i % 300) Hz   (300 .. 1795 Hz)
+      callee -> caller : 2000 + 5 * (i % 300) Hz  (2000 .. 3495 Hz)
+  so the two sides of a call never share a band, and every call of a run of
+  up to 300 calls has its own pair of frequencies.  Peak amplitude is
+  AMPLITUDE (10000 of 32767, about -10 dBFS) before G.711 encoding.
+* RTP: version 2, PT 0 (PCMU) or 8 (PCMA), seeded random SSRC, initial
+  sequence number and initial timestamp per stream; sequence +1 and
+  timestamp +8*ptime per packet; marker bit on the first packet.
+* --jitter-ms J adds seeded uniform jitter in [0, J) ms to each RTP capture
+  time (the file stays sorted by time); --loss P drops a seeded fraction P
+  of RTP packets (sequence numbers keep counting over the gaps).
+
+Everything is derived from the arguments (and --seed), so the same arguments
+always give a byte-identical file.
+
+All times in FILE.calls.json are seconds from the file's first packet (call
+0's INVITE, which is written at capture time EPOCH).
+"""
+
+import argparse
+import hashlib
+import json
+import math
+import os
+import random
+import struct
+import sys
+import time
+
+import numpy as np
+
+EPOCH = 1_700_000_000            # capture time of the first packet (UTC seconds)
+AMPLITUDE = 10000                # peak sine amplitude, 16-bit linear
+SAMPLE_RATE = 8000
+NS = 1_000_000_000
+MS = 1_000_000
+
+CALLER_MAC = bytes.fromhex("020000000001")
+CALLEE_MAC = bytes.fromhex("020000000002")
+SIP_PORT = 5060
+
+# Offsets inside one call's timeline, nanoseconds after its INVITE.
+T_TRYING = 5 * MS
+T_RINGING = 20 * MS
+T_OK = 500 * MS
+T_ACK = 510 * MS
+T_MEDIA = 520 * MS
+T_BYE_AFTER_MEDIA = 20 * MS
+T_BYE_OK = 5 * MS
+
+CODECS = {
+    "pcmu": {"pt": 0, "name": "PCMU"},
+    "pcma": {"pt": 8, "name": "PCMA"},
+}
+
+PCAP_MAGIC_NS = 0xA1B23C4D
+LINKTYPE_ETHERNET = 1
+SNAPLEN = 65535
+
+
+# --------------------------------------------------------------------------
+# G.711 (ITU-T G.711 segment encoding; same algorithm as the reference
+# Sun Microsystems g711.c that most implementations, including CPython's
+# audioop, derive from).
+# --------------------------------------------------------------------------
+
+_SEG_UEND = (0x3F, 0x7F, 0xFF, 0x1FF, 0x3FF, 0x7FF, 0xFFF, 0x1FFF)
+_SEG_AEND = (0x1F, 0x3F, 0x7F, 0xFF, 0x1FF, 0x3FF, 0x7FF, 0xFFF)
+_ULAW_BIAS = 0x84
+_ULAW_CLIP = 8159
+
+
+def _segment(value, table):
+    for seg, end in enumerate(table):
+        if value <= end:
+            return seg
+    return len(table)
+
+
+def linear_to_ulaw(sample):
+    """Encode one signed 16-bit linear sample to an 8-bit mu-law code."""
+    pcm = sample >> 2                         # 14-bit magnitude range
+    if pcm < 0:
+        pcm = -pcm
+        mask = 0x7F
+    else:
+        mask = 0xFF
+    if pcm > _ULAW_CLIP:
+        pcm = _ULAW_CLIP
+    pcm += _ULAW_BIAS >> 2
+    seg = _segment(pcm, _SEG_UEND)
+    if seg >= 8:
+        return 0x7F ^ mask
+    return ((seg << 4) | ((pcm >> (seg + 1)) & 0x0F)) ^ mask
+
+
+def linear_to_alaw(sample):
+    """Encode one signed 16-bit linear sample to an 8-bit A-law code."""
+    pcm = sample >> 3                         # 13-bit magnitude range
+    if pcm >= 0:
+        mask = 0xD5                           # sign bit set, even bits inverted
+    else:
+        mask = 0x55
+        pcm = -pcm - 1
+    seg = _segment(pcm, _SEG_AEND)
+    if seg >= 8:
+        return 0x7F ^ mask
+    aval = seg << 4
+    if seg < 2:
+        aval |= (pcm >> 1) & 0x0F
+    else:
+        aval |= (pcm >> seg) & 0x0F
+    return aval ^ mask
+
+
+def ulaw_to_linear(code):
+    """Decode one 8-bit mu-law code to a signed 16-bit linear sample."""
+    code = ~code & 0xFF
+    t = ((code & 0x0F) << 3) + _ULAW_BIAS
+    t <<= (code & 0x70) >> 4
+    return (_ULAW_BIAS - t) if (code & 0x80) else (t - _ULAW_BIAS)
+
+
+def alaw_to_linear(code):
+    """Decode one 8-bit A-law code to a signed 16-bit linear sample."""
+    code ^= 0x55
+    t = (code & 0x0F) << 4
+    seg = (code & 0x70) >> 4
+    if seg == 0:
+        t += 8
+    elif seg == 1:
+        t += 0x108
+    else:
+        t += 0x108
+        t <<= seg - 1
+    return t if (code & 0x80) else -t
+
+
+_ENCODERS = {"pcmu": linear_to_ulaw, "pcma": linear_to_alaw}
+_DECODERS = {"pcmu": ulaw_to_linear, "pcma": alaw_to_linear}
+
+
+def encode_table(codec):
+    """65536-entry uint8 table: code = table[sample + 32768]."""
+    enc = _ENCODERS[codec]
+    return np.array([enc(s) for s in range(-32768, 32768)], dtype=np.uint8)
+
+
+def decode_table(codec):
+    """256-entry int16 table: sample = table[code]."""
+    dec = _DECODERS[codec]
+    return np.array([dec(c) for c in range(256)], dtype=np.int16)
+
+
+# --------------------------------------------------------------------------
+# Tones
+# --------------------------------------------------------------------------
+
+def caller_tone_hz(i):
+    return 300 + 5 * (i % 300)
+
+
+def callee_tone_hz(i):
+    return 2000 + 5 * (i % 300)
+
+
+TONE_SCHEME = ("caller->callee tone = 300 + 5*(i %% 300) Hz; "
+               "callee->caller tone = 2000 + 5*(i %% 300) Hz; "
+               "i = call index from 0; peak amplitude %d/32767" % AMPLITUDE)
+
+
+def tone_payload_table(freq_hz, samples_per_packet, enc_table):
+    """All distinct payloads of a continuous tone, one row per packet phase.
+
+    The tone repeats every P = 8000 / gcd(f, 8000) samples, so packet k's
+    payload is row (k % rows) with rows = P / gcd(P, samples_per_packet).
+    """
+    period = SAMPLE_RATE // math.gcd(int(freq_hz), SAMPLE_RATE)
+    rows = period // math.gcd(period, samples_per_packet)
+    n = rows * samples_per_packet
+    t = np.arange(n, dtype=np.float64)
+    pcm = np.rint(AMPLITUDE * np.sin(2.0 * np.pi * freq_hz * t / SAMPLE_RATE))
+    codes = enc_table[pcm.astype(np.int64) + 32768]
+    return codes.reshape(rows, samples_per_packet)
+
+
+# --------------------------------------------------------------------------
+# Packet building helpers
+# --------------------------------------------------------------------------
+
+def ip_bytes(dotted):
+    return bytes(int(x) for x in dotted.split("."))
+
+
+def checksum16(data):
+    if len(data) % 2:
+        data += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return (~s) & 0xFFFF
+
+
+def udp_frame(src_mac, dst_mac, src_ip, dst_ip, sport, dport, payload, ip_id):
+    """Ethernet + IPv4 + UDP frame with correct IP and UDP checksums."""
+    sip_b, dip_b = ip_bytes(src_ip), ip_bytes(dst_ip)
+    udp_len = 8 + len(payload)
+    pseudo = sip_b + dip_b + struct.pack("!BBH", 0, 17, udp_len)
+    udp_hdr = struct.pack("!HHHH", sport, dport, udp_len, 0)
+    ucs = checksum16(pseudo + udp_hdr + payload)
+    if ucs == 0:
+        ucs = 0xFFFF
+    udp_hdr = struct.pack("!HHHH", sport, dport, udp_len, ucs)
+    ip_hdr = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + udp_len, ip_id & 0xFFFF,
+                         0x4000, 64, 17, 0, sip_b, dip_b)
+    ip_hdr = ip_hdr[:10] + struct.pack("!H", checksum16(ip_hdr)) + ip_hdr[12:]
+    return dst_mac + src_mac + b"\x08\x00" + ip_hdr + udp_hdr + payload
+
+
+def pcap_record(t_ns, frame):
+    sec, nsec = divmod(t_ns, NS)
+    return struct.pack("<IIII", EPOCH + sec, nsec, len(frame), len(frame)) + frame
+
+
+# --------------------------------------------------------------------------
+# SIP
+# --------------------------------------------------------------------------
+
+def sip_message(start_line, headers, body=b""):
+    lines = [start_line] + ["%s: %s" % (k, v) for k, v in headers]
+    lines.append("Content-Length: %d" % len(body))
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("ascii") + body
+
+
+def call_sip_packets(call, codec, ptime, rng):
+    """Return [(t_ns, order, frame_bytes)] for one call's SIP exchange."""
+    i = call["index"]
+    cr, ce = call["caller"], call["callee"]
+    t0 = call["_invite_ns"]
+    hexid = lambda n: "%0*x" % (n, rng.getrandbits(4 * n))
+    call_id = call["call_id"]
+    from_tag, to_tag = call["_from_tag"], call["_to_tag"]
+    caller_uri = "sip:%s@%s" % (cr["number"], cr["ip"])
+    callee_uri = "sip:%s@%s" % (ce["number"], ce["ip"])
+    caller_contact = "<sip:%s@%s:%d>" % (cr["number"], cr["ip"], SIP_PORT)
+    callee_contact = "<sip:%s@%s:%d>" % (ce["number"], ce["ip"], SIP_PORT)
+    from_hdr = '"Ext %s" <%s>;tag=%s' % (cr["number"], caller_uri, from_tag)
+    to_hdr = "<%s>" % callee_uri
+    to_hdr_tag = "<%s>;tag=%s" % (callee_uri, to_tag)
+    ua = ("User-Agent", "calltap-bench-generator/1")
+    srv = ("Server", "calltap-bench-generator/1")
+    allow = ("Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS")
+
+    sess_a = rng.randrange(10**8, 10**9)
+    sess_b = rng.randrange(10**8, 10**9)
+    sdp_offer = sdp(cr["number"], cr["ip"], cr["rtp_port"], codec, ptime, sess_a)
+    sdp_answer = sdp(ce["number"], ce["ip"], ce["rtp_port"], codec, ptime, sess_b)
+
+    out = []
+    ip_id = {"a": (i * 131) & 0xFFFF, "b": (i * 137 + 7) & 0xFFFF}
+
+    def send(t, frm_caller, payload):
+        side = "a" if frm_caller else "b"
+        ip_id[side] += 1
+        src, dst = (cr, ce) if frm_caller else (ce, cr)
+        smac, dmac = (CALLER_MAC, CALLEE_MAC) if frm_caller else (CALLEE_MAC, CALLER_MAC)
+        frame = udp_frame(smac, dmac, src["ip"], dst["ip"], SIP_PORT, SIP_PORT,
+                          payload, ip_id[side])
+        out.append((t, len(out), frame))
+
+    # INVITE transaction
+    via_inv = "SIP/2.0/UDP %s:%d;branch=z9hG4bK%s" % (cr["ip"], SIP_PORT, hexid(16))
+    send(t0, True, sip_message("INVITE %s SIP/2.0" % callee_uri, [
+        ("Via", via_inv), ("Max-Forwards", "70"), ("From", from_hdr),
+        ("To", to_hdr), ("Call-ID", call_id), ("CSeq", "1 INVITE"),
+        ("Contact", caller_contact), allow, ua,
+        ("Content-Type", "application/sdp")], sdp_offer))
+    resp = [("Via", via_inv), ("From", from_hdr), ("To", to_hdr_tag),
+            ("Call-ID", call_id), ("CSeq", "1 INVITE")]
+    send(t0 + T_TRYING, False, sip_message("SIP/2.0 100 Trying", resp + [srv]))
+    send(t0 + T_RINGING, False, sip_message("SIP/2.0 180 Ringing",
+                                            resp + [("Contact", callee_contact), srv]))
+    send(t0 + T_OK, False, sip_message("SIP/2.0 200 OK", resp + [
+        ("Contact", callee_contact), allow, srv,
+        ("Content-Type", "application/sdp")], sdp_answer))
+    # ACK (new branch, same CSeq number)
+    via_ack = "SIP/2.0/UDP %s:%d;branch=z9hG4bK%s" % (cr["ip"], SIP_PORT, hexid(16))
+    send(t0 + T_ACK, True, sip_message("ACK sip:%s@%s:%d SIP/2.0" % (
+        ce["number"], ce["ip"], SIP_PORT), [
+        ("Via", via_ack), ("Max-Forwards", "70"), ("From", from_hdr),
+        ("To", to_hdr_tag), ("Call-ID", call_id), ("CSeq", "1 ACK"), ua]))
+
+    # BYE transaction: caller hangs up on even calls, callee on odd calls.
+    t_bye = call["_bye_ns"]
+    if call["hangup_by"] == "caller":
+        via_bye = "SIP/2.0/UDP %s:%d;branch=z9hG4bK%s" % (cr["ip"], SIP_PORT, hexid(16))
+        bye_hdrs = [("Via", via_bye), ("Max-Forwards", "70"), ("From", from_hdr),
+                    ("To", to_hdr_tag), ("Call-ID", call_id), ("CSeq", "2 BYE")]
+        send(t_bye, True, sip_message("BYE sip:%s@%s:%d SIP/2.0" % (
+            ce["number"], ce["ip"], SIP_PORT), bye_hdrs + [ua]))
+        send(t_bye + T_BYE_OK, False, sip_message("SIP/2.0 200 OK", [
+            h for h in bye_hdrs if h[0] != "Max-Forwards"] + [srv]))
+    else:
+        via_bye = "SIP/2.0/UDP %s:%d;branch=z9hG4bK%s" % (ce["ip"], SIP_PORT, hexid(16))
+        bye_hdrs = [("Via", via_bye), ("Max-Forwards", "70"), ("From", to_hdr_tag),
+                    ("To", from_hdr), ("Call-ID", call_id), ("CSeq", "1 BYE")]
+        send(t_bye, False, sip_message("BYE sip:%s@%s:%d SIP/2.0" % (
+            cr["number"], cr["ip"], SIP_PORT), bye_hdrs + [ua]))
+        send(t_bye + T_BYE_OK, True, sip_message("SIP/2.0 200 OK", [
+            h for h in bye_hdrs if h[0] != "Max-Forwards"] + [srv]))
+    return out
+
+
+def sdp(user, ip, port, codec, ptime, sess_id):
+    c = CODECS[codec]
+    return ("v=0\r\n"
+            "o=%s %d %d IN IP4 %s\r\n"
+            "s=calltap bench\r\n"
+            "c=IN IP4 %s\r\n"
+            "t=0 0\r\n"
+            "m=audio %d RTP/AVP %d\r\n"
+            "a=rtpmap:%d %s/8000\r\n"
+            "a=ptime:%d\r\n"
+            "a=sendrecv\r\n" % (user, sess_id, sess_id, ip, ip, port, c["pt"],
+                                c["pt"], c["name"], ptime)).encode("ascii")
+
+
+# --------------------------------------------------------------------------
+# Main generation
+# --------------------------------------------------------------------------
+
+def calls_json_path(out):
+    base = out[:-5] if out.endswith(".pcap") else out
+    return base + ".calls.json"
+
+
+def uniform_from_raw(raw):
+    """uint64 raw generator output -> float64 uniform in [0, 1)."""
+    return (raw >> np.uint64(11)).astype(np.float64) * (1.0 / (1 << 53))
+
+
+def generate(args, log=sys.stderr):
+    n_calls = args.calls
+    ptime = args.ptime
+    codec = args.codec
+    pt = CODECS[codec]["pt"]
+    spp = SAMPLE_RATE * ptime // 1000              # samples (= bytes) per packet
+    pkts = int(round(args.seconds * 1000 / ptime))  # packets per stream
+    if n_calls < 1 or pkts < 1:
+        raise SystemExit("need at least one call and one packet per stream")
+    if n_calls > 250 * 256:
+        raise SystemExit("at most %d calls" % (250 * 256))
+    ptime_ns = ptime * MS
+    rng = random.Random("calltap-bench/%d" % args.seed)   # stable across Python versions
+
+    enc = encode_table(codec)
+
+    # ---- per-call and per-stream parameters ----------------------------
+    calls = []
+    n_streams = 2 * n_calls
+    s_start = np.zeros(n_streams, dtype=np.int64)   # first nominal packet time
+    s_ssrc = np.zeros(n_streams, dtype=np.uint64)
+    s_seq0 = np.zeros(n_streams, dtype=np.int64)
+    s_ts0 = np.zeros(n_streams, dtype=np.int64)
+    s_ipid0 = np.zeros(n_streams, dtype=np.int64)
+    s_rowbase = np.zeros(n_streams, dtype=np.int64)
+    s_rows = np.zeros(n_streams, dtype=np.int64)
+    templates = []
+    payload_tables = []
+    row_count = 0
+    hdr_len = 16 + 14 + 20 + 8 + 12
+    rec_len = hdr_len + spp
+    frame_len = rec_len - 16
+
+    for i in range(n_calls):
+        x, y = i // 250, i % 250 + 1
+        caller = {"number": str(1000 + i), "ip": "10.1.%d.%d" % (x, y),
+                  "sip_port": SIP_PORT, "rtp_port": 20000 + 2 * (i % 5000),
+                  "tone_hz": caller_tone_hz(i)}
+        callee = {"number": str(2000 + i), "ip": "10.2.%d.%d" % (x, y),
+                  "sip_port": SIP_PORT, "rtp_port": 40000 + 2 * (i % 5000),
+                  "tone_hz": callee_tone_hz(i)}
+        invite_ns = (2 * NS * i) // n_calls
+        call = {"index": i,
+                "call_id": "%032x@%s" % (rng.getrandbits(128), caller["ip"]),
+                "codec": codec, "payload_type": pt, "ptime_ms": ptime,
+                "caller": caller, "callee": callee,
+                "hangup_by": "caller" if i % 2 == 0 else "callee",
+                "_invite_ns": invite_ns,
+                "_from_tag": "%08x" % rng.getrandbits(32),
+                "_to_tag": "%08x" % rng.getrandbits(32)}
+        last_nominal = 0
+        for d, (src, dst, smac, dmac) in enumerate(
+                ((caller, callee, CALLER_MAC, CALLEE_MAC),
+                 (callee, caller, CALLEE_MAC, CALLER_MAC))):
+            s = 2 * i + d
+            phase = rng.randrange(ptime_ns // 1000) * 1000       # whole microseconds
+            s_start[s] = invite_ns + T_MEDIA + phase
+            last_nominal = max(last_nominal, int(s_start[s]) + (pkts - 1) * ptime_ns)
+            ssrc = rng.getrandbits(32)
+            seq0 = rng.getrandbits(16)
+            ts0 = rng.getrandbits(32)
+            s_ssrc[s], s_seq0[s], s_ts0[s] = ssrc, seq0, ts0
+            s_ipid0[s] = rng.getrandbits(16)
+            src["ssrc"] = ssrc
+            src["first_seq"] = seq0
+            src["first_rtp_timestamp"] = ts0
+            src["rtp_phase_ms"] = phase / MS
+            tbl = tone_payload_table(src["tone_hz"], spp, enc)
+            payload_tables.append(tbl)
+            s_rowbase[s] = row_count
+            s_rows[s] = tbl.shape[0]
+            row_count += tbl.shape[0]
+            # Static part of the record: pcap lengths, Ethernet, IP, UDP, RTP.
+            sip_b, dip_b = ip_bytes(src["ip"]), ip_bytes(dst["ip"])
+            udp_len = 8 + 12 + spp
+            tpl = bytearray(hdr_len)
+            struct.pack_into("<II", tpl, 8, frame_len, frame_len)
+            tpl[16:30] = dmac + smac + b"\x08\x00"
+            struct.pack_into("!BBHHHBBH4s4s", tpl, 30, 0x45, 0, 20 + udp_len, 0,
+                             0x4000, 64, 17, 0, sip_b, dip_b)
+            struct.pack_into("!HHHH", tpl, 50, src["rtp_port"], dst["rtp_port"],
+                             udp_len, 0)
+            struct.pack_into("!BBHII", tpl, 58, 0x80, pt, 0, 0, ssrc)
+            templates.append(bytes(tpl) + bytes(spp))
+        call["_bye_ns"] = last_nominal + T_BYE_AFTER_MEDIA
+        calls.append(call)
+
+    templates = np.frombuffer(b"".join(templates), dtype=np.uint8).reshape(n_streams, rec_len)
+    payload_table = np.concatenate(payload_tables, axis=0)
+
+    # Per-stream UDP pseudo-header sums (src, dst, proto, length).
+    w = templates[:, 42:50].copy().view(">u2").astype(np.uint64)   # src+dst IP
+    pseudo = w.sum(axis=1) + np.uint64(17) + np.uint64(8 + 12 + spp)
+
+    # ---- SIP packets ---------------------------------------------------
+    sip = []
+    for call in calls:
+        for t, order, frame in call_sip_packets(call, codec, ptime, rng):
+            sip.append((t, call["index"], order, frame))
+    sip.sort(key=lambda p: (p[0], p[1], p[2]))
+
+    # ---- RTP packet times, loss, jitter ---------------------------------
+    k_all = np.arange(pkts, dtype=np.int64)
+    times = (s_start[:, None] + k_all[None, :] * ptime_ns).ravel()
+    sid = np.repeat(np.arange(n_streams, dtype=np.int64), pkts)
+    kidx = np.tile(k_all, n_streams)
+    bitgen = np.random.PCG64(args.seed)            # raw stream is version-stable
+    if args.jitter_ms > 0:
+        u = uniform_from_raw(bitgen.random_raw(times.size))
+        times = times + np.floor(u * args.jitter_ms * MS).astype(np.int64)
+    if args.loss > 0:
+        u = uniform_from_raw(bitgen.random_raw(times.size))
+        keep = u >= args.loss
+        times, sid, kidx = times[keep], sid[keep], kidx[keep]
+    order = np.lexsort((kidx, sid, times))
+    times, sid, kidx = times[order], sid[order], kidx[order]
+    del order
+
+    # Per-stream received-packet bookkeeping for calls.json.
+    received = np.bincount(sid, minlength=n_streams)
+    first_t = np.full(n_streams, np.iinfo(np.int64).max, dtype=np.int64)
+    last_t = np.full(n_streams, -1, dtype=np.int64)
+    np.minimum.at(first_t, sid, times)
+    np.maximum.at(last_t, sid, times)
+
+    # ---- record dtype for vectorised field writes -----------------------
+    rec_dtype = np.dtype({
+        "names": ["ts_sec", "ts_nsec", "ip_id", "ip_ck", "udp_ck", "rtp_b1",
+                  "seq", "rtp_ts", "payload"],
+        "formats": ["<u4", "<u4", ">u2", ">u2", ">u2", "u1", ">u2", ">u4",
+                    ("u1", (spp,))],
+        "offsets": [0, 4, 34, 40, 56, 59, 60, 62, hdr_len],
+        "itemsize": rec_len})
+
+    # SIP insertion points: a SIP packet goes after RTP packets with equal time.
+    sip_times = np.array([p[0] for p in sip], dtype=np.int64)
+    sip_pos = np.searchsorted(times, sip_times, side="right")
+
+    out_path = args.out
+    tmp_path = out_path + ".tmp"
+    n_rtp = times.size
+    chunk = 1 << 16
+    sip_i = 0
+    total_bytes = 0
+    with open(tmp_path, "wb") as f:
+        hdr = struct.pack("<IHHiIII", PCAP_MAGIC_NS, 2, 4, 0, 0, SNAPLEN,
+                          LINKTYPE_ETHERNET)
+        f.write(hdr)
+        total_bytes += len(hdr)
+
+        def write_sip_until(pos):
+            nonlocal sip_i, total_bytes
+            while sip_i < len(sip) and sip_pos[sip_i] <= pos:
+                rec = pcap_record(sip[sip_i][0], sip[sip_i][3])
+                f.write(rec)
+                total_bytes += len(rec)
+                sip_i += 1
+
+        for a in range(0, n_rtp, chunk):
+            b = min(a + chunk, n_rtp)
+            s = sid[a:b]
+            k = kidx[a:b]
+            t = times[a:b]
+            raw = templates[s]                         # (m, rec_len) copy
+            rec = raw.view(rec_dtype).reshape(-1)
+            sec, nsec = np.divmod(t, NS)
+            rec["ts_sec"] = EPOCH + sec
+            rec["ts_nsec"] = nsec
+            rec["ip_id"] = (s_ipid0[s] + k) & 0xFFFF
+            rec["rtp_b1"] = np.where(k == 0, 0x80 | pt, pt)
+            rec["seq"] = (s_seq0[s] + k) & 0xFFFF
+            rec["rtp_ts"] = (s_ts0[s] + spp * k) & 0xFFFFFFFF
+            rec["payload"] = payload_table[s_rowbase[s] + k % s_rows[s]]
+            # IPv4 header checksum (bytes 30..50 of the record).
+            ipw = raw[:, 30:50].copy().view(">u2").astype(np.uint64).sum(axis=1)
+            rec["ip_ck"] = _fold(ipw) ^ 0xFFFF
+            # UDP checksum over pseudo header + UDP header + RTP + payload.
+            uw = raw[:, 50:rec_len]
+            if (rec_len - 50) % 2:
+                uw = np.concatenate([uw, np.zeros((uw.shape[0], 1), np.uint8)], axis=1)
+            us = np.ascontiguousarray(uw).view(">u2").astype(np.uint64).sum(axis=1)
+            uck = _fold(us + pseudo[s]) ^ 0xFFFF
+            uck[uck == 0] = 0xFFFF
+            rec["udp_ck"] = uck
+            # Interleave: SIP packets whose position falls inside this chunk.
+            pos = a
+            while sip_i < len(sip) and sip_pos[sip_i] < b:
+                p = int(sip_pos[sip_i])
+                if p > pos:
+                    f.write(raw[pos - a:p - a])
+                    total_bytes += (p - pos) * rec_len
+                    pos = p
+                write_sip_until(p)
+            f.write(raw[pos - a:])
+            total_bytes += (b - pos) * rec_len
+        write_sip_until(n_rtp)
+    os.replace(tmp_path, out_path)
+
+    # ---- calls.json ----------------------------------------------------
+    sec = lambda ns: round(ns / NS, 9)
+    call_docs = []
+    for call in calls:
+        i = call["index"]
+        doc = {k: v for k, v in call.items() if not k.startswith("_")}
+        for d, side in enumerate(("caller", "callee")):
+            s = 2 * i + d
+            st = doc[side]
+            st["rtp_packets_sent"] = pkts
+            st["rtp_packets_in_capture"] = int(received[s])
+            st["rtp_samples_sent"] = pkts * spp
+            st["rtp_nominal_start"] = sec(int(s_start[s]))
+            st["rtp_nominal_end"] = sec(int(s_start[s]) + pkts * ptime_ns)
+            st["rtp_first_capture"] = sec(int(first_t[s])) if received[s] else None
+            st["rtp_last_capture"] = sec(int(last_t[s])) if received[s] else None
+        t0 = call["_invite_ns"]
+        doc["invite_time"] = sec(t0)
+        doc["answer_time"] = sec(t0 + T_OK)
+        doc["ack_time"] = sec(t0 + T_ACK)
+        doc["media_start"] = sec(t0 + T_MEDIA)
+        doc["bye_time"] = sec(call["_bye_ns"])
+        doc["start_time"] = sec(t0)
+        doc["end_time"] = sec(call["_bye_ns"] + T_BYE_OK)
+        call_docs.append(doc)
+
+    summary = {
+        "generator": "Benchmarks/generate_capture.py",
+        "arguments": {"calls": n_calls, "seconds": args.seconds, "codec": codec,
+                      "ptime": ptime, "seed": args.seed, "jitter_ms": args.jitter_ms,
+                      "loss": args.loss},
+        "pcap": os.path.basename(out_path),
+        "pcap_bytes": total_bytes,
+        "pcap_sha256": None,
+        "epoch": EPOCH,
+        "time_base": "seconds from the first packet (call 0 INVITE at capture time epoch)",
+        "tone_scheme": TONE_SCHEME,
+        "amplitude": AMPLITUDE,
+        "codec": codec, "payload_type": pt, "ptime_ms": ptime,
+        "samples_per_packet": spp,
+        "rtp_streams": n_streams,
+        "rtp_packets_per_stream": pkts,
+        "rtp_packets": int(n_rtp),
+        "sip_packets": len(sip),
+        "packets": int(n_rtp) + len(sip),
+        "calls": call_docs,
+    }
+    return summary
+
+
+def _fold(s):
+    s = (s & 0xFFFF) + (s >> 16)
+    s = (s & 0xFFFF) + (s >> 16)
+    s = (s & 0xFFFF) + (s >> 16)
+    return s.astype(np.uint16)
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(
+        description="Generate a synthetic SIP/RTP (G.711) pcap for calltap benchmarks.",
+        epilog=TONE_SCHEME)
+    p.add_argument("--calls", type=int, required=True, help="number of concurrent calls")
+    p.add_argument("--seconds", type=float, required=True, help="media seconds per call")
+    p.add_argument("--codec", choices=sorted(CODECS), default="pcmu")
+    p.add_argument("--ptime", type=int, default=20, choices=(10, 20, 30, 40, 60),
+                   help="packetisation time in ms (default 20)")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--jitter-ms", type=float, default=0.0,
+                   help="add seeded uniform [0, J) ms jitter to RTP capture times")
+    p.add_argument("--loss", type=float, default=0.0,
+                   help="drop this seeded fraction (0..1) of RTP packets")
+    p.add_argument("--out", required=True, help="output .pcap file")
+    p.add_argument("--sha256", action="store_true",
+                   help="also hash the pcap and record it in calls.json")
+    p.add_argument("--quiet", action="store_true")
+    a = p.parse_args(argv)
+    if not 0.0 <= a.loss < 1.0:
+        p.error("--loss must be in [0, 1)")
+    if a.jitter_ms < 0:
+        p.error("--jitter-ms must be >= 0")
+    return a
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    t = time.perf_counter()
+    summary = generate(args)
+    if args.sha256:
+        h = hashlib.sha256()
+        with open(args.out, "rb") as f:
+            for block in iter(lambda: f.read(1 << 22), b""):
+                h.update(block)
+        summary["pcap_sha256"] = h.hexdigest()
+    jpath = calls_json_path(args.out)
+    with open(jpath + ".tmp", "w") as f:
+        json.dump(summary, f, indent=1, sort_keys=False)
+        f.write("\n")
+    os.replace(jpath + ".tmp", jpath)
+    elapsed = time.perf_counter() - t
+    if not args.quiet:
+        print("wrote %s: %d calls, %d RTP + %d SIP packets, %d bytes, %.2f s"
+              % (args.out, args.calls, summary["rtp_packets"], summary["sip_packets"],
+                 summary["pcap_bytes"], elapsed), file=sys.stderr)
+        print("wrote %s" % jpath, file=sys.stderr)
+        print("tones: " + TONE_SCHEME, file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
