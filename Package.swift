@@ -44,7 +44,7 @@ let package = Package(
         // Test helpers: reading sound files back, tone analysis, pcap writing.
         .target(name: "CalltapTestSupport", dependencies: ["CSndfile"], path: "Tests/CalltapTestSupport"),
         .testTarget(name: "WireTests", dependencies: ["Wire"]),
-        .testTarget(name: "SIPTests", dependencies: ["SIP"]),
+        .testTarget(name: "SIPTests", dependencies: ["SIP", "Wire"]),
         .testTarget(name: "MediaTests", dependencies: ["Media", "CalltapTestSupport"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "CalltapTestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["calltap", "CalltapTestSupport"]),

@@ -56,6 +56,9 @@ import Testing
         #expect(try ParserFixtures.messageLength(Array("\r\n\r\n".utf8) + message) == 4 + message.count)
         #expect(try ParserFixtures.parse(Array("\r\n\r\n".utf8) + message).method == .bye)
         #expect(try ParserFixtures.messageLength([]) == nil)
+        // Nothing but keep-alives, without end: refused before the buffer grows without bound.
+        let endless = [UInt8](repeating: 0x0A, count: SIPParser.maxHeaderBytes + 1)
+        #expect(throws: SIPParseError.tooLarge) { try ParserFixtures.messageLength(endless) }
     }
 
     @Test func bodyWaitsForContentLength() throws {

@@ -7,7 +7,7 @@ extension CaptureEngine {
     /// addresses the calls' SDPs declared. With several candidates (a peer that uses one port for
     /// every call), the call whose SDPs allow both addresses of the pair wins; then a live call
     /// over an ended one; then the newest SDP.
-    func resolve(_ key: FlowTable.Key) -> (call: Int, sender: CallSide, isAudio: Bool)? {
+    func resolve(_ key: FlowTable.Key) -> (call: Int, sender: CallSide, isAudio: Bool, weak: Bool)? {
         var best: (call: Int, sender: CallSide, isAudio: Bool, rank: (Int, Int, Int))?
         func consider(_ call: Int, _ sender: CallSide, _ isAudio: Bool, score: Int) {
             guard call < callObjects.count, let object = callObjects[call] else { return }
@@ -31,7 +31,22 @@ extension CaptureEngine {
         for claim in flows.claims(on: key.source) {
             consider(claim.call, claim.side, claim.isAudio, score: 1)
         }
-        return best.map { ($0.call, $0.sender, $0.isAudio) }
+        return best.map { ($0.call, $0.sender, $0.isAudio, $0.rank.1 == 1) }
+    }
+
+    /// Binds a new flow. A flow bound by where it was sent, whose source is where a weakly bound
+    /// flow of the same call sends to, is that flow's reverse: the weak one belongs to the other side.
+    func bind(_ key: FlowTable.Key, call: Int, sender: CallSide, isAudio: Bool, weak: Bool) -> Int {
+        if !weak {
+            for reverse in flows.weakBindings(of: call, sendingTo: key.source) where flows.bindings[reverse].sender == sender {
+                flows.setSender(reverse, sender.other)
+                let flow = flows.bindings[reverse].flow
+                if flow >= 0, calls[call].recordingOpen {
+                    sendControl(to: calls[call].worker, .moveFlow, call: call, flow: flow, object: MessageBox(sender.other.rawValue))
+                }
+            }
+        }
+        return flows.bind(key, FlowTable.Binding(call: call, sender: sender, isAudio: isAudio, weak: weak))
     }
 
     /// Hands one packet of a bound flow to its call's worker.

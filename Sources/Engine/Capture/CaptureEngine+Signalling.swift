@@ -26,18 +26,18 @@ extension CaptureEngine {
             counters.otherUdp += 1
             return
         }
-        guard let (call, sender, isAudio) = resolve(key) else {
+        guard let (call, sender, isAudio, weak) = resolve(key) else {
             counters.rtpWithoutCall += 1
             return
         }
-        let binding = flows.bind(key, FlowTable.Binding(call: call, sender: sender, isAudio: isAudio))
+        let binding = bind(key, call: call, sender: sender, isAudio: isAudio, weak: weak)
         forward(binding, payload, nanos: nanos)
     }
 
     func handleSIP(_ datagram: UDPDatagram, nanos: Int64) {
         let payload = datagram.payload
-        if payload.allSatisfy({ $0 == 0x0D || $0 == 0x0A || $0 == 0x00 }) {
-            // RFC 5626 keep-alive (CRLF) or padding: signalling noise, not a message.
+        if payload.allSatisfy({ $0 == 0x0D || $0 == 0x0A || $0 == 0x20 || $0 == 0x09 || $0 == 0x00 }) {
+            // Keep-alives (RFC 5626 CRLF, or the blanks some phones send through NAT): not messages.
             counters.otherUdp += 1
             return
         }

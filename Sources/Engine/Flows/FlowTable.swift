@@ -15,6 +15,9 @@ final class FlowTable {
         var call: Int
         var sender: CallSide
         var isAudio: Bool
+        /// Bound only because its source is an address one side's SDP declared (symmetric RTP),
+        /// not because of where it was sent: a later, better-founded flow may correct its side.
+        var weak = false
         /// The flow's number inside the recording once announced to the worker, else -1.
         var flow: Int = -1
     }
@@ -60,6 +63,19 @@ final class FlowTable {
 
     func setFlow(_ binding: Int, _ flow: Int) {
         bindings[binding].flow = flow
+    }
+
+    func setSender(_ binding: Int, _ sender: CallSide) {
+        bindings[binding].sender = sender
+        bindings[binding].weak = false
+    }
+
+    /// The weakly bound flows of `call` that send to `destination`.
+    func weakBindings(of call: Int, sendingTo destination: Endpoint) -> [Int] {
+        (keysByCall[call] ?? []).compactMap { key in
+            guard key.destination == destination, let i = index[key], bindings[i].call == call, bindings[i].weak else { return nil }
+            return i
+        }
     }
 
     /// Records that `call`'s `side` receives media at `endpoint`. Packets already bound to another

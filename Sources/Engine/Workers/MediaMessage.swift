@@ -9,6 +9,7 @@ enum MediaMessage {
         case open
         case addFlow
         case updatePayloadMaps
+        case moveFlow
         case end
         case tick
         case stop

@@ -101,6 +101,12 @@ final class MediaWorker: @unchecked Sendable {
             if call < recordings.count, let recording = recordings[call] {
                 recording.takeUnretainedValue().updatePayloadMaps(box.value)
             }
+        case .moveFlow:
+            guard let box = MediaMessage.takeObject(slot, as: MessageBox<Int>.self) else { return }
+            let flow = Int(slot.load(fromByteOffset: MediaMessage.flowOffset, as: UInt16.self))
+            if call < recordings.count, let recording = recordings[call] {
+                recording.takeUnretainedValue().moveFlow(flow, toChannel: box.value)
+            }
         case .end:
             guard let box = MediaMessage.takeObject(slot, as: MessageBox<RecordingEnd>.self) else { return }
             finish(call, box.value)

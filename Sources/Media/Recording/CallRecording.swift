@@ -39,6 +39,12 @@ public final class CallRecording {
         streams.append(MediaStream(flow: flow, sampleRate: setup.sampleRate))
     }
 
+    /// Sends a flow's later packets to another channel (its side was learned late).
+    public func moveFlow(_ flow: Int, toChannel channel: Int) {
+        guard flow >= 0, flow < streams.count, channel >= 0, channel < setup.channelRoles.count else { return }
+        streams[flow].moveTo(channel: channel)
+    }
+
     /// New payload meanings after a re-INVITE; each stream resolves its payload type again.
     public func updatePayloadMaps(_ maps: [PayloadMap]) {
         payloadMaps = maps

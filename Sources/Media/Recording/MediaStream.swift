@@ -12,7 +12,7 @@ struct MediaStream {
         case unknown
     }
 
-    let flow: MediaFlow
+    private(set) var flow: MediaFlow
     var statistics: StreamStatistics?
     var finished: [StreamStatistics] = []
     var clock: StreamClock
@@ -51,6 +51,11 @@ struct MediaStream {
         let name = codec?.name ?? "PT\(pt)"
         if codecNames[ssrc]?.contains(name) != true { codecNames[ssrc, default: []].append(name) }
         if payloadTypes[ssrc]?.contains(Int(pt)) != true { payloadTypes[ssrc, default: []].append(Int(pt)) }
+    }
+
+    mutating func moveTo(channel: Int) {
+        flow.channel = channel
+        payloadType = -1
     }
 
     /// Starts statistics for a new SSRC; the clock starts afresh from the next packet's capture time.

@@ -79,6 +79,9 @@ public final class CallTable {
                     call.answerNanos = nanos
                     events.append(.answered(call))
                 }
+            case 401, 407:
+                // An authentication challenge: the caller retries with the same Call-ID.
+                break
             case 300...699 where isInitial:
                 end(call, status == 487 && call.cancelNanos != nil ? .cancel : .rejected, at: nanos, into: &events)
             default:

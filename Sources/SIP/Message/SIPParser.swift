@@ -63,9 +63,14 @@ public enum SIPParser {
     /// `bytes` (any CRLF keep-alives before it, headers, and Content-Length bytes of body), or
     /// nil if more bytes are needed. A message without Content-Length has no body (RFC 3261
     /// §18.3 makes it mandatory on streams). Throws as soon as the start line or Content-Length
-    /// is broken, or the headers exceed ``maxHeaderBytes`` or the body ``maxBodyBytes``.
+    /// is broken, or the keep-alives or the headers exceed ``maxHeaderBytes`` or the body
+    /// ``maxBodyBytes``. ``parse(_:)`` skips the keep-alives, so the returned slice can be
+    /// handed to it as it is.
     public static func messageLength(_ bytes: UnsafeRawBufferPointer) throws(SIPParseError) -> Int? {
         let start = SIPHeaderBlock.messageStart(bytes)
+        // Keep-alives are counted into the next message; a peer that sends nothing else for
+        // 64 KiB of them is not a SIP peer, and the caller's buffer must not grow for ever.
+        guard start <= maxHeaderBytes else { throw .tooLarge }
         guard start < bytes.count else { return nil }
         guard let (headEnd, bodyStart) = SIPHeaderBlock.locateEnd(bytes, from: start) else {
             if bytes.count - start > maxHeaderBytes { throw .tooLarge }
@@ -147,7 +152,7 @@ public enum SIPParser {
         let via = all("via").flatMap { $0.splitOutsideQuotes(separator: ASCII.comma).map(\.text) }
         let contact = first("contact").flatMap { value -> NameAddress? in
             guard let firstValue = value.splitOutsideQuotes(separator: ASCII.comma).first,
-                  !(firstValue.count == 1 && firstValue.first == 0x2A)  // `*` (REGISTER: remove all)
+                  !(firstValue.count == 1 && firstValue.first == ASCII.asterisk)  // REGISTER: remove all
             else { return nil }
             return NameAddress(bytes: firstValue)
         }

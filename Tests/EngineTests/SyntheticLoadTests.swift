@@ -1,0 +1,45 @@
+import CalltapTestSupport
+import Engine
+import Foundation
+import Testing
+
+/// Many concurrent calls from the benchmark's generator (Benchmarks/generate_capture.py): every
+/// recording carries its own two tones, so no packet went to another call or channel.
+@Suite struct SyntheticLoadTests {
+    @Test func everyCallKeepsItsOwnTonesAcrossWorkers() throws {
+        let dir = RepositoryPaths.temporaryDirectory("calltap-synthetic")
+        let capture = dir + "/load.pcap"
+        let generator = Process()
+        generator.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        generator.arguments = ["python3", RepositoryPaths.root.appendingPathComponent("Benchmarks/generate_capture.py").path,
+                               "--calls", "24", "--seconds", "4", "--codec", "pcma", "--out", capture]
+        generator.standardOutput = FileHandle.nullDevice
+        try generator.run()
+        generator.waitUntilExit()
+        try #require(generator.terminationStatus == 0)
+        let calls = try #require(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/load.calls.json"))) as? [String: Any])
+        let described = try #require(calls["calls"] as? [[String: Any]])
+
+        var configuration = EngineConfiguration()
+        configuration.storageRoot = dir + "/out"
+        configuration.mediaWorkers = 3
+        let summary = CaptureEngine(configuration: configuration).replay(try PcapSource.open(file: capture))
+        #expect(summary.calls == 24)
+        #expect(summary.recordings == 24)
+        #expect(summary.notUsed.isEmpty, "\(summary.notUsed)")
+        let recordings = try RecordedCall.all(under: dir + "/out")
+        for call in described {
+            let id = call["call_id"] as? String ?? call["callId"] as? String ?? ""
+            let r = try #require(recordings.first { $0.callInstance == id }, "no recording for \(id)")
+            let caller = try #require((call["caller"] as? [String: Any])?["tone_hz"] as? Double ?? call["caller_hz"] as? Double)
+            let callee = try #require((call["callee"] as? [String: Any])?["tone_hz"] as? Double ?? call["callee_hz"] as? Double)
+            let d = r.audio.durationSeconds
+            #expect(d > 3.9 && d < 4.2)
+            for (channel, hz) in [(0, caller), (1, callee)] {
+                let f = ToneAnalysis.dominantFrequency(r.audio.slice(channel: channel, from: 0.5, to: d - 0.5), sampleRate: 8000,
+                                                       from: hz - 200, to: hz + 200, step: 5)
+                #expect(f == hz, "call \(id) channel \(channel)")
+            }
+        }
+    }
+}
