@@ -6,7 +6,7 @@ BUILD_DEPS := pkg-config libpcap-dev libsndfile1-dev
 DEMO_CAPTURE ?= captures/sipp-g711-tones.pcap
 DEMO_OUT ?= recordings
 
-.PHONY: all deps build release demo test bench clean
+.PHONY: all deps build release demo test bench alloc-check clean
 
 all: build
 
@@ -39,6 +39,11 @@ test: deps
 bench: EXTRA_DEPS = python3
 bench: release
 	python3 Benchmarks/bench.py --calltap .build/release/calltap $(BENCH_ARGS)
+
+# Allocations per RTP packet (expected: none), by a malloc counter around two replays.
+alloc-check: EXTRA_DEPS = python3 gcc
+alloc-check: release
+	Benchmarks/alloc_check.sh .build/release/calltap
 
 clean:
 	rm -rf .build $(DEMO_OUT) Benchmarks/work
