@@ -67,7 +67,9 @@ extension CaptureEngine {
             case .mediaChanged(let call, let side):
                 for m in call.media[side.rawValue] {
                     guard let endpoint = m.endpoint, !endpoint.address.isUnspecified else { continue }
-                    flows.claim(endpoint, call: call.slot, side: side, isAudio: m.media == "audio")
+                    flows.claim(endpoint, call: call.slot, side: side, isAudio: m.media == "audio") { [calls] other in
+                        other < calls.count && calls[other].ended
+                    }
                 }
                 if calls[call.slot].recordingOpen {
                     sendControl(to: calls[call.slot].worker, .updatePayloadMaps, call: call.slot,

@@ -78,15 +78,17 @@ final class FlowTable {
         }
     }
 
-    /// Records that `call`'s `side` receives media at `endpoint`. Packets already bound to another
-    /// call on this address are bound afresh (the address was reused by a newer call).
-    func claim(_ endpoint: Endpoint, call: Int, side: CallSide, isAudio: Bool) {
+    /// Records that `call`'s `side` receives media at `endpoint`. Pairs on this address that are
+    /// bound to calls that have ended are released: the address was reused by a newer call. Live
+    /// calls keep theirs (a peer may use one port for many calls at once).
+    func claim(_ endpoint: Endpoint, call: Int, side: CallSide, isAudio: Bool, hasEnded: (Int) -> Bool) {
         var list = claims[endpoint] ?? []
         list.removeAll { $0.call == call && $0.side == side }
         list.append(Claim(call: call, side: side, isAudio: isAudio))
         claims[endpoint] = list
         claimedByCall[call, default: []].insert(endpoint)
-        for (key, i) in index where (key.destination == endpoint || key.source == endpoint) && bindings[i].call != call {
+        for (key, i) in index where (key.destination == endpoint || key.source == endpoint)
+            && bindings[i].call != call && hasEnded(bindings[i].call) {
             unbind(key)
         }
     }
