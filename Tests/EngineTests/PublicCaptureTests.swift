@@ -110,4 +110,17 @@ import Testing
         #expect(gsm.summary.notUsed["unsupportedCodec"] == 425)
         #expect(gsm.recordings.allSatisfy { r in r.audio.channels.allSatisfy { ToneAnalysis.rms($0[...]) == 0 } })
     }
+
+    @Test func encryptedMediaIsNamedNotDecodedIntoNoise() throws {
+        // X-Lite with Zfone: the media path carries ZRTP, then SRTP in packets labelled PCMU.
+        let replay = try EngineReplay("Asterisk_ZFONE_XLITE.pcap")
+        let r = try #require(replay.recordings.first)
+        #expect((replay.summary.notUsed["encrypted"] ?? 0) > 900)
+        let encrypted = r.streams.filter { ($0["NotDecoded"] as? String)?.hasPrefix("encrypted") == true }
+        #expect(encrypted.count == 2)
+        // Only the few clear packets before the key agreement hold sound: under 1 % of the file.
+        for channel in r.audio.channels {
+            #expect(Double(channel.filter { $0 != 0 }.count) < 0.01 * Double(channel.count))
+        }
+    }
 }

@@ -146,6 +146,7 @@ extension CaptureEngine {
         func map(_ side: CallSide) -> PayloadMap {
             var m = PayloadMap()
             for media in call.media[side.rawValue] where media.media == "audio" {
+                if media.isEncrypted { m.isEncrypted = true }
                 for (pt, r) in media.rtpmaps {
                     m[pt] = Codec(encoding: r.encoding, clockRate: r.clockRate, channels: r.channels)
                 }

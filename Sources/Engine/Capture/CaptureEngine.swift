@@ -143,6 +143,7 @@ public final class CaptureEngine {
             counters.recording.unknownPayloadType += c.unknownPayloadType
             counters.recording.telephoneEvent += c.telephoneEvent
             counters.recording.comfortNoise += c.comfortNoise
+            counters.recording.encrypted += c.encrypted
             counters.storageFailure += worker.storageFailures
         }
         counters.sipWithoutCall = callTable.messagesWithoutCall

@@ -157,5 +157,6 @@ final class MediaWorker: @unchecked Sendable {
         counters.unknownPayloadType += c.unknownPayloadType
         counters.telephoneEvent += c.telephoneEvent
         counters.comfortNoise += c.comfortNoise
+        counters.encrypted += c.encrypted
     }
 }

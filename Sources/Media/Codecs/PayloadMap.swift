@@ -2,9 +2,12 @@
 /// declared it; static payload types fill in where the SDP is silent.
 public struct PayloadMap: Sendable, Equatable {
     private var entries: [UInt8: Codec]
+    /// The SDP declared the media encrypted (SRTP): its payloads are ciphertext, never decoded.
+    public var isEncrypted: Bool
 
-    public init(_ entries: [UInt8: Codec] = [:]) {
+    public init(_ entries: [UInt8: Codec] = [:], isEncrypted: Bool = false) {
         self.entries = entries
+        self.isEncrypted = isEncrypted
     }
 
     public subscript(payloadType: UInt8) -> Codec? {
@@ -14,7 +17,7 @@ public struct PayloadMap: Sendable, Equatable {
 
     /// Entries of `other` win over those of `self`.
     public func merging(_ other: PayloadMap) -> PayloadMap {
-        PayloadMap(entries.merging(other.entries) { _, new in new })
+        PayloadMap(entries.merging(other.entries) { _, new in new }, isEncrypted: isEncrypted || other.isEncrypted)
     }
 
     public var codecs: [Codec] { Array(entries.values) }

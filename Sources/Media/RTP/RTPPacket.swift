@@ -47,6 +47,11 @@ public struct RTPPacket {
         bytes.count >= 8 && bytes[0] >> 6 == 2 && (200...204).contains(bytes[1])
     }
 
+    /// True for a ZRTP message (RFC 6189 §5): version bits 0b0001, magic cookie `ZRTP` at offset 4.
+    public static func isZRTP(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        bytes.count >= 12 && bytes[0] == 0x10 && bytes[4] == 0x5A && bytes[5] == 0x52 && bytes[6] == 0x54 && bytes[7] == 0x50
+    }
+
     /// True when the bytes could be RTP (version 2, sane lengths): used to count media that no call claims.
     public static func looksLikeRTP(_ bytes: UnsafeRawBufferPointer) -> Bool {
         parse(bytes) != nil

@@ -61,7 +61,14 @@ public final class CallRecording {
     public func receive(flow: Int, packet bytes: UnsafeRawBufferPointer, captureNanos: Int64) throws(SoundFileError) {
         guard flow >= 0, flow < streams.count else { return }
         guard let rtp = RTPPacket.parse(bytes) else {
-            counters.malformedRTP += 1
+            if RTPPacket.isZRTP(bytes) {
+                // Key agreement on the media path: what follows on this flow is ciphertext.
+                counters.encrypted += 1
+                streams[flow].encryptedInBand = true
+                streams[flow].payloadType = -1
+            } else {
+                counters.malformedRTP += 1
+            }
             return
         }
         if streams[flow].statistics?.ssrc != rtp.ssrc {
@@ -102,6 +109,9 @@ public final class CallRecording {
             timeline.claim(upTo: position)
         case .unknown:
             counters.unknownPayloadType += 1
+        case .encrypted:
+            counters.encrypted += 1
+            timeline.claim(upTo: position)
         }
     }
 

@@ -10,6 +10,7 @@ struct MediaStream {
         case telephoneEvent
         case unsupported
         case unknown
+        case encrypted
     }
 
     private(set) var flow: MediaFlow
@@ -25,6 +26,8 @@ struct MediaStream {
     var lateBySSRC: [UInt32: Int] = [:]
     var reanchorsBefore: [UInt32: Int] = [:]
     var notDecoded: [UInt32: String] = [:]
+    /// ZRTP was seen on this flow: from then on its payloads are SRTP ciphertext.
+    var encryptedInBand = false
 
     init(flow: MediaFlow, sampleRate: Int) {
         self.flow = flow
@@ -35,6 +38,12 @@ struct MediaStream {
     mutating func resolve(payloadType pt: UInt8, map: PayloadMap, ssrc: UInt32) {
         payloadType = Int(pt)
         let codec = map[pt]
+        if map.isEncrypted || encryptedInBand {
+            handling = .encrypted
+            notDecoded[ssrc] = encryptedInBand ? "encrypted: ZRTP key agreement on the stream" : "encrypted: SRTP declared in SDP"
+            clockRate = codec?.rtpClockRate ?? 8000
+            return
+        }
         switch codec {
         case .pcmu?: handling = .pcmu
         case .pcma?: handling = .pcma

@@ -7,6 +7,7 @@ public struct RecordingCounters: Sendable, Equatable {
     public var unknownPayloadType = 0
     public var telephoneEvent = 0
     public var comfortNoise = 0
+    public var encrypted = 0
 
     public init() {}
 
@@ -21,6 +22,7 @@ public struct RecordingCounters: Sendable, Equatable {
         put("unknownPayloadType", unknownPayloadType)
         put("telephoneEvent", telephoneEvent)
         put("comfortNoise", comfortNoise)
+        put("encrypted", encrypted)
         return d
     }
 }
