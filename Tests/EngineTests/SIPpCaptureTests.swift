@@ -35,6 +35,10 @@ import Testing
         try expectTones("sipp-g711-tones-vlan.pcap", caller: 700, callee: 1100)
     }
 
+    @Test func qinqTaggedCallDecodesTheSame() throws {
+        try expectTones("sipp-g711-tones-qinq.pcap", caller: 700, callee: 1100)
+    }
+
     @Test func ipv6CallDecodesTheSame() throws {
         try expectTones("sipp-g711-tones-ipv6.pcap", caller: 700, callee: 1100)
     }
