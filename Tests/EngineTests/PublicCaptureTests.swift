@@ -23,7 +23,9 @@ import Testing
             #expect(all.count - packets.count <= afterEnd, sourceLocation: sourceLocation)
             let codec = (s["Codecs"] as? [String])?.first ?? ""
             let expand = codec.hasPrefix("PCMA") ? G711.expandALaw : G711.expandMuLaw
-            let audible = packets.filter { p in p.payload.count > 12 && p.payload[1] & 0x7F != 13 }
+            // Only the G.711 packets are audio (not comfort noise, not telephone-events).
+            let audioType: UInt8 = codec.hasPrefix("PCMA") ? 8 : 0
+            let audible = packets.filter { p in p.payload.count > 12 && p.payload[1] & 0x7F == audioType }
             let outcome = PlacementCheck.check(packets: audible, recordingStartNanos: start,
                                                channel: recording.audio.channels[s["Channel"] as! Int], expand: expand)
             #expect(outcome.matchedFraction >= minimum, "stream \(s["Ssrc"]!) placed \(outcome.matchedFraction)",
@@ -76,6 +78,19 @@ import Testing
         try expectPlacement(r, capture: "SIP_CALL_RTP_G711.pcap", minimum: 0.99)
         // The gateway leg has no SIP: it is counted, not recorded.
         #expect(replay.summary.notUsed["rtpWithoutCall"] == 1445)
+    }
+
+    @Test func lateOfferThroughAMediaAnchoringPBX() throws {
+        // The offer is in the 200 OK and the answer in the ACK; the PBX sends and receives at
+        // one address for both parties. The first stream is matched only by its source, and is
+        // put on the right side once its reverse shows up.
+        let replay = try EngineReplay("SIP_DTMF2.cap")
+        #expect(replay.recordings.count == 1)
+        let r = try #require(replay.recordings.first)
+        #expect(Set(r.streams.map { $0["Channel"] as! Int }) == [0, 1])
+        try expectPlacement(r, capture: "SIP_DTMF2.cap", minimum: 0.99)
+        // RFC 2833 events are not audio.
+        #expect(replay.summary.notUsed["telephoneEvent"] == 35)
     }
 
     @Test func comfortNoiseIsSilenceNotABurst() throws {
