@@ -43,8 +43,8 @@ let package = Package(
 
         // Test helpers: reading sound files back, tone analysis, pcap writing.
         .target(name: "CalltapTestSupport", dependencies: ["CSndfile"], path: "Tests/CalltapTestSupport"),
-        .testTarget(name: "WireTests", dependencies: ["Wire"]),
-        .testTarget(name: "SIPTests", dependencies: ["SIP", "Wire"]),
+        .testTarget(name: "WireTests", dependencies: ["Wire", "CalltapTestSupport"]),
+        .testTarget(name: "SIPTests", dependencies: ["SIP", "Wire", "CalltapTestSupport"]),
         .testTarget(name: "MediaTests", dependencies: ["Media", "CalltapTestSupport"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "CalltapTestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["calltap", "CalltapTestSupport"]),

@@ -1,3 +1,4 @@
+import CalltapTestSupport
 import SIP
 import Testing
 
@@ -80,7 +81,7 @@ import Testing
     }
 
     @Test func randomBytes() {
-        var generator = ParserFixtures.SeededGenerator(seed: 0x5D9)
+        var generator = SeededGenerator(seed: 0x5D9)
         for _ in 0..<2000 {
             let count = Int.random(in: 0...800, using: &generator)
             let bytes = (0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) }
@@ -97,7 +98,7 @@ import Testing
         let seed = try ParserFixtures.parse(ParserFixtures.webRTCInvite).body
         let pieces: [[UInt8]] = ["\r\n", "\n", " ", "/", ":", "m=", "c=", "a=", "IN IP4 ", "IN IP6 ::", "rtpmap:",
                                  "fmtp:", "rtcp:", "99999", "128", "0", "\u{0}", "é", "sendonly"].map { Array($0.utf8) }
-        var generator = ParserFixtures.SeededGenerator(seed: 7)
+        var generator = SeededGenerator(seed: 7)
         var usable = 0
         for _ in 0..<3000 {
             var bytes = seed

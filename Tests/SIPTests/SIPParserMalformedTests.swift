@@ -1,3 +1,4 @@
+import CalltapTestSupport
 import SIP
 import Testing
 
@@ -106,7 +107,7 @@ import Testing
     }
 
     @Test func randomBytes() {
-        var generator = ParserFixtures.SeededGenerator(seed: 0x5EED_CA11)
+        var generator = SeededGenerator(seed: 0x5EED_CA11)
         for _ in 0..<3000 {
             let count = Int.random(in: 0...1500, using: &generator)
             let bytes = (0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) }
@@ -136,7 +137,7 @@ import Testing
             ParserFixtures.g711Invite, ParserFixtures.multipartInvite, ParserFixtures.ipv6Invite,
             ParserFixtures.webRTCInvite, SIPParserHeaderTests.compactInvite,
         ]
-        var generator = ParserFixtures.SeededGenerator(seed: 42)
+        var generator = SeededGenerator(seed: 42)
         var parsedWithSDP = 0
         for round in 0..<4000 {
             var bytes = seeds[round % seeds.count]

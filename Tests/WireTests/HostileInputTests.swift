@@ -1,3 +1,4 @@
+import CalltapTestSupport
 import Testing
 import Wire
 

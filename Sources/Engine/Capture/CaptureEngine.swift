@@ -135,15 +135,7 @@ public final class CaptureEngine {
         }
         workers.forEach { $0.join() }
         for worker in workers {
-            let c = worker.counters
-            counters.recording.malformedRTP += c.malformedRTP
-            counters.recording.duplicate += c.duplicate
-            counters.recording.late += c.late
-            counters.recording.unsupportedCodec += c.unsupportedCodec
-            counters.recording.unknownPayloadType += c.unknownPayloadType
-            counters.recording.telephoneEvent += c.telephoneEvent
-            counters.recording.comfortNoise += c.comfortNoise
-            counters.recording.encrypted += c.encrypted
+            counters.recording += worker.counters
             counters.storageFailure += worker.storageFailures
         }
         counters.sipWithoutCall = callTable.messagesWithoutCall

@@ -131,7 +131,7 @@ final class MediaWorker: @unchecked Sendable {
         recordings[call] = nil
         open.remove(call)
         let recording = unmanaged.takeRetainedValue()
-        add(recording.counters)
+        counters += recording.counters
         do {
             let result = try recording.finish(end)
             results.append(result)
@@ -147,16 +147,5 @@ final class MediaWorker: @unchecked Sendable {
     private func fail(_ call: Int, _ error: Error) {
         logger.error("recording failed", metadata: ["error": "\(error)"])
         finish(call, RecordingEnd(endNanos: nil, reason: "error: \(error)", metadata: nil))
-    }
-
-    private func add(_ c: RecordingCounters) {
-        counters.malformedRTP += c.malformedRTP
-        counters.duplicate += c.duplicate
-        counters.late += c.late
-        counters.unsupportedCodec += c.unsupportedCodec
-        counters.unknownPayloadType += c.unknownPayloadType
-        counters.telephoneEvent += c.telephoneEvent
-        counters.comfortNoise += c.comfortNoise
-        counters.encrypted += c.encrypted
     }
 }

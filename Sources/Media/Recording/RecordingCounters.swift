@@ -11,6 +11,17 @@ public struct RecordingCounters: Sendable, Equatable {
 
     public init() {}
 
+    public static func += (a: inout RecordingCounters, b: RecordingCounters) {
+        a.malformedRTP += b.malformedRTP
+        a.duplicate += b.duplicate
+        a.late += b.late
+        a.unsupportedCodec += b.unsupportedCodec
+        a.unknownPayloadType += b.unknownPayloadType
+        a.telephoneEvent += b.telephoneEvent
+        a.comfortNoise += b.comfortNoise
+        a.encrypted += b.encrypted
+    }
+
     /// The causes with their stable names, leaving out those that never happened.
     public var byCause: [String: Int] {
         var d: [String: Int] = [:]
