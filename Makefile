@@ -2,7 +2,7 @@
 # when they are missing (root, Debian 12), so a fresh machine with only Swift can run it.
 
 SWIFT ?= swift
-BUILD_DEPS := pkg-config libpcap-dev libsndfile1-dev
+BUILD_DEPS := pkg-config libpcap-dev libsndfile1-dev libopus-dev libspandsp-dev libbcg729-dev
 DEMO_CAPTURE ?= captures/sipp-g711-tones.pcap
 DEMO_OUT ?= recordings
 

@@ -18,6 +18,9 @@ let package = Package(
         // System libraries.
         .systemLibrary(name: "CPcap", pkgConfig: "libpcap", providers: [.apt(["libpcap-dev"])]),
         .systemLibrary(name: "CSndfile", pkgConfig: "sndfile", providers: [.apt(["libsndfile1-dev"])]),
+        .systemLibrary(name: "COpus", pkgConfig: "opus", providers: [.apt(["libopus-dev"])]),
+        .systemLibrary(name: "CSpanDSP", pkgConfig: "spandsp", providers: [.apt(["libspandsp-dev"])]),
+        .systemLibrary(name: "CBcg729", pkgConfig: "libbcg729", providers: [.apt(["libbcg729-dev"])]),
 
         // Frame → L4 decoding.
         .target(name: "Wire"),
@@ -25,7 +28,7 @@ let package = Package(
         .target(name: "SIP", dependencies: ["Wire"]),
         // RTP, codecs, timeline, gate, sound files, quality statistics.
         .target(name: "Media", dependencies: [
-            "CSndfile",
+            "CSndfile", "COpus", "CSpanDSP", "CBcg729",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         // Packet sources, classifier, flow table, threads, commands, events.
@@ -42,7 +45,7 @@ let package = Package(
         ]),
 
         // Test helpers: reading sound files back, tone analysis, pcap writing.
-        .target(name: "CalltapTestSupport", dependencies: ["CSndfile"], path: "Tests/CalltapTestSupport"),
+        .target(name: "CalltapTestSupport", dependencies: ["CSndfile", "COpus", "CSpanDSP", "CBcg729"], path: "Tests/CalltapTestSupport"),
         .testTarget(name: "WireTests", dependencies: ["Wire", "CalltapTestSupport"]),
         .testTarget(name: "SIPTests", dependencies: ["SIP", "Wire", "CalltapTestSupport"]),
         .testTarget(name: "MediaTests", dependencies: ["Media", "CalltapTestSupport"]),
