@@ -51,6 +51,12 @@ extension CaptureEngine {
         }
         counters.sipMessages += 1
         apply(callTable.process(message, nanos: nanos, source: datagram.source, destination: datagram.destination))
+        if message.method == .info, let digit = InfoDigit(message), let call = callTable.call(id: message.callID),
+           calls[call.slot].recordingOpen {
+            let event = InfoDigitEvent(digit: digit.digit, durationSeconds: Double(digit.durationMilliseconds ?? 0) / 1000,
+                                       channel: call.sender(of: message).rawValue)
+            sendControl(to: calls[call.slot].worker, .dtmf, call: call.slot, object: MessageBox(event))
+        }
     }
 
     func apply(_ events: [CallEvent]) {

@@ -10,6 +10,7 @@ enum MediaMessage {
         case addFlow
         case updatePayloadMaps
         case moveFlow
+        case dtmf
         case end
         case tick
         case stop
@@ -45,6 +46,13 @@ enum MediaMessage {
         guard let raw = slot.load(fromByteOffset: objectOffset, as: UnsafeMutableRawPointer?.self) else { return nil }
         return Unmanaged<AnyObject>.fromOpaque(raw).takeRetainedValue() as? T
     }
+}
+
+/// A DTMF digit signalled in SIP, for the recording of its call.
+struct InfoDigitEvent {
+    var digit: String
+    var durationSeconds: Double
+    var channel: Int
 }
 
 /// A value travelling by reference through a ring slot.

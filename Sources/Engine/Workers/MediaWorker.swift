@@ -107,6 +107,13 @@ final class MediaWorker: @unchecked Sendable {
             if call < recordings.count, let recording = recordings[call] {
                 recording.takeUnretainedValue().moveFlow(flow, toChannel: box.value)
             }
+        case .dtmf:
+            guard let box = MediaMessage.takeObject(slot, as: MessageBox<InfoDigitEvent>.self) else { return }
+            if call < recordings.count, let recording = recordings[call] {
+                let e = box.value
+                recording.takeUnretainedValue().addDigit(e.digit, atNanos: nanos, durationSeconds: e.durationSeconds,
+                                                         method: "sip-info", channel: e.channel)
+            }
         case .end:
             guard let box = MediaMessage.takeObject(slot, as: MessageBox<RecordingEnd>.self) else { return }
             finish(call, box.value)

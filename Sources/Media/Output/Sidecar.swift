@@ -82,14 +82,18 @@ public struct Sidecar: Codable, Sendable, Equatable {
         }
     }
 
-    /// A DTMF digit and when it was pressed, in seconds from the file's start.
+    /// A DTMF digit, when it was pressed (seconds from the file's start) and for how long, how it
+    /// was signalled (`rfc4733`, `sip-info`) and by which side (channel).
     public struct Digit: Codable, Sendable, Equatable {
         public var digit: String
         public var time: Double
+        public var duration: Double
+        public var method: String
+        public var channel: Int
         public var masked: Bool
 
         enum CodingKeys: String, CodingKey {
-            case digit = "Digit", time = "Time", masked = "Masked"
+            case digit = "Digit", time = "Time", duration = "Duration", method = "Method", channel = "Channel", masked = "Masked"
         }
     }
 

@@ -10,6 +10,7 @@ public final class CallRecording {
     private let timeline: RecordingTimeline
     private let writer: SoundFileWriter
     private var streams: [MediaStream] = []
+    private var digits: [Sidecar.Digit] = []
     private var payloadMaps: [PayloadMap]
     private let commitDelayFrames: Int64
     private let commitBatchFrames: Int64
@@ -86,6 +87,11 @@ public final class CallRecording {
             counters.duplicate += 1
             return
         }
+        if streams[flow].handling == .telephoneEvent {
+            counters.telephoneEvent += 1
+            noteEvent(flow: flow, rtp: rtp, capturePosition: framePosition(captureNanos))
+            return
+        }
         let position = streams[flow].clock.position(timestamp: rtp.timestamp, clockRate: clockRate,
                                                     capturePosition: framePosition(captureNanos))
         let channel = streams[flow].flow.channel
@@ -103,7 +109,7 @@ public final class CallRecording {
             counters.comfortNoise += 1
             timeline.claim(upTo: position)
         case .telephoneEvent:
-            counters.telephoneEvent += 1
+            break
         case .unsupported:
             counters.unsupportedCodec += 1
             timeline.claim(upTo: position)
@@ -113,6 +119,29 @@ public final class CallRecording {
             counters.encrypted += 1
             timeline.claim(upTo: position)
         }
+    }
+
+    /// An RFC 4733 packet: a new event (a new timestamp) is a digit at its start time; later
+    /// packets of the same event only lengthen it.
+    private func noteEvent(flow: Int, rtp: RTPPacket, capturePosition: Int64) {
+        guard let event = TelephoneEvent(rtp.payload), let digit = event.digit else { return }
+        let seconds = Double(event.duration) / Double(streams[flow].clockRate)
+        if let i = streams[flow].currentDigit, streams[flow].currentEventTimestamp == rtp.timestamp {
+            digits[i].duration = max(digits[i].duration, seconds)
+            return
+        }
+        let position = streams[flow].clock.peekPosition(timestamp: rtp.timestamp, clockRate: streams[flow].clockRate,
+                                                        capturePosition: capturePosition)
+        streams[flow].currentEventTimestamp = rtp.timestamp
+        streams[flow].currentDigit = digits.count
+        digits.append(Sidecar.Digit(digit: String(digit), time: Double(max(0, position)) / Double(setup.sampleRate),
+                                    duration: seconds, method: "rfc4733", channel: streams[flow].flow.channel, masked: false))
+    }
+
+    /// A digit signalled out of band (SIP INFO) at capture time `nanos`.
+    public func addDigit(_ digit: String, atNanos nanos: Int64, durationSeconds: Double, method: String, channel: Int) {
+        digits.append(Sidecar.Digit(digit: digit, time: Double(max(0, framePosition(nanos))) / Double(setup.sampleRate),
+                                    duration: durationSeconds, method: method, channel: channel, masked: false))
     }
 
     private func noteLate(flow: Int, ssrc: UInt32, whole: Bool) {
@@ -153,7 +182,7 @@ public final class CallRecording {
                          sampleRate: setup.sampleRate, channels: setup.channelRoles.count,
                          durationSeconds: duration, channelRoles: setup.channelRoles),
             streams: streamReports(),
-            blackouts: [], pauses: [], dtmf: [],
+            blackouts: [], pauses: [], dtmf: digits.sorted { $0.time < $1.time },
             endReason: end.reason,
             notUsed: counters.byCause,
             sha256: try FileDigest.sha256(path: setup.audioPath)

@@ -26,6 +26,9 @@ struct MediaStream {
     var lateBySSRC: [UInt32: Int] = [:]
     var reanchorsBefore: [UInt32: Int] = [:]
     var notDecoded: [UInt32: String] = [:]
+    /// The RFC 4733 event in progress (its timestamp) and its entry in the recording's digits.
+    var currentEventTimestamp: UInt32?
+    var currentDigit: Int?
     /// ZRTP was seen on this flow: from then on its payloads are SRTP ciphertext.
     var encryptedInBand = false
 

@@ -66,6 +66,14 @@ public struct StreamClock: Sendable {
         return byTimestamp
     }
 
+    /// Where a timestamp falls by the current anchor, without moving it: for RFC 4733 events,
+    /// whose packets all carry the event's start time while capture time runs on.
+    public func peekPosition(timestamp: UInt32, clockRate rate: Int, capturePosition: Int64) -> Int64 {
+        guard anchored, rate == clockRate else { return capturePosition }
+        let units = Int64(Int32(bitPattern: timestamp &- anchorTimestamp))
+        return anchorPosition + units * Int64(sampleRate) / Int64(clockRate)
+    }
+
     private mutating func anchor(timestamp: UInt32, at position: Int64, counts: Bool) -> Int64 {
         if counts { reanchors += 1 }
         anchored = true

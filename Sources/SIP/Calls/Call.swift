@@ -69,7 +69,7 @@ public final class Call {
 
     /// The side that sent a message: a request comes from the side whose tag is in From, a response
     /// from the other one.
-    func sender(of message: SIPMessage) -> CallSide {
+    public func sender(of message: SIPMessage) -> CallSide {
         let fromSide: CallSide = (message.from.tag == callerTag || (callerTag == nil && message.from.tag == nil))
             ? .caller : .callee
         return message.isRequest ? fromSide : fromSide.other
