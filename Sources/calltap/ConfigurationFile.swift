@@ -14,6 +14,8 @@ struct ConfigurationFile: Decodable {
     struct Storage: Decodable {
         var root: String?
         var format: String?
+        var channels: String?
+        var side: String?
         var commitDelaySeconds: Double?
     }
     struct DialPlanSection: Decodable {
@@ -71,6 +73,19 @@ struct ConfigurationFile: Decodable {
             }
             c.format = f
         }
+        if let layout = storage?.channels {
+            guard let l = ChannelLayout(rawValue: layout.lowercased()) else {
+                throw .invalid(path: "storage.channels", reason: "unknown layout '\(layout)' (supported: \(ChannelLayout.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            c.channels = l
+        }
+        if let side = storage?.side {
+            switch side.lowercased() {
+            case "both": c.side = .both
+            case "caller", "callee": c.side = .only(side.lowercased())
+            default: throw .invalid(path: "storage.side", reason: "unknown side '\(side)' (supported: both, caller, callee)")
+            }
+        }
         if let delay = storage?.commitDelaySeconds {
             guard delay >= 0, delay <= 60 else { throw .invalid(path: "storage.commitDelaySeconds", reason: "must be between 0 and 60") }
             c.commitDelaySeconds = delay
@@ -81,11 +96,11 @@ struct ConfigurationFile: Decodable {
         }
         if let prefixes = dialPlan?.stripPrefixes { c.dialPlan = DialPlan(stripPrefixes: prefixes) }
         if let idle = calls?.idleTimeoutSeconds {
-            guard idle > 0 else { throw .invalid(path: "calls.idleTimeoutSeconds", reason: "must be positive") }
+            guard idle > 0, idle <= 86_400 else { throw .invalid(path: "calls.idleTimeoutSeconds", reason: "must be between 0 and 86400 (a day)") }
             c.idleTimeoutSeconds = idle
         }
         if let hold = calls?.holdTimeoutSeconds {
-            guard hold > 0 else { throw .invalid(path: "calls.holdTimeoutSeconds", reason: "must be positive") }
+            guard hold > 0, hold <= 2_592_000 else { throw .invalid(path: "calls.holdTimeoutSeconds", reason: "must be between 0 and 2592000 (30 days)") }
             c.holdTimeoutSeconds = hold
         }
         if let record = calls?.recordWithoutAgent { c.recordWithoutAgent = record }

@@ -38,7 +38,9 @@ struct ReplayCommand: ParsableCommand {
             if let out { configuration.storageRoot = out }
             let source = try PcapSource.open(file: capture)
             let engine = CaptureEngine(configuration: configuration)
-            let summary = engine.replay(source)
+            let started = DispatchTime.now().uptimeNanoseconds
+            var summary = engine.replay(source)
+            summary.elapsedSeconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
             print(json ? try jsonText(summary) : text(summary, source: source))
             if let reason = summary.truncation {
                 FileHandle.standardError.write(Data("calltap: \(capture) is cut short: \(reason); recorded what came before\n".utf8))

@@ -4,6 +4,7 @@ import Foundation
 /// call the public captures do not have. Checksums are left zero, as a mirror port often shows them.
 public struct CaptureFileWriter {
     private var data = Data()
+    private var records: [(nanos: Int64, bytes: [UInt8])] = []
 
     public init() {
         var header = [UInt8]()
@@ -28,7 +29,7 @@ public struct CaptureFileWriter {
         var record = [UInt8]()
         func u32(_ v: UInt32) { record += withUnsafeBytes(of: v.littleEndian, Array.init) }
         u32(UInt32(nanos / 1_000_000_000)); u32(UInt32(nanos % 1_000_000_000)); u32(UInt32(frame.count)); u32(UInt32(frame.count))
-        data.append(contentsOf: record + frame)
+        records.append((nanos, record + frame))
     }
 
     /// A SIP message (text with `\n` line ends, turned into CRLF; Content-Length is filled in).
@@ -39,7 +40,12 @@ public struct CaptureFileWriter {
         udp(nanos, from: source, to: destination, payload: Array(message.utf8))
     }
 
-    public func write(to path: String) throws {
-        try data.write(to: URL(fileURLWithPath: path))
+    /// Writes the file, its packets in time order unless `inTimeOrder` is false (to test
+    /// captures whose clock goes backwards).
+    public func write(to path: String, inTimeOrder: Bool = true) throws {
+        var file = data
+        let ordered = inTimeOrder ? records.enumerated().sorted { ($0.element.nanos, $0.offset) < ($1.element.nanos, $1.offset) }.map(\.element) : records
+        for r in ordered { file.append(contentsOf: r.bytes) }
+        try file.write(to: URL(fileURLWithPath: path))
     }
 }

@@ -12,8 +12,17 @@ public enum PlacementCheck {
         public var reanchors: Int
     }
 
+    /// G.711: each payload byte expands to one sample at 8 kHz.
     public static func check(packets: [CaptureFileReader.UDPPacket], recordingStartNanos: Int64,
                              channel: [Int16], sampleRate: Int = 8000, expand: (UInt8) -> Int16) -> Outcome {
+        check(packets: packets, decoded: packets.map { $0.payload[12...].map(expand) }, recordingStartNanos: recordingStartNanos,
+              channel: channel, sampleRate: sampleRate, samplesPerTimestampUnit: Double(sampleRate) / 8000)
+    }
+
+    /// Any codec: `decoded[i]` is packet i decoded by a reference decoder (at the file's rate), and
+    /// one RTP timestamp unit is `samplesPerTimestampUnit` file samples (G.722: 2; Opus at 16 kHz: 1/3).
+    public static func check(packets: [CaptureFileReader.UDPPacket], decoded: [[Int16]], recordingStartNanos: Int64,
+                             channel: [Int16], sampleRate: Int, samplesPerTimestampUnit: Double) -> Outcome {
         guard let first = packets.first else { return Outcome(matchedFraction: 0, reanchors: 0) }
         func ts(_ p: CaptureFileReader.UDPPacket) -> UInt32 {
             UInt32(p.payload[4]) << 24 | UInt32(p.payload[5]) << 16 | UInt32(p.payload[6]) << 8 | UInt32(p.payload[7])
@@ -28,9 +37,9 @@ public enum PlacementCheck {
         }
         var anchor = (position: capturePosition(first), timestamp: ts(first))
         var matched = 0, reanchors = 0, considered = 0
-        for p in packets {
-            let samples = p.payload[12...].map(expand)
-            let byTimestamp = anchor.position + Int(Int32(bitPattern: ts(p) &- anchor.timestamp))
+        for (p, samples) in zip(packets, decoded) where !samples.isEmpty {
+            let units = Double(Int32(bitPattern: ts(p) &- anchor.timestamp))
+            let byTimestamp = anchor.position + Int((units * samplesPerTimestampUnit).rounded(.towardZero))
             // The file ends at the BYE: audio whose place lies beyond it is not in the file.
             if byTimestamp + samples.count > channel.count { continue }
             considered += 1
@@ -38,7 +47,9 @@ public enum PlacementCheck {
                 matched += 1
                 continue
             }
-            // Re-anchored: look for the packet up to 2 s before its capture position.
+            // Re-anchored: look for the packet up to 2 s before its capture position. A packet of
+            // one repeated value (digital silence) would match any quiet stretch: it proves nothing.
+            if samples.allSatisfy({ $0 == samples[0] }) { continue }
             let near = capturePosition(p)
             if let found = stride(from: near + sampleRate / 10, through: near - 2 * sampleRate, by: -1).first(where: { matches(samples, at: $0) }) {
                 matched += 1

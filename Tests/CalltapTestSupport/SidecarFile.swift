@@ -13,8 +13,18 @@ public struct RecordedCall {
             throw TestSupportError("\(sidecarPath) is not a JSON object")
         }
         json = object
-        let file = (object["Audio"] as? [String: Any])?["File"] as? String ?? ""
-        audio = try DecodedAudio(path: (sidecarPath as NSString).deletingLastPathComponent + "/" + file)
+        let dir = (sidecarPath as NSString).deletingLastPathComponent
+        let audioInfo = object["Audio"] as? [String: Any] ?? [:]
+        if let file = audioInfo["File"] as? String {
+            audio = try DecodedAudio(path: dir + "/" + file)
+        } else {
+            // One file per side: read them as the channels of one recording, in order.
+            let files = (audioInfo["Files"] as? [[String: Any]] ?? []).compactMap { $0["File"] as? String }
+            let parts = try files.map { try DecodedAudio(path: dir + "/" + $0) }
+            guard var first = parts.first else { throw TestSupportError("\(sidecarPath) names no audio file") }
+            first.channels = parts.flatMap(\.channels)
+            audio = first
+        }
     }
 
     /// Every recording under a folder, by call instance.

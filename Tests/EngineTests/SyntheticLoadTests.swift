@@ -39,6 +39,13 @@ import Testing
                 let f = ToneAnalysis.dominantFrequency(r.audio.slice(channel: channel, from: 0.5, to: d - 0.5), sampleRate: 8000,
                                                        from: hz - 200, to: hz + 200, step: 5)
                 #expect(f == hz, "call \(id) channel \(channel)")
+                // No other call's tone leaks in: every other call's frequency on this side is 40 dB down.
+                let slice = r.audio.slice(channel: channel, from: 0.5, to: d - 0.5)
+                let own = ToneAnalysis.power(slice, frequency: hz, sampleRate: 8000)
+                for other in described where (other["call_id"] as? String) != id {
+                    let otherHz = ((other[channel == 0 ? "caller" : "callee"] as? [String: Any])?["tone_hz"] as? Double) ?? 0
+                    #expect(ToneAnalysis.power(slice, frequency: otherHz, sampleRate: 8000) < own / 10_000, "call \(id) has \(otherHz) Hz")
+                }
             }
         }
     }

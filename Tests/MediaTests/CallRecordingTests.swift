@@ -35,7 +35,7 @@ import Testing
         try send(r, flow: 0, frequency: 700, from: 0, seconds: 4, lose: [50, 51, 52])
         try send(r, flow: 1, frequency: 1100, from: 1, seconds: 3)
         let result = try r.finish(RecordingEnd(endNanos: 1_000_000_000_000 + 5_000_000_000, reason: "bye", metadata: nil))
-        let audio = try DecodedAudio(path: result.audioPath)
+        let audio = try DecodedAudio(path: result.audioPaths[0])
         #expect(audio.sampleRate == 8000)
         #expect(audio.frames == 40000)   // ends at the BYE, 5 s after the first packet
         #expect(ToneAnalysis.dominantFrequency(audio.slice(channel: 0, from: 0.1, to: 0.9), sampleRate: 8000) == 700)
@@ -61,7 +61,7 @@ import Testing
         let r = try makeRecording(dir)
         try send(r, flow: 0, frequency: 700, from: 0, seconds: 2)
         let result = try r.finish(RecordingEnd(endNanos: nil, reason: "timeout", metadata: nil))
-        let audio = try DecodedAudio(path: result.audioPath)
+        let audio = try DecodedAudio(path: result.audioPaths[0])
         #expect(audio.frames == 16000)
     }
 
@@ -79,7 +79,7 @@ import Testing
             try bytes.withUnsafeBytes { try r.receive(flow: 0, packet: $0, captureNanos: start + Int64(arrival) * 20_000_000) }
         }
         let result = try r.finish(RecordingEnd(endNanos: nil, reason: "timeout", metadata: nil))
-        let audio = try DecodedAudio(path: result.audioPath)
+        let audio = try DecodedAudio(path: result.audioPaths[0])
         // The reordered packet fills its own place: no silent 20 ms anywhere in the tone.
         #expect(ToneAnalysis.silentIntervals(audio.channels[0], sampleRate: 8000, minimumSeconds: 0.015).isEmpty)
         #expect(audio.frames == 16000)

@@ -46,7 +46,7 @@ extension CaptureEngine {
                 }
             }
         }
-        return flows.bind(key, FlowTable.Binding(call: call, sender: sender, isAudio: isAudio, weak: weak))
+        return flows.bind(key, FlowTable.Binding(key: key, call: call, sender: sender, isAudio: isAudio, weak: weak))
     }
 
     /// Hands one packet of a bound flow to its call's worker.
@@ -100,10 +100,8 @@ extension CaptureEngine {
         let flow = calls[binding.call].flows
         calls[binding.call].flows += 1
         flows.setFlow(bindingIndex, flow)
-        let key = flows.key(of: bindingIndex)
-        let media = MediaFlow(channel: binding.sender.rawValue,
-                              source: key.map { "\($0.source)" } ?? "",
-                              destination: key.map { "\($0.destination)" } ?? "")
+        let media = MediaFlow(channel: binding.sender.rawValue, source: "\(binding.key.source)",
+                              destination: "\(binding.key.destination)")
         sendControl(to: calls[binding.call].worker, .addFlow, call: binding.call, object: MessageBox(media))
         return flow
     }
@@ -121,6 +119,8 @@ extension CaptureEngine {
             channelRoles: ["caller", "callee"],
             directory: configuration.storageRoot + "/" + CaptureTime.datePath(nanos),
             format: configuration.format,
+            layout: configuration.channels,
+            side: configuration.side,
             commitDelayNanos: Int64(configuration.commitDelaySeconds * 1e9),
             metadata: metadata(call),
             payloadMaps: maps)

@@ -30,6 +30,12 @@ extension CaptureEngine {
             counters.rtpWithoutCall += 1
             return
         }
+        // A call has a handful of flows; thousands of source ports toward one call's address are
+        // an attack or a misconfigured peer, not media to keep state for.
+        guard flows.flowsByCall[call, default: 0] < Self.maxFlowsPerCall else {
+            counters.tooManyFlows += 1
+            return
+        }
         let binding = bind(key, call: call, sender: sender, isAudio: isAudio, weak: weak)
         forward(binding, payload, nanos: nanos)
     }
@@ -86,6 +92,9 @@ extension CaptureEngine {
             case .ended(let call):
                 calls[call.slot].ended = true
                 if calls[call.slot].recordingOpen { endRecording(call) }
+            case .revived(let call):
+                calls[call.slot].ended = false
+                calls[call.slot].recordingDone = false
             case .purged(let call):
                 flows.forget(call: call.slot)
                 calls[call.slot] = CallMedia()

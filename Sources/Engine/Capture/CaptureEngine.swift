@@ -25,6 +25,7 @@ public final class CaptureEngine {
     private var nextExpiry: Int64 = 0
     static let tickNanos: Int64 = 100_000_000
     static let expiryNanos: Int64 = 1_000_000_000
+    static let maxFlowsPerCall = 64
 
     public init(configuration: EngineConfiguration, logger: Logger = Logger(label: "calltap.engine"),
                 onRecordingFinished: @escaping @Sendable (RecordingResult) -> Void = { _ in }) {
@@ -38,7 +39,6 @@ public final class CaptureEngine {
 
     /// Reads the whole source, then ends every call and waits for the workers to finish their files.
     public func replay(_ source: PcapSource) -> ReplaySummary {
-        let started = DispatchTime.now().uptimeNanoseconds
         let wire = WireDecoder(linkType: source.linkType, vxlanPorts: configuration.vxlanPorts)
         workers.forEach { $0.start() }
         var truncation: String?
@@ -57,8 +57,10 @@ public final class CaptureEngine {
         wire.expireAllFragments()
         collectEvictions(wire)
         finish()
-        let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
-        let results = workers.flatMap(\.results)
+        // Finished order depends on how calls were spread over workers: sort for a stable summary.
+        let results = workers.flatMap(\.results).sorted {
+            ($0.sidecar.startTime, $0.sidecar.recordingIdentifier) < ($1.sidecar.startTime, $1.sidecar.recordingIdentifier)
+        }
         return ReplaySummary(
             calls: callTable.callsSeen,
             recordings: results.count,
@@ -67,10 +69,10 @@ public final class CaptureEngine {
             truncated: truncation != nil,
             truncation: truncation,
             seconds: firstNanos < 0 ? 0 : Double(nowNanos - firstNanos) / 1e9,
-            elapsedSeconds: elapsed,
+            elapsedSeconds: 0,
             timeWentBackwards: counters.timeWentBackwards,
-            errors: workers.flatMap(\.errors),
-            files: results.map(\.audioPath))
+            errors: workers.flatMap(\.errors).sorted(),
+            files: results.flatMap(\.audioPaths))
     }
 
     /// One frame captured at `nanos`.
@@ -78,6 +80,10 @@ public final class CaptureEngine {
     func ingest(_ frame: UnsafeRawBufferPointer, nanos captured: Int64, wire: WireDecoder) {
         counters.packets += 1
         var nanos = captured
+        if nanos == Int64.min {
+            counters.timeWentBackwards += 1
+            nanos = max(nowNanos, 0)
+        }
         if firstNanos < 0 {
             firstNanos = nanos
             nowNanos = nanos
@@ -106,9 +112,8 @@ public final class CaptureEngine {
     /// second the call table looks for dead calls.
     private func tick(_ wire: WireDecoder) {
         nextTick = nowNanos - (nowNanos - nextTick) % Self.tickNanos + Self.tickNanos
-        for w in workers.indices {
-            sendControl(to: w, .tick, call: 0, object: nil)
-        }
+        // Dead calls end before the workers hear the new time: after a jump in capture time, a
+        // recording ends at its last audio instead of being stretched to the new time.
         if nowNanos >= nextExpiry {
             nextExpiry = nowNanos + Self.expiryNanos
             collectEvictions(wire)
@@ -117,6 +122,9 @@ public final class CaptureEngine {
                 nowNanos - max(call.lastSIPNanos, calls[call.slot].lastRTPNanos) >= idle
             }
             apply(events)
+        }
+        for w in workers.indices {
+            sendControl(to: w, .tick, call: 0, object: nil)
         }
     }
 

@@ -19,6 +19,7 @@ public struct EngineCounters: Sendable, Equatable {
     public var oversizedRtp = 0
     public var ringOverflow = 0
     public var storageFailure = 0
+    public var tooManyFlows = 0
     /// Packets whose timestamp went back in time; they were treated as the previous time.
     public var timeWentBackwards = 0
     public var recording = RecordingCounters()
@@ -42,6 +43,7 @@ public struct EngineCounters: Sendable, Equatable {
         put("oversizedRtp", oversizedRtp)
         put("ringOverflow", ringOverflow)
         put("storageFailure", storageFailure)
+        put("tooManyFlows", tooManyFlows)
         return d
     }
 }

@@ -14,7 +14,7 @@ public struct ReplaySummary: Codable, Sendable {
     public var truncation: String?
     /// Capture time from the first packet to the last.
     public var seconds: Double
-    /// Wall-clock time the replay took.
+    /// Wall-clock time the replay took (measured by the command around the engine, which reads no wall clock).
     public var elapsedSeconds: Double
     /// Packets whose time went backwards (treated as the previous time).
     public var timeWentBackwards: Int

@@ -7,6 +7,8 @@ import SIP
 public struct EngineConfiguration: Sendable {
     public var storageRoot = "./recordings"
     public var format = AudioFileFormat.wav
+    public var channels = ChannelLayout.stereo
+    public var side = SideSelection.both
     /// How long decoded audio is held before it is written.
     public var commitDelaySeconds = 2.0
     /// UDP ports whose datagrams are SIP; SIP on other ports is found by its first line.

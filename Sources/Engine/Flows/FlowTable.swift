@@ -12,6 +12,7 @@ final class FlowTable {
 
     /// Where a bound pair's packets go.
     struct Binding {
+        var key: Key
         var call: Int
         var sender: CallSide
         var isAudio: Bool
@@ -35,6 +36,10 @@ final class FlowTable {
     private var keysByCall: [Int: [Key]] = [:]
     private var claims: [Endpoint: [Claim]] = [:]
     private var claimedByCall: [Int: Set<Endpoint>] = [:]
+    /// The bound pairs by each of their addresses (entries may be stale: check `index`).
+    private var keysByEndpoint: [Endpoint: [Key]] = [:]
+    /// Pairs bound per call, to bound what one call may hold.
+    private(set) var flowsByCall: [Int: Int] = [:]
 
     @inline(__always)
     func lookup(_ key: Key) -> Int? {
@@ -53,12 +58,10 @@ final class FlowTable {
         if let old = index[key] { release(old) }
         index[key] = i
         keysByCall[binding.call, default: []].append(key)
+        keysByEndpoint[key.source, default: []].append(key)
+        keysByEndpoint[key.destination, default: []].append(key)
+        flowsByCall[binding.call, default: 0] += 1
         return i
-    }
-
-    /// The address pair a binding belongs to (rare: for naming a flow in a sidecar).
-    func key(of binding: Int) -> Key? {
-        index.first { $0.value == binding }?.key
     }
 
     func setFlow(_ binding: Int, _ flow: Int) {
@@ -87,10 +90,12 @@ final class FlowTable {
         list.append(Claim(call: call, side: side, isAudio: isAudio))
         claims[endpoint] = list
         claimedByCall[call, default: []].insert(endpoint)
-        for (key, i) in index where (key.destination == endpoint || key.source == endpoint)
-            && bindings[i].call != call && hasEnded(bindings[i].call) {
-            unbind(key)
+        var live: [Key] = []
+        for key in keysByEndpoint[endpoint] ?? [] {
+            guard let i = index[key] else { continue }
+            if bindings[i].call != call && hasEnded(bindings[i].call) { unbind(key) } else { live.append(key) }
         }
+        keysByEndpoint[endpoint] = live.isEmpty ? nil : live
     }
 
     func claims(on endpoint: Endpoint) -> [Claim] {
@@ -102,6 +107,7 @@ final class FlowTable {
         for key in keysByCall.removeValue(forKey: call) ?? [] where index[key].map({ bindings[$0].call == call }) == true {
             unbind(key)
         }
+        flowsByCall[call] = nil
         for endpoint in claimedByCall.removeValue(forKey: call) ?? [] {
             claims[endpoint]?.removeAll { $0.call == call }
             if claims[endpoint]?.isEmpty == true { claims[endpoint] = nil }
@@ -113,6 +119,7 @@ final class FlowTable {
     }
 
     private func release(_ i: Int) {
+        if let n = flowsByCall[bindings[i].call] { flowsByCall[bindings[i].call] = n > 1 ? n - 1 : nil }
         bindings[i].call = -1
         freeBindings.append(i)
     }

@@ -58,8 +58,12 @@ public final class PcapSource {
         let status = pcap_next_ex(handle, &header, &data)
         if status == 1, let header, let data {
             let h = header.pointee
-            let nanos = Int64(h.ts.tv_sec) * 1_000_000_000 + Int64(h.ts.tv_usec)
-            return .packet(UnsafeRawBufferPointer(start: data, count: Int(h.caplen)), nanos: nanos)
+            // A timestamp past the year 2262 does not fit: Int64.min says "unknown", and the
+            // engine takes the previous packet's time and counts it.
+            let (seconds, overflow) = Int64(h.ts.tv_sec).multipliedReportingOverflow(by: 1_000_000_000)
+            let (nanos, overflow2) = seconds.addingReportingOverflow(Int64(h.ts.tv_usec))
+            return .packet(UnsafeRawBufferPointer(start: data, count: Int(h.caplen)),
+                           nanos: overflow || overflow2 || h.ts.tv_sec < 0 ? Int64.min : nanos)
         }
         if status == -2 { return .end }
         return .truncated(String(cString: pcap_geterr(handle)))

@@ -20,9 +20,12 @@ public struct Sidecar: Codable, Sendable, Equatable {
     public var notUsed: [String: Int]
     public var sha256: String
 
-    /// The audio file and its shape.
+    /// The audio file (or, one per side, files) and their shape.
     public struct Audio: Codable, Sendable, Equatable {
-        public var file: String
+        /// The file, when the recording is one file.
+        public var file: String?
+        /// One entry per file when each side has its own (`separate` layout, or one side kept).
+        public var files: [AudioFile]?
         public var format: String
         public var sampleRate: Int
         public var channels: Int
@@ -30,8 +33,19 @@ public struct Sidecar: Codable, Sendable, Equatable {
         public var channelRoles: [String]
 
         enum CodingKeys: String, CodingKey {
-            case file = "File", format = "Format", sampleRate = "SampleRate", channels = "Channels"
+            case file = "File", files = "Files", format = "Format", sampleRate = "SampleRate", channels = "Channels"
             case durationSeconds = "DurationSeconds", channelRoles = "ChannelRoles"
+        }
+    }
+
+    /// One audio file of a recording kept one file per side.
+    public struct AudioFile: Codable, Sendable, Equatable {
+        public var file: String
+        public var role: String
+        public var sha256: String
+
+        enum CodingKeys: String, CodingKey {
+            case file = "File", role = "Role", sha256 = "Sha256"
         }
     }
 

@@ -16,9 +16,7 @@ public final class SoundFileWriter {
         var info = SF_INFO()
         info.samplerate = Int32(sampleRate)
         info.channels = Int32(channels)
-        switch format {
-        case .wav: info.format = Int32(SF_FORMAT_WAV | SF_FORMAT_PCM_16)
-        }
+        info.format = format.libsndfileFormat
         guard let h = sf_open(path, Int32(SFM_WRITE), &info) else {
             throw .cannotCreate(path: path, reason: String(cString: sf_strerror(nil)))
         }

@@ -54,6 +54,7 @@ public struct RTPPacket {
 
     /// True when the bytes could be RTP (version 2, sane lengths): used to count media that no call claims.
     public static func looksLikeRTP(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        parse(bytes) != nil
+        guard let p = parse(bytes) else { return false }
+        return p.payloadType < 35 || p.payloadType >= 96
     }
 }

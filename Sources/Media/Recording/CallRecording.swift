@@ -8,9 +8,16 @@ public final class CallRecording {
     public private(set) var counters = RecordingCounters()
 
     private let timeline: RecordingTimeline
-    private let writer: SoundFileWriter
+    private let output: RecordingOutput
     private var streams: [MediaStream] = []
     private var digits: [Sidecar.Digit] = []
+    /// Decoders by flow and codec, owned here for the recording's life (streams hold views).
+    private var decoders: [DecoderKey: StreamDecoder] = [:]
+
+    private struct DecoderKey: Hashable {
+        var flow: Int
+        var codec: Codec
+    }
     private var payloadMaps: [PayloadMap]
     private let commitDelayFrames: Int64
     private let commitBatchFrames: Int64
@@ -24,20 +31,28 @@ public final class CallRecording {
         } catch {
             throw .cannotCreate(path: setup.directory, reason: "\(error.localizedDescription)")
         }
-        writer = try SoundFileWriter(path: setup.audioPath, sampleRate: setup.sampleRate,
-                                     channels: setup.channelRoles.count, format: setup.format)
         commitDelayFrames = setup.commitDelayNanos * Int64(setup.sampleRate) / 1_000_000_000
         // Commit in runs of about half a second: a write per packet would cost a system call each.
         commitBatchFrames = Int64(setup.sampleRate / 2)
-        timeline = RecordingTimeline(channels: setup.channelRoles.count,
-                                     capacityFrames: Int(commitDelayFrames + 2 * Int64(setup.sampleRate)),
-                                     writer: writer)
+        let capacity = Int(commitDelayFrames + 2 * Int64(setup.sampleRate))
+        output = try RecordingOutput(stem: setup.audioStem, sampleRate: setup.sampleRate, roles: setup.channelRoles,
+                                     format: setup.format, layout: setup.layout, side: setup.side, maxFrames: capacity)
+        timeline = RecordingTimeline(channels: setup.channelRoles.count, capacityFrames: capacity, output: output)
         payloadMaps = setup.payloadMaps
     }
 
     /// Adds a flow; its index is the next one (flows are numbered from 0 in the order they are added).
     public func addFlow(_ flow: MediaFlow) {
         streams.append(MediaStream(flow: flow, sampleRate: setup.sampleRate))
+    }
+
+    /// The decoder for a flow's codec, made the first time it is needed (never per packet).
+    private func decoder(flow: Int, codec: Codec) -> StreamDecoder? {
+        let key = DecoderKey(flow: flow, codec: codec)
+        if let d = decoders[key] { return d }
+        guard let d = StreamDecoder(codec: codec, fileRate: setup.sampleRate) else { return nil }
+        decoders[key] = d
+        return d
     }
 
     /// Sends a flow's later packets to another channel (its side was learned late).
@@ -53,14 +68,28 @@ public final class CallRecording {
     }
 
     /// The frame at which something captured at `nanos` belongs.
+    /// Saturates far from the start (a capture whose clock jumps by days must not trap).
     @inline(__always)
     func framePosition(_ nanos: Int64) -> Int64 {
-        (nanos - setup.startNanos) * Int64(setup.sampleRate) / 1_000_000_000
+        let (delta, o1) = nanos.subtractingReportingOverflow(setup.startNanos)
+        let (scaled, o2) = delta.multipliedReportingOverflow(by: Int64(setup.sampleRate))
+        if o1 || o2 { return delta < 0 ? -Self.farFrames : Self.farFrames }
+        return scaled / 1_000_000_000
     }
+
+    /// Beyond this many frames from the start a position is nonsense (about 3 years at 48 kHz).
+    static let farFrames: Int64 = 1 << 42
+
+    /// A packet this far beyond the written audio is not placed: its timestamps or capture time
+    /// jumped, and filling the gap would write hours of silence.
+    var maxGapFrames: Int64 { Int64(setup.sampleRate) * 3600 }
 
     /// One RTP packet of flow `flow`, captured at `captureNanos`.
     public func receive(flow: Int, packet bytes: UnsafeRawBufferPointer, captureNanos: Int64) throws(SoundFileError) {
-        guard flow >= 0, flow < streams.count else { return }
+        guard flow >= 0, flow < streams.count else {
+            counters.unknownFlow += 1
+            return
+        }
         guard let rtp = RTPPacket.parse(bytes) else {
             if RTPPacket.isZRTP(bytes) {
                 // Key agreement on the media path: what follows on this flow is ciphertext.
@@ -78,7 +107,11 @@ public final class CallRecording {
         if Int(rtp.payloadType) != streams[flow].payloadType {
             let channel = streams[flow].flow.channel
             let map = channel < payloadMaps.count ? payloadMaps[channel] : PayloadMap()
-            streams[flow].resolve(payloadType: rtp.payloadType, map: map, ssrc: rtp.ssrc)
+            streams[flow].resolve(payloadType: rtp.payloadType, map: map, ssrc: rtp.ssrc, fileRate: setup.sampleRate)
+            if streams[flow].handling == .decoded, let codec = streams[flow].codec {
+                streams[flow].decoder = decoder(flow: flow, codec: codec)
+                if streams[flow].decoder == nil { streams[flow].handling = .unsupported }
+            }
         }
         let clockRate = streams[flow].clockRate
         let arrival = streams[flow].statistics!.record(sequence: rtp.sequenceNumber, timestamp: rtp.timestamp,
@@ -94,6 +127,10 @@ public final class CallRecording {
         }
         let position = streams[flow].clock.position(timestamp: rtp.timestamp, clockRate: clockRate,
                                                     capturePosition: framePosition(captureNanos))
+        if position - timeline.committed > maxGapFrames || position < -maxGapFrames {
+            counters.timeJump += 1
+            return
+        }
         let channel = streams[flow].flow.channel
         switch streams[flow].handling {
         case .pcmu, .pcma:
@@ -104,6 +141,24 @@ public final class CallRecording {
                             table: table, into: destination, stride: stride)
             }
             if late > 0 { noteLate(flow: flow, ssrc: rtp.ssrc, whole: late == payload.count) }
+        case .decoded:
+            guard let decoder = streams[flow].decoder else { break }
+            let out = decoder.decode(rtp)
+            guard out.count > 0 else {
+                timeline.claim(upTo: position)
+                break
+            }
+            let samples = out.samples
+            let start = position - Int64(out.lead) - Int64(decoder.latency)
+            let late = try timeline.place(channel: channel, at: start, count: out.count) { offset, destination, stride, count in
+                var d = destination
+                for i in offset..<(offset + count) {
+                    d.pointee = samples[i]
+                    d += stride
+                }
+            }
+            // Recovered audio or the resampler's run-in landing before the file start is not lateness.
+            if late > out.lead + decoder.latency { noteLate(flow: flow, ssrc: rtp.ssrc, whole: late == out.count) }
         case .comfortNoise:
             // Silence that the sender means: it extends the recording, writes nothing.
             counters.comfortNoise += 1
@@ -165,8 +220,11 @@ public final class CallRecording {
             endFrame = max(timeline.committed, framePosition(endNanos))
         }
         try timeline.commit(upTo: endFrame)
-        try writer.close()
-        let frames = writer.framesWritten
+        try output.close()
+        let frames = output.framesWritten
+        let digests = try output.files.map { try FileDigest.sha256(path: $0.path) }
+        let names = output.files.map { ($0.path as NSString).lastPathComponent }
+        let oneFile = output.files.count == 1 && output.layout != .separate
         let duration = Double(frames) / Double(setup.sampleRate)
         let sidecar = Sidecar(
             recordingIdentifier: setup.recordingIdentifier,
@@ -178,19 +236,23 @@ public final class CallRecording {
             metadata: end.metadata ?? setup.metadata,
             startTime: CaptureTime.iso8601(setup.startNanos),
             endTime: CaptureTime.iso8601(setup.startNanos + frames * 1_000_000_000 / Int64(setup.sampleRate)),
-            audio: .init(file: (setup.audioPath as NSString).lastPathComponent, format: setup.format.sidecarName,
-                         sampleRate: setup.sampleRate, channels: setup.channelRoles.count,
-                         durationSeconds: duration, channelRoles: setup.channelRoles),
+            audio: .init(file: oneFile ? names[0] : nil,
+                         files: oneFile ? nil : zip(output.files, zip(names, digests)).map {
+                             Sidecar.AudioFile(file: $1.0, role: $0.roles.first ?? "", sha256: $1.1)
+                         },
+                         format: output.format.sidecarName, sampleRate: setup.sampleRate,
+                         channels: output.files.reduce(0) { $0 + ($1.roles.count) },
+                         durationSeconds: duration, channelRoles: output.files.flatMap(\.roles)),
             streams: streamReports(),
             blackouts: [], pauses: [], dtmf: digits.sorted { $0.time < $1.time },
             endReason: end.reason,
             notUsed: counters.byCause,
-            sha256: try FileDigest.sha256(path: setup.audioPath)
+            sha256: digests.first ?? ""
         )
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         try encoder.encode(sidecar).write(to: URL(fileURLWithPath: setup.sidecarPath))
-        return RecordingResult(sidecar: sidecar, audioPath: setup.audioPath, sidecarPath: setup.sidecarPath)
+        return RecordingResult(sidecar: sidecar, audioPaths: output.files.map(\.path), sidecarPath: setup.sidecarPath)
     }
 
     private func streamReports() -> [Sidecar.Stream] {

@@ -11,6 +11,8 @@ struct MediaStream {
         case unsupported
         case unknown
         case encrypted
+        /// Through the stream's `StreamDecoder` (every codec but G.711 into an 8 kHz file).
+        case decoded
     }
 
     private(set) var flow: MediaFlow
@@ -20,6 +22,11 @@ struct MediaStream {
     var payloadType: Int = -1
     var handling = Handling.unknown
     var clockRate = 8000
+    /// The codec the current payload type stands for.
+    var codec: Codec?
+    /// The decoder in use; the recording owns it (this is only a view, to avoid reference
+    /// counting per packet).
+    unowned(unsafe) var decoder: StreamDecoder?
     /// Per SSRC, the codecs and payload types seen, for the sidecar.
     var codecNames: [UInt32: [String]] = [:]
     var payloadTypes: [UInt32: [Int]] = [:]
@@ -37,32 +44,40 @@ struct MediaStream {
         clock = StreamClock(sampleRate: sampleRate)
     }
 
-    /// Called when the payload type changes (or its meaning does, after a re-INVITE).
-    mutating func resolve(payloadType pt: UInt8, map: PayloadMap, ssrc: UInt32) {
+    /// Called when the payload type changes (or its meaning does, after a re-INVITE). Names for
+    /// the sidecar are made only the first time a payload type shows on an SSRC, so a stream that
+    /// alternates types (audio and comfort noise) allocates nothing per packet.
+    mutating func resolve(payloadType pt: UInt8, map: PayloadMap, ssrc: UInt32, fileRate: Int) {
         payloadType = Int(pt)
         let codec = map[pt]
+        self.codec = codec
+        clockRate = codec?.rtpClockRate ?? 8000
+        let firstTime = payloadTypes[ssrc]?.contains(Int(pt)) != true
+        if firstTime {
+            payloadTypes[ssrc, default: []].append(Int(pt))
+            let name = codec?.name ?? "PT\(pt)"
+            if codecNames[ssrc]?.contains(name) != true { codecNames[ssrc, default: []].append(name) }
+        }
         if map.isEncrypted || encryptedInBand {
             handling = .encrypted
-            notDecoded[ssrc] = encryptedInBand ? "encrypted: ZRTP key agreement on the stream" : "encrypted: SRTP declared in SDP"
-            clockRate = codec?.rtpClockRate ?? 8000
+            if notDecoded[ssrc] == nil {
+                notDecoded[ssrc] = encryptedInBand ? "encrypted: ZRTP key agreement on the stream" : "encrypted: SRTP declared in SDP"
+            }
             return
         }
         switch codec {
-        case .pcmu?: handling = .pcmu
-        case .pcma?: handling = .pcma
+        case .pcmu? where fileRate == 8000: handling = .pcmu
+        case .pcma? where fileRate == 8000: handling = .pcma
+        case .pcmu?, .pcma?, .g722?, .g729?, .opus?, .l16?: handling = .decoded
         case .comfortNoise?: handling = .comfortNoise
         case .telephoneEvent?: handling = .telephoneEvent
         case .unsupported(let name, _)?:
             handling = .unsupported
-            notDecoded[ssrc] = "codec \(name) is not supported"
+            if firstTime, notDecoded[ssrc] == nil { notDecoded[ssrc] = "codec \(name) is not supported" }
         case nil:
             handling = .unknown
-            notDecoded[ssrc] = "payload type \(pt) is not in the SDP"
+            if firstTime, notDecoded[ssrc] == nil { notDecoded[ssrc] = "payload type \(pt) is not in the SDP" }
         }
-        clockRate = codec?.rtpClockRate ?? 8000
-        let name = codec?.name ?? "PT\(pt)"
-        if codecNames[ssrc]?.contains(name) != true { codecNames[ssrc, default: []].append(name) }
-        if payloadTypes[ssrc]?.contains(Int(pt)) != true { payloadTypes[ssrc, default: []].append(Int(pt)) }
     }
 
     mutating func moveTo(channel: Int) {
@@ -79,6 +94,7 @@ struct MediaStream {
         statistics = StreamStatistics(ssrc: ssrc)
         clock = StreamClock(sampleRate: clock.sampleRate)
         payloadType = -1
+        decoder?.restart()
     }
 
     var allStatistics: [StreamStatistics] { finished + (statistics.map { [$0] } ?? []) }

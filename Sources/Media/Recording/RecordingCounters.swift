@@ -8,6 +8,8 @@ public struct RecordingCounters: Sendable, Equatable {
     public var telephoneEvent = 0
     public var comfortNoise = 0
     public var encrypted = 0
+    public var timeJump = 0
+    public var unknownFlow = 0
 
     public init() {}
 
@@ -20,6 +22,8 @@ public struct RecordingCounters: Sendable, Equatable {
         a.telephoneEvent += b.telephoneEvent
         a.comfortNoise += b.comfortNoise
         a.encrypted += b.encrypted
+        a.timeJump += b.timeJump
+        a.unknownFlow += b.unknownFlow
     }
 
     /// The causes with their stable names, leaving out those that never happened.
@@ -34,6 +38,8 @@ public struct RecordingCounters: Sendable, Equatable {
         put("telephoneEvent", telephoneEvent)
         put("comfortNoise", comfortNoise)
         put("encrypted", encrypted)
+        put("timeJump", timeJump)
+        put("unknownFlow", unknownFlow)
         return d
     }
 }

@@ -13,6 +13,8 @@ public struct RecordingSetup: Sendable {
     /// `<root>/<yyyy>/<mm>/<dd>`.
     public var directory: String
     public var format: AudioFileFormat
+    public var layout: ChannelLayout
+    public var side: SideSelection
     /// How long audio is held before it is written.
     public var commitDelayNanos: Int64
     public var metadata: [String: String]
@@ -21,7 +23,8 @@ public struct RecordingSetup: Sendable {
 
     public init(recordingIdentifier: String, callInstance: String, segment: Int = 0, isDuplicate: Bool = false,
                 agentId: Int? = nil, serverId: String, startNanos: Int64, sampleRate: Int, channelRoles: [String],
-                directory: String, format: AudioFileFormat = .wav, commitDelayNanos: Int64 = 2_000_000_000,
+                directory: String, format: AudioFileFormat = .wav, layout: ChannelLayout = .stereo,
+                side: SideSelection = .both, commitDelayNanos: Int64 = 2_000_000_000,
                 metadata: [String: String], payloadMaps: [PayloadMap]) {
         self.recordingIdentifier = recordingIdentifier
         self.callInstance = callInstance
@@ -34,12 +37,15 @@ public struct RecordingSetup: Sendable {
         self.channelRoles = channelRoles
         self.directory = directory
         self.format = format
+        self.layout = layout
+        self.side = side
         self.commitDelayNanos = commitDelayNanos
         self.metadata = metadata
         self.payloadMaps = payloadMaps
     }
 
-    public var audioPath: String { "\(directory)/\(recordingIdentifier).\(format.fileExtension)" }
+    /// The path of the audio files without extension.
+    public var audioStem: String { "\(directory)/\(recordingIdentifier)" }
     public var sidecarPath: String { "\(directory)/\(recordingIdentifier).json" }
 }
 
@@ -74,6 +80,7 @@ public struct RecordingEnd: Sendable {
 /// What a finished recording left behind.
 public struct RecordingResult: Sendable {
     public var sidecar: Sidecar
-    public var audioPath: String
+    /// The audio files (one, or one per side).
+    public var audioPaths: [String]
     public var sidecarPath: String
 }

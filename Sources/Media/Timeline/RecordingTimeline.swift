@@ -11,14 +11,14 @@ public final class RecordingTimeline {
     public private(set) var highest: Int64 = 0
 
     private let ring: UnsafeMutablePointer<Int16>
-    private let writer: SoundFileWriter
+    private let output: RecordingOutput
 
-    public init(channels: Int, capacityFrames: Int, writer: SoundFileWriter) {
+    public init(channels: Int, capacityFrames: Int, output: RecordingOutput) {
         self.channels = channels
         capacity = max(capacityFrames, 1024)
         ring = .allocate(capacity: capacity * channels)
         ring.initialize(repeating: 0, count: capacity * channels)
-        self.writer = writer
+        self.output = output
     }
 
     deinit {
@@ -64,7 +64,7 @@ public final class RecordingTimeline {
             let slot = Int(committed % Int64(capacity))
             let run = min(Int(position - committed), capacity - slot)
             let start = ring + slot * channels
-            try writer.write(frames: start, count: run)
+            try output.write(frames: start, count: run)
             start.update(repeating: 0, count: run * channels)
             committed += Int64(run)
         }

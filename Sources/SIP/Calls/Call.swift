@@ -27,7 +27,8 @@ public final class Call {
     var cancelNanos: Int64?
     /// The latest media each side declared (its SDP's m= lines), caller first.
     public internal(set) var media: [[MediaDescription]] = [[], []]
-    /// Bumped at every change of media, so that the newest claim on an address wins.
+    /// When the call's media last changed, on a sequence shared by all calls of the table: the
+    /// newest claim on an address wins.
     public internal(set) var mediaGeneration = 0
 
     init(slot: Int, message: SIPMessage, nanos: Int64, source: Endpoint, destination: Endpoint) {

@@ -8,6 +8,8 @@ public enum CallEvent {
     case answered(Call)
     /// The call ended; `Call.endReason` and `Call.endNanos` say how and when.
     case ended(Call)
+    /// A call ended by a rejection or CANCEL goes on (retry with the same Call-ID, a forked answer).
+    case revived(Call)
     /// The call is forgotten; its slot may be reused.
     case purged(Call)
 }

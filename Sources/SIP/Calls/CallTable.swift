@@ -17,6 +17,8 @@ public final class CallTable {
     public var limits = Limits()
 
     private var freeSlots: [Int] = []
+    /// Stamps each change of media across all calls, so that the newest claim on an address wins.
+    private var mediaSequence = 0
     private var nextSlot = 0
 
     public init() {}
@@ -46,9 +48,19 @@ public final class CallTable {
             let media = sdp.media
             if !sameMedia(call.media[sender.rawValue], media) {
                 call.media[sender.rawValue] = media
-                call.mediaGeneration += 1
+                mediaSequence += 1
+                call.mediaGeneration = mediaSequence
                 events.append(.mediaChanged(call, sender))
             }
+        }
+        if call.state == .ended, call.endReason == .rejected || call.endReason == .cancel, revives(message) {
+            // A retry with the same Call-ID (after 3xx, 401/407, 422), another fork's answer, or a
+            // 200 that crossed the CANCEL: the call is not over after all.
+            call.state = .trying
+            call.endReason = nil
+            call.endNanos = nil
+            call.cancelNanos = nil
+            events.append(.revived(call))
         }
         guard call.state != .ended else { return events }
 
@@ -120,6 +132,12 @@ public final class CallTable {
             end(call, reason, at: now, into: &events)
         }
         return events
+    }
+
+    private func revives(_ message: SIPMessage) -> Bool {
+        if message.method == .invite { return message.to.tag == nil }
+        if let status = message.statusCode { return message.cseq.method == .invite && (200...299).contains(status) }
+        return false
     }
 
     private func end(_ call: Call, _ reason: CallEndReason, at nanos: Int64, into events: inout [CallEvent]) {
