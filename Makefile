@@ -3,6 +3,7 @@
 
 SWIFT ?= swift
 BUILD_DEPS := pkg-config libpcap-dev libsndfile1-dev libopus-dev libspandsp-dev libbcg729-dev
+TEST_DEPS := tshark
 DEMO_CAPTURE ?= captures/sipp-g711-tones.pcap
 DEMO_OUT ?= recordings
 
@@ -31,6 +32,7 @@ demo: release
 	.build/release/calltap replay $(DEMO_CAPTURE) --out $(DEMO_OUT)
 
 # The test suite (what CI runs).
+test: EXTRA_DEPS = $(TEST_DEPS)
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build

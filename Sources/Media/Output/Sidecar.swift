@@ -67,7 +67,8 @@ public struct Sidecar: Codable, Sendable, Equatable {
         public var jitterMs: Double
         public var maxJitterMs: Double
         public var maxGapMs: Double
-        public var mos: Double
+        /// E-model estimate; absent for streams that were not decoded.
+        public var mos: Double?
         public var reanchored: Int
         public var decoded: Bool
         /// Why some or all of the stream's packets were not decoded (unsupported codec, …), if so.

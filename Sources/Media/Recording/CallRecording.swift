@@ -273,7 +273,8 @@ public final class CallRecording {
                     outOfOrder: s.outOfOrder, late: stream.lateBySSRC[s.ssrc] ?? 0,
                     jitterMs: (s.jitterSeconds * 1e5).rounded() / 100, maxJitterMs: (s.maxJitterSeconds * 1e5).rounded() / 100,
                     maxGapMs: (Double(s.maxGapNanos) / 1e4).rounded() / 100,
-                    mos: MOSEstimate.mos(lossPercent: lossPercent),
+                    mos: stream.qualityCodec[s.ssrc].flatMap(MOSEstimate.impairment(for:))
+                        .map { MOSEstimate.mos(lossPercent: lossPercent, impairment: $0) },
                     reanchored: reanchors,
                     decoded: reason == nil,
                     notDecoded: reason,

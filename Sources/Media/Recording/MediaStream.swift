@@ -29,6 +29,8 @@ struct MediaStream {
     unowned(unsafe) var decoder: StreamDecoder?
     /// Per SSRC, the codecs and payload types seen, for the sidecar.
     var codecNames: [UInt32: [String]] = [:]
+    /// Per SSRC, the first decoded codec: its E-model factors give the stream's MOS.
+    var qualityCodec: [UInt32: Codec] = [:]
     var payloadTypes: [UInt32: [Int]] = [:]
     var lateBySSRC: [UInt32: Int] = [:]
     var reanchorsBefore: [UInt32: Int] = [:]
@@ -55,6 +57,7 @@ struct MediaStream {
         let firstTime = payloadTypes[ssrc]?.contains(Int(pt)) != true
         if firstTime {
             payloadTypes[ssrc, default: []].append(Int(pt))
+            if qualityCodec[ssrc] == nil, let c = codec, MOSEstimate.impairment(for: c) != nil { qualityCodec[ssrc] = c }
             let name = codec?.name ?? "PT\(pt)"
             if codecNames[ssrc]?.contains(name) != true { codecNames[ssrc, default: []].append(name) }
         }
