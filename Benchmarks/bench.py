@@ -2,13 +2,14 @@
 """Throughput benchmark for `calltap replay`.
 
     python3 Benchmarks/bench.py --calltap .build/release/calltap \\
-        [--calls 200] [--seconds 60] [--codec pcmu] [--runs 3] \\
+        [--calls 200] [--seconds 60] [--codec pcmu|pcma|g722|opus] [--runs 3] \\
         [--work Benchmarks/work] [--json]
 
 1. Generates (once, cached in the work folder under a name keyed by the
    generator arguments and the generator's own source hash) a synthetic
    capture with Benchmarks/generate_capture.py: N concurrent SIP calls, each
-   S seconds of two-way G.711 RTP at 20 ms ptime.
+   S seconds of two-way RTP at 20 ms ptime: G.711 (pcmu, pcma), G.722 (g722)
+   or Opus (opus; 48 kHz mono CBR 32 kbit/s, PT 111).
 2. Runs `CALLTAP replay CAPTURE --out WORK/out-RUN --json` --runs times, each
    into a fresh empty output folder that is measured and then deleted.
    Per run it records wall time (perf_counter around the child), the child's
@@ -21,8 +22,9 @@
    and a JSON document to stdout.
 
 Exit status: 0 on success; 1 if calltap fails (non-zero exit, signal,
-timeout, unreadable JSON), reports Truncated, writes a number of recordings
-different from the number of calls generated, or leaves a number of audio
+timeout, unreadable JSON), reports Truncated, counts RTP packets of an
+unsupported codec under NotUsed (unless --allow-undecoded), writes a number
+of recordings different from the number of calls generated, or leaves a number of audio
 files on disk different from the Recordings it reports (a benchmark that did
 less work must not look fast); 2 on usage errors.
 """
@@ -252,11 +254,23 @@ def check_run(res, meta, a):
         errs.append("summary has no integer Packets")
     if res["truncated"]:
         errs.append("Truncated is true")
+    undecoded = unsupported_codec_packets(res["not_used"])
+    if undecoded and not a.allow_undecoded:
+        errs.append("%d RTP packets not decoded (NotUsed: unsupported codec); "
+                    "--allow-undecoded to time it anyway" % undecoded)
     if not a.no_file_check and isinstance(res["recordings"], int) \
             and res["audio_files"] != res["recordings"]:
         errs.append("%d audio files on disk but Recordings = %d"
                     % (res["audio_files"], res["recordings"]))
     return errs
+
+
+def unsupported_codec_packets(not_used):
+    """Packets calltap's summary counts under NotUsed as of an unsupported codec."""
+    if not isinstance(not_used, dict):
+        return 0
+    return sum(v for k, v in not_used.items()
+               if "unsupported" in k.lower() and isinstance(v, int))
 
 
 def mib(n):
@@ -268,7 +282,7 @@ def main(argv=None):
     p.add_argument("--calltap", required=True, help="path to the calltap binary")
     p.add_argument("--calls", type=int, default=200)
     p.add_argument("--seconds", type=float, default=60.0)
-    p.add_argument("--codec", choices=("pcmu", "pcma"), default="pcmu")
+    p.add_argument("--codec", choices=("pcmu", "pcma", "g722", "opus"), default="pcmu")
     p.add_argument("--ptime", type=int, default=20)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--jitter-ms", type=float, default=0.0)
@@ -285,6 +299,9 @@ def main(argv=None):
                    help="keep WORK/out-RUN folders instead of deleting them")
     p.add_argument("--no-file-check", action="store_true",
                    help="do not require #audio files on disk == Recordings")
+    p.add_argument("--allow-undecoded", action="store_true",
+                   help="count a run whose summary has NotUsed unsupported-codec packets "
+                        "(a calltap that does not decode the codec does less work)")
     p.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
     a = p.parse_args(argv)
     if a.runs < 1:

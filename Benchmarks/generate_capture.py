@@ -3,7 +3,8 @@
 
 Writes a classic pcap file (nanosecond-resolution magic 0xa1b23c4d,
 LINKTYPE_ETHERNET) holding N concurrent SIP calls over UDP/IPv4, each carrying
-S seconds of two-way G.711 RTP, plus FILE.calls.json describing every call.
+S seconds of two-way G.711, G.722 or Opus RTP, plus FILE.calls.json
+describing every call.
 
     python3 Benchmarks/generate_capture.py --calls 200 --seconds 60 \\
         --codec pcmu --out /tmp/bench.pcap
@@ -31,6 +32,18 @@ Call layout (call index i = 0 .. N-1)
 * RTP: version 2, PT 0 (PCMU) or 8 (PCMA), seeded random SSRC, initial
   sequence number and initial timestamp per stream; sequence +1 and
   timestamp +8*ptime per packet; marker bit on the first packet.
+* --codec g722 / opus: PT 9 (G722/8000: clock 8000, 160 bytes per 20 ms)
+  or PT 111 (opus/48000/2 with a=fmtp:111 useinbandfec=1: timestamp
+  +48*ptime, i.e. +960 per 20 ms; mono 48 kHz, CBR 32 kbit/s, so 80 bytes
+  per 20 ms; in-band FEC on; encoder complexity 5).  The payloads come from
+  captures/make/tone_rtp.c (spandsp's G.722 encoder, libopus), which this
+  script compiles with cc and runs once per run: each distinct tone is
+  encoded by a fresh encoder for ENCODED_WARMUP_S seconds, which are thrown
+  away, and then for one loop of L = lcm(200 ms, ptime) (a whole number of
+  cycles of every tone, all multiples of 5 Hz, and of packets); packet k of
+  a stream carries loop packet k % (L / ptime).  Encoding the tones of 200
+  calls takes about 8 s of CPU (Opus; G.722 well under 1 s), in two
+  processes.
 * --jitter-ms J adds seeded uniform jitter in [0, J) ms to each RTP capture
   time (the file stays sorted by time); --loss P drops a seeded fraction P
   of RTP packets (sequence numbers keep counting over the gaps).
@@ -76,7 +89,18 @@ T_BYE_OK = 5 * MS
 CODECS = {
     "pcmu": {"pt": 0, "name": "PCMU"},
     "pcma": {"pt": 8, "name": "PCMA"},
+    # Encoded by captures/make/tone_rtp.c (see encoded_tone_tables).
+    "g722": {"pt": 9, "name": "G722", "encoder": "g722"},
+    "opus": {"pt": 111, "name": "opus", "clock": 48000, "channels": 2,
+             "fmtp": "useinbandfec=1", "encoder": "opus",
+             "ptimes": (10, 20, 40, 60)},
 }
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TONE_RTP_SOURCE = os.path.join(os.path.dirname(HERE), "captures", "make", "tone_rtp.c")
+ENCODED_WARMUP_S = 1.0           # encoder run-in before the loop that is kept
+OPUS_BITRATE = 32000             # CBR, so that every packet has the same size
+OPUS_COMPLEXITY = 5              # half the encoding time of 10, for the same decoder work
 
 PCAP_MAGIC_NS = 0xA1B23C4D
 LINKTYPE_ETHERNET = 1
@@ -209,6 +233,66 @@ def tone_payload_table(freq_hz, samples_per_packet, enc_table):
     return codes.reshape(rows, samples_per_packet)
 
 
+def encoded_tone_tables(codec, freqs, ptime, log=None):
+    """{freq: uint8 array (rows, payload_bytes)} of encoded tone payloads.
+
+    Compiles captures/make/tone_rtp.c (cc, pkg-config: opus spandsp
+    libbcg729) into a temporary folder and runs it in --raw mode: for each
+    frequency a fresh encoder runs ENCODED_WARMUP_S seconds (not kept), then
+    one loop of L ms, L a multiple of ptime and of every tone's period, so
+    that packet k of a stream can carry row k % rows without a seam in the
+    tone.  Two processes share the frequencies (the machine has 2 cores).
+    """
+    import shutil
+    import subprocess
+    import tempfile
+    freqs = sorted(set(int(f) for f in freqs))
+    loop_ms = ptime
+    for f in freqs:
+        loop_ms = math.lcm(loop_ms, 1000 // math.gcd(f, 1000))
+    rows = loop_ms // ptime
+    cc = shutil.which("cc") or shutil.which("gcc")
+    if not cc or not shutil.which("pkg-config"):
+        raise SystemExit("--codec %s needs cc and pkg-config (with libopus-dev, "
+                         "libspandsp-dev, libbcg729-dev) to build %s" % (codec, TONE_RTP_SOURCE))
+    with tempfile.TemporaryDirectory(prefix="calltap-tone-rtp-") as tmp:
+        exe = os.path.join(tmp, "tone_rtp")
+        flags = subprocess.run(["pkg-config", "--cflags", "--libs", "opus", "spandsp", "libbcg729"],
+                               check=True, capture_output=True, text=True).stdout.split()
+        subprocess.run([cc, "-O2", "-o", exe, TONE_RTP_SOURCE] + flags + ["-lm"], check=True)
+        base = [exe, "--codec", codec, "--raw", "--ptime", str(ptime),
+                "--amplitude", "%.12f" % (AMPLITUDE / 32767.0),
+                "--warmup", "%g" % ENCODED_WARMUP_S, "--duration", "%g" % (loop_ms / 1000.0)]
+        if codec == "opus":
+            base += ["--cbr", "--bitrate", str(OPUS_BITRATE), "--complexity", str(OPUS_COMPLEXITY)]
+        half = (len(freqs) + 1) // 2
+        parts = [freqs[:half], freqs[half:]]
+        procs = []
+        for j, part in enumerate(parts):
+            if not part:
+                continue
+            out = os.path.join(tmp, "frames%d" % j)
+            cmd = base + ["-o", out]
+            for f in part:
+                cmd += ["--freq", str(f)]
+            procs.append((part, out, subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True)))
+        tables = {}
+        for part, out, proc in procs:
+            _, err = proc.communicate()
+            if proc.returncode != 0:
+                raise SystemExit("tone_rtp failed: " + err.strip())
+            size = int(err.split("payload_bytes")[1].split()[0])
+            with open(out, "rb") as fh:
+                data = np.frombuffer(fh.read(), dtype=np.uint8)
+            if data.size != len(part) * rows * size:
+                raise SystemExit("tone_rtp wrote %d bytes, expected %d" % (
+                    data.size, len(part) * rows * size))
+            data = data.reshape(len(part), rows, size)
+            for j, f in enumerate(part):
+                tables[f] = data[j]
+    return tables
+
+
 # --------------------------------------------------------------------------
 # Packet building helpers
 # --------------------------------------------------------------------------
@@ -338,16 +422,21 @@ def call_sip_packets(call, codec, ptime, rng):
 
 def sdp(user, ip, port, codec, ptime, sess_id):
     c = CODECS[codec]
+    rtpmap = "%s/%d" % (c["name"], c.get("clock", SAMPLE_RATE))
+    if "channels" in c:
+        rtpmap += "/%d" % c["channels"]
+    if "fmtp" in c:
+        rtpmap += "\r\na=fmtp:%d %s" % (c["pt"], c["fmtp"])
     return ("v=0\r\n"
             "o=%s %d %d IN IP4 %s\r\n"
             "s=calltap bench\r\n"
             "c=IN IP4 %s\r\n"
             "t=0 0\r\n"
             "m=audio %d RTP/AVP %d\r\n"
-            "a=rtpmap:%d %s/8000\r\n"
+            "a=rtpmap:%d %s\r\n"
             "a=ptime:%d\r\n"
             "a=sendrecv\r\n" % (user, sess_id, sess_id, ip, ip, port, c["pt"],
-                                c["pt"], c["name"], ptime)).encode("ascii")
+                                c["pt"], rtpmap, ptime)).encode("ascii")
 
 
 # --------------------------------------------------------------------------
@@ -368,9 +457,14 @@ def generate(args, log=sys.stderr):
     n_calls = args.calls
     ptime = args.ptime
     codec = args.codec
-    pt = CODECS[codec]["pt"]
-    spp = SAMPLE_RATE * ptime // 1000              # samples (= bytes) per packet
+    cdef = CODECS[codec]
+    pt = cdef["pt"]
+    # RTP timestamp ticks per packet (= samples = payload bytes for G.711)
+    spp = cdef.get("clock", SAMPLE_RATE) * ptime // 1000
+    plen = spp                                      # payload bytes per packet
     pkts = int(round(args.seconds * 1000 / ptime))  # packets per stream
+    if ptime not in cdef.get("ptimes", (ptime,)):
+        raise SystemExit("--codec %s needs --ptime in %s" % (codec, cdef["ptimes"]))
     if n_calls < 1 or pkts < 1:
         raise SystemExit("need at least one call and one packet per stream")
     if n_calls > 250 * 256:
@@ -378,7 +472,13 @@ def generate(args, log=sys.stderr):
     ptime_ns = ptime * MS
     rng = random.Random("calltap-bench/%d" % args.seed)   # stable across Python versions
 
-    enc = encode_table(codec)
+    encoded = None
+    if "encoder" in cdef:
+        freqs = [f(i) for i in range(min(n_calls, 300)) for f in (caller_tone_hz, callee_tone_hz)]
+        encoded = encoded_tone_tables(cdef["encoder"], freqs, ptime)
+        plen = next(iter(encoded.values())).shape[1]
+    else:
+        enc = encode_table(codec)
 
     # ---- per-call and per-stream parameters ----------------------------
     calls = []
@@ -394,7 +494,7 @@ def generate(args, log=sys.stderr):
     payload_tables = []
     row_count = 0
     hdr_len = 16 + 14 + 20 + 8 + 12
-    rec_len = hdr_len + spp
+    rec_len = hdr_len + plen
     frame_len = rec_len - 16
 
     for i in range(n_calls):
@@ -431,14 +531,17 @@ def generate(args, log=sys.stderr):
             src["first_seq"] = seq0
             src["first_rtp_timestamp"] = ts0
             src["rtp_phase_ms"] = phase / MS
-            tbl = tone_payload_table(src["tone_hz"], spp, enc)
+            if encoded is None:
+                tbl = tone_payload_table(src["tone_hz"], spp, enc)
+            else:
+                tbl = encoded[src["tone_hz"]]
             payload_tables.append(tbl)
             s_rowbase[s] = row_count
             s_rows[s] = tbl.shape[0]
             row_count += tbl.shape[0]
             # Static part of the record: pcap lengths, Ethernet, IP, UDP, RTP.
             sip_b, dip_b = ip_bytes(src["ip"]), ip_bytes(dst["ip"])
-            udp_len = 8 + 12 + spp
+            udp_len = 8 + 12 + plen
             tpl = bytearray(hdr_len)
             struct.pack_into("<II", tpl, 8, frame_len, frame_len)
             tpl[16:30] = dmac + smac + b"\x08\x00"
@@ -447,7 +550,7 @@ def generate(args, log=sys.stderr):
             struct.pack_into("!HHHH", tpl, 50, src["rtp_port"], dst["rtp_port"],
                              udp_len, 0)
             struct.pack_into("!BBHII", tpl, 58, 0x80, pt, 0, 0, ssrc)
-            templates.append(bytes(tpl) + bytes(spp))
+            templates.append(bytes(tpl) + bytes(plen))
         call["_bye_ns"] = last_nominal + T_BYE_AFTER_MEDIA
         calls.append(call)
 
@@ -456,7 +559,7 @@ def generate(args, log=sys.stderr):
 
     # Per-stream UDP pseudo-header sums (src, dst, proto, length).
     w = templates[:, 42:50].copy().view(">u2").astype(np.uint64)   # src+dst IP
-    pseudo = w.sum(axis=1) + np.uint64(17) + np.uint64(8 + 12 + spp)
+    pseudo = w.sum(axis=1) + np.uint64(17) + np.uint64(8 + 12 + plen)
 
     # ---- SIP packets ---------------------------------------------------
     sip = []
@@ -494,7 +597,7 @@ def generate(args, log=sys.stderr):
         "names": ["ts_sec", "ts_nsec", "ip_id", "ip_ck", "udp_ck", "rtp_b1",
                   "seq", "rtp_ts", "payload"],
         "formats": ["<u4", "<u4", ">u2", ">u2", ">u2", "u1", ">u2", ">u4",
-                    ("u1", (spp,))],
+                    ("u1", (plen,))],
         "offsets": [0, 4, 34, 40, 56, 59, 60, 62, hdr_len],
         "itemsize": rec_len})
 
@@ -609,6 +712,18 @@ def generate(args, log=sys.stderr):
         "packets": int(n_rtp) + len(sip),
         "calls": call_docs,
     }
+    if encoded is not None:
+        # Only for the encoded codecs, so that G.711 output stays as it was.
+        extra = {"rtp_clock": cdef.get("clock", SAMPLE_RATE), "payload_bytes": plen,
+                 "encoder": "captures/make/tone_rtp.c --codec %s%s: per tone %g s run-in, "
+                            "then a loop of %d packets" % (
+                                codec, " --cbr --bitrate %d --complexity %d" % (
+                                    OPUS_BITRATE, OPUS_COMPLEXITY) if codec == "opus" else "",
+                                ENCODED_WARMUP_S, next(iter(encoded.values())).shape[0])}
+        keys = list(summary)
+        at = keys.index("samples_per_packet") + 1
+        summary = dict([(k, summary[k]) for k in keys[:at]] + list(extra.items())
+                       + [(k, summary[k]) for k in keys[at:]])
     return summary
 
 
@@ -621,13 +736,14 @@ def _fold(s):
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(
-        description="Generate a synthetic SIP/RTP (G.711) pcap for calltap benchmarks.",
+        description="Generate a synthetic SIP/RTP (G.711, G.722 or Opus) pcap for calltap "
+                    "benchmarks.",
         epilog=TONE_SCHEME)
     p.add_argument("--calls", type=int, required=True, help="number of concurrent calls")
     p.add_argument("--seconds", type=float, required=True, help="media seconds per call")
     p.add_argument("--codec", choices=sorted(CODECS), default="pcmu")
     p.add_argument("--ptime", type=int, default=20, choices=(10, 20, 30, 40, 60),
-                   help="packetisation time in ms (default 20)")
+                   help="packetisation time in ms (default 20; opus: not 30)")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--jitter-ms", type=float, default=0.0,
                    help="add seeded uniform [0, J) ms jitter to RTP capture times")

@@ -264,8 +264,186 @@ make_20_calls() {
     publish "$name"
 }
 
+# ---- Codec captures: G.722, G.729, Opus, a codec change, SIP over TCP, loss and jitter ----
+# Besides the tools above, these need gcc and pkg-config with libopus-dev, libspandsp-dev and
+# libbcg729-dev (tone_rtp.c is built on the fly), and ffmpeg: codec_report.py checks every
+# tone with ffmpeg's own decoders, independent of the encoders.
+# A peer sends a codec with play_pcap_audio: SIPp replays an RTP-only pcap made by
+# tone_rtp.c from its -mi/-mp address to the address and port of the other side's SDP,
+# with the packets' own RTP headers and their timing (uac-pcap.xml, uas-pcap.xml).
+# Every tone pcap: 20 ms packets; caller SSRC 0xCA110001, first seq 1000, first timestamp
+# 160000; callee SSRC 0xCA110002, seq 2000, timestamp 320000 (sipp-opus-tones' callee
+# differs, see there).
+CODEC_REPORT="python3 $HERE/codec_report.py"
+TONE_RTP=
+
+tone_rtp() { # ARGS...: run tone_rtp.c, built on first use
+    if [ -z "$TONE_RTP" ]; then
+        local tool
+        for tool in cc pkg-config ffmpeg; do
+            command -v "$tool" >/dev/null || { echo "missing $tool" >&2; exit 1; }
+        done
+        # shellcheck disable=SC2046
+        cc -O2 -o "$WORK/tone_rtp" "$HERE/tone_rtp.c" \
+            $(pkg-config --cflags --libs opus spandsp libbcg729) -lm
+        TONE_RTP=$WORK/tone_rtp
+    fi
+    "$TONE_RTP" "$@" 2>&1 | sed 's/^/  /'
+}
+
+# caller_tone NAME FILE ARGS...: a tone pcap in the caller's directory of capture NAME
+caller_tone() {
+    local name=$1 file=$2; shift 2
+    mkdir -p "$WORK/$name/uac"
+    tone_rtp --src "$CALLER:6100" --dst "$CALLEE:6000" "$@" -o "$WORK/$name/uac/$file"
+}
+
+callee_tone() { # NAME FILE ARGS...: the same for the callee
+    local name=$1 file=$2; shift 2
+    mkdir -p "$WORK/$name/uas"
+    tone_rtp --src "$CALLEE:6000" --dst "$CALLER:6100" "$@" -o "$WORK/$name/uas/$file"
+}
+
+# pcap_call NAME UAC_XML UAS_XML UAC_D FILTER SIPP_ARGS...: one call, callee SIP :5060
+# RTP :6000, caller SIP :5060 RTP :6100, peers in $WORK/NAME/uac and $WORK/NAME/uas (their
+# tone files made beforehand); SIPP_ARGS go to both peers.
+pcap_call() {
+    local name=$1 uac_xml=$2 uas_xml=$3 uac_d=$4 filter=$5; shift 5
+    local cdir=$WORK/$name/uac edir=$WORK/$name/uas
+    mkdir -p "$cdir" "$edir"
+    start_capture "$WORK/$name.pcap" "$filter"
+    start_sipp "$edir" -sf "$HERE/$uas_xml" -i "$CALLEE" -p 5060 -mi "$CALLEE" -mp 6000 "$@" -m 1
+    local uas_pid=$LAST_PID
+    sleep 0.5
+    start_sipp "$cdir" -sf "$HERE/$uac_xml" -i "$CALLER" -p 5060 -mi "$CALLER" -mp 6100 "$@" \
+        -d "$uac_d" -m 1 -s callee "$CALLEE:5060"
+    local uac_pid=$LAST_PID
+    wait_peer "$uac_pid" uac "$cdir"
+    wait_peer "$uas_pid" uas "$edir"
+    sleep 1
+    stop_capture
+}
+
+LEFT="$CALLER:6100>$CALLEE:6000"
+RIGHT="$CALLEE:6000>$CALLER:6100"
+
+# codec_check FILE ARGS...: codec_report.py checks, and no RTP inter-arrival gap over 40 ms
+# (a take in which the busy machine made SIPp send late fails, and is taken again).
+codec_check() {
+    $CODEC_REPORT --max-delta 40 "$@"
+}
+
+# tones_call NAME CODEC PT RTPMAP ATTR CALLER_HZ CALLEE_HZ [CALLEE_TONE_ARGS...]: an 8 s call
+# of one codec, each side one tone, then its checks and publication.
+tones_call() {
+    local name=$1 codec=$2 pt=$3 rtpmap=$4 attr=$5 chz=$6 ehz=$7; shift 7
+    caller_tone "$name" caller.pcap --codec "$codec" --freq "$chz" --duration 8 \
+        --ssrc 0xCA110001 --seq 1000 --ts 160000
+    callee_tone "$name" callee.pcap --codec "$codec" --freq "$ehz" --duration 8 \
+        --ssrc 0xCA110002 --seq 2000 --ts 320000 "$@"
+    pcap_call "$name" uac-pcap.xml uas-pcap.xml 8000 "$V4_FILTER" \
+        -key pt "$pt" -key rtpmap "$rtpmap" -key attr "$attr"
+    codec_check "$WORK/$name.pcap" --calls 1 --streams 2 \
+        --expect "$LEFT=$chz" --expect "$RIGHT=$ehz" \
+        --stats "$LEFT=400,0,0,0" --stats "$RIGHT=400,0,0,0" || return 1
+    publish "$name"
+}
+
+make_g722_tones() {
+    echo "== sipp-g722-tones: G.722 (PT 9), caller 700 Hz, callee 1100 Hz, 8 s, BYE"
+    # A G.722 SDP has no fmtp; the attribute slot carries a=maxptime:20.
+    tones_call sipp-g722-tones g722 9 G722/8000 maxptime:20 700 1100
+}
+
+make_g722_wideband() {
+    echo "== sipp-g722-wideband-tones: G.722, caller 700 Hz, callee 5000 Hz (above 4 kHz:"
+    echo "   only a 16 kHz decode keeps it), 8 s, BYE"
+    tones_call sipp-g722-wideband-tones g722 9 G722/8000 maxptime:20 700 5000
+}
+
+make_g729_tones() {
+    echo "== sipp-g729-tones: G.729 (PT 18, annexb=no), caller 700 Hz, callee 1100 Hz, 8 s, BYE"
+    tones_call sipp-g729-tones g729 18 G729/8000 "fmtp:18 annexb=no" 700 1100
+}
+
+make_opus_tones() {
+    echo "== sipp-opus-tones: Opus (PT 111, opus/48000/2, in-band FEC), caller mono 700 Hz,"
+    echo "   callee stereo 1100 Hz both channels, 8 s, BYE; the callee's sequence number"
+    echo "   and timestamp wrap at its 201st packet"
+    # Callee: first seq 65336 and first timestamp 2^32 - 192000, so that both wrap to 0 at
+    # packet index 200 (4 s in): 200 packets x 960 ticks = 192000.
+    tones_call sipp-opus-tones opus 111 opus/48000/2 "fmtp:111 useinbandfec=1" 700 1100 \
+        --channels 2 --freq2 1100 --seq 65336 --ts 4294775296
+}
+
+make_reinvite() {
+    local name=sipp-g711-to-g722-reinvite
+    echo "== $name: PCMU 3 s, re-INVITE to G.722, 3 s, BYE; caller 700 Hz, callee 1100 Hz"
+    # The G.722 pcaps continue the PCMU ones: same SSRC, next sequence number, timestamp
+    # +160 per packet as if no time had passed between them.
+    caller_tone $name caller-1.pcap --codec pcmu --freq 700 --duration 3 \
+        --ssrc 0xCA110001 --seq 1000 --ts 160000
+    caller_tone $name caller-2.pcap --codec g722 --freq 700 --duration 3 \
+        --ssrc 0xCA110001 --seq 1150 --ts 184000
+    callee_tone $name callee-1.pcap --codec pcmu --freq 1100 --duration 3 \
+        --ssrc 0xCA110002 --seq 2000 --ts 320000
+    callee_tone $name callee-2.pcap --codec g722 --freq 1100 --duration 3 \
+        --ssrc 0xCA110002 --seq 2150 --ts 344000
+    pcap_call $name uac-reinvite.xml uas-reinvite.xml 3000 "$V4_FILTER" \
+        -key pt1 0 -key rtpmap1 PCMU/8000 -key pt2 9 -key rtpmap2 G722/8000
+    codec_check "$WORK/$name.pcap" --calls 1 --streams 2 \
+        --expect "$LEFT=700" --expect "$RIGHT=1100" \
+        --stats "$LEFT=300,0,0,0" --stats "$RIGHT=300,0,0,0" || return 1
+    [ "$(tshark -r "$WORK/$name.pcap" -Y 'sip.Method == "INVITE"' | wc -l)" = 2 ] ||
+        { echo "$name: expected INVITE and re-INVITE" >&2; return 1; }
+    publish $name
+}
+
+make_tcp_tones() {
+    local name=sipp-tcp-tones
+    echo "== $name: PCMU, SIP over TCP (sipp -t t1), caller 700 Hz, callee 1100 Hz, 8 s, BYE"
+    peer_dir "$name/uac" 700 caller.g711 mu-law >/dev/null
+    peer_dir "$name/uas" 1100 callee.g711 mu-law >/dev/null
+    pcap_call $name uac-call.xml uas-call.xml 8000 \
+        "(udp or tcp) and (host $CALLER or host $CALLEE)" \
+        -t t1 -rtp_payload 0 -key pt 0 -key codec PCMU
+    # shellcheck disable=SC2046
+    check "$WORK/$name.pcap" --calls 1 --streams 2 $(V4_PAIR_EXPECT 700 1100) || return 1
+    codec_check "$WORK/$name.pcap" --stats "$LEFT=400,0,0,0" --stats "$RIGHT=400,0,0,0" || return 1
+    [ "$(tshark -r "$WORK/$name.pcap" -Y 'sip && udp' | wc -l)" = 0 ] ||
+        { echo "$name: SIP over UDP found" >&2; return 1; }
+    [ "$(tshark -r "$WORK/$name.pcap" -Y 'sip && tcp' | wc -l)" -ge 7 ] ||
+        { echo "$name: SIP over TCP missing" >&2; return 1; }
+    publish $name
+}
+
+make_loss_jitter() {
+    local name=sipp-pcmu-loss-jitter
+    echo "== $name: PCMU, caller 700 Hz, callee 1100 Hz, 8 s; the caller's RTP then"
+    echo "   impaired by impair_rtp.py: 12 lost, 4 duplicated, 5 reordered, 0..30 ms jitter"
+    # The clean call, sent with play_pcap_audio like the codec captures: exactly 400 packets
+    # each way from the first 20 ms (SIPp's rtp_stream sometimes starts 100 ms late).
+    caller_tone $name caller.pcap --codec pcmu --freq 700 --duration 8 \
+        --ssrc 0xCA110001 --seq 1000 --ts 160000
+    callee_tone $name callee.pcap --codec pcmu --freq 1100 --duration 8 \
+        --ssrc 0xCA110002 --seq 2000 --ts 320000
+    pcap_call $name uac-pcap.xml uas-pcap.xml 8000 "$V4_FILTER" \
+        -key pt 0 -key rtpmap PCMU/8000 -key attr maxptime:20
+    # shellcheck disable=SC2046
+    check "$WORK/$name.pcap" --calls 1 --streams 2 $(V4_PAIR_EXPECT 700 1100) || return 1
+    codec_check "$WORK/$name.pcap" --stats "$LEFT=400,0,0,0" --stats "$RIGHT=400,0,0,0" || return 1
+    mv "$WORK/$name.pcap" "$WORK/$name-clean.pcap"
+    python3 "$HERE/impair_rtp.py" "$WORK/$name-clean.pcap" "$WORK/$name.pcap" --stream "$LEFT"
+    $CODEC_REPORT "$WORK/$name.pcap" --calls 1 --streams 2 \
+        --expect "$LEFT=700" --expect "$RIGHT=1100" \
+        --stats "$LEFT=392,12,4,5" --stats "$RIGHT=400,0,0,0" || return 1
+    publish $name
+}
+
 ALL="sipp-g711-tones sipp-pcma-tones sipp-20-calls-one-port sipp-hold sipp-g711-tones-vlan
-     sipp-g711-tones-ipv6 sipp-early-media sipp-no-bye"
+     sipp-g711-tones-ipv6 sipp-early-media sipp-no-bye
+     sipp-g722-tones sipp-g722-wideband-tones sipp-g729-tones sipp-opus-tones
+     sipp-g711-to-g722-reinvite sipp-tcp-tones sipp-pcmu-loss-jitter"
 for name in ${@:-$ALL}; do
     case $name in
         sipp-g711-tones) step=make_g711_tones ;;
@@ -276,6 +454,13 @@ for name in ${@:-$ALL}; do
         sipp-g711-tones-ipv6) step=make_ipv6 ;;
         sipp-early-media) step=make_early_media ;;
         sipp-no-bye) step=make_no_bye ;;
+        sipp-g722-tones) step=make_g722_tones ;;
+        sipp-g722-wideband-tones) step=make_g722_wideband ;;
+        sipp-g729-tones) step=make_g729_tones ;;
+        sipp-opus-tones) step=make_opus_tones ;;
+        sipp-g711-to-g722-reinvite) step=make_reinvite ;;
+        sipp-tcp-tones) step=make_tcp_tones ;;
+        sipp-pcmu-loss-jitter) step=make_loss_jitter ;;
         *) echo "unknown capture $name; known: $ALL" >&2; exit 2 ;;
     esac
     # A take fails its checks when the shared machine was too busy for SIPp to keep its
