@@ -47,16 +47,21 @@ extension CaptureEngine {
             counters.otherUdp += 1
             return
         }
+        handleSIPMessage(payload, source: datagram.source, destination: datagram.destination, nanos: nanos)
+    }
+
+    /// One whole SIP message, from a datagram or a stream (TCP, WebSocket).
+    func handleSIPMessage(_ bytes: UnsafeRawBufferPointer, source: Endpoint, destination: Endpoint, nanos: Int64) {
         let message: SIPMessage
         do {
-            message = try SIPParser.parse(payload)
+            message = try SIPParser.parse(bytes)
         } catch {
             counters.malformedSip += 1
-            logger.debug("malformed SIP", metadata: ["source": "\(datagram.source)", "error": "\(error.message)"])
+            logger.debug("malformed SIP", metadata: ["source": "\(source)", "error": "\(error.message)"])
             return
         }
         counters.sipMessages += 1
-        apply(callTable.process(message, nanos: nanos, source: datagram.source, destination: datagram.destination))
+        apply(callTable.process(message, nanos: nanos, source: source, destination: destination))
         if message.method == .info, let digit = InfoDigit(message), let call = callTable.call(id: message.callID),
            calls[call.slot].recordingOpen {
             let event = InfoDigitEvent(digit: digit.digit, durationSeconds: Double(digit.durationMilliseconds ?? 0) / 1000,

@@ -15,6 +15,9 @@ public final class CaptureEngine {
     var counters = EngineCounters()
     var calls: [CallMedia] = []
     var callObjects: [Call?] = []
+    let tcp = TCPReassembler()
+    /// SIP framing per direction of each TCP connection that carries SIP.
+    var framers: [TCPReassembler.StreamKey: SIPStreamFramer] = [:]
     let workers: [MediaWorker]
     private let rings: [Unmanaged<SPSCRing>]
     var callsStarted = 0
@@ -53,8 +56,10 @@ public final class CaptureEngine {
                 break reading
             }
         }
-        // Fragments still waiting for the rest of their datagram will never complete now.
+        // Fragments still waiting for the rest of their datagram will never complete now, nor
+        // will TCP streams: what they hold is delivered before the calls end.
         wire.expireAllFragments()
+        expireStreams(now: Int64.max)
         collectEvictions(wire)
         finish()
         // Finished order depends on how calls were spread over workers: sort for a stable summary.
@@ -99,8 +104,8 @@ public final class CaptureEngine {
         switch wire.decode(frame, timestampNanos: nanos) {
         case .udp(let datagram):
             handleUDP(datagram, nanos: nanos)
-        case .tcp:
-            counters.tcp += 1
+        case .tcp(let segment):
+            handleTCP(segment, nanos: nanos)
         case .held:
             break
         case .dropped(let reason):
@@ -117,6 +122,7 @@ public final class CaptureEngine {
         if nowNanos >= nextExpiry {
             nextExpiry = nowNanos + Self.expiryNanos
             collectEvictions(wire)
+            expireStreams(now: nowNanos)
             let idle = Int64(configuration.idleTimeoutSeconds * 1e9)
             let events = callTable.expire(now: nowNanos, holdTimeoutNanos: Int64(configuration.holdTimeoutSeconds * 1e9)) { call in
                 nowNanos - max(call.lastSIPNanos, calls[call.slot].lastRTPNanos) >= idle
