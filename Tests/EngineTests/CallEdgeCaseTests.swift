@@ -87,6 +87,21 @@ import Testing
         #expect(summary.notUsed["afterCallEnd"] == 100)
     }
 
+    @Test func srtpDeclaredInSDPIsNeverDecoded() throws {
+        var c = SyntheticCall()
+        c.transport = "RTP/SAVP"
+        c.invite(0)
+        c.response(0.05, "200 OK")
+        // The payloads are a tone here, but the SDP says they are SRTP ciphertext: not decoded.
+        c.media(from: 0, seconds: 0.1...1.1, hz: 700)
+        c.request(1.2, "BYE", cseq: 2)
+        let (summary, recordings) = try c.replay()
+        #expect(summary.notUsed["encrypted"] == 50)
+        let r = try #require(recordings.first)
+        #expect((r.streams.first?["NotDecoded"] as? String)?.contains("SRTP") == true)
+        #expect(r.audio.channels.allSatisfy { ToneAnalysis.rms($0[...]) == 0 })
+    }
+
     @Test func rtcpIsCountedNotDecoded() throws {
         var c = SyntheticCall()
         c.invite(0)

@@ -9,6 +9,8 @@ struct SyntheticCall {
     let t0: Int64 = 1_700_000_000_000_000_000
     let callID: String
     let caller = "10.0.0.1", callee = "10.0.0.2"
+    /// The SDP's media transport (`RTP/SAVP` declares SRTP).
+    var transport = "RTP/AVP"
 
     init(callID: String = "synthetic@10.0.0.1") {
         self.callID = callID
@@ -17,7 +19,7 @@ struct SyntheticCall {
     func at(_ seconds: Double) -> Int64 { t0 + Int64((seconds * 1e9).rounded()) }
 
     func sdp(_ ip: String, _ port: Int) -> String {
-        "v=0\no=- 1 1 IN IP4 \(ip)\ns=-\nc=IN IP4 \(ip)\nt=0 0\nm=audio \(port) RTP/AVP 0 13\na=rtpmap:0 PCMU/8000\na=rtpmap:13 CN/8000\n"
+        "v=0\no=- 1 1 IN IP4 \(ip)\ns=-\nc=IN IP4 \(ip)\nt=0 0\nm=audio \(port) \(transport) 0 13\na=rtpmap:0 PCMU/8000\na=rtpmap:13 CN/8000\n"
     }
 
     func headers(toTag: String?, cseq: String, fromCallee: Bool = false) -> String {
