@@ -90,59 +90,69 @@ public final class CallRecording {
             counters.unknownFlow += 1
             return
         }
+        // One access to the stream's storage per packet: working through the pointer copies
+        // nothing (a `MediaStream` holds dictionaries; a copy would retain and release them).
+        try streams.withUnsafeMutableBufferPointer { (buffer) throws(SoundFileError) in
+            try receive(buffer.baseAddress! + flow, flow: flow, packet: bytes, captureNanos: captureNanos)
+        }
+    }
+
+    @inline(__always)
+    private func receive(_ stream: UnsafeMutablePointer<MediaStream>, flow: Int, packet bytes: UnsafeRawBufferPointer,
+                         captureNanos: Int64) throws(SoundFileError) {
         guard let rtp = RTPPacket.parse(bytes) else {
             if RTPPacket.isZRTP(bytes) {
                 // Key agreement on the media path: what follows on this flow is ciphertext.
                 counters.encrypted += 1
-                streams[flow].encryptedInBand = true
-                streams[flow].payloadType = -1
+                stream.pointee.encryptedInBand = true
+                stream.pointee.payloadType = -1
             } else {
                 counters.malformedRTP += 1
             }
             return
         }
-        if streams[flow].statistics?.ssrc != rtp.ssrc {
-            streams[flow].switchSSRC(to: rtp.ssrc)
+        if stream.pointee.statistics?.ssrc != rtp.ssrc {
+            stream.pointee.switchSSRC(to: rtp.ssrc)
         }
-        if Int(rtp.payloadType) != streams[flow].payloadType {
-            let channel = streams[flow].flow.channel
+        if Int(rtp.payloadType) != stream.pointee.payloadType {
+            let channel = stream.pointee.flow.channel
             let map = channel < payloadMaps.count ? payloadMaps[channel] : PayloadMap()
-            streams[flow].resolve(payloadType: rtp.payloadType, map: map, ssrc: rtp.ssrc, fileRate: setup.sampleRate)
-            if streams[flow].handling == .decoded, let codec = streams[flow].codec {
-                streams[flow].decoder = decoder(flow: flow, codec: codec)
-                if streams[flow].decoder == nil { streams[flow].handling = .unsupported }
+            stream.pointee.resolve(payloadType: rtp.payloadType, map: map, ssrc: rtp.ssrc, fileRate: setup.sampleRate)
+            if stream.pointee.handling == .decoded, let codec = stream.pointee.codec {
+                stream.pointee.decoder = decoder(flow: flow, codec: codec)
+                if stream.pointee.decoder == nil { stream.pointee.handling = .unsupported }
             }
         }
-        let clockRate = streams[flow].clockRate
-        let arrival = streams[flow].statistics!.record(sequence: rtp.sequenceNumber, timestamp: rtp.timestamp,
+        let clockRate = stream.pointee.clockRate
+        let arrival = stream.pointee.statistics!.record(sequence: rtp.sequenceNumber, timestamp: rtp.timestamp,
                                                         arrivalNanos: captureNanos, clockRate: clockRate)
         if arrival == .duplicate {
             counters.duplicate += 1
             return
         }
-        if streams[flow].handling == .telephoneEvent {
+        if stream.pointee.handling == .telephoneEvent {
             counters.telephoneEvent += 1
-            noteEvent(flow: flow, rtp: rtp, capturePosition: framePosition(captureNanos))
+            noteEvent(stream, rtp: rtp, capturePosition: framePosition(captureNanos))
             return
         }
-        let position = streams[flow].clock.position(timestamp: rtp.timestamp, clockRate: clockRate,
+        let position = stream.pointee.clock.position(timestamp: rtp.timestamp, clockRate: clockRate,
                                                     capturePosition: framePosition(captureNanos))
         if position - timeline.committed > maxGapFrames || position < -maxGapFrames {
             counters.timeJump += 1
             return
         }
-        let channel = streams[flow].flow.channel
-        switch streams[flow].handling {
+        let channel = stream.pointee.flow.channel
+        switch stream.pointee.handling {
         case .pcmu, .pcma:
-            let table = streams[flow].handling == .pcmu ? muLaw : aLaw
+            let table = stream.pointee.handling == .pcmu ? muLaw : aLaw
             let payload = rtp.payload
             let late = try timeline.place(channel: channel, at: position, count: payload.count) { offset, destination, stride, count in
                 G711.expand(UnsafeRawBufferPointer(rebasing: payload[offset..<(offset + count)]),
                             table: table, into: destination, stride: stride)
             }
-            if late > 0 { noteLate(flow: flow, ssrc: rtp.ssrc, whole: late == payload.count) }
+            if late > 0 { noteLate(stream, ssrc: rtp.ssrc, whole: late == payload.count) }
         case .decoded:
-            guard let decoder = streams[flow].decoder else { break }
+            guard let decoder = stream.pointee.decoder else { break }
             let out = decoder.decode(rtp)
             guard out.count > 0 else {
                 timeline.claim(upTo: position)
@@ -158,7 +168,7 @@ public final class CallRecording {
                 }
             }
             // Recovered audio or the resampler's run-in landing before the file start is not lateness.
-            if late > out.lead + decoder.latency { noteLate(flow: flow, ssrc: rtp.ssrc, whole: late == out.count) }
+            if late > out.lead + decoder.latency { noteLate(stream, ssrc: rtp.ssrc, whole: late == out.count) }
         case .comfortNoise:
             // Silence that the sender means: it extends the recording, writes nothing.
             counters.comfortNoise += 1
@@ -178,19 +188,19 @@ public final class CallRecording {
 
     /// An RFC 4733 packet: a new event (a new timestamp) is a digit at its start time; later
     /// packets of the same event only lengthen it.
-    private func noteEvent(flow: Int, rtp: RTPPacket, capturePosition: Int64) {
+    private func noteEvent(_ stream: UnsafeMutablePointer<MediaStream>, rtp: RTPPacket, capturePosition: Int64) {
         guard let event = TelephoneEvent(rtp.payload), let digit = event.digit else { return }
-        let seconds = Double(event.duration) / Double(streams[flow].clockRate)
-        if let i = streams[flow].currentDigit, streams[flow].currentEventTimestamp == rtp.timestamp {
+        let seconds = Double(event.duration) / Double(stream.pointee.clockRate)
+        if let i = stream.pointee.currentDigit, stream.pointee.currentEventTimestamp == rtp.timestamp {
             digits[i].duration = max(digits[i].duration, seconds)
             return
         }
-        let position = streams[flow].clock.peekPosition(timestamp: rtp.timestamp, clockRate: streams[flow].clockRate,
+        let position = stream.pointee.clock.peekPosition(timestamp: rtp.timestamp, clockRate: stream.pointee.clockRate,
                                                         capturePosition: capturePosition)
-        streams[flow].currentEventTimestamp = rtp.timestamp
-        streams[flow].currentDigit = digits.count
+        stream.pointee.currentEventTimestamp = rtp.timestamp
+        stream.pointee.currentDigit = digits.count
         digits.append(Sidecar.Digit(digit: String(digit), time: Double(max(0, position)) / Double(setup.sampleRate),
-                                    duration: seconds, method: "rfc4733", channel: streams[flow].flow.channel, masked: false))
+                                    duration: seconds, method: "rfc4733", channel: stream.pointee.flow.channel, masked: false))
     }
 
     /// A digit signalled out of band (SIP INFO) at capture time `nanos`.
@@ -199,8 +209,8 @@ public final class CallRecording {
                                     duration: durationSeconds, method: method, channel: channel, masked: false))
     }
 
-    private func noteLate(flow: Int, ssrc: UInt32, whole: Bool) {
-        streams[flow].lateBySSRC[ssrc, default: 0] += 1
+    private func noteLate(_ stream: UnsafeMutablePointer<MediaStream>, ssrc: UInt32, whole: Bool) {
+        stream.pointee.lateBySSRC[ssrc, default: 0] += 1
         if whole { counters.late += 1 }
     }
 
