@@ -1,7 +1,6 @@
 /// The capture thread's media view of one call: which worker records it, whether its recording is
 /// open, and when its RTP was last seen. Indexed by the call's slot.
 struct CallMedia {
-    var active = false
     var worker = 0
     var ended = false
     var recordingOpen = false

@@ -60,7 +60,6 @@ extension CaptureEngine {
             logger.debug("malformed SIP", metadata: ["source": "\(source)", "error": "\(error.message)"])
             return
         }
-        counters.sipMessages += 1
         apply(callTable.process(message, nanos: nanos, source: source, destination: destination))
         if message.method == .info, let digit = InfoDigit(message), let call = callTable.call(id: message.callID),
            calls[call.slot].recordingOpen {
@@ -78,7 +77,7 @@ extension CaptureEngine {
                     calls.append(CallMedia())
                     callObjects.append(nil)
                 }
-                calls[call.slot] = CallMedia(active: true, worker: callsStarted % workers.count)
+                calls[call.slot] = CallMedia(worker: callsStarted % workers.count)
                 callObjects[call.slot] = call
                 callsStarted += 1
             case .mediaChanged(let call, let side):

@@ -7,7 +7,6 @@ public struct EngineCounters: Sendable, Equatable {
     public var packets = 0
     public var wire: [WireDrop: Int] = [:]
     public var tcp = 0
-    public var sipMessages = 0
     public var malformedSip = 0
     public var sipWithoutCall = 0
     public var rtcp = 0

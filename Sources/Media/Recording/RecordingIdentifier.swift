@@ -3,9 +3,8 @@ import Crypto
 /// Recording identifiers are UUIDs derived from (server id, call instance, segment number), so
 /// that a replay names its files the same way every time (RFC 9562 version 8, from SHA-256).
 public enum RecordingIdentifier {
-    public static func make(serverId: String, callInstance: String, segment: Int, duplicate: Int = 0) -> String {
-        var name = "\(serverId)\u{0}\(callInstance)\u{0}\(segment)"
-        if duplicate > 0 { name += "\u{0}dup\(duplicate)" }
+    public static func make(serverId: String, callInstance: String, segment: Int) -> String {
+        let name = "\(serverId)\u{0}\(callInstance)\u{0}\(segment)"
         var bytes = Array(SHA256.hash(data: Array(name.utf8)).prefix(16))
         bytes[6] = (bytes[6] & 0x0F) | 0x80   // version 8
         bytes[8] = (bytes[8] & 0x3F) | 0x80   // RFC 9562 variant

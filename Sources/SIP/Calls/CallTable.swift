@@ -54,7 +54,7 @@ public final class CallTable {
             }
         }
         if call.state == .ended, call.endReason == .rejected || call.endReason == .cancel, revives(message) {
-            // A retry with the same Call-ID (after 3xx, 401/407, 422), another fork's answer, or a
+            // A retry with the same Call-ID (after a 3xx or a 422), another fork's answer, or a
             // 200 that crossed the CANCEL: the call is not over after all.
             call.state = .trying
             call.endReason = nil
