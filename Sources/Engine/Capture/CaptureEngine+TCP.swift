@@ -8,7 +8,7 @@ extension CaptureEngine {
         let key = TCPReassembler.StreamKey(source: segment.source, destination: segment.destination)
         if framers[key] == nil {
             let isSIPPort = configuration.sipPorts.contains(segment.source.port) || configuration.sipPorts.contains(segment.destination.port)
-            let startsLikeSIP = SIPParser.looksLikeSIP(segment.payload) || segment.payload.starts(with: Array("GET ".utf8))
+            let startsLikeSIP = SIPParser.looksLikeSIP(segment.payload) || Self.startsWebSocketUpgrade(segment.payload)
             guard isSIPPort || startsLikeSIP || framers[TCPReassembler.StreamKey(source: key.destination, destination: key.source)] != nil else {
                 counters.tcp += 1
                 return
@@ -41,5 +41,12 @@ extension CaptureEngine {
             framers[key]?.resynchronise()
         })
         for key in gone { framers[key] = nil }
+    }
+
+    /// `GET `: a WebSocket upgrade may follow. Checked byte by byte, since every segment of every
+    /// TCP connection not yet known to carry SIP comes through here.
+    @inline(__always)
+    static func startsWebSocketUpgrade(_ payload: UnsafeRawBufferPointer) -> Bool {
+        payload.count >= 4 && payload[0] == 0x47 && payload[1] == 0x45 && payload[2] == 0x54 && payload[3] == 0x20
     }
 }
