@@ -99,6 +99,32 @@ import Testing
         #expect(replay.recordings.count == 1)
         #expect((replay.summary.notUsed["comfortNoise"] ?? 0) > 0)
         try expectPlacement(r, capture: "rtp-protocol.pcap")
+        // From each comfort-noise packet to the next audio packet of its stream, the channel is
+        // exactly silent: the noise description is never decoded as sound.
+        let reader = try CaptureFileReader(path: RepositoryPaths.capture("rtp-protocol.pcap"))
+        func ts(_ p: CaptureFileReader.UDPPacket) -> UInt32 {
+            UInt32(p.payload[4]) << 24 | UInt32(p.payload[5]) << 16 | UInt32(p.payload[6]) << 8 | UInt32(p.payload[7])
+        }
+        let byStream = r.streams.map { s in
+            reader.rtp(source: s["Source"] as! String, destination: s["Destination"] as! String,
+                       ssrc: UInt32(String((s["Ssrc"] as! String).dropFirst(2)), radix: 16)!)
+        }
+        let start = byStream.compactMap { $0.first?.nanos }.min()!
+        var silences = 0
+        for (s, packets) in zip(r.streams, byStream) where (s["Codecs"] as? [String])?.contains("CN/8000") == true {
+            #expect(s["Reanchored"] as? Int == 0)
+            let channel = r.audio.channels[s["Channel"] as! Int]
+            let first = try #require(packets.first)
+            let base = Int((first.nanos - start) * 8000 / 1_000_000_000)
+            for (cn, next) in zip(packets, packets.dropFirst()) where cn.payload[1] & 0x7F == 13 && next.payload[1] & 0x7F != 13 {
+                let from = base + Int(Int32(bitPattern: ts(cn) &- ts(first)))
+                let to = min(channel.count, base + Int(Int32(bitPattern: ts(next) &- ts(first))))
+                guard from >= 0, to > from else { continue }
+                #expect(channel[from..<to].allSatisfy { $0 == 0 }, "sound at \(Double(from) / 8000) s after comfort noise")
+                silences += 1
+            }
+        }
+        #expect(silences > 0)
     }
 
     @Test func callsWithoutMediaGiveNoRecording() throws {
