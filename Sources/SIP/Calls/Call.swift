@@ -15,6 +15,12 @@ public final class Call {
     /// Where the first INVITE came from and went to.
     public let callerSignalling: Endpoint
     public let calleeSignalling: Endpoint
+    /// The caller's Contact in the first INVITE, and the callee's in its first answer with one.
+    public let callerContact: NameAddress?
+    public internal(set) var calleeContact: NameAddress?
+    /// The Call-ID that the first INVITE's `Replaces` header names (RFC 3891): this call takes
+    /// the place of that one (an attended transfer).
+    public let replacesCallID: String?
 
     public internal(set) var state: CallState = .trying
     public internal(set) var callerTag: String?
@@ -43,6 +49,28 @@ public final class Call {
         callerSignalling = source
         calleeSignalling = destination
         callerTag = message.from.tag
+        callerContact = message.contact
+        replacesCallID = message.header("Replaces").flatMap(Call.replacedCallID)
+    }
+
+    /// The Call-ID part of a `Replaces` value (`call-id;to-tag=…;from-tag=…`).
+    static func replacedCallID(_ value: String) -> String? {
+        guard let first = value.split(separator: ";", maxSplits: 1).first else { return nil }
+        let id = first.drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed()
+        return id.isEmpty ? nil : String(id)
+    }
+
+    /// The user parts of the identities each side showed, normalised: the caller's From,
+    /// P-Asserted-Identity and Contact; the callee's To, Request-URI and Contact. An agent's
+    /// phone is looked for in these.
+    public func identities(dialPlan: DialPlan) -> (caller: Set<String>, callee: Set<String>) {
+        var caller: Set<String> = [dialPlan.normalise(from.uri.user), dialPlan.normalise(callerContact?.uri.user)]
+        for p in pAssertedIdentity { caller.insert(dialPlan.normalise(p.uri.user)) }
+        var callee: Set<String> = [dialPlan.normalise(to.uri.user), dialPlan.normalise(requestURI.user),
+                                   dialPlan.normalise(calleeContact?.uri.user)]
+        caller.remove("")
+        callee.remove("")
+        return (caller, callee)
     }
 
     /// True while a side's latest SDP puts its audio on hold: `sendonly`, `recvonly`, `inactive`,

@@ -43,6 +43,9 @@ public final class CallTable {
         }
         call.lastSIPNanos = max(call.lastSIPNanos, nanos)
         let sender = call.sender(of: message)
+        if !message.isRequest, sender == .callee, call.calleeContact == nil, let contact = message.contact {
+            call.calleeContact = contact
+        }
 
         if let sdp = message.sdp, carriesSessionDescription(message) {
             let media = sdp.media
