@@ -23,31 +23,41 @@ public final class RecordingOutput {
     ///   - stem: the path without extension; a per-side file gets `-<role>` appended.
     public init(stem: String, sampleRate: Int, roles: [String], format requested: AudioFileFormat,
                 layout: ChannelLayout, side: SideSelection, maxFrames: Int) throws(SoundFileError) {
-        format = requested.effective(sampleRate: sampleRate)
+        let plan = Self.plan(stem: stem, sampleRate: sampleRate, roles: roles, format: requested, layout: layout, side: side)
+        format = plan.format
+        self.layout = plan.layout
         inputChannels = roles.count
+        scratchFrames = maxFrames
+        scratch = .allocate(capacity: maxFrames * max(1, roles.count))
+        for f in plan.files {
+            let channels = plan.layout == .mono ? 1 : f.channels.count
+            files.append(File(path: f.path, channels: f.channels, roles: f.roles,
+                              writer: try SoundFileWriter(path: f.path, sampleRate: sampleRate, channels: channels, format: format)))
+        }
+    }
+
+    /// The files a recording of this shape is written to, without opening them.
+    public static func plan(stem: String, sampleRate: Int, roles: [String], format requested: AudioFileFormat,
+                            layout requestedLayout: ChannelLayout, side: SideSelection)
+        -> (format: AudioFileFormat, layout: ChannelLayout, files: [(path: String, channels: [Int], roles: [String])]) {
+        let format = requested.effective(sampleRate: sampleRate)
         var kept = Array(roles.indices)
-        var layout = layout
+        var layout = requestedLayout
         if case .only(let role) = side, let index = roles.firstIndex(of: role) {
             kept = [index]
             layout = .separate
         }
-        self.layout = layout
-        scratchFrames = maxFrames
-        scratch = .allocate(capacity: maxFrames * max(1, roles.count))
         let ext = format.fileExtension
         switch layout {
         case .stereo:
-            files = [File(path: "\(stem).\(ext)", channels: kept, roles: kept.map { roles[$0] },
-                          writer: try SoundFileWriter(path: "\(stem).\(ext)", sampleRate: sampleRate, channels: kept.count, format: format))]
+            return (format, layout, [("\(stem).\(ext)", kept, kept.map { roles[$0] })])
         case .mono:
-            files = [File(path: "\(stem).\(ext)", channels: kept, roles: ["mixed"],
-                          writer: try SoundFileWriter(path: "\(stem).\(ext)", sampleRate: sampleRate, channels: 1, format: format))]
+            return (format, layout, [("\(stem).\(ext)", kept, ["mixed"])])
         case .separate:
-            for c in kept {
+            return (format, layout, kept.map { c in
                 let path = kept.count == 1 && side != .both ? "\(stem).\(ext)" : "\(stem)-\(roles[c]).\(ext)"
-                files.append(File(path: path, channels: [c], roles: [roles[c]],
-                                  writer: try SoundFileWriter(path: path, sampleRate: sampleRate, channels: 1, format: format)))
-            }
+                return (path, [c], [roles[c]])
+            })
         }
     }
 

@@ -38,12 +38,60 @@ public final class CallRecording {
         output = try RecordingOutput(stem: setup.audioStem, sampleRate: setup.sampleRate, roles: setup.channelRoles,
                                      format: setup.format, layout: setup.layout, side: setup.side, maxFrames: capacity)
         timeline = RecordingTimeline(channels: setup.channelRoles.count, capacityFrames: capacity, output: output)
-        payloadMaps = setup.payloadMaps
+        payloadMaps = []
+        metadata = setup.metadata
+        payloadMaps = byChannel(setup.payloadMaps)
     }
 
-    /// Adds a flow; its index is the next one (flows are numbered from 0 in the order they are added).
+    /// The metadata the sidecar will carry; updated while the recording runs.
+    public private(set) var metadata: [String: String]
+    /// Pause intervals in frames (end nil while paused).
+    private var pauses: [(start: Int64, end: Int64?)] = []
+
+    /// The channel a side's audio goes to.
+    @inline(__always)
+    private func channel(ofSide side: Int) -> Int {
+        side >= 0 && side < setup.sideToChannel.count ? setup.sideToChannel[side] : side
+    }
+
+    /// Per-side payload maps reordered per channel.
+    private func byChannel(_ maps: [PayloadMap]) -> [PayloadMap] {
+        var out = maps
+        for (side, map) in maps.enumerated() where channel(ofSide: side) < out.count {
+            out[channel(ofSide: side)] = map
+        }
+        return out
+    }
+
+    /// Adds a flow (its `channel` is the sending side); its index is the next one (flows are
+    /// numbered from 0 in the order they are added).
     public func addFlow(_ flow: MediaFlow) {
+        var flow = flow
+        flow.channel = channel(ofSide: flow.channel)
         streams.append(MediaStream(flow: flow, sampleRate: setup.sampleRate))
+    }
+
+    /// From capture time `nanos` on, every channel is written as silence; the timeline goes on.
+    public func pause(atNanos nanos: Int64) {
+        guard pauses.last.map({ $0.end != nil }) ?? true else { return }
+        let frame = max(timeline.committed, framePosition(nanos))
+        pauses.append((frame, nil))
+        timeline.silence(from: frame)
+    }
+
+    /// Ends the pause at capture time `nanos`.
+    public func resume(atNanos nanos: Int64) {
+        guard let last = pauses.last, last.end == nil else { return }
+        let frame = max(last.start, framePosition(nanos))
+        pauses[pauses.count - 1].end = frame
+        timeline.endSilence(at: frame)
+    }
+
+    public var isPaused: Bool { pauses.last.map { $0.end == nil } ?? false }
+
+    /// Merges metadata keys (an API update) into what the sidecar will carry.
+    public func updateMetadata(_ changes: [String: String]) {
+        metadata.merge(changes) { _, new in new }
     }
 
     /// The decoder for a flow's codec, made the first time it is needed (never per packet).
@@ -56,14 +104,15 @@ public final class CallRecording {
     }
 
     /// Sends a flow's later packets to another channel (its side was learned late).
-    public func moveFlow(_ flow: Int, toChannel channel: Int) {
+    public func moveFlow(_ flow: Int, toSide side: Int) {
+        let channel = channel(ofSide: side)
         guard flow >= 0, flow < streams.count, channel >= 0, channel < setup.channelRoles.count else { return }
         streams[flow].moveTo(channel: channel)
     }
 
     /// New payload meanings after a re-INVITE; each stream resolves its payload type again.
     public func updatePayloadMaps(_ maps: [PayloadMap]) {
-        payloadMaps = maps
+        payloadMaps = byChannel(maps)
         for i in streams.indices { streams[i].payloadType = -1 }
     }
 
@@ -204,9 +253,9 @@ public final class CallRecording {
     }
 
     /// A digit signalled out of band (SIP INFO) at capture time `nanos`.
-    public func addDigit(_ digit: String, atNanos nanos: Int64, durationSeconds: Double, method: String, channel: Int) {
+    public func addDigit(_ digit: String, atNanos nanos: Int64, durationSeconds: Double, method: String, side: Int) {
         digits.append(Sidecar.Digit(digit: digit, time: Double(max(0, framePosition(nanos))) / Double(setup.sampleRate),
-                                    duration: durationSeconds, method: method, channel: channel, masked: false))
+                                    duration: durationSeconds, method: method, channel: channel(ofSide: side), masked: false))
     }
 
     private func noteLate(_ stream: UnsafeMutablePointer<MediaStream>, ssrc: UInt32, whole: Bool) {
@@ -229,6 +278,7 @@ public final class CallRecording {
         if let endNanos = end.endNanos {
             endFrame = max(timeline.committed, framePosition(endNanos))
         }
+        if isPaused { resume(atNanos: end.endNanos ?? Int64.max) }
         try timeline.commit(upTo: endFrame)
         try output.close()
         let frames = output.framesWritten
@@ -243,7 +293,7 @@ public final class CallRecording {
             agentId: setup.agentId,
             serverId: setup.serverId,
             segment: setup.segment,
-            metadata: end.metadata ?? setup.metadata,
+            metadata: end.metadata.map { $0.merging(metadata) { base, _ in base } } ?? metadata,
             startTime: CaptureTime.iso8601(setup.startNanos),
             endTime: CaptureTime.iso8601(setup.startNanos + frames * 1_000_000_000 / Int64(setup.sampleRate)),
             audio: .init(file: oneFile ? names[0] : nil,
@@ -254,14 +304,21 @@ public final class CallRecording {
                          channels: output.files.reduce(0) { $0 + ($1.roles.count) },
                          durationSeconds: duration, channelRoles: output.files.flatMap(\.roles)),
             streams: streamReports(),
-            blackouts: [], pauses: [], dtmf: digits.sorted { $0.time < $1.time },
+            blackouts: [],
+            pauses: pauses.compactMap { p in
+                let start = min(p.start, frames), end = min(p.end ?? frames, frames)
+                guard end > start || p.start < frames else { return nil }
+                return Sidecar.Interval(start: Double(start) / Double(setup.sampleRate),
+                                        end: Double(end) / Double(setup.sampleRate), origin: setup.serverId)
+            },
+            dtmf: digits.sorted { $0.time < $1.time },
             endReason: end.reason,
             notUsed: counters.byCause,
             sha256: digests.first ?? ""
         )
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        try encoder.encode(sidecar).write(to: URL(fileURLWithPath: setup.sidecarPath))
+        try encoder.encode(sidecar).write(to: URL(fileURLWithPath: setup.sidecarPath), options: .atomic)
         return RecordingResult(sidecar: sidecar, audioPaths: output.files.map(\.path), sidecarPath: setup.sidecarPath)
     }
 

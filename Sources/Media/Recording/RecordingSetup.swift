@@ -18,8 +18,11 @@ public struct RecordingSetup: Sendable {
     /// How long audio is held before it is written.
     public var commitDelayNanos: Int64
     public var metadata: [String: String]
-    /// What each channel's senders' payload types mean (index = channel).
+    /// What each side's payload types mean (index = side: caller 0, callee 1).
     public var payloadMaps: [PayloadMap]
+    /// The channel of each side (caller, callee): `[1, 0]` puts the callee left, where the
+    /// agent goes when the agent was called.
+    public var sideToChannel: [Int] = [0, 1]
 
     public init(recordingIdentifier: String, callInstance: String, segment: Int = 0, isDuplicate: Bool = false,
                 agentId: Int? = nil, serverId: String, startNanos: Int64, sampleRate: Int, channelRoles: [String],
@@ -69,11 +72,14 @@ public struct RecordingEnd: Sendable {
     public var reason: String
     /// The call's metadata at its end; nil keeps what the recording started with.
     public var metadata: [String: String]?
+    /// The one recording of the call to end; nil ends all of them.
+    public var recordingIdentifier: String?
 
-    public init(endNanos: Int64?, reason: String, metadata: [String: String]?) {
+    public init(endNanos: Int64?, reason: String, metadata: [String: String]?, recordingIdentifier: String? = nil) {
         self.endNanos = endNanos
         self.reason = reason
         self.metadata = metadata
+        self.recordingIdentifier = recordingIdentifier
     }
 }
 

@@ -12,6 +12,10 @@ public final class RecordingTimeline {
 
     private let ring: UnsafeMutablePointer<Int16>
     private let output: RecordingOutput
+    /// Stretches written as silence whatever was placed there (pause, blackout): frame ranges,
+    /// the end `Int64.max` while open. Applied as audio is committed, so a decision reaches
+    /// every sample placed before or after it.
+    private var silenced: [(start: Int64, end: Int64)] = []
 
     public init(channels: Int, capacityFrames: Int, output: RecordingOutput) {
         self.channels = channels
@@ -58,15 +62,38 @@ public final class RecordingTimeline {
         if end > highest { highest = end }
     }
 
+    /// Silences frames from `start` on, until `end(at:)` closes the stretch. Frames already
+    /// written cannot be reached: the stretch starts at the committed position at the earliest.
+    public func silence(from start: Int64) {
+        silenced.append((max(start, committed), Int64.max))
+    }
+
+    /// Closes the open silent stretch at `end`.
+    public func endSilence(at end: Int64) {
+        guard let i = silenced.lastIndex(where: { $0.end == Int64.max }) else { return }
+        silenced[i].end = max(end, silenced[i].start)
+    }
+
     /// Writes every frame before `position` and clears it in the ring.
     public func commit(upTo position: Int64) throws(SoundFileError) {
         while committed < position {
             let slot = Int(committed % Int64(capacity))
             let run = min(Int(position - committed), capacity - slot)
             let start = ring + slot * channels
+            if !silenced.isEmpty { applySilence(start, from: committed, count: run) }
             try output.write(frames: start, count: run)
             start.update(repeating: 0, count: run * channels)
             committed += Int64(run)
         }
+    }
+
+    private func applySilence(_ frames: UnsafeMutablePointer<Int16>, from first: Int64, count: Int) {
+        let last = first + Int64(count)
+        for (start, end) in silenced where start < last && end > first {
+            let a = max(start, first), b = min(end, last)
+            (frames + Int(a - first) * channels).update(repeating: 0, count: Int(b - a) * channels)
+        }
+        // Stretches wholly written are done with.
+        silenced.removeAll { $0.end <= last }
     }
 }

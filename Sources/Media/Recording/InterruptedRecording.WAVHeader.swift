@@ -1,0 +1,127 @@
+import Foundation
+
+extension InterruptedRecording {
+    /// The RIFF/WAVE chunks libsndfile wrote, as far as recovery needs them. A killed writer
+    /// leaves the sizes it wrote when it opened the file (`RIFF` 8, `data` 0) with the audio after
+    /// them; the header is made to say what is on disk.
+    struct WAVHeader {
+        var fileSize: UInt64
+        var riffSize: UInt32
+        var formatTag: UInt16
+        var channels: Int
+        var sampleRate: Int
+        var blockAlign: Int
+        var bitsPerSample: Int
+        /// Where the `data` chunk's 8-byte header starts, and the size it declares.
+        var dataChunkOffset: UInt64
+        var declaredDataSize: UInt32
+        /// Where the `fact` chunk's sample count is (µ-law and A-law files have one).
+        var factCountOffset: UInt64?
+
+        var dataStart: UInt64 { dataChunkOffset + 8 }
+
+        /// Whole frames between the data chunk's start and the end of the file, within what a
+        /// 32-bit RIFF size can declare.
+        var framesOnDisk: Int64 {
+            let bytes = min(fileSize - dataStart, UInt64(UInt32.max) - dataStart)
+            return Int64(bytes / UInt64(blockAlign))
+        }
+
+        /// The sizes already describe the file (it was closed, or its header kept up to date):
+        /// then chunks after the audio are left as they are.
+        var isConsistent: Bool {
+            UInt64(riffSize) + 8 == fileSize && dataStart + UInt64(declaredDataSize) <= fileSize
+                && declaredDataSize % UInt32(blockAlign) == 0
+        }
+
+        var declaredFrames: Int64 { Int64(declaredDataSize) / Int64(blockAlign) }
+
+        /// The calltap format this file is in, if it is one calltap writes.
+        var format: AudioFileFormat? {
+            switch (formatTag, bitsPerSample) {
+            case (1, 16): .wav
+            case (7, 8): .wavMuLaw
+            case (6, 8): .wavALaw
+            default: nil
+            }
+        }
+
+        /// Reads the chunk list up to `data`; the reason in words when it is not a usable WAV.
+        static func read(_ file: RawFile) -> Result<WAVHeader, RecoveryProblem> {
+            let size = file.size
+            guard size >= 12, let riff = file.read(at: 0, count: 12), riff.count == 12 else {
+                return .failure("is too short for a WAV header (\(size) bytes)")
+            }
+            guard riff[0..<4].elementsEqual("RIFF".utf8), riff[8..<12].elementsEqual("WAVE".utf8) else {
+                return .failure("is not a RIFF/WAVE file")
+            }
+            var fmt: (tag: UInt16, channels: Int, rate: Int, blockAlign: Int, bits: Int)?
+            var factCountOffset: UInt64?
+            var offset: UInt64 = 12
+            while offset + 8 <= size {
+                guard let chunk = file.read(at: offset, count: 8), chunk.count == 8 else { break }
+                let id = String(decoding: chunk[0..<4], as: UTF8.self)
+                let chunkSize = UInt64(littleEndian32(chunk, 4))
+                switch id {
+                case "data":
+                    guard let fmt else { return .failure("has its audio before its 'fmt ' chunk") }
+                    return .success(WAVHeader(fileSize: size, riffSize: littleEndian32(riff, 4), formatTag: fmt.tag,
+                                              channels: fmt.channels, sampleRate: fmt.rate, blockAlign: fmt.blockAlign,
+                                              bitsPerSample: fmt.bits, dataChunkOffset: offset,
+                                              declaredDataSize: UInt32(chunkSize), factCountOffset: factCountOffset))
+                case "fmt ":
+                    guard chunkSize >= 16, let body = file.read(at: offset + 8, count: 16), body.count == 16 else {
+                        return .failure("has a 'fmt ' chunk cut short")
+                    }
+                    var tag = littleEndian16(body, 0)
+                    if tag == 0xFFFE, chunkSize >= 26, let sub = file.read(at: offset + 8 + 24, count: 2), sub.count == 2 {
+                        tag = littleEndian16(sub, 0)   // WAVE_FORMAT_EXTENSIBLE: the sub-format names the coding
+                    }
+                    let channels = Int(littleEndian16(body, 2))
+                    let blockAlign = Int(littleEndian16(body, 12))
+                    guard channels > 0, blockAlign > 0 else {
+                        return .failure("has a 'fmt ' chunk that declares \(channels) channels of \(blockAlign) bytes")
+                    }
+                    fmt = (tag, channels, Int(littleEndian32(body, 4)), blockAlign, Int(littleEndian16(body, 14)))
+                case "fact":
+                    factCountOffset = offset + 8
+                default:
+                    break
+                }
+                // Chunks are padded to an even size.
+                offset += 8 + chunkSize + (chunkSize & 1)
+            }
+            return .failure("has no 'data' chunk")
+        }
+
+        /// Makes the header declare `frames` whole frames and cuts the file after them (plus the
+        /// pad byte RIFF wants after an odd-sized chunk). Nothing is done when it already says so.
+        func rewrite(_ file: RawFile, frames: Int64) -> RecoveryProblem? {
+            if isConsistent && declaredFrames == frames { return nil }
+            let dataBytes = UInt64(frames) * UInt64(blockAlign)
+            let padded = dataBytes + (dataBytes & 1)
+            let end = dataStart + padded
+            guard file.truncate(to: dataStart + dataBytes) else { return "cannot be shortened: \(file.lastError)" }
+            if padded != dataBytes, !file.write([0], at: dataStart + dataBytes) { return "cannot be padded: \(file.lastError)" }
+            var ok = file.write(Self.bytes32(UInt32(dataBytes)), at: dataChunkOffset + 4)
+            ok = ok && file.write(Self.bytes32(UInt32(clamping: end - 8)), at: 4)
+            if let factCountOffset, factCountOffset + 4 <= dataChunkOffset {
+                ok = ok && file.write(Self.bytes32(UInt32(clamping: frames)), at: factCountOffset)
+            }
+            guard ok, file.synchronize() else { return "cannot have its header rewritten: \(file.lastError)" }
+            return nil
+        }
+
+        private static func bytes32(_ value: UInt32) -> [UInt8] {
+            [UInt8(value & 0xFF), UInt8((value >> 8) & 0xFF), UInt8((value >> 16) & 0xFF), UInt8(value >> 24)]
+        }
+    }
+}
+
+private func littleEndian16(_ bytes: [UInt8], _ at: Int) -> UInt16 {
+    UInt16(bytes[at]) | UInt16(bytes[at + 1]) << 8
+}
+
+private func littleEndian32(_ bytes: [UInt8], _ at: Int) -> UInt32 {
+    UInt32(bytes[at]) | UInt32(bytes[at + 1]) << 8 | UInt32(bytes[at + 2]) << 16 | UInt32(bytes[at + 3]) << 24
+}
