@@ -41,7 +41,7 @@ extension CaptureEngine {
             for reverse in flows.weakBindings(of: call, sendingTo: key.source) where flows.bindings[reverse].sender == sender {
                 flows.setSender(reverse, sender.other)
                 let flow = flows.bindings[reverse].flow
-                if flow >= 0, calls[call].recordingOpen {
+                if flow >= 0 {
                     sendControl(to: calls[call].worker, .moveFlow, call: call, flow: flow, object: MessageBox(sender.other.rawValue))
                 }
             }
@@ -67,12 +67,12 @@ extension CaptureEngine {
             return
         }
         calls[call].lastRTPNanos = nanos
-        if !calls[call].recordingOpen {
-            guard !calls[call].recordingDone, configuration.recordWithoutAgent, let object = callObjects[call] else {
+        if calls[call].openRecordings == 0 {
+            guard !calls[call].primaryDone, calls[call].recordFromStart, let object = callObjects[call] else {
                 counters.notRecorded += 1
                 return
             }
-            openRecording(object, nanos: nanos)
+            _ = openRecording(object, nanos: nanos, duplicate: false)
         }
         var flow = binding.flow
         if flow < 0 {
@@ -106,17 +106,22 @@ extension CaptureEngine {
         return flow
     }
 
-    func openRecording(_ call: Call, nanos: Int64) {
+    /// Opens a recording of `call` from capture time `nanos`: the primary segment or a duplicate.
+    /// Each takes the call's next segment number, so each has its own identifier.
+    func openRecording(_ call: Call, nanos: Int64, duplicate: Bool) -> RecordingSetup {
         let maps = payloadMaps(call)
         let segment = calls[call.slot].segment
-        let setup = RecordingSetup(
+        let profile = controls[call.slot].profile
+        var setup = RecordingSetup(
             recordingIdentifier: RecordingIdentifier.make(serverId: configuration.serverId, callInstance: call.callID, segment: segment),
             callInstance: call.callID,
             segment: segment,
+            isDuplicate: duplicate,
+            agentId: profile?.agentId,
             serverId: configuration.serverId,
             startNanos: nanos,
             sampleRate: RecordingRate.choose(for: maps),
-            channelRoles: ["caller", "callee"],
+            channelRoles: profile?.channelRoles ?? ["caller", "callee"],
             directory: configuration.storageRoot + "/" + CaptureTime.datePath(nanos),
             format: configuration.format,
             layout: configuration.channels,
@@ -124,20 +129,46 @@ extension CaptureEngine {
             commitDelayNanos: Int64(configuration.commitDelaySeconds * 1e9),
             metadata: metadata(call),
             payloadMaps: maps)
-        calls[call.slot].recordingOpen = true
-        calls[call.slot].flows = 0
+        setup.sideToChannel = profile?.sideToChannel ?? [0, 1]
+        calls[call.slot].segment += 1
+        calls[call.slot].openRecordings += 1
+        if duplicate {
+            controls[call.slot].duplicates.append(setup.recordingIdentifier)
+        } else {
+            controls[call.slot].primary = setup.recordingIdentifier
+        }
         sendControl(to: calls[call.slot].worker, .open, call: call.slot, object: MessageBox(setup))
+        if controls[call.slot].paused {
+            sendControl(to: calls[call.slot].worker, .gate, call: call.slot,
+                        object: MessageBox(GateMessage(command: .pause, recordingIdentifier: setup.recordingIdentifier)))
+        }
+        observer?.recordingOpened(setup)
+        return setup
     }
 
+    /// Ends every recording of a call that ended.
     func endRecording(_ call: Call) {
         let reason = call.endReason ?? .shutdown
         // BYE and CANCEL end the file at their capture time; a dead or unfinished call ends at its last audio.
         let endNanos: Int64? = (reason == .bye || reason == .cancel || reason == .rejected) ? call.endNanos : nil
         let end = RecordingEnd(endNanos: endNanos, reason: reason.rawValue, metadata: metadata(call))
         sendControl(to: calls[call.slot].worker, .end, call: call.slot, object: MessageBox(end))
-        calls[call.slot].recordingOpen = false
-        calls[call.slot].recordingDone = true
-        calls[call.slot].segment += 1
+        calls[call.slot].openRecordings = 0
+        calls[call.slot].primaryDone = true
+        controls[call.slot].primary = nil
+        controls[call.slot].duplicates = []
+    }
+
+    /// Ends one recording of a live call at `nanos` (a stop command).
+    func endRecording(_ call: Call, identifier: String, at nanos: Int64, reason: String) {
+        let end = RecordingEnd(endNanos: nanos, reason: reason, metadata: metadata(call), recordingIdentifier: identifier)
+        sendControl(to: calls[call.slot].worker, .end, call: call.slot, object: MessageBox(end))
+        calls[call.slot].openRecordings -= 1
+        if controls[call.slot].primary == identifier {
+            controls[call.slot].primary = nil
+            calls[call.slot].primaryDone = true
+        }
+        controls[call.slot].duplicates.removeAll { $0 == identifier }
     }
 
     /// Per channel, what the payload types sent by that side mean: the receiving side's SDP
@@ -164,7 +195,8 @@ extension CaptureEngine {
             "sessionid": "", "callsegmentid": "", "keepdays": "-1", "archiveaction": "-1",
             "ani": call.ani(dialPlan: dial), "dnis": call.dnis(dialPlan: dial),
             "callid": call.callID, "callinstance": call.callID,
-            // Direction is relative to an agent; with no agent on the call it is unknown.
+            // Direction is relative to an agent; with no agent on the call it is unknown (the
+            // control plane sets it through the call's profile).
             "calldirection": "",
             "starttime": CaptureTime.legacy(call.inviteNanos, offsetSeconds: configuration.timeZoneOffset(at: call.inviteNanos)),
             "endtime": "",
@@ -175,6 +207,9 @@ extension CaptureEngine {
                 ? max(call.lastSIPNanos, calls[call.slot].lastRTPNanos)
                 : (call.endNanos ?? nowNanos)
             m["endtime"] = CaptureTime.legacy(end, offsetSeconds: configuration.timeZoneOffset(at: end))
+        }
+        if let extra = controls[call.slot].profile?.metadata {
+            m.merge(extra) { _, new in new }
         }
         return m
     }

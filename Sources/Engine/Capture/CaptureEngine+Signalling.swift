@@ -61,10 +61,13 @@ extension CaptureEngine {
             return
         }
         apply(callTable.process(message, nanos: nanos, source: source, destination: destination))
+        if observer != nil, let call = callTable.call(id: message.callID) {
+            keepSignalling(message, bytes: bytes, call: call, nanos: nanos, source: source, destination: destination)
+        }
         if message.method == .info, let digit = InfoDigit(message), let call = callTable.call(id: message.callID),
-           calls[call.slot].recordingOpen {
+           calls[call.slot].openRecordings > 0 {
             let event = InfoDigitEvent(digit: digit.digit, durationSeconds: Double(digit.durationMilliseconds ?? 0) / 1000,
-                                       channel: call.sender(of: message).rawValue)
+                                       side: call.sender(of: message).rawValue)
             sendControl(to: calls[call.slot].worker, .dtmf, call: call.slot, object: MessageBox(event))
         }
     }
@@ -76,10 +79,13 @@ extension CaptureEngine {
                 while calls.count <= call.slot {
                     calls.append(CallMedia())
                     callObjects.append(nil)
+                    controls.append(CallControl())
                 }
-                calls[call.slot] = CallMedia(worker: callsStarted % workers.count)
+                calls[call.slot] = CallMedia(worker: callsStarted % workers.count, recordFromStart: configuration.recordWithoutAgent)
                 callObjects[call.slot] = call
+                controls[call.slot] = CallControl()
                 callsStarted += 1
+                observer?.callStarted(call, at: call.inviteNanos)
             case .mediaChanged(let call, let side):
                 for m in call.media[side.rawValue] {
                     guard let endpoint = m.endpoint, !endpoint.address.isUnspecified else { continue }
@@ -87,22 +93,28 @@ extension CaptureEngine {
                         other < calls.count && calls[other].ended
                     }
                 }
-                if calls[call.slot].recordingOpen {
+                if calls[call.slot].openRecordings > 0 {
                     sendControl(to: calls[call.slot].worker, .updatePayloadMaps, call: call.slot,
                                 object: MessageBox(payloadMaps(call)))
                 }
-            case .answered:
-                break
+                observer?.callChanged(call, at: call.lastSIPNanos)
+            case .answered(let call):
+                observer?.callChanged(call, at: call.answerNanos ?? call.lastSIPNanos)
             case .ended(let call):
                 calls[call.slot].ended = true
-                if calls[call.slot].recordingOpen { endRecording(call) }
+                if calls[call.slot].openRecordings > 0 { endRecording(call) }
+                observer?.callEnded(call, at: call.endNanos ?? nowNanos)
             case .revived(let call):
                 calls[call.slot].ended = false
-                calls[call.slot].recordingDone = false
+                calls[call.slot].primaryDone = false
+                observer?.callChanged(call, at: call.lastSIPNanos)
             case .purged(let call):
                 flows.forget(call: call.slot)
+                sendControl(to: calls[call.slot].worker, .forget, call: call.slot, object: nil)
                 calls[call.slot] = CallMedia()
                 callObjects[call.slot] = nil
+                controls[call.slot] = CallControl()
+                observer?.callPurged(call.callID)
             }
         }
     }

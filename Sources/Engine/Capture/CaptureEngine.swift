@@ -1,3 +1,4 @@
+import Atomics
 import Foundation
 import Logging
 import Media
@@ -21,8 +22,16 @@ public final class CaptureEngine {
     let workers: [MediaWorker]
     private let rings: [Unmanaged<SPSCRing>]
     var callsStarted = 0
+    /// Per call slot: what the control plane decided and what it takes to restore the call.
+    var controls: [CallControl] = []
+    /// Receives call events and finished recordings on the capture thread.
+    public weak var observer: EngineObserver?
+    /// Commands from other threads, run on the capture thread at the capture time reached.
+    public let inbox = ControlInbox()
+    /// Recordings the workers finished, waiting to be told to the observer on the capture thread.
+    private let finished = FinishedRecordings()
 
-    private var firstNanos: Int64 = -1
+    var firstNanos: Int64 = -1
     private(set) var nowNanos: Int64 = 0
     private var nextTick: Int64 = 0
     private var nextExpiry: Int64 = 0
@@ -34,21 +43,51 @@ public final class CaptureEngine {
                 onRecordingFinished: @escaping @Sendable (RecordingResult) -> Void = { _ in }) {
         self.configuration = configuration
         self.logger = logger
+        let finished = finished
         workers = (0..<max(1, configuration.mediaWorkers)).map {
-            MediaWorker(index: $0, ringSlots: configuration.ringSlots, logger: logger, onFinished: onRecordingFinished)
+            MediaWorker(index: $0, ringSlots: configuration.ringSlots, logger: logger, onFinished: { result in
+                finished.append(result)
+                onRecordingFinished(result)
+            })
         }
         rings = workers.map { Unmanaged.passUnretained($0.ring) }
     }
 
     /// Reads the whole source, then ends every call and waits for the workers to finish their files.
     public func replay(_ source: PcapSource) -> ReplaySummary {
-        let wire = WireDecoder(linkType: source.linkType, vxlanPorts: configuration.vxlanPorts)
+        run(source)
+    }
+
+    /// Reads `source` until it ends or `stop` is set, running `schedule` (sorted by time) and the
+    /// inbox's commands at their capture times; then ends every call and waits for the workers.
+    public func run(_ source: PacketSource, schedule: [ScheduledJob] = [], stop: ManagedAtomic<Bool>? = nil) -> ReplaySummary {
+        let wires = source.linkTypes.map { WireDecoder(linkType: $0, vxlanPorts: configuration.vxlanPorts) }
         workers.forEach { $0.start() }
         var truncation: String?
+        var pending = schedule[...]
+        var due: [(nanos: Int64, job: ControlInbox.Job)] = []
         reading: while true {
+            if let stop, stop.load(ordering: .relaxed) { break }
             switch source.next() {
-            case .packet(let frame, let nanos):
-                ingest(frame, nanos: nanos, wire: wire)
+            case .packet(let frame, let nanos, let link):
+                if firstNanos < 0, !pending.isEmpty {
+                    // Relative times count from the first packet: resolve them now, stably ordered.
+                    let first = nanos == Int64.min ? 0 : nanos
+                    due = pending.enumerated().map { index, s in
+                        switch s.when {
+                        case .afterFirstPacket(let seconds): (first + Int64((seconds * 1e9).rounded()), s.job, index)
+                        case .at(let at): (at, s.job, index)
+                        }
+                    }.sorted { ($0.0, $0.2) < ($1.0, $1.2) }.map { ($0.0, $0.1) }
+                    pending = []
+                }
+                if !due.isEmpty { runDue(&due, before: nanos, wire: wires[link]) }
+                if inbox.hasWork { inbox.drain(at: nowNanos) }
+                ingest(frame, nanos: nanos, wire: wires[link])
+            case .idle(let nanos):
+                if let nanos, firstNanos >= 0, nanos > nowNanos { advance(to: nanos, wire: wires.first) }
+                if inbox.hasWork { inbox.drain(at: max(nowNanos, nanos ?? nowNanos)) }
+                deliverFinished()
             case .end:
                 break reading
             case .truncated(let reason):
@@ -56,11 +95,16 @@ public final class CaptureEngine {
                 break reading
             }
         }
+        // Commands stamped after the last packet still run, at their own times.
+        if !due.isEmpty { runDue(&due, before: Int64.max, wire: wires.first) }
+        inbox.close(at: nowNanos)
         // Fragments still waiting for the rest of their datagram will never complete now, nor
         // will TCP streams: what they hold is delivered before the calls end.
-        wire.expireAllFragments()
+        for wire in wires {
+            wire.expireAllFragments()
+            collectEvictions(wire)
+        }
         expireStreams(now: Int64.max)
-        collectEvictions(wire)
         finish()
         // Finished order depends on how calls were spread over workers: sort for a stable summary.
         let results = workers.flatMap(\.results).sorted {
@@ -78,6 +122,30 @@ public final class CaptureEngine {
             timeWentBackwards: counters.timeWentBackwards,
             errors: workers.flatMap(\.errors).sorted(),
             files: results.flatMap(\.audioPaths))
+    }
+
+    /// Runs the scheduled commands due before a packet captured at `nanos`, each at its own time.
+    private func runDue(_ due: inout [(nanos: Int64, job: ControlInbox.Job)], before nanos: Int64, wire: WireDecoder?) {
+        var taken = 0
+        while taken < due.count, due[taken].nanos <= nanos {
+            let at = due[taken].nanos
+            if at > nowNanos { advance(to: at, wire: wire) }
+            due[taken].job(max(at, nowNanos))
+            taken += 1
+        }
+        if taken > 0 { due.removeFirst(taken) }
+    }
+
+    /// Moves the capture clock to `nanos` without a packet: ticks and expiry run as if one came.
+    func advance(to nanos: Int64, wire: WireDecoder?) {
+        guard nanos > nowNanos else { return }
+        if firstNanos < 0 {
+            firstNanos = nanos
+            nextTick = nanos + Self.tickNanos
+            nextExpiry = nanos + Self.expiryNanos
+        }
+        nowNanos = nanos
+        if nanos >= nextTick { tick(wire) }
     }
 
     /// One frame captured at `nanos`.
@@ -115,13 +183,13 @@ public final class CaptureEngine {
 
     /// Every 100 ms of capture time the workers commit audio older than the commit delay; every
     /// second the call table looks for dead calls.
-    private func tick(_ wire: WireDecoder) {
+    private func tick(_ wire: WireDecoder?) {
         nextTick = nowNanos - (nowNanos - nextTick) % Self.tickNanos + Self.tickNanos
         // Dead calls end before the workers hear the new time: after a jump in capture time, a
         // recording ends at its last audio instead of being stretched to the new time.
         if nowNanos >= nextExpiry {
             nextExpiry = nowNanos + Self.expiryNanos
-            collectEvictions(wire)
+            if let wire { collectEvictions(wire) }
             expireStreams(now: nowNanos)
             let idle = Int64(configuration.idleTimeoutSeconds * 1e9)
             let events = callTable.expire(now: nowNanos, holdTimeoutNanos: Int64(configuration.holdTimeoutSeconds * 1e9)) { call in
@@ -129,6 +197,7 @@ public final class CaptureEngine {
             }
             apply(events)
         }
+        deliverFinished()
         for w in workers.indices {
             sendControl(to: w, .tick, call: 0, object: nil)
         }
@@ -148,11 +217,28 @@ public final class CaptureEngine {
             sendControl(to: w, .stop, call: 0, object: nil)
         }
         workers.forEach { $0.join() }
+        deliverFinished()
         for worker in workers {
             counters.recording += worker.counters
             counters.storageFailure += worker.storageFailures
         }
         counters.sipWithoutCall = callTable.messagesWithoutCall
+    }
+
+    /// Tells the observer, on this thread, about recordings the workers finished.
+    func deliverFinished() {
+        guard let observer, finished.hasResults else { return }
+        for result in finished.take() { observer.recordingFinished(result) }
+    }
+
+    /// The capture time reached.
+    public var captureNanos: Int64 { nowNanos }
+
+    /// Counters for `/metrics`, read on the capture thread.
+    public var statistics: EngineStatistics {
+        EngineStatistics(packets: counters.packets, notUsed: counters.notUsed, callsSeen: callTable.callsSeen,
+                         callsActive: callTable.calls.values.filter { $0.state != .ended }.count,
+                         recordingsOpen: calls.reduce(0) { $0 + $1.openRecordings })
     }
 
     // MARK: Rings

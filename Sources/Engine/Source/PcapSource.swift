@@ -4,7 +4,7 @@ import Wire
 
 /// Frames from libpcap: a capture file (pcap or pcapng) read as fast as the engine takes them.
 /// Timestamps are read at nanosecond precision whatever the file holds.
-public final class PcapSource {
+public final class PcapSource: PacketSource {
     /// The outcome of one read.
     public enum Read {
         case packet(UnsafeRawBufferPointer, nanos: Int64)
@@ -15,6 +15,7 @@ public final class PcapSource {
 
     public let linkType: LinkType
     public let linkTypeName: String
+    public var linkTypes: [LinkType] { [linkType] }
     private let handle: OpaquePointer
 
     private init(handle: OpaquePointer, linkType: LinkType, linkTypeName: String) {
@@ -50,9 +51,18 @@ public final class PcapSource {
         return PcapSource(handle: h, linkType: linkType, linkTypeName: name)
     }
 
+    @inline(__always)
+    public func next() -> SourceRead {
+        switch read() {
+        case .packet(let bytes, let nanos): .packet(bytes, nanos: nanos, link: 0)
+        case .end: .end
+        case .truncated(let reason): .truncated(reason)
+        }
+    }
+
     /// The next frame; its bytes stay valid until the next call.
     @inline(__always)
-    public func next() -> Read {
+    public func read() -> Read {
         var header: UnsafeMutablePointer<pcap_pkthdr>?
         var data: UnsafePointer<UInt8>?
         let status = pcap_next_ex(handle, &header, &data)

@@ -12,6 +12,8 @@ enum MediaMessage {
         case moveFlow
         case dtmf
         case end
+        case gate
+        case forget
         case tick
         case stop
     }
@@ -52,7 +54,22 @@ enum MediaMessage {
 struct InfoDigitEvent {
     var digit: String
     var durationSeconds: Double
-    var channel: Int
+    /// The side that sent the digit (caller 0, callee 1).
+    var side: Int
+}
+
+/// A decision of the control plane for a call's recordings, applied at the message's capture time.
+enum GateCommand {
+    case pause
+    case resume
+    /// Keys merged into the sidecar's metadata.
+    case metadata([String: String])
+}
+
+/// A gate command and the recording it is for (nil: every recording of the call).
+struct GateMessage {
+    var command: GateCommand
+    var recordingIdentifier: String?
 }
 
 /// A value travelling by reference through a ring slot.

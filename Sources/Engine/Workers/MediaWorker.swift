@@ -7,7 +7,7 @@ import Media
 final class MediaWorker: @unchecked Sendable {
     let index: Int
     let ring: SPSCRing
-    private var recordings: [Unmanaged<CallRecording>?] = []
+    private var calls: [Unmanaged<WorkerCall>?] = []
     private var open: Set<Int> = []
     private let logger: Logger
     private let onFinished: @Sendable (RecordingResult) -> Void
@@ -67,24 +67,37 @@ final class MediaWorker: @unchecked Sendable {
         let nanos = slot.load(fromByteOffset: MediaMessage.nanosOffset, as: Int64.self)
         switch kind {
         case .rtp:
-            guard call < recordings.count, let recording = recordings[call] else {
+            guard call < calls.count, let entry = calls[call] else {
                 storageFailures += 1
                 return
             }
             let flow = Int(slot.load(fromByteOffset: MediaMessage.flowOffset, as: UInt16.self))
             let length = Int(slot.load(fromByteOffset: MediaMessage.lengthOffset, as: UInt16.self))
             let bytes = UnsafeRawBufferPointer(start: slot + MediaMessage.payloadOffset, count: length)
-            do {
-                try recording._withUnsafeGuaranteedRef { try $0.receive(flow: flow, packet: bytes, captureNanos: nanos) }
-            } catch {
-                fail(call, error)
+            entry._withUnsafeGuaranteedRef { workerCall in
+                if workerCall.count == 0 {
+                    storageFailures += 1
+                    return
+                }
+                for i in 0..<workerCall.count {
+                    do {
+                        try workerCall.recordings[i]._withUnsafeGuaranteedRef {
+                            try $0.receive(flow: flow, packet: bytes, captureNanos: nanos)
+                        }
+                    } catch {
+                        fail(call, workerCall.recordings[i].takeUnretainedValue().setup.recordingIdentifier, error)
+                        return
+                    }
+                }
             }
         case .open:
             guard let box = MediaMessage.takeObject(slot, as: MessageBox<RecordingSetup>.self) else { return }
-            while recordings.count <= call { recordings.append(nil) }
             do {
                 let recording = try CallRecording(setup: box.value)
-                recordings[call] = Unmanaged.passRetained(recording)
+                guard workerCall(call).add(recording) else {
+                    errors.append("call \(box.value.callInstance): more than \(WorkerCall.maxRecordings) recordings at once")
+                    return
+                }
                 open.insert(call)
             } catch {
                 errors.append("\(error)")
@@ -93,66 +106,94 @@ final class MediaWorker: @unchecked Sendable {
             }
         case .addFlow:
             guard let box = MediaMessage.takeObject(slot, as: MessageBox<MediaFlow>.self) else { return }
-            if call < recordings.count, let recording = recordings[call] {
-                recording.takeUnretainedValue().addFlow(box.value)
-            }
+            workerCall(call).addFlow(box.value)
         case .updatePayloadMaps:
             guard let box = MediaMessage.takeObject(slot, as: MessageBox<[PayloadMap]>.self) else { return }
-            if call < recordings.count, let recording = recordings[call] {
-                recording.takeUnretainedValue().updatePayloadMaps(box.value)
-            }
+            existing(call)?.forEach { $0.updatePayloadMaps(box.value) }
         case .moveFlow:
             guard let box = MediaMessage.takeObject(slot, as: MessageBox<Int>.self) else { return }
             let flow = Int(slot.load(fromByteOffset: MediaMessage.flowOffset, as: UInt16.self))
-            if call < recordings.count, let recording = recordings[call] {
-                recording.takeUnretainedValue().moveFlow(flow, toChannel: box.value)
-            }
+            existing(call)?.moveFlow(flow, toSide: box.value)
         case .dtmf:
             guard let box = MediaMessage.takeObject(slot, as: MessageBox<InfoDigitEvent>.self) else { return }
-            if call < recordings.count, let recording = recordings[call] {
-                let e = box.value
-                recording.takeUnretainedValue().addDigit(e.digit, atNanos: nanos, durationSeconds: e.durationSeconds,
-                                                         method: "sip-info", channel: e.channel)
+            let e = box.value
+            existing(call)?.forEach {
+                $0.addDigit(e.digit, atNanos: nanos, durationSeconds: e.durationSeconds, method: "sip-info", side: e.side)
+            }
+        case .gate:
+            guard let box = MediaMessage.takeObject(slot, as: MessageBox<GateMessage>.self) else { return }
+            existing(call)?.forEach(matching: box.value.recordingIdentifier) { recording in
+                switch box.value.command {
+                case .pause: recording.pause(atNanos: nanos)
+                case .resume: recording.resume(atNanos: nanos)
+                case .metadata(let changes): recording.updateMetadata(changes)
+                }
             }
         case .end:
             guard let box = MediaMessage.takeObject(slot, as: MessageBox<RecordingEnd>.self) else { return }
             finish(call, box.value)
+        case .forget:
+            if call < calls.count, let entry = calls[call] {
+                finish(call, RecordingEnd(endNanos: nil, reason: "shutdown", metadata: nil))
+                entry.release()
+                calls[call] = nil
+            }
         case .tick:
             // Each recording commits only its own audio, so the order does not matter (and
             // iterating the set allocates nothing).
             for call in open {
-                guard let recording = recordings[call] else { continue }
-                do {
-                    try recording.takeUnretainedValue().advance(toNanos: nanos)
-                } catch {
-                    fail(call, error)
+                guard let entry = calls[call] else { continue }
+                var failed: (String, Error)?
+                entry._withUnsafeGuaranteedRef { workerCall in
+                    workerCall.forEach { recording in
+                        guard failed == nil else { return }
+                        do {
+                            try recording.advance(toNanos: nanos)
+                        } catch {
+                            failed = (recording.setup.recordingIdentifier, error)
+                        }
+                    }
                 }
+                if let (identifier, error) = failed { fail(call, identifier, error) }
             }
         case .stop, nil:
             break
         }
     }
 
+    /// The worker's state of a call, made when the call's first flow or recording arrives.
+    private func workerCall(_ call: Int) -> WorkerCall {
+        while calls.count <= call { calls.append(nil) }
+        if let entry = calls[call] { return entry.takeUnretainedValue() }
+        let entry = WorkerCall()
+        calls[call] = Unmanaged.passRetained(entry)
+        return entry
+    }
+
+    private func existing(_ call: Int) -> WorkerCall? {
+        call < calls.count ? calls[call]?.takeUnretainedValue() : nil
+    }
+
     private func finish(_ call: Int, _ end: RecordingEnd) {
-        guard call < recordings.count, let unmanaged = recordings[call] else { return }
-        recordings[call] = nil
-        open.remove(call)
-        let recording = unmanaged.takeRetainedValue()
-        counters += recording.counters
-        do {
-            let result = try recording.finish(end)
-            results.append(result)
-            onFinished(result)
-        } catch {
-            errors.append("\(error)")
-            logger.error("cannot finish recording", metadata: ["recording": "\(recording.setup.recordingIdentifier)",
-                                                                "error": "\(error)"])
+        guard let entry = existing(call) else { return }
+        for recording in entry.remove(end.recordingIdentifier) {
+            counters += recording.counters
+            do {
+                let result = try recording.finish(end)
+                results.append(result)
+                onFinished(result)
+            } catch {
+                errors.append("\(error)")
+                logger.error("cannot finish recording", metadata: ["recording": "\(recording.setup.recordingIdentifier)",
+                                                                    "error": "\(error)"])
+            }
         }
+        if entry.count == 0 { open.remove(call) }
     }
 
     /// A write failed (disk full, folder gone): end the recording as an error so it still closes.
-    private func fail(_ call: Int, _ error: Error) {
-        logger.error("recording failed", metadata: ["error": "\(error)"])
-        finish(call, RecordingEnd(endNanos: nil, reason: "error: \(error)", metadata: nil))
+    private func fail(_ call: Int, _ recordingIdentifier: String, _ error: Error) {
+        logger.error("recording failed", metadata: ["recording": "\(recordingIdentifier)", "error": "\(error)"])
+        finish(call, RecordingEnd(endNanos: nil, reason: "error: \(error)", metadata: nil, recordingIdentifier: recordingIdentifier))
     }
 }

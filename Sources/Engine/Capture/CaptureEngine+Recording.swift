@@ -1,0 +1,139 @@
+import Foundation
+import Media
+import SIP
+import Wire
+
+/// The recording commands the control plane gives, on the capture thread, each taking effect at
+/// the capture time the engine has reached (or the time given).
+extension CaptureEngine {
+    /// The live (not yet purged) call with this Call-ID.
+    public func call(_ callInstance: String) -> Call? {
+        callTable.call(id: callInstance)
+    }
+
+    /// Sets how a call is recorded. Call it from `callStarted` to decide before the first packet.
+    public func setProfile(_ profile: CallProfile, of callInstance: String) {
+        guard let call = callTable.call(id: callInstance) else { return }
+        controls[call.slot].profile = profile
+        calls[call.slot].recordFromStart = profile.recordFromStart
+        if let next = profile.nextSegment { calls[call.slot].segment = max(calls[call.slot].segment, next) }
+    }
+
+    /// The identifiers of the call's open recordings: the primary (if open) and the duplicates.
+    public func openRecordings(of callInstance: String) -> (primary: String?, duplicates: [String]) {
+        guard let call = callTable.call(id: callInstance) else { return (nil, []) }
+        return (controls[call.slot].primary, controls[call.slot].duplicates)
+    }
+
+    /// The number the call's next recording will take.
+    public func nextSegment(of callInstance: String) -> Int? {
+        callTable.call(id: callInstance).map { calls[$0.slot].segment }
+    }
+
+    /// Starts the call's primary recording at `nanos` unless it runs; returns its identifier.
+    /// After a stop this makes a new segment.
+    @discardableResult
+    public func startPrimary(_ callInstance: String, at nanos: Int64) -> String? {
+        guard let call = callTable.call(id: callInstance), call.state != .ended else { return nil }
+        if let primary = controls[call.slot].primary { return primary }
+        return openRecording(call, nanos: nanos, duplicate: false).recordingIdentifier
+    }
+
+    /// Stops the call's primary recording at `nanos`; it stays stopped until started again.
+    public func stopPrimary(_ callInstance: String, at nanos: Int64) {
+        guard let call = callTable.call(id: callInstance) else { return }
+        calls[call.slot].primaryDone = true
+        guard let primary = controls[call.slot].primary else { return }
+        endRecording(call, identifier: primary, at: nanos, reason: "stopped")
+    }
+
+    /// Starts an extra recording of the call from `nanos`; returns its identifier.
+    public func startDuplicate(_ callInstance: String, at nanos: Int64) -> String? {
+        guard let call = callTable.call(id: callInstance), call.state != .ended else { return nil }
+        return openRecording(call, nanos: nanos, duplicate: true).recordingIdentifier
+    }
+
+    /// Stops every duplicate of the call at `nanos`; the primary runs on.
+    public func stopDuplicates(_ callInstance: String, at nanos: Int64) {
+        guard let call = callTable.call(id: callInstance) else { return }
+        for identifier in controls[call.slot].duplicates {
+            endRecording(call, identifier: identifier, at: nanos, reason: "stopped")
+        }
+    }
+
+    /// Silences (`paused: true`) or resumes every recording of the call from `nanos` on.
+    public func setPaused(_ paused: Bool, _ callInstance: String, at nanos: Int64) {
+        guard let call = callTable.call(id: callInstance), controls[call.slot].paused != paused else { return }
+        controls[call.slot].paused = paused
+        guard calls[call.slot].openRecordings > 0 else { return }
+        sendGate(paused ? .pause : .resume, call: call, at: nanos)
+    }
+
+    public func isPaused(_ callInstance: String) -> Bool {
+        callTable.call(id: callInstance).map { controls[$0.slot].paused } ?? false
+    }
+
+    /// Merges metadata keys into the call's metadata and into every open recording of it.
+    public func updateMetadata(_ changes: [String: String], of callInstance: String) {
+        guard let call = callTable.call(id: callInstance) else { return }
+        var profile = controls[call.slot].profile ?? CallProfile(recordFromStart: calls[call.slot].recordFromStart)
+        profile.metadata.merge(changes) { _, new in new }
+        controls[call.slot].profile = profile
+        if calls[call.slot].openRecordings > 0 {
+            sendGate(.metadata(changes), call: call, at: nowNanos)
+        }
+    }
+
+    /// The metadata the engine would give a recording of the call now.
+    public func currentMetadata(of callInstance: String) -> [String: String]? {
+        callTable.call(id: callInstance).map(metadata)
+    }
+
+    private func sendGate(_ command: GateCommand, call: Call, at nanos: Int64) {
+        let w = calls[call.slot].worker
+        let slot = reserve(w, mayDrop: false)!
+        MediaMessage.writeHeader(slot, kind: .gate, call: call.slot, nanos: nanos)
+        MediaMessage.attach(MessageBox(GateMessage(command: command, recordingIdentifier: nil)), to: slot)
+        publish(w)
+    }
+
+    // MARK: Restart
+
+    /// The kept signalling of a call, to store for a restart.
+    public func signalling(of callInstance: String) -> [StoredSIPMessage] {
+        guard let call = callTable.call(id: callInstance) else { return [] }
+        return controls[call.slot].signalling.sorted { ($0.value.nanos, $0.key) < ($1.value.nanos, $1.key) }.map(\.value)
+    }
+
+    /// Rebuilds a call from its kept signalling (after a restart). Its media counts as seen at
+    /// `now`, so that a call whose end was missed is closed by the idle timeout from now on.
+    public func restoreCall(_ messages: [StoredSIPMessage], now: Int64) {
+        if firstNanos < 0 { advance(to: now, wire: nil) }
+        var callID: String?
+        for m in messages.sorted(by: { $0.nanos < $1.nanos }) {
+            m.bytes.withUnsafeBytes { raw in
+                if callID == nil, let parsed = try? SIPParser.parse(raw) { callID = parsed.callID }
+                handleSIPMessage(raw, source: m.source.endpoint, destination: m.destination.endpoint, nanos: m.nanos)
+            }
+        }
+        if let callID, let call = callTable.call(id: callID) {
+            calls[call.slot].lastRTPNanos = max(now, calls[call.slot].lastRTPNanos)
+        }
+    }
+
+    /// Keeps the messages that rebuild a call: the first INVITE, each side's latest SDP, the answer.
+    func keepSignalling(_ message: SIPMessage, bytes: UnsafeRawBufferPointer, call: Call, nanos: Int64,
+                        source: Endpoint, destination: Endpoint) {
+        var role: String?
+        if message.method == .invite, controls[call.slot].signalling["invite"] == nil {
+            role = "invite"
+        } else if let status = message.statusCode, (200...299).contains(status), message.cseq.method == .invite,
+                  controls[call.slot].signalling["answer"] == nil {
+            role = "answer"
+        } else if message.sdp != nil {
+            role = "sdp-\(call.sender(of: message) == .caller ? "caller" : "callee")"
+        }
+        guard let role else { return }
+        controls[call.slot].signalling[role] = StoredSIPMessage(bytes: Data(bytes), nanos: nanos, source: source, destination: destination)
+    }
+}

@@ -1,0 +1,9 @@
+/// What the engine has seen so far, as `/metrics` reports it.
+public struct EngineStatistics: Sendable, Equatable {
+    public var packets: Int
+    /// Packets not used, by cause (the replay summary's `NotUsed`).
+    public var notUsed: [String: Int]
+    public var callsSeen: Int
+    public var callsActive: Int
+    public var recordingsOpen: Int
+}
