@@ -13,6 +13,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // System libraries.
@@ -37,8 +42,26 @@ let package = Package(
             .product(name: "Atomics", package: "swift-atomics"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // Agents, tracker, recording policy, persistence: the one writer of agent state.
+        .target(name: "Control", dependencies: [
+            "Engine", "Media", "SIP",
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // HTTP routes, request and response types, the OpenAPI document.
+        .target(name: "API", dependencies: [
+            "Control",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdCore", package: "hummingbird"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .executableTarget(name: "calltap", dependencies: [
-            "Engine",
+            "Engine", "Control", "API", "Media",
+            .product(name: "Atomics", package: "swift-atomics"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Yams", package: "Yams"),
@@ -50,6 +73,12 @@ let package = Package(
         .testTarget(name: "SIPTests", dependencies: ["SIP", "Wire", "CalltapTestSupport"]),
         .testTarget(name: "MediaTests", dependencies: ["Media", "CalltapTestSupport"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "CalltapTestSupport"]),
+        .testTarget(name: "ControlTests", dependencies: ["Control", "Engine", "CalltapTestSupport"]),
+        .testTarget(name: "APITests", dependencies: [
+            "API", "Control", "Engine", "Wire", "CalltapTestSupport",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "Atomics", package: "swift-atomics"),
+        ]),
         .testTarget(name: "EndToEndTests", dependencies: ["calltap", "CalltapTestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,55 @@
+/// A command for the control plane, parsed from an HTTP request or a control-script line. It is
+/// stamped with the capture time at which it is accepted and applied from that time on.
+public enum ControlCommand: Sendable, Equatable {
+    case record(RecordCommand)
+    case screen(ScreenCommand)
+}
+
+/// `/api/Record/*` (../shared/API.md, "Recording commands").
+public struct RecordCommand: Sendable, Equatable {
+    public enum Action: String, Sendable, CaseIterable {
+        case start = "StartForAgent"
+        case stop = "StopForAgent"
+        case update = "UpdateForAgent"
+        case startDuplicate = "StartDuplicateForAgent"
+        case stopDuplicate = "StopDuplicateForAgent"
+        case pause = "PauseForAgent"
+        case resume = "ResumeForAgent"
+    }
+
+    public var action: Action
+    public var agent: AgentReference
+    /// `CallMetadata`: already checked (key syntax, count, value size, reserved keys).
+    public var metadata: [String: String]?
+    /// `CallIdentifier` of the duplicate commands: a CallInstance (SIP Call-ID).
+    public var callIdentifier: String?
+
+    public init(action: Action, agent: AgentReference, metadata: [String: String]? = nil, callIdentifier: String? = nil) {
+        self.action = action
+        self.agent = agent
+        self.metadata = metadata
+        self.callIdentifier = callIdentifier
+    }
+}
+
+/// `/api/ScreenRecord/*` (../shared/API.md, "Screen recording"; the broker part is issue 5's).
+public struct ScreenCommand: Sendable, Equatable {
+    public enum Action: String, Sendable, CaseIterable {
+        case start = "StartForAgent"
+        case update = "UpdateForAgent"
+        case stop = "StopForAgent"
+    }
+
+    public var action: Action
+    public var agent: AgentReference
+    public var metadata: [String: String]?
+    /// `ScreenRecordingIdentifier` (also spelt `ScreenRecordingidentifier`), for update and stop.
+    public var screenRecordingIdentifier: String?
+
+    public init(action: Action, agent: AgentReference, metadata: [String: String]? = nil, screenRecordingIdentifier: String? = nil) {
+        self.action = action
+        self.agent = agent
+        self.metadata = metadata
+        self.screenRecordingIdentifier = screenRecordingIdentifier
+    }
+}

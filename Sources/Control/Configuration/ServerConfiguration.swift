@@ -1,0 +1,100 @@
+import Engine
+import SIP
+
+/// Everything `calltap serve` (and a replay with `--control` or `--http`) is configured with:
+/// the engine's settings and the parts the control plane and the API read.
+///
+/// The engine's part (`engine`) holds `storage`, `timezone`, `dialPlan`, `calls`,
+/// `capture.sipPorts`/`vxlanPorts`, `cluster.serverId` and `media.workers`; the rest lives here.
+public struct ServerConfiguration: Sendable {
+    public var engine = EngineConfiguration()
+    public var capture = CaptureSettings()
+    public var http = HTTPSettings()
+    /// The agents, each with its effective recording policy already resolved into `policy`.
+    public var agents: [AgentProfile] = []
+    /// Policy per business unit, for agents whose own entry names none.
+    public var businessUnitPolicies: [Int: RecordingPolicy] = [:]
+    /// Policy of agents whose entry and business unit name none.
+    public var defaultPolicy: RecordingPolicy = .always
+    public var blackout = BlackoutSettings()
+    public var f2f = FaceToFaceSettings()
+    public var cluster = ClusterSettings()
+    public var limits = Limits()
+
+    public init() {}
+
+    /// Live capture: which interfaces, how (../shared/API.md "Configuration", `capture`).
+    public struct CaptureSettings: Sendable, Equatable {
+        public var interfaces: [String] = []
+        /// A BPF filter expression; empty captures everything.
+        public var filter = ""
+        public var bufferMiB = 64
+        public var promiscuous = true
+        public var snapLength = 65535
+        public init() {}
+    }
+
+    /// The REST API's listener and credentials (`http`).
+    public struct HTTPSettings: Sendable, Equatable {
+        /// `host:port`, an IPv6 host in brackets (`[::1]:8080`); the loader checks it, the API parses it.
+        public var bind = "127.0.0.1:8080"
+        public var keys: [APIKey] = []
+        /// `/metrics` without a key.
+        public var publicMetrics = false
+        public init() {}
+    }
+
+    /// One API key and what it may do (`http.keys`).
+    public struct APIKey: Sendable, Equatable {
+        public var key: String
+        public var role: APIRole
+        public init(key: String, role: APIRole) {
+            self.key = key
+            self.role = role
+        }
+    }
+
+    /// `read` may GET; `control` may do everything.
+    public enum APIRole: String, Sendable, Equatable, CaseIterable {
+        case read
+        case control
+    }
+
+    /// How long a blackout may last at most (`blackout`).
+    public struct BlackoutSettings: Sendable, Equatable {
+        public var maxAgentBlackoutSeconds = 600.0
+        public init() {}
+    }
+
+    /// Face-to-face recordings (`f2f`).
+    public struct FaceToFaceSettings: Sendable, Equatable {
+        /// How long a stopped F2F recording stays in `WrapUp` (tags still accepted) before `Closed`.
+        public var wrapUpSeconds = 30.0
+        public init() {}
+    }
+
+    /// The RabbitMQ broker the servers of a cluster share (`cluster`); the server id is `engine.serverId`.
+    public struct ClusterSettings: Sendable, Equatable {
+        /// amqp URL; nil runs alone.
+        public var broker: String?
+        /// Topic exchange that carries blackouts between servers.
+        public var blackoutExchange = "calltap.blackouts"
+        /// Topic exchange that carries screen-recording commands to the agents' stations.
+        public var screenExchange = "calltap.screen"
+        public init() {}
+    }
+
+    /// Bounds that protect the server (`limits`).
+    public struct Limits: Sendable, Equatable {
+        /// Request bodies larger than this get `413`.
+        public var maxBodyBytes = 64 * 1024
+        /// Live calls tracked at once; beyond it new calls are counted and not tracked.
+        public var maxCalls = 100_000
+        public init() {}
+    }
+
+    /// The policy that applies to an agent: its own, else its business unit's, else the default.
+    public func policy(of agent: AgentProfile, explicit: RecordingPolicy?) -> RecordingPolicy {
+        explicit ?? businessUnitPolicies[agent.businessUnit] ?? defaultPolicy
+    }
+}

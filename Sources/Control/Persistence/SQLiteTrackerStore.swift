@@ -1,0 +1,220 @@
+import Foundation
+import GRDB
+import Logging
+
+/// The tracker's store in one SQLite file (`<storage root>/calltap.sqlite`, GRDB): agents and
+/// live calls as documents, and the recordings index that `GET /api/Recordings` searches.
+/// Writes go to a queue and are committed on the store's own thread, several in one
+/// transaction; reads run on the caller's thread beside them (WAL lets them).
+public final class SQLiteTrackerStore: TrackerStore {
+    /// The name of the database file in the storage root.
+    public static let fileName = "calltap.sqlite"
+
+    public let path: String
+    private let pool: DatabasePool
+    private let queue: TrackerWriteQueue
+    private let failures: FailureCount
+
+    /// Opens (or creates) the database at `path` and brings its schema up to date.
+    ///
+    /// Durability: WAL with `synchronous = NORMAL`. A commit is then in the WAL file, in the
+    /// operating system's cache, before `write` returns: a `kill -9` of this process cannot lose
+    /// it (the kernel still writes it out); only a power loss or kernel crash can drop the last
+    /// transactions, never corrupt the file. FULL would add an fsync per batch for that case alone,
+    /// and the audio files that the rows describe are not fsynced either.
+    public init(path: String, logger: Logger = Logger(label: "calltap.store")) throws(TrackerStoreError) {
+        self.path = path
+        var configuration = Configuration()
+        configuration.label = "calltap.store"
+        // Another process (a second server on the same root, a backup) may hold the lock briefly.
+        configuration.busyMode = .timeout(5)
+        configuration.prepareDatabase { db in
+            // GRDB already chooses NORMAL for a WAL pool; said here so that nobody has to look it up.
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        do {
+            let directory = (path as NSString).deletingLastPathComponent
+            if !directory.isEmpty {
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            }
+            pool = try DatabasePool(path: path, configuration: configuration)
+            try TrackerSchema.migrator.migrate(pool)
+        } catch {
+            throw .cannotOpen(path: path, reason: "\(error)")
+        }
+        let failures = FailureCount()
+        self.failures = failures
+        let pool = self.pool
+        queue = TrackerWriteQueue(threadName: "calltap.sqlite") { batch in
+            Self.commit(batch, to: pool, failures: failures, logger: logger)
+        }
+    }
+
+    /// Opens `<storageRoot>/calltap.sqlite`.
+    public convenience init(storageRoot: String, logger: Logger = Logger(label: "calltap.store")) throws(TrackerStoreError) {
+        try self.init(path: (storageRoot as NSString).appendingPathComponent(Self.fileName), logger: logger)
+    }
+
+    // What was queued is committed before the store goes away: a clean shutdown loses nothing.
+    deinit {
+        queue.close()
+    }
+
+    /// Writes that failed since the store opened (each was logged).
+    public var failedWrites: Int { failures.value }
+
+    // MARK: Writes (queued)
+
+    public func saveAgent(id: Int, document: Data) {
+        queue.append(.agent(id: id, document: document))
+    }
+
+    public func saveCall(callInstance: String, document: Data) {
+        queue.append(.call(callInstance: callInstance, document: document))
+    }
+
+    public func removeCall(callInstance: String) {
+        queue.append(.removeCall(callInstance: callInstance))
+    }
+
+    public func saveRecording(_ entry: RecordingIndexEntry) {
+        queue.append(.recording(entry))
+    }
+
+    public func flush() {
+        queue.waitUntilDone()
+    }
+
+    // MARK: Reads (on the caller's thread)
+
+    public func load() throws -> StoredTracker {
+        // Startup reads what the previous run left, and also what this run already queued.
+        flush()
+        return try pool.read { db in
+            var stored = StoredTracker()
+            for row in try Row.fetchAll(db, sql: "SELECT id, document FROM agents") {
+                stored.agents[row["id"]] = row["document"]
+            }
+            for row in try Row.fetchAll(db, sql: "SELECT callInstance, document FROM calls") {
+                stored.calls[row["callInstance"]] = row["document"]
+            }
+            stored.openRecordings = try Row.fetchAll(db, sql: """
+                SELECT * FROM recordings WHERE state <> 'Stopped'
+                ORDER BY startNanos, recordingIdentifier
+                """).map(RecordingIndexEntry.init(row:))
+            return stored
+        }
+    }
+
+    /// The page of `query`, newest first by (startNanos, recordingIdentifier), both descending.
+    /// Throws `ControlError(.badRequest)` for a cursor this store did not make.
+    public func recordings(_ query: RecordingQuery) throws -> RecordingPage {
+        var after: RecordingCursor?
+        if let token = query.cursor {
+            guard let cursor = RecordingCursor(token: token) else {
+                throw ControlError(.badRequest, "the cursor '\(token.prefix(64))' is not one a recordings page gave")
+            }
+            after = cursor
+        }
+        let limit = min(max(query.limit, 1), 1000)
+        var conditions: [String] = []
+        var arguments = StatementArguments()
+        if let agentId = query.agentId {
+            conditions.append("agentId = ?")
+            arguments += [agentId]
+        }
+        if let callInstance = query.callInstance {
+            conditions.append("callInstance = ?")
+            arguments += [callInstance]
+        }
+        if let from = query.fromNanos {
+            conditions.append("startNanos >= ?")
+            arguments += [from]
+        }
+        if let to = query.toNanos {
+            conditions.append("startNanos < ?")
+            arguments += [to]
+        }
+        if let after {
+            conditions.append("(startNanos < ? OR (startNanos = ? AND recordingIdentifier < ?))")
+            arguments += [after.startNanos, after.startNanos, after.recordingIdentifier]
+        }
+        // One row more than the page says whether another page follows.
+        arguments += [limit + 1]
+        let sql = """
+            SELECT * FROM recordings
+            \(conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "))
+            ORDER BY startNanos DESC, recordingIdentifier DESC
+            LIMIT ?
+            """
+        let rows = try pool.read { db in try Row.fetchAll(db, sql: sql, arguments: arguments) }
+        let items = try rows.prefix(limit).map(RecordingIndexEntry.init(row:))
+        let next = rows.count > limit ? items.last.map { RecordingCursor(after: $0).token } : nil
+        return RecordingPage(items: items, nextCursor: next)
+    }
+
+    public func recording(id: String) throws -> RecordingIndexEntry? {
+        try pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM recordings WHERE recordingIdentifier = ?", arguments: [id])
+                .map(RecordingIndexEntry.init(row:))
+        }
+    }
+
+    // MARK: The writer thread
+
+    /// Commits a batch in one transaction. If that fails, each write is retried in its own, so
+    /// that one bad write costs only itself; what still fails is logged and counted, never thrown.
+    private static func commit(_ batch: [TrackerWriteQueue.Write], to pool: DatabasePool, failures: FailureCount,
+                               logger: Logger) {
+        do {
+            try pool.write { db in
+                let now = Date()
+                for write in batch { try apply(write, in: db, at: now) }
+            }
+            return
+        } catch {
+            if batch.count == 1 {
+                report(error, for: batch[0], failures: failures, logger: logger)
+                return
+            }
+        }
+        for write in batch {
+            do {
+                try pool.write { db in try apply(write, in: db, at: Date()) }
+            } catch {
+                report(error, for: write, failures: failures, logger: logger)
+            }
+        }
+    }
+
+    private static func apply(_ write: TrackerWriteQueue.Write, in db: Database, at now: Date) throws {
+        switch write {
+        case .agent(let id, let document):
+            try db.execute(sql: "INSERT OR REPLACE INTO agents (id, document, updatedAt) VALUES (?, ?, ?)",
+                           arguments: [id, document, now])
+        case .call(let callInstance, let document):
+            try db.execute(sql: "INSERT OR REPLACE INTO calls (callInstance, document, updatedAt) VALUES (?, ?, ?)",
+                           arguments: [callInstance, document, now])
+        case .removeCall(let callInstance):
+            try db.execute(sql: "DELETE FROM calls WHERE callInstance = ?", arguments: [callInstance])
+        case .recording(let entry):
+            try db.execute(sql: RecordingIndexEntry.upsertSQL, arguments: try entry.rowArguments(updatedAt: now))
+        }
+    }
+
+    private static func report(_ error: any Error, for write: TrackerWriteQueue.Write, failures: FailureCount,
+                               logger: Logger) {
+        failures.increment()
+        var metadata: Logger.Metadata = ["error": "\(error)"]
+        switch write {
+        case .agent(let id, _):
+            metadata["agent_id"] = "\(id)"
+        case .call(let callInstance, _), .removeCall(let callInstance):
+            metadata["call_instance"] = "\(callInstance)"
+        case .recording(let entry):
+            metadata["recording_id"] = "\(entry.recordingIdentifier)"
+            metadata["call_instance"] = "\(entry.callInstance)"
+        }
+        logger.error("tracker store write failed", metadata: metadata)
+    }
+}

@@ -1,0 +1,50 @@
+import GRDB
+
+/// The tables of `calltap.sqlite` and how each version of the schema is reached. Migrations are
+/// append-only: a released one is never edited, a change is a new one.
+enum TrackerSchema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: agents, calls, recordings") { db in
+            // Agents and calls are documents the tracker owns (JSON): the store does not look inside.
+            try db.execute(sql: """
+                CREATE TABLE agents (
+                    id INTEGER PRIMARY KEY,
+                    document BLOB NOT NULL,
+                    updatedAt DATETIME NOT NULL
+                );
+                CREATE TABLE calls (
+                    callInstance TEXT PRIMARY KEY NOT NULL,
+                    document BLOB NOT NULL,
+                    updatedAt DATETIME NOT NULL
+                );
+                CREATE TABLE recordings (
+                    recordingIdentifier TEXT PRIMARY KEY NOT NULL,
+                    callInstance TEXT NOT NULL,
+                    agentId INTEGER,
+                    isDuplicate BOOLEAN NOT NULL,
+                    segment INTEGER NOT NULL,
+                    startNanos INTEGER NOT NULL,
+                    endNanos INTEGER,
+                    state TEXT NOT NULL,
+                    endReason TEXT,
+                    sidecarPath TEXT NOT NULL,
+                    audioPaths TEXT NOT NULL,
+                    format TEXT NOT NULL,
+                    sampleRate INTEGER NOT NULL,
+                    channelRoles TEXT NOT NULL,
+                    metadata TEXT NOT NULL,
+                    updatedAt DATETIME NOT NULL
+                );
+                -- The search walks newest first by (startNanos, recordingIdentifier); each filter
+                -- index ends with the same pair so that a filtered page is one index range, not a sort.
+                CREATE INDEX recordings_by_start ON recordings(startNanos DESC, recordingIdentifier DESC);
+                CREATE INDEX recordings_by_agent ON recordings(agentId, startNanos DESC, recordingIdentifier DESC);
+                CREATE INDEX recordings_by_call ON recordings(callInstance, startNanos DESC, recordingIdentifier DESC);
+                -- Startup asks for the recordings that are not Stopped.
+                CREATE INDEX recordings_by_state ON recordings(state);
+                """)
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,32 @@
+import Foundation
+
+/// Where the tracker keeps what must survive a restart (also after `kill -9`): each agent's and
+/// each live call's state as JSON documents the tracker owns, and the index of recordings.
+/// Writes are queued and done on the store's own thread (SQLite blocks); `flush` waits for them.
+public protocol TrackerStore: AnyObject, Sendable {
+    /// Everything stored, read once at startup.
+    func load() throws -> StoredTracker
+    func saveAgent(id: Int, document: Data)
+    func saveCall(callInstance: String, document: Data)
+    func removeCall(callInstance: String)
+    /// Inserts or replaces the recording's row.
+    func saveRecording(_ entry: RecordingIndexEntry)
+    /// Waits until every queued write is on disk.
+    func flush()
+    func recordings(_ query: RecordingQuery) throws -> RecordingPage
+    func recording(id: String) throws -> RecordingIndexEntry?
+}
+
+/// What the store held at startup.
+public struct StoredTracker: Sendable {
+    public var agents: [Int: Data]
+    public var calls: [String: Data]
+    /// Recordings whose row still says they are open: the server stopped before finishing them.
+    public var openRecordings: [RecordingIndexEntry]
+
+    public init(agents: [Int: Data] = [:], calls: [String: Data] = [:], openRecordings: [RecordingIndexEntry] = []) {
+        self.agents = agents
+        self.calls = calls
+        self.openRecordings = openRecordings
+    }
+}

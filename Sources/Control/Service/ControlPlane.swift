@@ -1,0 +1,138 @@
+import Engine
+import Foundation
+import Logging
+
+/// The recorder as the API sees it: agent reads from the tracker's published snapshots,
+/// commands through the engine's inbox to the tracker on the capture thread, recordings from
+/// the store. The one `RecorderService` of `calltap serve` and of a replay with `--http`.
+public final class ControlPlane: RecorderService, @unchecked Sendable {
+    public let tracker: AgentTracker
+    public let engine: CaptureEngine
+    public let snapshots: AgentSnapshots
+    let store: TrackerStore?
+    let directory: AgentDirectory
+    let storageRoot: String
+    private let lock = NSLock()
+    private var captureState: (running: Bool, detail: String) = (false, "capture not started")
+    private var captureCounters: () -> (received: Int, dropped: Int, interfaceDropped: Int) = { (0, 0, 0) }
+
+    public init(configuration: ServerConfiguration, engine: CaptureEngine, store: TrackerStore?,
+                logger: Logger = Logger(label: "calltap.control")) {
+        snapshots = AgentSnapshots()
+        tracker = AgentTracker(configuration: configuration, snapshots: snapshots, store: store, logger: logger)
+        directory = tracker.directory
+        self.engine = engine
+        self.store = store
+        storageRoot = configuration.engine.storageRoot
+        tracker.attach(to: engine)
+        tracker.publishAll()
+    }
+
+    /// What the capture loop says about itself (`/readyz`), and where libpcap's counters come from.
+    public func setCapture(running: Bool, detail: String) {
+        lock.lock()
+        captureState = (running, detail)
+        lock.unlock()
+    }
+
+    public func setCaptureCounters(_ read: @escaping () -> (received: Int, dropped: Int, interfaceDropped: Int)) {
+        lock.lock()
+        captureCounters = read
+        lock.unlock()
+    }
+
+    // MARK: RecorderService
+
+    public func agent(_ reference: AgentReference) async throws(ControlError) -> AgentState {
+        guard let profile = directory.agent(reference), let state = snapshots.state(of: profile.id) else {
+            throw .agentNotFound(reference)
+        }
+        return state
+    }
+
+    public func allAgents() async -> [AgentState] {
+        snapshots.all()
+    }
+
+    public func perform(_ command: ControlCommand) async throws(ControlError) -> AgentState {
+        let tracker = tracker
+        let result: Result<AgentState, ControlError> = await withCheckedContinuation { continuation in
+            let accepted = engine.inbox.submit { nanos in
+                continuation.resume(returning: tracker.perform(command, at: nanos))
+            }
+            if !accepted {
+                continuation.resume(returning: .failure(ControlError(.unavailable, "capture has stopped")))
+            }
+        }
+        return try result.get()
+    }
+
+    public func recordings(_ query: RecordingQuery) async throws(ControlError) -> RecordingPage {
+        guard let store else { return RecordingPage(items: [], nextCursor: nil) }
+        let result: Result<RecordingPage, ControlError> = await blocking {
+            do {
+                return .success(try store.recordings(query))
+            } catch let error as ControlError {
+                return .failure(error)
+            } catch {
+                return .failure(ControlError(.internalFault, "recordings index: \(error)"))
+            }
+        }
+        return try result.get()
+    }
+
+    public func recording(id: String) async throws(ControlError) -> RecordingIndexEntry? {
+        guard let store else { return nil }
+        let result: Result<RecordingIndexEntry?, ControlError> = await blocking {
+            do {
+                return .success(try store.recording(id: id))
+            } catch {
+                return .failure(ControlError(.internalFault, "recordings index: \(error)"))
+            }
+        }
+        return try result.get()
+    }
+
+    public func readiness() async -> Readiness {
+        let capture = lock.withLock { captureState }
+        let storage = StorageCheck.writable(storageRoot)
+        var detail: [String] = []
+        if !capture.running { detail.append("capture: \(capture.detail)") }
+        if let problem = storage { detail.append("storage: \(problem)") }
+        return Readiness(capture: capture.running, storage: storage == nil,
+                         detail: detail.isEmpty ? "capture and storage usable" : detail.joined(separator: "; "))
+    }
+
+    public func metrics() async -> MetricsSnapshot {
+        let engine = engine, tracker = tracker
+        let counted: MetricsSnapshot? = await withCheckedContinuation { continuation in
+            let accepted = engine.inbox.submit { _ in
+                let s = engine.statistics
+                var m = MetricsSnapshot()
+                m.packets = s.packets
+                m.notUsed = s.notUsed
+                m.callsSeen = s.callsSeen
+                m.callsActive = s.callsActive
+                m.recordingsOpen = s.recordingsOpen
+                m.recordingsFinished = tracker.recordingsFinished
+                m.bytesWritten = tracker.bytesWritten
+                continuation.resume(returning: m)
+            }
+            if !accepted { continuation.resume(returning: nil) }
+        }
+        var m = counted ?? MetricsSnapshot()
+        let read = lock.withLock { captureCounters }
+        let pcap = read()
+        m.pcapReceived = pcap.received
+        m.pcapDropped = pcap.dropped
+        m.pcapInterfaceDropped = pcap.interfaceDropped
+        return m
+    }
+
+    /// Runs blocking work (SQLite) on a dispatch queue, never on the cooperative pool.
+    private func blocking<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(returning: work()) }
+        }
+    }
+}

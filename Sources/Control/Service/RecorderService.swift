@@ -1,0 +1,127 @@
+/// What the HTTP API asks of the recorder. The API never reaches into the engine: reads come
+/// from snapshots the control plane publishes, commands go to the one owner of agent state and
+/// are answered when it has applied them.
+public protocol RecorderService: Sendable {
+    /// One agent's state; `agent_not_found` when no agent matches.
+    func agent(_ reference: AgentReference) async throws(ControlError) -> AgentState
+    /// Every configured agent, in id order.
+    func allAgents() async -> [AgentState]
+    /// Applies a command at the current capture time; answers the agent's state after it.
+    func perform(_ command: ControlCommand) async throws(ControlError) -> AgentState
+    /// Finished and open recordings, newest first.
+    func recordings(_ query: RecordingQuery) async throws(ControlError) -> RecordingPage
+    /// One recording's index entry; `nil` when unknown.
+    func recording(id: String) async throws(ControlError) -> RecordingIndexEntry?
+    /// Whether capture and storage work now.
+    func readiness() async -> Readiness
+    /// Counters for `/metrics`.
+    func metrics() async -> MetricsSnapshot
+}
+
+/// `GET /api/Recordings` filters. Times are nanoseconds since 1970 (capture time).
+public struct RecordingQuery: Sendable, Equatable {
+    public var agentId: Int?
+    public var callInstance: String?
+    public var fromNanos: Int64?
+    public var toNanos: Int64?
+    public var limit: Int
+    /// Opaque, from a previous page's `nextCursor`.
+    public var cursor: String?
+
+    public init(agentId: Int? = nil, callInstance: String? = nil, fromNanos: Int64? = nil, toNanos: Int64? = nil,
+                limit: Int = 50, cursor: String? = nil) {
+        self.agentId = agentId
+        self.callInstance = callInstance
+        self.fromNanos = fromNanos
+        self.toNanos = toNanos
+        self.limit = limit
+        self.cursor = cursor
+    }
+}
+
+/// One page of recordings and the cursor of the next (nil on the last page).
+public struct RecordingPage: Sendable, Equatable {
+    public var items: [RecordingIndexEntry]
+    public var nextCursor: String?
+
+    public init(items: [RecordingIndexEntry], nextCursor: String?) {
+        self.items = items
+        self.nextCursor = nextCursor
+    }
+}
+
+/// A recording as the index knows it: identity, who and which call, when, where its files are,
+/// and its state (`Recording`, `Paused`, `Stopped`) and end reason once finished.
+public struct RecordingIndexEntry: Sendable, Equatable, Codable {
+    public var recordingIdentifier: String
+    public var callInstance: String
+    public var agentId: Int?
+    public var isDuplicate: Bool
+    public var segment: Int
+    public var startNanos: Int64
+    public var endNanos: Int64?
+    public var state: String
+    public var endReason: String?
+    /// Absolute paths: the sidecar, and each audio file (one per channel in the `separate` layout).
+    public var sidecarPath: String
+    public var audioPaths: [String]
+    /// How the file was written, so that an interrupted one can be repaired: format, layout,
+    /// sample rate, channel roles, metadata at open.
+    public var format: String
+    public var sampleRate: Int
+    public var channelRoles: [String]
+    public var metadata: [String: String]
+
+    public init(recordingIdentifier: String, callInstance: String, agentId: Int?, isDuplicate: Bool, segment: Int,
+                startNanos: Int64, endNanos: Int64?, state: String, endReason: String?, sidecarPath: String,
+                audioPaths: [String], format: String, sampleRate: Int, channelRoles: [String], metadata: [String: String]) {
+        self.recordingIdentifier = recordingIdentifier
+        self.callInstance = callInstance
+        self.agentId = agentId
+        self.isDuplicate = isDuplicate
+        self.segment = segment
+        self.startNanos = startNanos
+        self.endNanos = endNanos
+        self.state = state
+        self.endReason = endReason
+        self.sidecarPath = sidecarPath
+        self.audioPaths = audioPaths
+        self.format = format
+        self.sampleRate = sampleRate
+        self.channelRoles = channelRoles
+        self.metadata = metadata
+    }
+}
+
+/// `/readyz`: each part and why it is not usable.
+public struct Readiness: Sendable, Equatable {
+    public var capture: Bool
+    public var storage: Bool
+    public var detail: String
+
+    public init(capture: Bool, storage: Bool, detail: String) {
+        self.capture = capture
+        self.storage = storage
+        self.detail = detail
+    }
+
+    public var ready: Bool { capture && storage }
+}
+
+/// Counters the engine and control plane publish for `/metrics`.
+public struct MetricsSnapshot: Sendable, Equatable {
+    public var packets: Int = 0
+    /// Packets not used, by cause (the sidecar's and replay summary's `NotUsed` names).
+    public var notUsed: [String: Int] = [:]
+    /// libpcap's counters: received by the filter, dropped by the kernel, dropped by the interface.
+    public var pcapReceived: Int = 0
+    public var pcapDropped: Int = 0
+    public var pcapInterfaceDropped: Int = 0
+    public var callsSeen: Int = 0
+    public var callsActive: Int = 0
+    public var recordingsOpen: Int = 0
+    public var recordingsFinished: Int = 0
+    public var bytesWritten: Int = 0
+
+    public init() {}
+}

@@ -1,0 +1,201 @@
+import Engine
+import Foundation
+import Media
+
+/// The API's commands, applied at capture time `nanos` on the capture thread.
+extension AgentTracker {
+    /// Applies `command` and answers the agent's state after it.
+    public func perform(_ command: ControlCommand, at nanos: Int64) -> Result<AgentState, ControlError> {
+        switch command {
+        case .record(let c): return record(c, at: nanos)
+        case .screen(let c): return screen(c, at: nanos)
+        }
+    }
+
+    private func resolve(_ reference: AgentReference) -> Result<(AgentProfile, TrackedAgent), ControlError> {
+        guard let profile = directory.agent(reference), let agent = agents[profile.id] else {
+            return .failure(.agentNotFound(reference))
+        }
+        return .success((profile, agent))
+    }
+
+    private func record(_ command: RecordCommand, at nanos: Int64) -> Result<AgentState, ControlError> {
+        let profile: AgentProfile, agent: TrackedAgent
+        switch resolve(command.agent) {
+        case .failure(let e): return .failure(e)
+        case .success(let found): (profile, agent) = found
+        }
+        let active = activeCall(of: agent)
+        switch command.action {
+        case .update:
+            guard let changes = command.metadata else { return .failure(ControlError(.missingParameter, "CallMetadata is required")) }
+            if let active {
+                update(active.callInstance, with: changes)
+            } else if let last = agent.lastCall {
+                // The call just ended: its recordings are finished, their sidecars take the keys.
+                updateFinished(last, recordings: agent.lastCallRecordings, with: changes)
+            } else {
+                return .failure(.noActiveCall(profile.id))
+            }
+        case .startDuplicate, .stopDuplicate:
+            let target: TrackedCall
+            if let identifier = command.callIdentifier, !identifier.isEmpty {
+                guard let named = agent.calls.compactMap({ calls[$0] }).first(where: { $0.callInstance == identifier }) else {
+                    return .failure(ControlError(.callNotFound, "agent \(profile.id) has no live call '\(identifier)'"))
+                }
+                target = named
+            } else {
+                guard let active else { return .failure(.noActiveCall(profile.id)) }
+                target = active
+            }
+            if command.action == .startDuplicate {
+                if let metadata = command.metadata { update(target.callInstance, with: metadata) }
+                _ = engine.startDuplicate(target.callInstance, at: nanos)
+            } else {
+                let stopping = engine.openRecordings(of: target.callInstance).duplicates
+                engine.stopDuplicates(target.callInstance, at: nanos)
+                markStopped(stopping, of: target.callInstance)
+            }
+        case .start, .stop, .pause, .resume:
+            guard let active else { return .failure(.noActiveCall(profile.id)) }
+            let id = active.callInstance
+            switch command.action {
+            case .start:
+                if let metadata = command.metadata { update(id, with: metadata) }
+                calls[id]?.primaryStopped = false
+                engine.startPrimary(id, at: nanos)
+            case .stop:
+                calls[id]?.primaryStopped = true
+                let stopping = engine.openRecordings(of: id).primary
+                engine.stopPrimary(id, at: nanos)
+                markStopped(stopping.map { [$0] } ?? [], of: id)
+            case .pause, .resume:
+                let paused = command.action == .pause
+                engine.setPaused(paused, id, at: nanos)
+                calls[id]?.paused = paused
+                if var call = calls[id] {
+                    for i in call.recordings.indices where call.recordings[i].recordingState != .stopped {
+                        call.recordings[i].recordingState = paused ? .paused : .recording
+                    }
+                    calls[id] = call
+                }
+            default:
+                break
+            }
+            if let call = calls[id] { persist(call) }
+        }
+        changed(agents: [profile.id] + (active?.agentIds ?? []))
+        return view(of: profile.id).map { .success($0) } ?? .failure(.agentNotFound(command.agent))
+    }
+
+    /// A stopped recording shows as stopped at once; its file is finished on its worker.
+    private func markStopped(_ identifiers: [String], of callInstance: String) {
+        guard var call = calls[callInstance] else { return }
+        for i in call.recordings.indices where identifiers.contains(call.recordings[i].recordingIdentifier) {
+            call.recordings[i].recordingState = .stopped
+        }
+        calls[callInstance] = call
+    }
+
+    /// Merges API metadata into a live call: shown at once, carried by its open recordings, and
+    /// written into the sidecars of its recordings that already finished.
+    func update(_ callInstance: String, with changes: [String: String]) {
+        guard var call = calls[callInstance] else { return }
+        call.overrides.merge(changes) { _, new in new }
+        engine.updateMetadata(changes, of: callInstance)
+        call.metadata = engine.currentMetadata(of: callInstance) ?? call.metadata.merging(changes) { _, new in new }
+        calls[callInstance] = call
+        persist(call)
+        let open = Set(engine.openRecordings(of: callInstance).primary.map { [$0] } ?? [])
+            .union(engine.openRecordings(of: callInstance).duplicates)
+        let finished = call.recordings.map(\.recordingIdentifier).filter { !open.contains($0) }
+        updateFinished(callInstance, recordings: finished, with: changes)
+    }
+
+    /// Rewrites the sidecars of finished recordings with the new keys, off the capture thread.
+    func updateFinished(_ callInstance: String, recordings: [String], with changes: [String: String]) {
+        guard !recordings.isEmpty else { return }
+        let paths = recordings.compactMap { sidecarPaths[$0] ?? (try? store?.recording(id: $0))?.sidecarPath }
+        sidecarRewriter.merge(changes, into: paths)
+    }
+
+    /// Screen recordings are named like audio ones, from the server, the agent and the capture
+    /// time of the start, so a replay names them the same way every time.
+    func screenIdentifier(agentId: Int, at nanos: Int64) -> String {
+        RecordingIdentifier.make(serverId: configuration.engine.serverId, callInstance: "screen:\(agentId)",
+                                 segment: Int(truncatingIfNeeded: nanos))
+    }
+
+    private func screen(_ command: ScreenCommand, at nanos: Int64) -> Result<AgentState, ControlError> {
+        let profile: AgentProfile, agent: TrackedAgent
+        switch resolve(command.agent) {
+        case .failure(let e): return .failure(e)
+        case .success(let found): (profile, agent) = found
+        }
+        let active = activeCall(of: agent)
+        switch command.action {
+        case .start:
+            if let active {
+                var call = calls[active.callInstance]!
+                if !call.screenRecordings.contains(where: { $0.recordingState != .stopped }) {
+                    call.screenRecordings.append(.init(
+                        relatedCallInstance: active.callInstance,
+                        screenRecordingIdentifier: screenIdentifier(agentId: profile.id, at: nanos),
+                        recordingState: .recording))
+                    calls[active.callInstance] = call
+                    persist(call)
+                }
+            } else if !agent.desktopScreenRecordings.contains(where: { $0.recordingState != .stopped }) {
+                let id = screenIdentifier(agentId: profile.id, at: nanos)
+                agents[profile.id]?.desktopScreenRecordings.append(.init(relatedCallInstance: nil, screenRecordingIdentifier: id,
+                                                                         recordingState: .recording))
+                agents[profile.id]?.desktopSessions.append(.init(sessionIdentifier: id, kind: "Screen", state: "Active",
+                                                                 startTime: CaptureTime.iso8601(nanos)))
+            }
+        case .update, .stop:
+            let wanted = command.screenRecordingIdentifier
+            var found = false
+            if let active, var call = calls[active.callInstance] {
+                for i in call.screenRecordings.indices
+                where call.screenRecordings[i].recordingState != .stopped
+                    && (wanted == nil || call.screenRecordings[i].screenRecordingIdentifier == wanted) {
+                    found = true
+                    if command.action == .stop { call.screenRecordings[i].recordingState = .stopped }
+                }
+                if command.action == .stop { call.screenRecordings.removeAll { $0.recordingState == .stopped } }
+                if let changes = command.metadata, command.action == .update { update(active.callInstance, with: changes) }
+                calls[active.callInstance] = call.merging(metadataOf: calls[active.callInstance])
+                persist(calls[active.callInstance]!)
+            }
+            if var desk = agents[profile.id] {
+                for i in desk.desktopScreenRecordings.indices
+                where wanted == nil || desk.desktopScreenRecordings[i].screenRecordingIdentifier == wanted {
+                    found = true
+                    if command.action == .stop {
+                        let id = desk.desktopScreenRecordings[i].screenRecordingIdentifier
+                        desk.desktopScreenRecordings[i].recordingState = .stopped
+                        desk.desktopSessions.removeAll { $0.sessionIdentifier == id }
+                    }
+                }
+                desk.desktopScreenRecordings.removeAll { $0.recordingState == .stopped }
+                agents[profile.id] = desk
+            }
+            if !found, let wanted {
+                return .failure(ControlError(.callNotFound, "agent \(profile.id) has no screen recording '\(wanted)'"))
+            }
+        }
+        changed(agents: [profile.id])
+        return view(of: profile.id).map { .success($0) } ?? .failure(.agentNotFound(command.agent))
+    }
+}
+
+extension TrackedCall {
+    /// This call with the metadata of `other` (the same call after an update changed it).
+    func merging(metadataOf other: TrackedCall?) -> TrackedCall {
+        guard let other else { return self }
+        var c = self
+        c.metadata = other.metadata
+        c.overrides = other.overrides
+        return c
+    }
+}

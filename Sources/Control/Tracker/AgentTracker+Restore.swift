@@ -1,0 +1,49 @@
+import Engine
+import Foundation
+import Media
+
+/// Startup after a stop, clean or not: agents and calls come back from the store, recordings
+/// that were open are closed as `interrupted`, and calls still going on are rebuilt in the engine.
+extension AgentTracker {
+    /// - Parameters:
+    ///   - now: the capture time the restart happens at; restored calls' idle timeouts count from it.
+    ///   - recover: repairs an interrupted recording's files and writes its sidecar; returns the
+    ///     finished index entry.
+    public func restore(from stored: StoredTracker, now: Int64,
+                        recover: (RecordingIndexEntry) -> RecordingIndexEntry) {
+        let decoder = JSONDecoder()
+        for (id, document) in stored.agents where agents[id] != nil {
+            if let agent = try? decoder.decode(TrackedAgent.self, from: document) { agents[id] = agent }
+        }
+        for entry in stored.openRecordings {
+            let finished = recover(entry)
+            store?.saveRecording(finished)
+            logger.notice("recovered an interrupted recording", metadata: [
+                "recording": "\(entry.recordingIdentifier)", "call": "\(entry.callInstance)",
+                "end": "\(finished.endReason ?? "")"])
+        }
+        for (callInstance, document) in stored.calls.sorted(by: { $0.key < $1.key }) {
+            guard let call = try? decoder.decode(TrackedCall.self, from: document), !call.ended else {
+                store?.removeCall(callInstance: callInstance)
+                continue
+            }
+            restoring[callInstance] = call
+        }
+        // Oldest first, as they came.
+        for call in restoring.values.sorted(by: { ($0.startNanos, $0.callInstance) < ($1.startNanos, $1.callInstance) }) {
+            engine.restoreCall(call.signalling, now: now)
+        }
+        // What could not be rebuilt (no signalling kept) is over.
+        for (callInstance, _) in restoring {
+            store?.removeCall(callInstance: callInstance)
+        }
+        restoring.removeAll()
+        for id in agents.keys {
+            agents[id]?.calls.removeAll { calls[$0] == nil || calls[$0]!.ended }
+        }
+        for (id, agent) in agents {
+            if let document = try? Self.encoder.encode(agent) { store?.saveAgent(id: id, document: document) }
+        }
+        publishAll()
+    }
+}

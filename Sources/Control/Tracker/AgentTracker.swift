@@ -1,0 +1,116 @@
+import Engine
+import Foundation
+import Logging
+import Media
+import SIP
+
+/// The one writer of agent state. It runs on the capture thread: SIP events come from the
+/// engine as callbacks, API commands come through the engine's inbox, both stamped with capture
+/// time. It decides how each call is recorded, tells the engine, publishes each changed agent's
+/// state for the API, and persists what must survive a restart.
+public final class AgentTracker {
+    let configuration: ServerConfiguration
+    public let directory: AgentDirectory
+    let snapshots: AgentSnapshots
+    let store: TrackerStore?
+    let logger: Logger
+    /// Set once the engine exists; the tracker only runs on the engine's capture thread.
+    unowned(unsafe) var engine: CaptureEngine!
+
+    var agents: [Int: TrackedAgent] = [:]
+    var calls: [String: TrackedCall] = [:]
+    /// Calls stored before a restart, waiting for their signalling to be replayed.
+    var restoring: [String: TrackedCall] = [:]
+    /// Open recordings' index entries, completed when they finish.
+    var openEntries: [String: RecordingIndexEntry] = [:]
+    /// Sidecar paths of the recordings opened by this process.
+    var sidecarPaths: [String: String] = [:]
+    let sidecarRewriter = SidecarRewriter()
+    /// Bytes of the audio files finished so far.
+    public internal(set) var bytesWritten = 0
+    public internal(set) var recordingsFinished = 0
+
+    public init(configuration: ServerConfiguration, snapshots: AgentSnapshots, store: TrackerStore?,
+                logger: Logger = Logger(label: "calltap.control")) {
+        self.configuration = configuration
+        directory = AgentDirectory(agents: configuration.agents, dialPlan: configuration.engine.dialPlan)
+        self.snapshots = snapshots
+        self.store = store
+        self.logger = logger
+        for profile in directory.agents {
+            agents[profile.id] = TrackedAgent(agentId: profile.id)
+        }
+    }
+
+    /// Connects the tracker to the engine it observes and commands.
+    public func attach(to engine: CaptureEngine) {
+        self.engine = engine
+        engine.observer = self
+    }
+
+    // MARK: Views
+
+    /// The agent's state as the API shows it.
+    func view(of agentId: Int) -> AgentState? {
+        guard let profile = directory.agent(id: agentId), let agent = agents[agentId] else { return nil }
+        var state = AgentState(profile: profile)
+        let live = agent.calls.compactMap { calls[$0] }
+        let active = activeCall(of: agent)
+        state.activeCall = active.map(callView)
+        state.inactiveCalls = live.filter { $0.callInstance != active?.callInstance }.map(callView)
+        state.desktopOnlySessions = agent.desktopSessions
+        return state
+    }
+
+    /// The call commands act on: the latest one talking, else the latest ringing, else the
+    /// latest on hold.
+    func activeCall(of agent: TrackedAgent) -> TrackedCall? {
+        let live = agent.calls.compactMap { calls[$0] }
+        return live.last { $0.state == .onCall } ?? live.last { $0.state == .ringing } ?? live.last
+    }
+
+    func callView(_ call: TrackedCall) -> AgentState.CallView {
+        AgentState.CallView(callInstance: call.callInstance, metadata: call.metadata, callState: call.state,
+                                   recordings: call.recordings, screenRecordings: call.screenRecordings)
+    }
+
+    /// Publishes and stores the state of these agents after a change.
+    func changed(agents ids: [Int]) {
+        for id in Set(ids) {
+            guard let state = view(of: id) else { continue }
+            snapshots.publish(state)
+            if let store, let agent = agents[id], let document = try? Self.encoder.encode(agent) {
+                store.saveAgent(id: id, document: document)
+            }
+        }
+    }
+
+    /// Stores a live call (or forgets an ended one).
+    func persist(_ call: TrackedCall) {
+        guard let store else { return }
+        if call.ended {
+            store.removeCall(callInstance: call.callInstance)
+        } else if let document = try? Self.encoder.encode(call) {
+            store.saveCall(callInstance: call.callInstance, document: document)
+        }
+    }
+
+    /// Waits until sidecar updates and queued database writes are done (at the end of a run).
+    public func flush() {
+        sidecarRewriter.flush()
+        store?.flush()
+    }
+
+    /// Publishes every agent (at startup).
+    public func publishAll() {
+        for profile in directory.agents {
+            if let state = view(of: profile.id) { snapshots.publish(state) }
+        }
+    }
+
+    static let encoder: JSONEncoder = {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys]
+        return e
+    }()
+}

@@ -1,0 +1,30 @@
+import Foundation
+import Media
+
+/// Closes, after a restart, a recording that was open when the server stopped abruptly: the
+/// files are repaired and the sidecar written (`EndReason: "interrupted"`), and the index entry
+/// says so. A recording that cannot be repaired still ends in the index, with the reason.
+public enum RecordingRecovery {
+    public static func recover(_ entry: RecordingIndexEntry, serverId: String) -> RecordingIndexEntry {
+        var finished = entry
+        finished.state = "Stopped"
+        guard let format = InterruptedRecording.format(named: entry.format) else {
+            finished.endReason = "interrupted: unknown format \(entry.format)"
+            return finished
+        }
+        let recording = InterruptedRecording(
+            recordingIdentifier: entry.recordingIdentifier, callInstance: entry.callInstance, segment: entry.segment,
+            isDuplicate: entry.isDuplicate, agentId: entry.agentId, serverId: serverId, startNanos: entry.startNanos,
+            format: format, sampleRate: entry.sampleRate, channelRoles: entry.channelRoles, metadata: entry.metadata,
+            audioPaths: entry.audioPaths, sidecarPath: entry.sidecarPath)
+        do {
+            let result = try recording.recover()
+            finished.endReason = result.sidecar.endReason
+            finished.endNanos = entry.startNanos + Int64(result.sidecar.audio.durationSeconds * 1e9)
+            finished.audioPaths = result.audioPaths
+        } catch {
+            finished.endReason = "interrupted: \(error)"
+        }
+        return finished
+    }
+}
