@@ -1,0 +1,70 @@
+import Control
+import Prometheus
+
+/// What `/metrics` exposes, in Prometheus text: the recorder's counters (copied from the
+/// service's snapshot at each scrape) and the API's request latency (recorded as requests finish).
+public actor RecorderMetrics {
+    /// The registry the exposition is rendered from. Pass a shared one to expose other metrics too.
+    public nonisolated let registry: PrometheusCollectorRegistry
+
+    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+        self.registry = registry
+    }
+
+    /// Seconds; API requests are expected in milliseconds, file downloads may take seconds.
+    static let latencyBuckets: [Duration] = [
+        .milliseconds(1), .milliseconds(2.5), .milliseconds(5), .milliseconds(10), .milliseconds(25),
+        .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500),
+        .seconds(1), .seconds(2.5), .seconds(5), .seconds(10),
+    ]
+
+    /// Records one API request. `route` is the endpoint's template, never the raw path, so that the
+    /// number of series stays bounded whatever clients send.
+    nonisolated func recordRequest(method: String, route: String, status: Int, duration: Duration) {
+        let histogram = registry.makeDurationHistogram(
+            descriptor: Self.descriptor("api_request_duration", unit: "seconds",
+                                        help: "Time to answer an API request, by method, route and status."),
+            labels: [("method", method), ("route", route), ("status", String(status))],
+            buckets: Self.latencyBuckets)
+        histogram.record(duration)
+    }
+
+    /// The exposition after copying `snapshot` in. Scrapes go through this actor one at a time, so
+    /// a counter is never seen half-updated.
+    func exposition(of snapshot: MetricsSnapshot) -> String {
+        counter("packets", "Frames read from the capture.").set(snapshot.packets)
+        for (cause, count) in snapshot.notUsed {
+            counter("packets_not_used", "Frames that did not become audio, by cause.", labels: [("cause", cause)]).set(count)
+        }
+        counter("pcap_received", "Packets libpcap's filter received.").set(snapshot.pcapReceived)
+        counter("pcap_dropped", "Packets the kernel dropped (capture buffer full).").set(snapshot.pcapDropped)
+        counter("pcap_interface_dropped", "Packets the interface dropped.").set(snapshot.pcapInterfaceDropped)
+        counter("calls", "Calls seen (Call-IDs with an INVITE).").set(snapshot.callsSeen)
+        gauge("calls_active", "Calls in progress.").set(Int64(snapshot.callsActive))
+        gauge("recordings_open", "Recordings being written.").set(Int64(snapshot.recordingsOpen))
+        counter("recordings_finished", "Recordings closed and their sidecars written.").set(snapshot.recordingsFinished)
+        counter("audio_written", "Audio bytes written.", unit: "bytes_total").set(snapshot.bytesWritten)
+        return registry.emitToString()
+    }
+
+    private func counter(_ name: String, _ help: String, unit: String = "total", labels: [(String, String)] = []) -> Counter {
+        registry.makeCounter(descriptor: Self.descriptor(name, unit: unit, help: help),
+                             labels: labels)
+    }
+
+    private func gauge(_ name: String, _ help: String) -> Gauge {
+        registry.makeGauge(descriptor: Self.descriptor(name, unit: "", help: help))
+    }
+
+    private static func descriptor(_ name: String, unit: String, help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "calltap", metricName: name, unitName: unit, helpText: help)
+    }
+}
+
+extension Counter {
+    /// Counters are kept by the engine; the exposition copies their current value.
+    fileprivate func set(_ value: Int) {
+        reset()
+        increment(by: Int64(max(0, value)))
+    }
+}

@@ -1,0 +1,851 @@
+/// The OpenAPI 3.1 description of the recorder's HTTP API, served at `/openapi.yaml`. Kept as a
+/// literal (not a bundle resource) so the executable is one file. `OpenAPIDocumentTests` checks
+/// that it lists exactly the routes of `RecorderEndpoint`.
+public enum OpenAPIDocument {
+    public static let yaml = """
+    openapi: 3.1.0
+    info:
+      title: calltap recorder API
+      version: 1.0.0
+      description: >-
+        Control and inspection of the calltap passive call recorder. Property names in request bodies
+        and query parameters are matched case-insensitively; responses use PascalCase names.
+        Errors answer {"Code", "Message"}.
+    servers:
+      - url: /
+    security:
+      - apiKey: []
+    paths:
+      /api/Agent:
+        get:
+          operationId: getAgent
+          summary: One agent's state
+          tags: [Agent]
+          parameters:
+            - name: agentIdentifier
+              in: query
+              required: true
+              description: Which property Value names (case-insensitive).
+              schema:
+                $ref: '#/components/schemas/AgentIdentifier'
+            - name: value
+              in: query
+              required: true
+              schema:
+                type: string
+          responses:
+            '200':
+              description: The agent's state.
+              content:
+                application/json:
+                  schema:
+                    $ref: '#/components/schemas/AgentState'
+            '400':
+              $ref: '#/components/responses/BadRequest'
+            '401':
+              $ref: '#/components/responses/Unauthorized'
+            '404':
+              $ref: '#/components/responses/NotFound'
+      /api/Agent/GetAll:
+        get:
+          operationId: getAllAgents
+          summary: Every agent's state, in id order
+          tags: [Agent]
+          responses:
+            '200':
+              description: All agents (an empty array if none).
+              content:
+                application/json:
+                  schema:
+                    type: array
+                    items:
+                      $ref: '#/components/schemas/AgentState'
+            '401':
+              $ref: '#/components/responses/Unauthorized'
+      /api/Record/StartForAgent:
+        post:
+          operationId: recordStartForAgent
+          summary: Start recording the agent's active call
+          description: Starts recording the agent's active call from now. Starting what already records answers 200 and changes nothing.
+          tags: [Record]
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema:
+                  $ref: '#/components/schemas/StartCommand'
+          responses:
+            '200':
+              description: The agent's state after the command.
+              content:
+                application/json:
+                  schema:
+                    $ref: '#/components/schemas/AgentState'
+            '400':
+              $ref: '#/components/responses/BadRequest'
+            '401':
+              $ref: '#/components/responses/Unauthorized'
+            '403':
+              $ref: '#/components/responses/Forbidden'
+            '404':
+              $ref: '#/components/responses/NotFound'
+            '413':
+              $ref: '#/components/responses/PayloadTooLarge'
+      /api/Record/StopForAgent:
+        post:
+          operationId: recordStopForAgent
+          summary: Stop the primary recording
+          description: Stops the primary recording of the active call; the file is closed and its sidecar written.
+          tags: [Record]
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema:
+                  $ref: '#/components/schemas/AgentCommand'
+          responses:
+            '200':
+              description: The agent's state after the command.
+              content:
+                application/json:
+                  schema:
+                    $ref: '#/components/schemas/AgentState'
+            '400':
+              $ref: '#/components/responses/BadRequest'
+            '401':
+              $ref: '#/components/responses/Unauthorized'
+            '403':
+              $ref: '#/components/responses/Forbidden'
+            '404':
+              $ref: '#/components/responses/NotFound'
+            '413':
+              $ref: '#/components/responses/PayloadTooLarge'
+      /api/Record/UpdateForAgent:
+        post:
+          operationId: recordUpdateForAgent
+          summary: Merge call metadata
+          description: Merges CallMetadata into the active call's metadata and into every recording of it.
+          tags: [Record]
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema:
+                  $ref: '#/components/schemas/UpdateCommand'
+          responses:
+            '200':
+              description: The agent's state after the command.
+              content:
+                application/json:
+                  schema:
+                    $ref: '#/components/schemas/AgentState'
+            '400':
+              $ref: '#/components/responses/BadRequest'
+            '401':
+              $ref: '#/components/responses/Unauthorized'
+            '403':
+              $ref: '#/components/responses/Forbidden'
+            '404':
+              $ref: '#/components/responses/NotFound'
+            '413':
+              $ref: '#/components/responses/PayloadTooLarge'
+      /api/Record/StartDuplicateForAgent:
+        post:
+          operationId: recordStartDuplicateForAgent
+          summary: Start a duplicate recording
+          description: Starts an extra, independent recording (IsDuplicate true) of the call named by CallIdentifier, else of the active call.
+          tags: [Record]
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema:
+                  $ref: '#/components/schemas/DuplicateCommand'
+          responses:
+            '200':
+              description: The agent's state after the command.
+              content:
+                application/json:
+                  schema:
+                    $ref: '#/components/schemas/AgentState'
+            '400':
+              $ref: '#/components/responses/BadRequest'
+            '401':
+              $ref: '#/components/responses/Unauthorized'
+            '403':
+              $ref: '#/components/responses/Forbidden'
+            '404':
+              $ref: '#/components/responses/NotFound'
+            '413':
+              $ref: '#/components/responses/PayloadTooLarge'
+      /api/Record/StopDuplicateForAgent:
+        post:
+          operationId: recordStopDuplicateForAgent
+          summary: Stop duplicate recordings
+          description: Stops the duplicate(s) of the call named by CallIdentifier (else the active call), never the primary.
+          tags: [Record]
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema:
+                  $ref: '#/components/schemas/DuplicateCommand'
+          responses:
+            '200':
+              description: The agent's state after the command.
+              content:
+                application/json:
+                  schema:
+                    $ref: '#/components/schemas/AgentState'
+            '400':
+              $ref: '#/components/responses/BadRequest'
+            '401':
+              $ref: '#/components/responses/Unauthorized'
+            '403':
+              $ref: '#/components/responses/Forbidden'
+            '404':
+              $ref: '#/components/responses/NotFound'
+            '413':
+              $ref: '#/components/responses/PayloadTooLarge'
+      /api/Record/PauseForAgent:
+        post:
+          operationId: recordPauseForAgent
+          summary: Pause the agent's recordings
+          description: Silences the agent's recordings of the active call, keeping the timeline; the interval goes to the sidecar's Pauses.
+          tags: [Record]
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema:
+                  $ref: '#/components/schemas/AgentCommand'
+          responses:
+            '200':
+              description: The agent's state after the command.
+              content:
+                application/json:
+                  schema:
+                    $ref: '#/components/schemas/AgentState'
+            '400':
+              $ref: '#/components/responses/BadRequest'
+            '401':
+              $ref: '#/components/responses/Unauthorized'
+            '403':
+              $ref: '#/components/responses/Forbidden'
+            '404':
+              $ref: '#/components/responses/NotFound'
+            '413':
+              $ref: '#/components/responses/PayloadTooLarge'
+      /api/Record/ResumeForAgent:
+        post:
+          operationId: recordResumeForAgent
+          summary: Resume the agent's recordings
+          description: Resumes the agent's paused recordings of the active call.
+          tags: [Record]
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema:
+                  $ref: '#/components/schemas/AgentCommand'
+          responses:
+            '200':
+              description: The agent's state after the command.
+              content:
+                application/json:
+                  schema:
+                    $ref: '#/components/schemas/AgentState'
+            '400':
+              $ref: '#/components/responses/BadRequest'
+            '401':
+              $ref: '#/components/responses/Unauthorized'
+            '403':
+              $ref: '#/components/responses/Forbidden'
+            '404':
+              $ref: '#/components/responses/NotFound'
+            '413':
+              $ref: '#/components/responses/PayloadTooLarge'
+      /api/ScreenRecord/StartForAgent:
+        post:
+          operationId: screenRecordStartForAgent
+          summary: Start a screen recording
+          description: Creates a screen recording linked to the active call, or with no call a desktop-only session.
+          tags: [ScreenRecord]
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema:
+                  $ref: '#/components/schemas/StartCommand'
+          responses:
+            '200':
+              description: The agent's state after the command.
+              content:
+                application/json:
+                  schema:
+                    $ref: '#/components/schemas/AgentState'
+            '400':
+              $ref: '#/components/responses/BadRequest'
+            '401':
+              $ref: '#/components/responses/Unauthorized'
+            '403':
+              $ref: '#/components/responses/Forbidden'
+            '404':
+              $ref: '#/components/responses/NotFound'
+            '413':
+              $ref: '#/components/responses/PayloadTooLarge'
+      /api/ScreenRecord/UpdateForAgent:
+        post:
+          operationId: screenRecordUpdateForAgent
+          summary: Merge screen recording metadata
+          description: Merges CallMetadata into the agent's screen recording.
+          tags: [ScreenRecord]
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema:
+                  $ref: '#/components/schemas/ScreenUpdateCommand'
+          responses:
+            '200':
+              description: The agent's state after the command.
+              content:
+                application/json:
+                  schema:
+                    $ref: '#/components/schemas/AgentState'
+            '400':
+              $ref: '#/components/responses/BadRequest'
+            '401':
+              $ref: '#/components/responses/Unauthorized'
+            '403':
+              $ref: '#/components/responses/Forbidden'
+            '404':
+              $ref: '#/components/responses/NotFound'
+            '413':
+              $ref: '#/components/responses/PayloadTooLarge'
+      /api/ScreenRecord/StopForAgent:
+        post:
+          operationId: screenRecordStopForAgent
+          summary: Stop a screen recording
+          description: Ends the agent's screen recording.
+          tags: [ScreenRecord]
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema:
+                  $ref: '#/components/schemas/ScreenStopCommand'
+          responses:
+            '200':
+              description: The agent's state after the command.
+              content:
+                application/json:
+                  schema:
+                    $ref: '#/components/schemas/AgentState'
+            '400':
+              $ref: '#/components/responses/BadRequest'
+            '401':
+              $ref: '#/components/responses/Unauthorized'
+            '403':
+              $ref: '#/components/responses/Forbidden'
+            '404':
+              $ref: '#/components/responses/NotFound'
+            '413':
+              $ref: '#/components/responses/PayloadTooLarge'
+      /api/Recordings:
+        get:
+          operationId: listRecordings
+          summary: Recordings, newest first, paged
+          tags: [Recordings]
+          parameters:
+            - name: agentId
+              in: query
+              schema:
+                type: integer
+            - name: callInstance
+              in: query
+              schema:
+                type: string
+            - name: from
+              in: query
+              description: ISO 8601 time with offset.
+              schema:
+                type: string
+                format: date-time
+            - name: to
+              in: query
+              description: ISO 8601 time with offset.
+              schema:
+                type: string
+                format: date-time
+            - name: limit
+              in: query
+              schema:
+                type: integer
+                minimum: 1
+                maximum: 1000
+                default: 50
+            - name: cursor
+              in: query
+              description: NextCursor of the previous page.
+              schema:
+                type: string
+          responses:
+            '200':
+              description: One page.
+              content:
+                application/json:
+                  schema:
+                    $ref: '#/components/schemas/RecordingPage'
+            '400':
+              $ref: '#/components/responses/BadRequest'
+            '401':
+              $ref: '#/components/responses/Unauthorized'
+      /api/Recordings/{id}:
+        get:
+          operationId: getRecording
+          summary: A recording's sidecar
+          description: >-
+            The sidecar JSON once the recording has ended; while it is open, the index entry with
+            its State.
+          tags: [Recordings]
+          parameters:
+            - $ref: '#/components/parameters/RecordingId'
+          responses:
+            '200':
+              description: The sidecar, or the open recording's index entry.
+              content:
+                application/json:
+                  schema:
+                    oneOf:
+                      - $ref: '#/components/schemas/Sidecar'
+                      - $ref: '#/components/schemas/RecordingSummary'
+            '401':
+              $ref: '#/components/responses/Unauthorized'
+            '404':
+              $ref: '#/components/responses/NotFound'
+      /api/Recordings/{id}/Audio:
+        get:
+          operationId: getRecordingAudio
+          summary: A finished recording's audio file
+          description: >-
+            Supports a single `Range: bytes=` range. In the `separate` layout each channel is its own
+            file and `channel` is required.
+          tags: [Recordings]
+          parameters:
+            - $ref: '#/components/parameters/RecordingId'
+            - name: channel
+              in: query
+              schema:
+                type: integer
+                minimum: 0
+            - name: Range
+              in: header
+              schema:
+                type: string
+                example: bytes=0-1023
+          responses:
+            '200':
+              description: The whole file.
+              content:
+                audio/wav: {}
+                audio/flac: {}
+                audio/ogg: {}
+            '206':
+              description: The requested byte range (Content-Range says which).
+              content:
+                audio/wav: {}
+                audio/flac: {}
+                audio/ogg: {}
+            '400':
+              $ref: '#/components/responses/BadRequest'
+            '401':
+              $ref: '#/components/responses/Unauthorized'
+            '404':
+              $ref: '#/components/responses/NotFound'
+            '409':
+              description: The recording is still being written.
+              content:
+                application/json:
+                  schema:
+                    $ref: '#/components/schemas/Error'
+            '416':
+              description: The range lies outside the file (Content-Range gives its size).
+              content:
+                application/json:
+                  schema:
+                    $ref: '#/components/schemas/Error'
+      /healthz:
+        get:
+          operationId: health
+          summary: The process is alive
+          tags: [Operations]
+          security: []
+          responses:
+            '200':
+              description: Alive.
+              content:
+                application/json:
+                  schema:
+                    type: object
+                    properties:
+                      Status:
+                        type: string
+                        const: ok
+      /readyz:
+        get:
+          operationId: readiness
+          summary: Capture and storage are usable
+          tags: [Operations]
+          security: []
+          responses:
+            '200':
+              description: Ready.
+              content:
+                application/json:
+                  schema:
+                    $ref: '#/components/schemas/Readiness'
+            '503':
+              description: Not ready; Detail and Message say why.
+              content:
+                application/json:
+                  schema:
+                    $ref: '#/components/schemas/Readiness'
+      /metrics:
+        get:
+          operationId: metrics
+          summary: Prometheus metrics
+          description: Needs a read key unless http.publicMetrics is set.
+          tags: [Operations]
+          responses:
+            '200':
+              description: Prometheus text exposition.
+              content:
+                text/plain:
+                  schema:
+                    type: string
+            '401':
+              $ref: '#/components/responses/Unauthorized'
+      /openapi.yaml:
+        get:
+          operationId: openAPI
+          summary: This document
+          tags: [Operations]
+          responses:
+            '200':
+              description: The OpenAPI document.
+              content:
+                application/yaml:
+                  schema:
+                    type: string
+            '401':
+              $ref: '#/components/responses/Unauthorized'
+    components:
+      securitySchemes:
+        apiKey:
+          type: http
+          scheme: bearer
+          description: An API key from the configuration; role read (GET) or control (everything).
+      parameters:
+        RecordingId:
+          name: id
+          in: path
+          required: true
+          schema:
+            type: string
+            format: uuid
+      responses:
+        BadRequest:
+          description: Malformed JSON, a missing or invalid parameter, or a reserved metadata key.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/Error'
+        Unauthorized:
+          description: No or wrong API key.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/Error'
+        Forbidden:
+          description: The API key lacks the control role.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/Error'
+        NotFound:
+          description: No such agent, recording or route, or no call to act on.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/Error'
+        PayloadTooLarge:
+          description: The body is larger than limits.maxBodyBytes.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/Error'
+      schemas:
+        Error:
+          type: object
+          required: [Code, Message]
+          properties:
+            Code:
+              type: string
+              enum: [bad_request, missing_parameter, invalid_identifier, reserved_metadata_key, agent_not_found,
+                     no_active_call, call_not_found, conflict, unauthorized, forbidden, payload_too_large,
+                     internal, unavailable, not_found, method_not_allowed, range_not_satisfiable]
+            Message:
+              type: string
+        AgentIdentifier:
+          type: string
+          description: Matched case-insensitively.
+          enum: [Id, Phone, SystemUsername, CrmUsername, Username, DeviceId]
+        AgentCommand:
+          type: object
+          required: [AgentIdentifier, Value]
+          properties:
+            AgentIdentifier:
+              $ref: '#/components/schemas/AgentIdentifier'
+            Value:
+              type: [string, number]
+        CallMetadata:
+          type: object
+          description: >-
+            At most 64 keys matching [A-Za-z0-9_.-]{1,64}, string values of at most 1024 UTF-8 bytes.
+            ani, dnis, callid, callinstance, calldirection, starttime, endtime and deviceid are reserved.
+          maxProperties: 64
+          propertyNames:
+            pattern: '^[A-Za-z0-9_.-]{1,64}$'
+          additionalProperties:
+            type: string
+            maxLength: 1024
+        StartCommand:
+          allOf:
+            - $ref: '#/components/schemas/AgentCommand'
+            - type: object
+              properties:
+                CallMetadata:
+                  $ref: '#/components/schemas/CallMetadata'
+        UpdateCommand:
+          allOf:
+            - $ref: '#/components/schemas/AgentCommand'
+            - type: object
+              required: [CallMetadata]
+              properties:
+                CallMetadata:
+                  $ref: '#/components/schemas/CallMetadata'
+        DuplicateCommand:
+          allOf:
+            - $ref: '#/components/schemas/AgentCommand'
+            - type: object
+              properties:
+                CallIdentifier:
+                  type: string
+                  description: The call's CallInstance or PBX call id; the active call if absent.
+        ScreenUpdateCommand:
+          allOf:
+            - $ref: '#/components/schemas/AgentCommand'
+            - type: object
+              required: [CallMetadata]
+              properties:
+                ScreenRecordingIdentifier:
+                  type: string
+                  description: Also accepted as ScreenRecordingidentifier.
+                CallMetadata:
+                  $ref: '#/components/schemas/CallMetadata'
+        ScreenStopCommand:
+          allOf:
+            - $ref: '#/components/schemas/AgentCommand'
+            - type: object
+              properties:
+                ScreenRecordingIdentifier:
+                  type: string
+                  description: Also accepted as ScreenRecordingidentifier.
+        AgentState:
+          type: object
+          required: [AgentId, BusinessUnit, AgentPhone, SystemUsername, CrmUsername, Username, DeviceId, DeviceAlias,
+                     ActiveCall, InactiveCalls, DesktopOnlySessions, Blackout]
+          properties:
+            AgentId:
+              type: integer
+            BusinessUnit:
+              type: integer
+            AgentPhone:
+              type: string
+            SystemUsername:
+              type: string
+            CrmUsername:
+              type: string
+            Username:
+              type: [string, 'null']
+            DeviceId:
+              type: string
+            DeviceAlias:
+              type: string
+            ActiveCall:
+              oneOf:
+                - $ref: '#/components/schemas/Call'
+                - type: 'null'
+            InactiveCalls:
+              type: array
+              items:
+                $ref: '#/components/schemas/Call'
+            DesktopOnlySessions:
+              type: array
+              items:
+                type: object
+                properties:
+                  SessionIdentifier:
+                    type: string
+                  Kind:
+                    type: string
+                  State:
+                    type: string
+                  StartTime:
+                    type: string
+                    format: date-time
+            Blackout:
+              type: object
+              properties:
+                Active:
+                  type: boolean
+                StartTime:
+                  type: [string, 'null']
+                StopTime:
+                  type: [string, 'null']
+                Origin:
+                  type: [string, 'null']
+        Call:
+          type: object
+          properties:
+            CallInstance:
+              type: string
+            Metadata:
+              type: object
+              additionalProperties:
+                type: string
+            CallState:
+              type: string
+              enum: [Ringing, OnCall, OnHold]
+            Recordings:
+              type: array
+              items:
+                type: object
+                properties:
+                  RecordingIdentifier:
+                    type: string
+                  IsDuplicate:
+                    type: boolean
+                  RecordingState:
+                    $ref: '#/components/schemas/RecordingState'
+                  CallInstance:
+                    type: string
+            ScreenRecordings:
+              type: array
+              items:
+                type: object
+                properties:
+                  RelatedCallInstance:
+                    type: [string, 'null']
+                  ScreenRecordingIdentifier:
+                    type: string
+                  RecordingState:
+                    $ref: '#/components/schemas/RecordingState'
+        RecordingState:
+          type: string
+          enum: [Recording, Paused, BlackedOut, Stopped]
+        RecordingSummary:
+          type: object
+          properties:
+            RecordingIdentifier:
+              type: string
+            CallInstance:
+              type: string
+            AgentId:
+              type: [integer, 'null']
+            IsDuplicate:
+              type: boolean
+            Segment:
+              type: integer
+            StartTime:
+              type: string
+              format: date-time
+            EndTime:
+              type: [string, 'null']
+            State:
+              type: string
+            EndReason:
+              type: [string, 'null']
+            Format:
+              type: string
+            SampleRate:
+              type: integer
+            ChannelRoles:
+              type: array
+              items:
+                type: string
+            AudioFiles:
+              type: integer
+            Metadata:
+              type: object
+              additionalProperties:
+                type: string
+        RecordingPage:
+          type: object
+          properties:
+            Items:
+              type: array
+              items:
+                $ref: '#/components/schemas/RecordingSummary'
+            NextCursor:
+              type: [string, 'null']
+        Sidecar:
+          type: object
+          description: The recording's sidecar file, as README.md and API.md describe it.
+          properties:
+            RecordingIdentifier:
+              type: string
+            CallInstance:
+              type: string
+            IsDuplicate:
+              type: boolean
+            AgentId:
+              type: [integer, 'null']
+            Metadata:
+              type: object
+            StartTime:
+              type: string
+            EndTime:
+              type: string
+            Audio:
+              type: object
+            Streams:
+              type: array
+            Blackouts:
+              type: array
+            Pauses:
+              type: array
+            Dtmf:
+              type: array
+            EndReason:
+              type: string
+            Sha256:
+              type: string
+        Readiness:
+          type: object
+          properties:
+            Ready:
+              type: boolean
+            Capture:
+              type: boolean
+            Storage:
+              type: boolean
+            Detail:
+              type: string
+            Code:
+              type: string
+            Message:
+              type: string
+    """
+}

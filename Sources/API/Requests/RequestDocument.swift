@@ -1,0 +1,45 @@
+import Control
+import Foundation
+
+/// A request body's top-level JSON object, looked up by property name without regard to case
+/// (`agentIdentifier` = `AgentIdentifier`, `ScreenRecordingidentifier` = `ScreenRecordingIdentifier`).
+struct RequestDocument: Sendable {
+    private let properties: [String: JSONValue]
+
+    /// Parses `body`; anything but a JSON object, or an object naming one property twice in
+    /// different cases, is `bad_request`.
+    init(body: [UInt8]) throws(ControlError) {
+        let object: [String: JSONValue]
+        do {
+            object = try JSONDecoder().decode([String: JSONValue].self, from: Data(body))
+        } catch {
+            throw ControlError(.badRequest, "the body is not a JSON object")
+        }
+        var properties: [String: JSONValue] = [:]
+        for (name, value) in object {
+            let key = name.lowercased()
+            // Two spellings of one property would make the result depend on dictionary order.
+            guard properties.updateValue(value, forKey: key) == nil else {
+                throw ControlError(.badRequest, "property '\(name)' is given more than once")
+            }
+        }
+        self.properties = properties
+    }
+
+    /// The property's value; `nil` when absent or JSON `null`.
+    subscript(name: String) -> JSONValue? {
+        switch properties[name.lowercased()] {
+        case .none, .null?: nil
+        case let value?: value
+        }
+    }
+
+    /// A string (or number) property; `nil` when absent, `null` or empty.
+    func text(_ name: String) throws(ControlError) -> String? {
+        guard let value = self[name] else { return nil }
+        guard let text = value.scalarText else {
+            throw ControlError(.badRequest, "'\(name)' must be a string, not \(value.typeName)")
+        }
+        return text.isEmpty ? nil : text
+    }
+}

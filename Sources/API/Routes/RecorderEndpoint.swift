@@ -1,0 +1,97 @@
+import Control
+import Hummingbird
+
+/// Every route the recorder's HTTP API serves. The router is built from this list and the OpenAPI
+/// document is checked against it, so a route cannot exist without being documented.
+public enum RecorderEndpoint: Sendable, CaseIterable {
+    case agent
+    case allAgents
+    case record(RecordCommand.Action)
+    case screenRecord(ScreenCommand.Action)
+    case recordings
+    case recording
+    case recordingAudio
+    case health
+    case readiness
+    case metrics
+    case openAPI
+
+    /// Who may call an endpoint.
+    public enum Access: Sendable, Equatable {
+        /// No key needed, even when keys are configured.
+        case open
+        /// A `read` or `control` key.
+        case read
+        /// A `control` key.
+        case control
+        /// A `read` key unless `http.publicMetrics`.
+        case metrics
+    }
+
+    public static var allCases: [RecorderEndpoint] {
+        [.agent, .allAgents]
+            + RecordCommand.Action.allCases.map { .record($0) }
+            + ScreenCommand.Action.allCases.map { .screenRecord($0) }
+            + [.recordings, .recording, .recordingAudio, .health, .readiness, .metrics, .openAPI]
+    }
+
+    public var method: HTTPRequest.Method {
+        switch self {
+        case .record, .screenRecord: .post
+        default: .get
+        }
+    }
+
+    /// The path in the router's syntax (`:id` for a parameter).
+    public var path: String {
+        switch self {
+        case .agent: "/api/Agent"
+        case .allAgents: "/api/Agent/GetAll"
+        case .record(let action): "/api/Record/\(action.rawValue)"
+        case .screenRecord(let action): "/api/ScreenRecord/\(action.rawValue)"
+        case .recordings: "/api/Recordings"
+        case .recording: "/api/Recordings/:id"
+        case .recordingAudio: "/api/Recordings/:id/Audio"
+        case .health: "/healthz"
+        case .readiness: "/readyz"
+        case .metrics: "/metrics"
+        case .openAPI: "/openapi.yaml"
+        }
+    }
+
+    /// The path as OpenAPI writes it (`{id}` for a parameter).
+    public var openAPIPath: String {
+        path.split(separator: "/", omittingEmptySubsequences: false)
+            .map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }
+            .joined(separator: "/")
+    }
+
+    /// For agent commands, the path after `/api/` that `CommandRequest.parse` takes.
+    public var commandPath: String? {
+        switch self {
+        case .record(let action): "Record/\(action.rawValue)"
+        case .screenRecord(let action): "ScreenRecord/\(action.rawValue)"
+        default: nil
+        }
+    }
+
+    public var access: Access {
+        switch self {
+        case .health, .readiness: .open
+        case .metrics: .metrics
+        case .record, .screenRecord: .control
+        default: .read
+        }
+    }
+
+    /// Whether `path` (a request path) names this endpoint, compared without regard to case as
+    /// the router compares.
+    func matches(requestPath: String) -> Bool {
+        let template = path.split(separator: "/")
+        let components = requestPath.split(separator: "/")
+        guard template.count == components.count else { return false }
+        return zip(template, components).allSatisfy { pattern, component in
+            pattern.hasPrefix(":") || pattern.lowercased() == component.lowercased()
+        }
+    }
+}

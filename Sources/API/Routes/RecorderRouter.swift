@@ -1,0 +1,36 @@
+import Control
+import Hummingbird
+
+/// Builds the router of the recorder's HTTP API: every `RecorderEndpoint`, with authentication,
+/// body limits, error bodies and request metrics. Tests drive it directly; `makeRecorderApplication`
+/// serves it.
+/// - Parameters:
+///   - service: the control plane (or any other `RecorderService`).
+///   - configuration: `http` (keys, roles, `publicMetrics`) and `limits.maxBodyBytes` are read.
+///   - metrics: where request latencies go and what `/metrics` renders.
+public func buildRecorderRouter(
+    service: some RecorderService,
+    configuration: ServerConfiguration,
+    metrics: RecorderMetrics = RecorderMetrics()
+) -> Router<BasicRequestContext> {
+    // Older clients are not consistent about the case of paths either.
+    let router = Router(context: BasicRequestContext.self, options: [.caseInsensitive])
+    // Added before the routes: a router applies middleware only to routes added after it.
+    router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
+    router.add(middleware: ErrorResponseMiddleware())
+    let routes = RecorderRoutes(
+        service: service,
+        authorization: APIKeyAuthorization(configuration.http),
+        bodyLimit: RequestBodyLimit(maxBytes: configuration.limits.maxBodyBytes),
+        metrics: metrics,
+        fileIO: FileIO())
+    for endpoint in RecorderEndpoint.allCases {
+        router.on(RouterPath(endpoint.path), method: endpoint.method) { request, context in
+            // The route's own spelling labels the metrics (the router keeps a lower-cased one),
+            // also after FileIO has marked a missing file as "NotFound".
+            defer { context.coreContext.endpointPath.value = endpoint.path }
+            return try await routes.respond(to: endpoint, request: request, context: context)
+        }
+    }
+    return router
+}

@@ -1,0 +1,55 @@
+import Control
+import Hummingbird
+
+extension RecorderRoutes {
+    /// Page sizes a client may ask for; the default is `RecordingQuery`'s.
+    static let pageLimits = 1...1000
+
+    /// `GET /api/Recordings?agentId=&callInstance=&from=&to=&limit=&cursor=`, newest first.
+    func recordings(_ request: Request) async throws -> Response {
+        let parameters = QueryParameters(request)
+        var query = RecordingQuery(
+            agentId: try parameters.integer("agentId"),
+            callInstance: parameters["callInstance"],
+            fromNanos: try parameters.time("from"),
+            toNanos: try parameters.time("to"),
+            cursor: parameters["cursor"])
+        if let limit = try parameters.integer("limit", in: Self.pageLimits) {
+            query.limit = limit
+        }
+        if let from = query.fromNanos, let to = query.toNanos, from > to {
+            throw ControlError(.badRequest, "'from' is after 'to'")
+        }
+        return JSONResponse.make(RecordingPageBody(try await service.recordings(query)))
+    }
+
+    /// `GET /api/Recordings/{id}`: the sidecar once the recording has ended; until then (and if
+    /// the sidecar is missing) the index entry with its state.
+    func recording(_ request: Request, context: some RequestContext) async throws -> Response {
+        let entry = try await indexEntry(context)
+        guard entry.isFinished else {
+            return JSONResponse.make(RecordingSummary(entry))
+        }
+        do {
+            let body = try await fileIO.loadFile(path: entry.sidecarPath, context: context)
+            return Response(status: .ok, headers: [.contentType: JSONResponse.contentType], body: body)
+        } catch {
+            context.logger.warning("sidecar missing", metadata: ["recording": "\(entry.recordingIdentifier)",
+                                                                 "path": "\(entry.sidecarPath)"])
+            return JSONResponse.make(RecordingSummary(entry))
+        }
+    }
+
+    func indexEntry(_ context: some RequestContext) async throws -> RecordingIndexEntry {
+        let id = context.parameters.get("id") ?? ""
+        guard let entry = try await service.recording(id: id) else {
+            throw APIErrorResponse.notFound("no recording '\(id)'")
+        }
+        return entry
+    }
+}
+
+extension RecordingIndexEntry {
+    /// Closed, with its sidecar written: the index gives it an end time when it ends.
+    var isFinished: Bool { endNanos != nil }
+}

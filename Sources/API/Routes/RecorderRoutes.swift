@@ -1,0 +1,56 @@
+import Control
+import Hummingbird
+
+/// The handlers behind `RecorderEndpoint`: each checks the caller's key, then answers from the
+/// `RecorderService`. They never touch the engine; commands go to the control plane's one owner
+/// of agent state and reads come from its snapshots.
+struct RecorderRoutes: Sendable {
+    let service: any RecorderService
+    let authorization: APIKeyAuthorization
+    let bodyLimit: RequestBodyLimit
+    let metrics: RecorderMetrics
+    /// Reads files on NIO's thread pool, never on an event loop or the cooperative pool.
+    let fileIO: FileIO
+
+    func respond(to endpoint: RecorderEndpoint, request: Request, context: some RequestContext) async throws -> Response {
+        try authorization.authorize(request, for: endpoint.access)
+        switch endpoint {
+        case .agent:
+            let query = QueryParameters(request)
+            let reference = try AgentReference(identifier: query["agentIdentifier"], value: query["value"])
+            return JSONResponse.make(try await service.agent(reference))
+        case .allAgents:
+            return JSONResponse.make(await service.allAgents())
+        case .record, .screenRecord:
+            return try await command(endpoint, request: request)
+        case .recordings:
+            return try await recordings(request)
+        case .recording:
+            return try await recording(request, context: context)
+        case .recordingAudio:
+            return try await audio(request, context: context)
+        case .health:
+            return JSONResponse.make(HealthBody())
+        case .readiness:
+            let readiness = await service.readiness()
+            return JSONResponse.make(ReadinessBody(readiness), status: readiness.ready ? .ok : .serviceUnavailable)
+        case .metrics:
+            let text = await metrics.exposition(of: service.metrics())
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                            body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+        case .openAPI:
+            return Response(status: .ok, headers: [.contentType: "application/yaml; charset=utf-8"],
+                            body: ResponseBody(byteBuffer: ByteBuffer(string: OpenAPIDocument.yaml)))
+        }
+    }
+
+    /// `POST /api/Record/*`, `/api/ScreenRecord/*`: the same parser a control script goes through.
+    private func command(_ endpoint: RecorderEndpoint, request: Request) async throws -> Response {
+        guard let commandPath = endpoint.commandPath else {
+            throw ControlError(.internalFault, "\(endpoint.path) is not a command")
+        }
+        let body = try await bodyLimit.collect(request)
+        let command = try CommandRequest.parse(path: commandPath, body: body)
+        return JSONResponse.make(try await service.perform(command))
+    }
+}

@@ -1,0 +1,218 @@
+import API
+import Atomics
+import CalltapTestSupport
+import Control
+import Engine
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import Testing
+import Wire
+
+/// The routes over the real control plane: a real engine replays the first seconds of a SIPp
+/// call (caller "caller" 700 Hz, callee "callee" 1100 Hz) and then holds, so that the call is
+/// in progress while HTTP requests come in through the engine's inbox, as they do live.
+@Suite(.serialized) struct ControlPlaneRouteTests {
+    /// A capture file played flat out up to `seconds` after its first packet, then silent until stopped.
+    final class HeldSource: PacketSource {
+        let file: PcapSource
+        let holdNanos: Int64
+        var first: Int64?
+        var holding = false
+        var linkTypes: [LinkType] { file.linkTypes }
+
+        init(_ file: PcapSource, holdAfter seconds: Double) {
+            self.file = file
+            holdNanos = Int64(seconds * 1e9)
+        }
+
+        func next() -> SourceRead {
+            if holding {
+                usleep(1000)
+                return .idle(nanos: nil)
+            }
+            switch file.read() {
+            case .packet(let bytes, let nanos):
+                if first == nil { first = nanos }
+                if nanos - first! > holdNanos {
+                    holding = true
+                    return .idle(nanos: nil)
+                }
+                return .packet(bytes, nanos: nanos, link: 0)
+            case .end, .truncated:
+                holding = true
+                return .idle(nanos: nil)
+            }
+        }
+    }
+
+    /// The engine on its own thread with the plane over it; `stop()` ends it and waits.
+    final class RunningPlane: @unchecked Sendable {
+        let plane: ControlPlane
+        let storage: String
+        private let stopFlag = ManagedAtomicBox()
+        private let done = DispatchSemaphore(value: 0)
+
+        init(capture: String, holdAfter seconds: Double, agents: [AgentProfile]) throws {
+            storage = RepositoryPaths.temporaryDirectory("calltap-routes")
+            var configuration = ServerConfiguration()
+            configuration.engine.storageRoot = storage
+            configuration.engine.mediaWorkers = 1
+            configuration.agents = agents
+            let engine = CaptureEngine(configuration: configuration.engine)
+            let store = try SQLiteTrackerStore(path: storage + "/calltap.sqlite")
+            plane = ControlPlane(configuration: configuration, engine: engine, store: store)
+            let source = HeldSource(try PcapSource.open(file: RepositoryPaths.capture(capture)), holdAfter: seconds)
+            let plane = plane, flag = stopFlag, done = done
+            // Both belong to the engine's thread from here on.
+            nonisolated(unsafe) let owned = (engine, source)
+            let thread = Thread {
+                plane.setCapture(running: true, detail: "replaying")
+                _ = owned.0.run(owned.1, stop: flag.atomic)
+                plane.setCapture(running: false, detail: "replay finished")
+                plane.tracker.flush()
+                done.signal()
+            }
+            thread.start()
+        }
+
+        func stop() {
+            stopFlag.atomic.store(true, ordering: .relaxed)
+            done.wait()
+        }
+    }
+
+    static let agents = [
+        AgentProfile(id: 2, phone: "callee", systemUsername: "me", deviceId: "5003", station: "WS-17", policy: .always),
+        AgentProfile(id: 3, phone: "4000", systemUsername: "idle", policy: .onDemand),
+    ]
+
+    static func body(_ json: String) -> ByteBuffer { ByteBuffer(string: json) }
+
+    func json(_ response: TestResponse) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any])
+    }
+
+    /// Waits until the call is up (the engine has read the held part of the capture).
+    func waitForCall(_ client: some TestClientProtocol) async throws {
+        for _ in 0..<500 {
+            let r = try await client.execute(uri: "/api/Agent?agentIdentifier=Id&value=2", method: .get)
+            if let active = try json(r)["ActiveCall"] as? [String: Any], active["CallState"] as? String == "OnCall" { return }
+            try await Task.sleep(nanoseconds: 10_000_000)
+        }
+        Issue.record("the call never showed as OnCall")
+    }
+
+    @Test func agentStateAndRecordingCommandsDuringARealCall() async throws {
+        let running = try RunningPlane(capture: "sipp-g711-tones.pcap", holdAfter: 4, agents: Self.agents)
+        defer { running.stop() }
+        let app = Application(router: buildRecorderRouter(service: running.plane, configuration: ServerConfiguration()))
+        try await app.test(.router) { client in
+            try await waitForCall(client)
+            var r = try await client.execute(uri: "/api/Agent?agentidentifier=phone&value=callee", method: .get)
+            #expect(r.status == .ok)
+            var active = try #require(try json(r)["ActiveCall"] as? [String: Any])
+            #expect(active["CallInstance"] as? String == "1-712@127.0.10.1")
+            let metadata = try #require(active["Metadata"] as? [String: String])
+            #expect(metadata["ani"] == "caller")
+            #expect(metadata["dnis"] == "callee")
+            #expect(metadata["calldirection"] == "I")
+            #expect(metadata["deviceid"] == "5003")
+            var recordings = try #require(active["Recordings"] as? [[String: Any]])
+            #expect(recordings.count == 1)
+            #expect(recordings.first?["RecordingState"] as? String == "Recording")
+
+            r = try await client.execute(uri: "/api/Record/UpdateForAgent", method: .post,
+                                         body: Self.body(#"{"agentIdentifier": "Id", "value": 2, "callMetadata": {"user1": "order-42"}}"#))
+            #expect(r.status == .ok)
+            #expect(((try json(r)["ActiveCall"] as? [String: Any])?["Metadata"] as? [String: String])?["user1"] == "order-42")
+
+            r = try await client.execute(uri: "/api/Record/PauseForAgent", method: .post, body: Self.body(#"{"AgentIdentifier": "SystemUsername", "Value": "me"}"#))
+            #expect(r.status == .ok)
+            active = try #require(try json(r)["ActiveCall"] as? [String: Any])
+            #expect((active["Recordings"] as? [[String: Any]])?.first?["RecordingState"] as? String == "Paused")
+            r = try await client.execute(uri: "/api/Record/ResumeForAgent", method: .post, body: Self.body(#"{"AgentIdentifier": "DeviceId", "Value": "5003"}"#))
+            #expect(((try json(r)["ActiveCall"] as? [String: Any])?["Recordings"] as? [[String: Any]])?.first?["RecordingState"] as? String == "Recording")
+
+            r = try await client.execute(uri: "/api/Record/StopForAgent", method: .post, body: Self.body(#"{"AgentIdentifier": "Id", "Value": "2"}"#))
+            #expect(r.status == .ok)
+            recordings = try #require((try json(r)["ActiveCall"] as? [String: Any])?["Recordings"] as? [[String: Any]])
+            #expect(recordings.map { $0["RecordingState"] as? String } == ["Stopped"])
+            // Stopping what is not running changes nothing.
+            r = try await client.execute(uri: "/api/Record/StopForAgent", method: .post, body: Self.body(#"{"AgentIdentifier": "Id", "Value": "2"}"#))
+            #expect(r.status == .ok)
+
+            r = try await client.execute(uri: "/api/Record/StartForAgent", method: .post, body: Self.body(#"{"AgentIdentifier": "Id", "Value": "2"}"#))
+            recordings = try #require((try json(r)["ActiveCall"] as? [String: Any])?["Recordings"] as? [[String: Any]])
+            #expect(recordings.map { $0["RecordingState"] as? String } == ["Stopped", "Recording"])
+            #expect(Set(recordings.compactMap { $0["RecordingIdentifier"] as? String }).count == 2)
+            // Starting what runs changes nothing.
+            r = try await client.execute(uri: "/api/Record/StartForAgent", method: .post, body: Self.body(#"{"AgentIdentifier": "Id", "Value": "2"}"#))
+            #expect(((try json(r)["ActiveCall"] as? [String: Any])?["Recordings"] as? [[String: Any]])?.count == 2)
+
+            r = try await client.execute(uri: "/api/Record/StartDuplicateForAgent", method: .post,
+                                         body: Self.body(#"{"AgentIdentifier": "Id", "Value": "2", "CallIdentifier": "1-712@127.0.10.1"}"#))
+            recordings = try #require((try json(r)["ActiveCall"] as? [String: Any])?["Recordings"] as? [[String: Any]])
+            #expect(recordings.filter { $0["IsDuplicate"] as? Bool == true }.count == 1)
+            r = try await client.execute(uri: "/api/Record/StartDuplicateForAgent", method: .post,
+                                         body: Self.body(#"{"AgentIdentifier": "Id", "Value": "2", "CallIdentifier": "other"}"#))
+            #expect(r.status == .notFound)
+            #expect(try json(r)["Code"] as? String == "call_not_found")
+            r = try await client.execute(uri: "/api/Record/StopDuplicateForAgent", method: .post, body: Self.body(#"{"AgentIdentifier": "Id", "Value": "2"}"#))
+            recordings = try #require((try json(r)["ActiveCall"] as? [String: Any])?["Recordings"] as? [[String: Any]])
+            #expect(recordings.map { $0["RecordingState"] as? String } == ["Stopped", "Recording", "Stopped"])
+
+            r = try await client.execute(uri: "/api/ScreenRecord/StartForAgent", method: .post, body: Self.body(#"{"AgentIdentifier": "Id", "Value": "2"}"#))
+            let screens = try #require((try json(r)["ActiveCall"] as? [String: Any])?["ScreenRecordings"] as? [[String: Any]])
+            #expect(screens.first?["RelatedCallInstance"] as? String == "1-712@127.0.10.1")
+
+            // The agent without a call.
+            r = try await client.execute(uri: "/api/Record/StartForAgent", method: .post, body: Self.body(#"{"AgentIdentifier": "Id", "Value": "3"}"#))
+            #expect(r.status == .notFound)
+            #expect(try json(r)["Code"] as? String == "no_active_call")
+            r = try await client.execute(uri: "/api/Record/StartForAgent", method: .post, body: Self.body(#"{"AgentIdentifier": "Id", "Value": "99"}"#))
+            #expect(try json(r)["Code"] as? String == "agent_not_found")
+
+            r = try await client.execute(uri: "/api/Agent/GetAll", method: .get)
+            let all = try #require(try JSONSerialization.jsonObject(with: Data(buffer: r.body)) as? [[String: Any]])
+            #expect(all.compactMap { $0["AgentId"] as? Int } == [2, 3])
+            #expect(all[1]["ActiveCall"] is NSNull)
+
+            r = try await client.execute(uri: "/readyz", method: .get)
+            #expect(r.status == .ok)
+        }
+    }
+
+    @Test func recordingsIndexListsWhatTheCallRecorded() async throws {
+        let running = try RunningPlane(capture: "sipp-g711-tones.pcap", holdAfter: 100, agents: Self.agents)
+        let app = Application(router: buildRecorderRouter(service: running.plane, configuration: ServerConfiguration()))
+        try await app.test(.router) { client in
+            // The whole capture plays; the BYE finishes the recording and the index has it.
+            var items: [[String: Any]] = []
+            for _ in 0..<500 where items.isEmpty {
+                let r = try await client.execute(uri: "/api/Recordings?callInstance=1-712@127.0.10.1", method: .get)
+                #expect(r.status == .ok)
+                let page = try JSONSerialization.jsonObject(with: Data(buffer: r.body))
+                items = ((page as? [String: Any])?["Items"] as? [[String: Any]] ?? (page as? [[String: Any]]) ?? [])
+                    .filter { ($0["State"] as? String ?? $0["RecordingState"] as? String) == "Stopped" }
+                if items.isEmpty { try await Task.sleep(nanoseconds: 10_000_000) }
+            }
+            #expect(items.count == 1)
+            let id = try #require(items.first?["RecordingIdentifier"] as? String)
+            let sidecar = try await client.execute(uri: "/api/Recordings/\(id)", method: .get)
+            #expect(sidecar.status == .ok)
+            #expect(try json(sidecar)["EndReason"] as? String == "bye")
+            let audio = try await client.execute(uri: "/api/Recordings/\(id)/Audio", method: .get)
+            #expect(audio.status == .ok)
+            #expect(audio.body.readableBytes > 100_000)
+        }
+        running.stop()
+        #expect(await running.plane.readiness().capture == false)
+    }
+}
+
+/// A stop flag shared with the engine's thread.
+final class ManagedAtomicBox: @unchecked Sendable {
+    let atomic = ManagedAtomic<Bool>(false)
+}
