@@ -2,10 +2,10 @@ import ArgumentParser
 
 /// The `calltap` command: a passive SIP/RTP call recorder.
 @main
-struct Calltap: ParsableCommand {
+struct Calltap: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "calltap",
         abstract: "A passive SIP/RTP call recorder.",
-        subcommands: [ReplayCommand.self]
+        subcommands: [ReplayCommand.self, ServeCommand.self, CheckConfigCommand.self]
     )
 }

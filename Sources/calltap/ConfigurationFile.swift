@@ -1,143 +1,86 @@
-import Engine
+import Control
 import Foundation
-import Media
-import SIP
 import Yams
 
-/// The YAML configuration file (see Config/calltap.yaml). Every key has a default, so an empty
-/// file is valid; unknown sections are left for the parts of calltap that read them.
-struct ConfigurationFile: Decodable {
-    struct Capture: Decodable {
-        var sipPorts: [UInt16]?
-        var vxlanPorts: [UInt16]?
-    }
-    struct Storage: Decodable {
-        var root: String?
-        var format: String?
-        var channels: String?
-        var side: String?
-        var commitDelaySeconds: Double?
-    }
-    struct DialPlanSection: Decodable {
-        var stripPrefixes: [String]?
-    }
-    struct Calls: Decodable {
-        var idleTimeoutSeconds: Double?
-        var holdTimeoutSeconds: Double?
-        var recordWithoutAgent: Bool?
-    }
-    struct Cluster: Decodable {
-        var serverId: String?
-    }
-    struct MediaSection: Decodable {
-        var workers: Int?
+/// The YAML configuration file (Config/calltap.yaml documents every key). It is read through
+/// Yams' node API, which keeps line numbers, and checked as a whole: a file with problems is
+/// rejected with every one of them, each as `FILE:LINE: key.path: what is wrong`.
+enum ConfigurationFile {
+    /// Reads and checks the file at `path`; `path` as given names the file in problems.
+    static func load(path: String) throws(ConfigurationError) -> ServerConfiguration {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw .unreadable(file: path, reason: "no such file")
+        }
+        guard !isDirectory.boolValue else { throw .unreadable(file: path, reason: "is a directory") }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw .unreadable(file: path, reason: "permission denied or unreadable")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw .invalid([ConfigurationProblem(file: path, line: 1, path: "", message: "not UTF-8 text")])
+        }
+        return try parse(text, file: path)
     }
 
-    var capture: Capture?
-    var storage: Storage?
-    var timezone: String?
-    var dialPlan: DialPlanSection?
-    var calls: Calls?
-    var cluster: Cluster?
-    var media: MediaSection?
-
-    /// Reads and checks a configuration file.
-    static func load(path: String) throws(ConfigurationError) -> ConfigurationFile {
-        let text: String
+    /// Checks configuration text; `file` names it in problems. An empty text gives every default.
+    static func parse(_ text: String, file: String) throws(ConfigurationError) -> ServerConfiguration {
+        let root: Node?
         do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
+            root = try Yams.compose(yaml: text)
+        } catch let error as YamlError {
+            throw .invalid([syntaxProblem(error, text: text, file: file)])
         } catch {
-            throw .unreadable(path: path, reason: (error as NSError).localizedDescription)
+            throw .invalid([ConfigurationProblem(file: file, line: 1, path: "", message: "YAML: \(error)")])
         }
-        if text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { return ConfigurationFile() }
-        do {
-            return try YAMLDecoder().decode(ConfigurationFile.self, from: text)
-        } catch let error as DecodingError {
-            throw .invalid(path: path, reason: ConfigurationError.describe(error))
-        } catch {
-            throw .invalid(path: path, reason: "\(error)")
+        var configuration = ServerConfiguration()
+        let reader = ConfigurationReader(file: file)
+        if let sections = reader.section(root, at: .root, keys: sectionNames) {
+            reader.readCapture(sections["capture"], into: &configuration)
+            reader.readStorage(sections["storage"], into: &configuration)
+            reader.readHTTP(sections["http"], into: &configuration)
+            reader.readTimeZone(sections["timezone"], into: &configuration)
+            reader.readDialPlan(sections["dialPlan"], into: &configuration)
+            reader.readCalls(sections["calls"], into: &configuration)
+            reader.readBlackout(sections["blackout"], into: &configuration)
+            reader.readFaceToFace(sections["f2f"], into: &configuration)
+            reader.readCluster(sections["cluster"], into: &configuration)
+            reader.readLimits(sections["limits"], into: &configuration)
+            reader.readMedia(sections["media"], into: &configuration)
+            reader.readRecording(sections["recording"], into: &configuration)
+            reader.readBusinessUnits(sections["businessUnits"], into: &configuration)
+            // Last: an agent's phone goes through the dial plan, its policy falls back on the above.
+            reader.readAgents(sections["agents"], into: &configuration)
         }
+        var problems: [ConfigurationProblem] = []
+        for problem in reader.problems where !problems.contains(problem) { problems.append(problem) }
+        guard problems.isEmpty else {
+            throw .invalid(problems.enumerated().sorted { ($0.element.line, $0.offset) < ($1.element.line, $1.offset) }.map(\.element))
+        }
+        return configuration
     }
 
-    init() {}
+    /// The top-level keys.
+    static let sectionNames = [
+        "capture", "storage", "http", "timezone", "dialPlan", "calls", "blackout", "f2f", "cluster",
+        "limits", "media", "recording", "businessUnits", "agents",
+    ]
 
-    /// The engine's settings, checked.
-    func engineConfiguration() throws(ConfigurationError) -> EngineConfiguration {
-        var c = EngineConfiguration()
-        if let ports = capture?.sipPorts { c.sipPorts = Set(ports) }
-        if let ports = capture?.vxlanPorts { c.vxlanPorts = Set(ports) }
-        if let root = storage?.root { c.storageRoot = root }
-        if let format = storage?.format {
-            guard let f = AudioFileFormat(rawValue: format.lowercased()) else {
-                throw .invalid(path: "storage.format", reason: "unknown format '\(format)' (supported: \(AudioFileFormat.allCases.map(\.rawValue).joined(separator: ", ")))")
-            }
-            c.format = f
-        }
-        if let layout = storage?.channels {
-            guard let l = ChannelLayout(rawValue: layout.lowercased()) else {
-                throw .invalid(path: "storage.channels", reason: "unknown layout '\(layout)' (supported: \(ChannelLayout.allCases.map(\.rawValue).joined(separator: ", ")))")
-            }
-            c.channels = l
-        }
-        if let side = storage?.side {
-            switch side.lowercased() {
-            case "both": c.side = .both
-            case "caller", "callee": c.side = .only(side.lowercased())
-            default: throw .invalid(path: "storage.side", reason: "unknown side '\(side)' (supported: both, caller, callee)")
-            }
-        }
-        if let delay = storage?.commitDelaySeconds {
-            guard delay >= 0, delay <= 60 else { throw .invalid(path: "storage.commitDelaySeconds", reason: "must be between 0 and 60") }
-            c.commitDelaySeconds = delay
-        }
-        if let zone = timezone {
-            guard TimeZone(identifier: zone) != nil else { throw .invalid(path: "timezone", reason: "unknown time zone '\(zone)'") }
-            c.timeZone = zone
-        }
-        if let prefixes = dialPlan?.stripPrefixes { c.dialPlan = DialPlan(stripPrefixes: prefixes) }
-        if let idle = calls?.idleTimeoutSeconds {
-            guard idle > 0, idle <= 86_400 else { throw .invalid(path: "calls.idleTimeoutSeconds", reason: "must be between 0 and 86400 (a day)") }
-            c.idleTimeoutSeconds = idle
-        }
-        if let hold = calls?.holdTimeoutSeconds {
-            guard hold > 0, hold <= 2_592_000 else { throw .invalid(path: "calls.holdTimeoutSeconds", reason: "must be between 0 and 2592000 (30 days)") }
-            c.holdTimeoutSeconds = hold
-        }
-        if let record = calls?.recordWithoutAgent { c.recordWithoutAgent = record }
-        if let id = cluster?.serverId, !id.isEmpty { c.serverId = id }
-        if let workers = media?.workers {
-            guard (1...64).contains(workers) else { throw .invalid(path: "media.workers", reason: "must be between 1 and 64") }
-            c.mediaWorkers = workers
-        }
-        return c
-    }
-}
-
-/// A configuration file that cannot be used, with the place and the reason.
-enum ConfigurationError: Error, CustomStringConvertible {
-    case unreadable(path: String, reason: String)
-    case invalid(path: String, reason: String)
-
-    var description: String {
-        switch self {
-        case .unreadable(let path, let reason): "cannot read configuration \(path): \(reason)"
-        case .invalid(let path, let reason): "invalid configuration (\(path)): \(reason)"
-        }
-    }
-
-    static func describe(_ error: DecodingError) -> String {
-        func path(_ context: DecodingError.Context) -> String {
-            let p = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
-            return p.isEmpty ? "" : "at \(p): "
+    /// A YAML syntax error as a problem, on the line Yams names.
+    private static func syntaxProblem(_ error: YamlError, text: String, file: String) -> ConfigurationProblem {
+        func problem(_ line: Int, _ message: String) -> ConfigurationProblem {
+            ConfigurationProblem(file: file, line: line, path: "", message: "YAML syntax: " + message)
         }
         switch error {
-        case .typeMismatch(_, let c), .valueNotFound(_, let c), .keyNotFound(_, let c):
-            return path(c) + c.debugDescription
-        case .dataCorrupted(let c):
-            let underlying = c.underlyingError.map { " (\($0))" } ?? ""
-            return path(c) + c.debugDescription + underlying
-        @unknown default:
-            return "\(error)"
+        case .scanner(let context, let what, let mark, _), .parser(let context, let what, let mark, _),
+             .composer(let context, let what, let mark, _):
+            var message = "\(what) (column \(mark.column))"
+            if let context { message += ", \(context.text) on line \(context.mark.line)" }
+            return problem(mark.line, message)
+        case .reader(let what, let offset, _, _):
+            let line = offset.map { text.prefix($0).reduce(1) { $1 == "\n" ? $0 + 1 : $0 } } ?? 1
+            return problem(line, what)
+        default:
+            return problem(1, "\(error)")
         }
     }
 }

@@ -1,14 +1,26 @@
+import API
 import ArgumentParser
+import Control
 import Engine
 import Foundation
+import Hummingbird
 import Logging
+import Media
+import ServiceLifecycle
 
-/// `calltap replay CAPTURE`: records every call of a capture file as if it had been live.
-struct ReplayCommand: ParsableCommand {
+/// `calltap replay CAPTURE`: records every call of a capture file as if it had been live,
+/// through the same control plane as `serve`: a control script applies API commands at capture
+/// times, and a paced replay can serve the whole API meanwhile.
+struct ReplayCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "replay",
         abstract: "Record the calls of a pcap or pcapng capture file."
     )
+
+    enum Pace: String, ExpressibleByArgument, CaseIterable {
+        case max
+        case realtime
+    }
 
     @Argument(help: "The capture file (pcap or pcapng).")
     var capture: String
@@ -19,51 +31,113 @@ struct ReplayCommand: ParsableCommand {
     @Option(help: "A YAML configuration file.")
     var config: String?
 
+    @Option(help: "A control script: JSON lines {\"at\": seconds or ISO time, \"command\": \"Record/StartForAgent\", \"body\": {…}}.")
+    var control: String?
+
+    @Option(help: "max: as fast as possible; realtime: at the capture's own pace.")
+    var pace: Pace = .max
+
+    @Option(help: "Serve the API on HOST:PORT while the replay runs (needs --pace realtime).")
+    var http: String?
+
     @Flag(help: "Print the summary as JSON.")
     var json = false
 
     @Flag(help: "Log what the engine does (to standard error).")
     var verbose = false
 
-    func run() throws {
+    func run() async throws {
         let verbose = self.verbose
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = verbose ? .debug : .warning
+            handler.logLevel = verbose ? .debug : (label == "calltap.http" ? .notice : .warning)
             return handler
         }
+        var configuration: ServerConfiguration
         do {
-            var configuration = try config.map { try ConfigurationFile.load(path: $0) }?.engineConfiguration()
-                ?? EngineConfiguration()
-            if let out { configuration.storageRoot = out }
-            let source = try PcapSource.open(file: capture)
-            let engine = CaptureEngine(configuration: configuration)
-            let started = DispatchTime.now().uptimeNanoseconds
-            var summary = engine.replay(source)
-            summary.elapsedSeconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
-            print(json ? try jsonText(summary) : text(summary, source: source))
-            if let reason = summary.truncation {
-                FileHandle.standardError.write(Data("calltap: \(capture) is cut short: \(reason); recorded what came before\n".utf8))
+            configuration = try config.map { try ConfigurationFile.load(path: $0) } ?? ServerConfiguration()
+        } catch {
+            throw CommandFailure.exit("\(error)")
+        }
+        if let out { configuration.engine.storageRoot = out }
+        if let http { configuration.http.bind = http }
+        if http != nil && pace != .realtime {
+            throw CommandFailure.exit("--http needs --pace realtime: a replay at full speed is over before a client can ask")
+        }
+        let script: ControlScript?
+        let file: PcapSource
+        do {
+            script = try control.map { try ControlScript.load(path: $0) }
+            file = try PcapSource.open(file: capture)
+        } catch {
+            throw CommandFailure.exit("\(error)")
+        }
+
+        var store: SQLiteTrackerStore?
+        if http != nil {
+            // Served recordings are searched in the index, as on a live server.
+            do {
+                try FileManager.default.createDirectory(atPath: configuration.engine.storageRoot, withIntermediateDirectories: true)
+                store = try SQLiteTrackerStore(path: configuration.engine.storageRoot + "/calltap.sqlite")
+            } catch {
+                throw CommandFailure.exit("cannot open the database under \(configuration.engine.storageRoot): \(error)")
             }
-        } catch let error as ConfigurationError {
-            throw fail("\(error)")
-        } catch let error as CaptureError {
-            throw fail("\(error)")
+        }
+        let engine = CaptureEngine(configuration: configuration.engine)
+        let plane = ControlPlane(configuration: configuration, engine: engine, store: store)
+        let outcomes = CommandOutcomes()
+        let tracker = plane.tracker
+        let schedule = (script?.lines ?? []).map { line in
+            ScheduledJob(when: line.when) { nanos in
+                outcomes.append(line, tracker.perform(line.command, at: nanos), nanos: nanos)
+            }
+        }
+        let source: PacketSource = pace == .realtime ? PacedSource(file) : file
+        let started = DispatchTime.now().uptimeNanoseconds
+        var summary: ReplaySummary
+        if http != nil {
+            summary = try await serveWhileReplaying(engine: engine, source: source, schedule: schedule, plane: plane,
+                                                    configuration: configuration)
+        } else {
+            summary = engine.run(source, schedule: schedule)
+        }
+        plane.tracker.flush()
+        summary.elapsedSeconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+        print(json ? try jsonText(summary, outcomes.all) : text(summary, source: file, outcomes: outcomes.all))
+        if let reason = summary.truncation {
+            FileHandle.standardError.write(Data("calltap: \(capture) is cut short: \(reason); recorded what came before\n".utf8))
         }
     }
 
-    private func fail(_ message: String) -> ExitCode {
-        FileHandle.standardError.write(Data("calltap: \(message)\n".utf8))
-        return ExitCode(2)
+    /// Runs the replay on a capture thread and the API beside it; stops serving when the replay ends.
+    private func serveWhileReplaying(engine: CaptureEngine, source: PacketSource, schedule: [ScheduledJob],
+                                     plane: ControlPlane, configuration: ServerConfiguration) async throws -> ReplaySummary {
+        let app: any ApplicationProtocol
+        do {
+            app = try HTTPServer.application(service: plane, configuration: configuration, logger: Logger(label: "calltap.http"))
+        } catch {
+            throw CommandFailure.exit("\(error)")
+        }
+        let replay = ReplayThread(engine: engine, source: source, schedule: schedule, plane: plane)
+        let group = ServiceGroup(configuration: .init(
+            services: [.init(service: app), .init(service: replay, successTerminationBehavior: .gracefullyShutdownGroup)],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: Logger(label: "calltap.replay")))
+        try await group.run()
+        return replay.summary!
     }
 
-    private func jsonText(_ summary: ReplaySummary) throws -> String {
+    private func jsonText(_ summary: ReplaySummary, _ outcomes: [CommandOutcomes.Outcome]) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(summary), as: UTF8.self)
+        guard !outcomes.isEmpty else { return String(decoding: try encoder.encode(summary), as: UTF8.self) }
+        var object = try JSONSerialization.jsonObject(with: try encoder.encode(summary)) as? [String: Any] ?? [:]
+        object["Commands"] = try JSONSerialization.jsonObject(with: try encoder.encode(outcomes))
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+        return String(decoding: data, as: UTF8.self)
     }
 
-    private func text(_ s: ReplaySummary, source: PcapSource) -> String {
+    private func text(_ s: ReplaySummary, source: PcapSource, outcomes: [CommandOutcomes.Outcome]) -> String {
         var lines = [
             "calltap replay \(capture) (\(source.linkTypeName))",
             "  calls seen      \(s.calls)",
@@ -75,8 +149,50 @@ struct ReplayCommand: ParsableCommand {
         if s.timeWentBackwards > 0 { lines.append("  time went back  \(s.timeWentBackwards) packets (taken as the previous time)") }
         lines.append("  truncated       " + (s.truncated ? "yes: \(s.truncation ?? "")" : "no"))
         lines.append(String(format: "  capture span    %.3f s, replayed in %.3f s", s.seconds, s.elapsedSeconds))
+        for o in outcomes {
+            lines.append("  command         line \(o.line) at \(o.at): \(o.command) → \(o.status)" + (o.code.map { " \($0)" } ?? ""))
+        }
         for error in s.errors { lines.append("  error           \(error)") }
         for file in s.files { lines.append("  wrote           \(file)") }
         return lines.joined(separator: "\n")
+    }
+}
+
+/// What each control-script command answered, in the order they ran.
+final class CommandOutcomes: @unchecked Sendable {
+    struct Outcome: Encodable {
+        var line: Int
+        var at: String
+        var command: String
+        var status: Int
+        var code: String?
+        var message: String?
+        var captureTime: String
+
+        enum CodingKeys: String, CodingKey {
+            case line = "Line", at = "At", command = "Command", status = "Status", code = "Code", message = "Message"
+            case captureTime = "CaptureTime"
+        }
+    }
+
+    private let lock = NSLock()
+    private var outcomes: [Outcome] = []
+
+    func append(_ line: ControlScript.Line, _ result: Result<AgentState, ControlError>, nanos: Int64) {
+        var o = Outcome(line: line.number, at: line.at, command: line.path, status: 200, captureTime: CaptureTime.iso8601(nanos))
+        if case .failure(let error) = result {
+            o.status = error.code.status
+            o.code = error.code.rawValue
+            o.message = error.message
+        }
+        lock.lock()
+        outcomes.append(o)
+        lock.unlock()
+    }
+
+    var all: [Outcome] {
+        lock.lock()
+        defer { lock.unlock() }
+        return outcomes
     }
 }

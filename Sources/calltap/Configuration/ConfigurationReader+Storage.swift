@@ -1,0 +1,33 @@
+import Control
+import Media
+import Yams
+
+extension ConfigurationReader {
+    /// `storage`: where recordings go, in which format and channel layout, and the commit delay.
+    func readStorage(_ node: Node?, into configuration: inout ServerConfiguration) {
+        guard let section = section(node, at: .root.key("storage"), keys: [
+            "root", "format", "channels", "side", "commitDelaySeconds",
+        ]) else { return }
+        if let root = text(section["root"], at: section.path("root"), allowEmpty: false) {
+            configuration.engine.storageRoot = root
+        }
+        if let format: AudioFileFormat = choice(section["format"], at: section.path("format"), noun: "format") {
+            configuration.engine.format = format
+        }
+        if let layout: ChannelLayout = choice(section["channels"], at: section.path("channels"), noun: "channel layout") {
+            configuration.engine.channels = layout
+        }
+        if let side: StorageSide = choice(section["side"], at: section.path("side"), noun: "side") {
+            configuration.engine.side = side == .both ? .both : .only(side.rawValue)
+        }
+        if let delay = seconds(section["commitDelaySeconds"], at: section.path("commitDelaySeconds"),
+                               minimum: 0, inclusive: true, maximum: 60) {
+            configuration.engine.commitDelaySeconds = delay
+        }
+    }
+}
+
+/// The values `storage.side` takes.
+private enum StorageSide: String, CaseIterable {
+    case both, caller, callee
+}

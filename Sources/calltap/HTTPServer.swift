@@ -1,0 +1,37 @@
+import API
+import Control
+import Foundation
+import Hummingbird
+import Logging
+
+/// The API served over HTTP for `serve` and for a paced replay: the recorder's router on the
+/// configured address. Without API keys the address is forced to loopback, and the log says so.
+enum HTTPServer {
+    /// The application; `onRunning` hears the address it really listens on (port 0 picks one).
+    static func application(service: some RecorderService, configuration: ServerConfiguration, logger: Logger,
+                            onRunning: @escaping @Sendable (String) -> Void = { _ in })
+        throws(APIConfigurationError) -> some ApplicationProtocol {
+        var bind = try HTTPBindAddress(parsing: configuration.http.bind)
+        if configuration.http.keys.isEmpty && !isLoopback(bind.host) {
+            logger.warning("no API keys configured: binding to loopback only", metadata: ["requested": "\(configuration.http.bind)"])
+            bind.host = bind.host.contains(":") ? "::1" : "127.0.0.1"
+        } else if configuration.http.keys.isEmpty {
+            logger.notice("no API keys configured: the API is open to local clients only", metadata: ["bind": "\(configuration.http.bind)"])
+        }
+        let router = buildRecorderRouter(service: service, configuration: configuration)
+        let host = bind.host, port = bind.port
+        return Application(
+            router: router,
+            configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "calltap"),
+            onServerRunning: { channel in
+                let address = channel.localAddress.map { "\($0.ipAddress ?? host):\($0.port ?? port)" } ?? "\(host):\(port)"
+                logger.notice("HTTP API listening", metadata: ["address": "\(address)"])
+                onRunning(address)
+            },
+            logger: logger)
+    }
+
+    static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host.hasPrefix("127.")
+    }
+}

@@ -1,0 +1,105 @@
+import API
+import ArgumentParser
+import Control
+import Engine
+import Foundation
+import Hummingbird
+import Logging
+import Media
+import ServiceLifecycle
+
+/// `calltap serve --config FILE`: captures live traffic on the configured interfaces, records
+/// what the agents' policies and the API say, and serves the API. SIGTERM or SIGINT stops the
+/// capture, finishes every open recording (`EndReason: "shutdown"`) and flushes the database.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Capture live traffic, record calls, and serve the Recording API."
+    )
+
+    @Option(help: "The YAML configuration file.")
+    var config: String
+
+    @Flag(help: "Log at debug level.")
+    var verbose = false
+
+    func run() async throws {
+        let verbose = self.verbose
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = verbose ? .debug : .info
+            return handler
+        }
+        let logger = Logger(label: "calltap.serve")
+        let configuration: ServerConfiguration
+        do {
+            configuration = try ConfigurationFile.load(path: config)
+        } catch {
+            throw CommandFailure.exit("\(error)")
+        }
+        guard !configuration.capture.interfaces.isEmpty else {
+            throw CommandFailure.exit("\(config): capture.interfaces names no interface to capture on")
+        }
+        var engineConfiguration = configuration.engine
+        // Live, the capture thread must never wait for a worker: what a full ring cannot take is counted.
+        engineConfiguration.dropWhenBehind = true
+
+        let root = engineConfiguration.storageRoot
+        if let problem = StorageCheck.writable(root) { throw CommandFailure.exit("storage: \(problem)") }
+        let store: SQLiteTrackerStore
+        do {
+            store = try SQLiteTrackerStore(path: root + "/calltap.sqlite")
+        } catch {
+            throw CommandFailure.exit("cannot open the database under \(root): \(error)")
+        }
+        var options = LiveCapture.Options()
+        options.promiscuous = configuration.capture.promiscuous
+        options.bufferMiB = configuration.capture.bufferMiB
+        options.snapLength = configuration.capture.snapLength
+        options.filter = configuration.capture.filter
+        let capture: LiveCapture
+        do {
+            capture = try LiveCapture(interfaces: configuration.capture.interfaces, options: options)
+        } catch {
+            throw CommandFailure.exit("\(error)")
+        }
+
+        let engine = CaptureEngine(configuration: engineConfiguration, logger: Logger(label: "calltap.engine"))
+        let plane = ControlPlane(configuration: configuration, engine: engine, store: store)
+        let stored: StoredTracker
+        do {
+            stored = try store.load()
+        } catch {
+            throw CommandFailure.exit("cannot read the database under \(root): \(error)")
+        }
+        plane.tracker.restore(from: stored, now: LiveCapture.wallNanos()) { entry in
+            RecordingRecovery.recover(entry, serverId: engineConfiguration.serverId)
+        }
+        store.flush()
+        plane.setCaptureCounters { capture.statistics() }
+
+        let captureLoop = CaptureLoop(engine: engine, source: capture, plane: plane, store: store, logger: logger)
+        let app: any ApplicationProtocol
+        do {
+            app = try HTTPServer.application(service: plane, configuration: configuration, logger: Logger(label: "calltap.http"))
+        } catch {
+            throw CommandFailure.exit("\(error)")
+        }
+        logger.notice("capturing", metadata: ["interfaces": "\(configuration.capture.interfaces.joined(separator: ","))",
+                                              "storage": "\(root)", "agents": "\(configuration.agents.count)"])
+        let group = ServiceGroup(configuration: .init(
+            services: [.init(service: app), .init(service: captureLoop)],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger))
+        try await group.run()
+    }
+}
+
+/// Why a command stops with exit status 2: the message goes to standard error as one line.
+enum CommandFailure {
+    static func exit(_ message: String) -> ExitCode {
+        FileHandle.standardError.write(Data("calltap: \(message)\n".utf8))
+        return ExitCode(2)
+    }
+}
+
