@@ -110,7 +110,10 @@ public final class LiveCapture: PacketSource {
                 }
             }
             let ready = fds.withUnsafeMutableBufferPointer { poll($0.baseAddress, nfds_t($0.count), idleMilliseconds) }
-            if ready <= 0 { return .idle(nanos: Self.wallNanos()) }
+            // The kernel hands packets over in blocks, up to the timeout after it stamped them:
+            // the clock read now is held back by that much, so a packet still in a block does not
+            // arrive stamped before it.
+            if ready <= 0 { return .idle(nanos: Self.wallNanos() - Int64(idleMilliseconds) * 4_000_000) }
         }
     }
 

@@ -42,6 +42,7 @@ public final class PacedSource: PacketSource {
         }
         var ts = timespec(tv_sec: 0, tv_nsec: Int(min(wait, Self.stepNanos)))
         nanosleep(&ts, nil)
-        return .idle(nanos: LiveCapture.wallNanos() - offset)
+        // Never past the packet waiting: it must not read as going back in time.
+        return .idle(nanos: min(LiveCapture.wallNanos() - offset, packet.nanos))
     }
 }
