@@ -92,7 +92,14 @@ struct ReplayCommand: AsyncParsableCommand {
                 outcomes.append(line, tracker.perform(line.command, at: nanos), nanos: nanos)
             }
         }
-        let source: PacketSource = pace == .realtime ? PacedSource(file) : file
+        let source: PacketSource
+        if pace == .realtime {
+            let paced = PacedSource(file)
+            plane.setWallOffset { paced.wallOffsetNanos }
+            source = paced
+        } else {
+            source = file
+        }
         let started = DispatchTime.now().uptimeNanoseconds
         var summary: ReplaySummary
         if http != nil {

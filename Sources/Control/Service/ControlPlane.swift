@@ -15,6 +15,9 @@ public final class ControlPlane: RecorderService, @unchecked Sendable {
     private let lock = NSLock()
     private var captureState: (running: Bool, detail: String) = (false, "capture not started")
     private var captureCounters: () -> (received: Int, dropped: Int, interfaceDropped: Int) = { (0, 0, 0) }
+    /// Wall time minus capture time in a paced replay (API times are wall-clock); nil live and
+    /// in a replay at full speed, where capture time is what the API shows.
+    private var wallOffset: () -> Int64? = { nil }
 
     public init(configuration: ServerConfiguration, engine: CaptureEngine, store: TrackerStore?,
                 logger: Logger = Logger(label: "calltap.control")) {
@@ -39,6 +42,11 @@ public final class ControlPlane: RecorderService, @unchecked Sendable {
         lock.lock()
         captureCounters = read
         lock.unlock()
+    }
+
+    /// A paced replay's offset from capture time to wall time, once known.
+    public func setWallOffset(_ read: @escaping () -> Int64?) {
+        lock.withLock { wallOffset = read }
     }
 
     // MARK: RecorderService
@@ -69,9 +77,16 @@ public final class ControlPlane: RecorderService, @unchecked Sendable {
 
     public func recordings(_ query: RecordingQuery) async throws(ControlError) -> RecordingPage {
         guard let store else { return RecordingPage(items: [], nextCursor: nil) }
+        let offset = lock.withLock { wallOffset }() ?? 0
+        var query = query
+        query.fromNanos = query.fromNanos.map { $0 - offset }
+        query.toNanos = query.toNanos.map { $0 - offset }
+        let captureQuery = query
         let result: Result<RecordingPage, ControlError> = await blocking {
             do {
-                return .success(try store.recordings(query))
+                var page = try store.recordings(captureQuery)
+                for i in page.items.indices { page.items[i].shift(by: offset) }
+                return .success(page)
             } catch let error as ControlError {
                 return .failure(error)
             } catch {
@@ -83,9 +98,12 @@ public final class ControlPlane: RecorderService, @unchecked Sendable {
 
     public func recording(id: String) async throws(ControlError) -> RecordingIndexEntry? {
         guard let store else { return nil }
+        let offset = lock.withLock { wallOffset }() ?? 0
         let result: Result<RecordingIndexEntry?, ControlError> = await blocking {
             do {
-                return .success(try store.recording(id: id))
+                var entry = try store.recording(id: id)
+                entry?.shift(by: offset)
+                return .success(entry)
             } catch {
                 return .failure(ControlError(.internalFault, "recordings index: \(error)"))
             }
@@ -134,5 +152,14 @@ public final class ControlPlane: RecorderService, @unchecked Sendable {
         await withCheckedContinuation { continuation in
             DispatchQueue.global().async { continuation.resume(returning: work()) }
         }
+    }
+}
+
+extension RecordingIndexEntry {
+    /// Moves the entry's times from capture time to wall time (a paced replay).
+    mutating func shift(by offset: Int64) {
+        guard offset != 0 else { return }
+        startNanos += offset
+        endNanos = endNanos.map { $0 + offset }
     }
 }
