@@ -60,10 +60,13 @@ extension CaptureEngine {
             logger.debug("malformed SIP", metadata: ["source": "\(source)", "error": "\(error.message)"])
             return
         }
-        apply(callTable.process(message, nanos: nanos, source: source, destination: destination))
+        let events = callTable.process(message, nanos: nanos, source: source, destination: destination)
+        // Kept before the events go out, so that what the observer stores with them includes this message.
         if observer != nil, let call = callTable.call(id: message.callID) {
+            if case .started(let started) = events.first, started === call { prepareSlot(call) }
             keepSignalling(message, bytes: bytes, call: call, nanos: nanos, source: source, destination: destination)
         }
+        apply(events)
         if message.method == .info, let digit = InfoDigit(message), let call = callTable.call(id: message.callID),
            calls[call.slot].openRecordings > 0 {
             let event = InfoDigitEvent(digit: digit.digit, durationSeconds: Double(digit.durationMilliseconds ?? 0) / 1000,
@@ -72,18 +75,23 @@ extension CaptureEngine {
         }
     }
 
+    /// Makes a new call's slot fresh (media, control and the call itself).
+    func prepareSlot(_ call: Call) {
+        while calls.count <= call.slot {
+            calls.append(CallMedia())
+            callObjects.append(nil)
+            controls.append(CallControl())
+        }
+        calls[call.slot] = CallMedia(worker: callsStarted % workers.count, recordFromStart: configuration.recordWithoutAgent)
+        callObjects[call.slot] = call
+        controls[call.slot] = CallControl()
+    }
+
     func apply(_ events: [CallEvent]) {
         for event in events {
             switch event {
             case .started(let call):
-                while calls.count <= call.slot {
-                    calls.append(CallMedia())
-                    callObjects.append(nil)
-                    controls.append(CallControl())
-                }
-                calls[call.slot] = CallMedia(worker: callsStarted % workers.count, recordFromStart: configuration.recordWithoutAgent)
-                callObjects[call.slot] = call
-                controls[call.slot] = CallControl()
+                if callObjects.count <= call.slot || callObjects[call.slot] !== call { prepareSlot(call) }
                 callsStarted += 1
                 observer?.callStarted(call, at: call.inviteNanos)
             case .mediaChanged(let call, let side):
