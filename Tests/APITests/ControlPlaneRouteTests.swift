@@ -15,11 +15,15 @@ import Wire
 /// in progress while HTTP requests come in through the engine's inbox, as they do live.
 @Suite(.serialized) struct ControlPlaneRouteTests {
     /// A capture file played flat out up to `seconds` after its first packet, then silent until stopped.
-    final class HeldSource: PacketSource {
+    final class HeldSource: PacketSource, @unchecked Sendable {
         let file: PcapSource
         let holdNanos: Int64
         var first: Int64?
-        var holding = false
+        var holding = false {
+            didSet { if holding { reachedHold.store(true, ordering: .releasing) } }
+        }
+        /// Set once everything before the hold was handed to the engine (and so, one read later, processed).
+        let reachedHold = ManagedAtomic<Bool>(false)
         var linkTypes: [LinkType] { file.linkTypes }
 
         init(_ file: PcapSource, holdAfter seconds: Double) {
@@ -51,6 +55,7 @@ import Wire
     final class RunningPlane: @unchecked Sendable {
         let plane: ControlPlane
         let storage: String
+        let source: HeldSource
         private let stopFlag = ManagedAtomicBox()
         private let done = DispatchSemaphore(value: 0)
 
@@ -64,6 +69,7 @@ import Wire
             let store = try SQLiteTrackerStore(path: storage + "/calltap.sqlite")
             plane = ControlPlane(configuration: configuration, engine: engine, store: store)
             let source = HeldSource(try PcapSource.open(file: RepositoryPaths.capture(capture)), holdAfter: seconds)
+            self.source = source
             let plane = plane, flag = stopFlag, done = done
             // Both belong to the engine's thread from here on.
             nonisolated(unsafe) let owned = (engine, source)
@@ -94,14 +100,17 @@ import Wire
         try #require(try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any])
     }
 
-    /// Waits until the call is up (the engine has read the held part of the capture).
-    func waitForCall(_ client: some TestClientProtocol) async throws {
-        for _ in 0..<500 {
-            let r = try await client.execute(uri: "/api/Agent?agentIdentifier=Id&value=2", method: .get)
-            if let active = try json(r)["ActiveCall"] as? [String: Any], active["CallState"] as? String == "OnCall" { return }
+    /// Waits until the engine has taken in the part of the capture before the hold: a command
+    /// then goes through its inbox after every packet of it.
+    func waitForHold(_ running: RunningPlane, _ client: some TestClientProtocol) async throws {
+        for _ in 0..<1000 where !running.source.reachedHold.load(ordering: .acquiring) {
             try await Task.sleep(nanoseconds: 10_000_000)
         }
-        Issue.record("the call never showed as OnCall")
+        let held = running.source.reachedHold.load(ordering: .acquiring)
+        #expect(held)
+        // A command runs on the engine's thread after what it has read: one round trip settles it.
+        _ = try await client.execute(uri: "/api/Record/UpdateForAgent", method: .post,
+                                     body: Self.body(#"{"AgentIdentifier": "Id", "Value": "2", "CallMetadata": {"probe": "1"}}"#))
     }
 
     @Test func agentStateAndRecordingCommandsDuringARealCall() async throws {
@@ -109,7 +118,7 @@ import Wire
         defer { running.stop() }
         let app = Application(router: buildRecorderRouter(service: running.plane, configuration: ServerConfiguration()))
         try await app.test(.router) { client in
-            try await waitForCall(client)
+            try await waitForHold(running, client)
             var r = try await client.execute(uri: "/api/Agent?agentidentifier=phone&value=callee", method: .get)
             #expect(r.status == .ok)
             var active = try #require(try json(r)["ActiveCall"] as? [String: Any])
@@ -181,6 +190,13 @@ import Wire
 
             r = try await client.execute(uri: "/readyz", method: .get)
             #expect(r.status == .ok)
+
+            // Counters come from the engine, read on its thread.
+            r = try await client.execute(uri: "/metrics", method: .get)
+            let text = String(buffer: r.body)
+            #expect(text.contains("calltap_calls_total 1"))
+            let packets = text.split(separator: "\n").first { $0.hasPrefix("calltap_packets_total ") }
+            #expect((packets.flatMap { Double($0.split(separator: " ").last ?? "") } ?? 0) > 100)
         }
     }
 

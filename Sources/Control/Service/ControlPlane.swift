@@ -31,13 +31,14 @@ public final class ControlPlane: RecorderService, @unchecked Sendable {
         tracker.publishAll()
     }
 
-    /// What the capture loop says about itself (`/readyz`), and where libpcap's counters come from.
+    /// What the capture loop says about itself (`/readyz`).
     public func setCapture(running: Bool, detail: String) {
         lock.lock()
         captureState = (running, detail)
         lock.unlock()
     }
 
+    /// Where libpcap's counters come from; read on the capture thread.
     public func setCaptureCounters(_ read: @escaping () -> (received: Int, dropped: Int, interfaceDropped: Int)) {
         lock.lock()
         captureCounters = read
@@ -123,6 +124,8 @@ public final class ControlPlane: RecorderService, @unchecked Sendable {
 
     public func metrics() async -> MetricsSnapshot {
         let engine = engine, tracker = tracker
+        // libpcap's counters are read on the capture thread too: its handles are not shared.
+        let pcap = lock.withLock { captureCounters }
         let counted: MetricsSnapshot? = await withCheckedContinuation { continuation in
             let accepted = engine.inbox.submit { _ in
                 let s = engine.statistics
@@ -134,17 +137,15 @@ public final class ControlPlane: RecorderService, @unchecked Sendable {
                 m.recordingsOpen = s.recordingsOpen
                 m.recordingsFinished = tracker.recordingsFinished
                 m.bytesWritten = tracker.bytesWritten
+                let counters = pcap()
+                m.pcapReceived = counters.received
+                m.pcapDropped = counters.dropped
+                m.pcapInterfaceDropped = counters.interfaceDropped
                 continuation.resume(returning: m)
             }
             if !accepted { continuation.resume(returning: nil) }
         }
-        var m = counted ?? MetricsSnapshot()
-        let read = lock.withLock { captureCounters }
-        let pcap = read()
-        m.pcapReceived = pcap.received
-        m.pcapDropped = pcap.dropped
-        m.pcapInterfaceDropped = pcap.interfaceDropped
-        return m
+        return counted ?? MetricsSnapshot()
     }
 
     /// Runs blocking work (SQLite) on a dispatch queue, never on the cooperative pool.
