@@ -100,9 +100,14 @@ import Testing
     }
 
     @Test func duplicateStartedMidCallIsItsOwnFileAndStoppingItLeavesThePrimary() throws {
+        // The stop is stamped with an ISO time (with an offset), the start in seconds.
+        let stopAt = Date(timeIntervalSince1970: try firstPacket("sipp-g711-tones.pcap") + 6)
+        let iso = ISO8601DateFormatter()
+        iso.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        iso.timeZone = TimeZone(secondsFromGMT: 3600)
         let run = try replay("sipp-g711-tones.pcap", policy: "always", script: [
             Self.command(3, "Record/StartDuplicateForAgent"),
-            Self.command(6, "Record/StopDuplicateForAgent"),
+            #"{"at": "\#(iso.string(from: stopAt))", "command": "Record/StopDuplicateForAgent", "body": \#(Self.agent)}"#,
         ])
         #expect(run.outcome.status == 0, "\(run.outcome.standardError)")
         #expect(run.statuses == [200, 200])
