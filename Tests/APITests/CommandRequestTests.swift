@@ -138,15 +138,29 @@ import Testing
                                                  metadata: ["user1": "ä ö", "account.no": ""])))
     }
 
+    @Test func blackoutTimesAndOffsets() throws {
+        let start = try parse("Blackout/StartForAgent",
+                              #"{"agentIdentifier": "Id", "value": "2", "blackoutStartTime": "2026-11-22T10:15:30.250+01:00", "TimeOffset": -3}"#)
+        #expect(start == .blackout(BlackoutCommand(action: .start, agent: .init(kind: .id, value: "2"),
+                                                   time: 1_795_338_930_250_000_000, timeOffsetSeconds: -3)))
+        let stop = try parse("Blackout/StopForAgent", #"{"AgentIdentifier": "Id", "Value": "2", "TimeOffset": 5}"#)
+        #expect(stop == .blackout(BlackoutCommand(action: .stop, agent: .init(kind: .id, value: "2"), time: nil, timeOffsetSeconds: 5)))
+        for bad in [#""BlackoutStartTime": "yesterday""#, #""TimeOffset": 1.5"#, #""TimeOffset": "soon""#, #""TimeOffset": true"#] {
+            #expect(failure("Blackout/StartForAgent", #"{"AgentIdentifier": "Id", "Value": "2", \#(bad)}"#)?.code == .badRequest, "\(bad)")
+        }
+    }
+
     @Test func unknownCommandsAreBadRequests() {
-        for path in ["Record/Explode", "Blackout/StartForAgent", "Record", "", "Record/StartForAgent/x"] {
+        for path in ["Record/Explode", "Blackout/Explode", "Record", "", "Record/StartForAgent/x"] {
             let error = failure(path, #"{"AgentIdentifier": "Id", "Value": "2"}"#)
             #expect(error?.code == .badRequest, "path \(path)")
         }
     }
 
     @Test func commandPathsListEveryCommand() {
-        #expect(CommandRequest.commandPaths.count == RecordCommand.Action.allCases.count + ScreenCommand.Action.allCases.count)
+        #expect(CommandRequest.commandPaths.count
+            == RecordCommand.Action.allCases.count + ScreenCommand.Action.allCases.count + BlackoutCommand.Action.allCases.count)
+        #expect(CommandRequest.commandPaths.contains("Blackout/StopForAgent"))
         #expect(CommandRequest.commandPaths.contains("Record/StartDuplicateForAgent"))
         #expect(CommandRequest.commandPaths.contains("ScreenRecord/UpdateForAgent"))
     }

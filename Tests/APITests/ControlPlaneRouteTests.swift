@@ -176,6 +176,28 @@ import Wire
             let screens = try #require((try json(r)["ActiveCall"] as? [String: Any])?["ScreenRecordings"] as? [[String: Any]])
             #expect(screens.first?["RelatedCallInstance"] as? String == "1-712@127.0.10.1")
 
+            // A blackout further back than the commit delay is clamped; this server runs alone.
+            r = try await client.execute(uri: "/api/Blackout/StartForAgent", method: .post,
+                                         body: Self.body(#"{"AgentIdentifier": "Id", "Value": "2", "TimeOffset": -10}"#))
+            #expect(r.status == .ok)
+            var state = try json(r)
+            let applied = try #require(state["Applied"] as? [String: Any])
+            #expect(applied["Clamped"] as? Bool == true)
+            #expect(applied["Shared"] as? Bool == false)
+            #expect((state["Blackout"] as? [String: Any])?["Active"] as? Bool == true)
+            #expect((state["Blackout"] as? [String: Any])?["Origin"] as? String == "calltap")
+            recordings = try #require((state["ActiveCall"] as? [String: Any])?["Recordings"] as? [[String: Any]])
+            #expect(recordings.map { $0["RecordingState"] as? String } == ["Stopped", "BlackedOut", "Stopped"])
+            r = try await client.execute(uri: "/api/Blackout/StopForAgent", method: .post,
+                                         body: Self.body(#"{"AgentIdentifier": "Id", "Value": "2", "BlackoutStopTime": "2001-01-01T00:00:00+01:00"}"#))
+            #expect(r.status == .badRequest)
+            r = try await client.execute(uri: "/api/Blackout/StopForAgent", method: .post, body: Self.body(#"{"AgentIdentifier": "Id", "Value": "2"}"#))
+            state = try json(r)
+            #expect((state["Blackout"] as? [String: Any])?["Active"] as? Bool == false)
+            #expect((state["Applied"] as? [String: Any])?["StopTime"] is String)
+            r = try await client.execute(uri: "/api/Agent?agentIdentifier=Id&value=2", method: .get)
+            #expect(try json(r)["Applied"] == nil)
+
             // The agent without a call.
             r = try await client.execute(uri: "/api/Record/StartForAgent", method: .post, body: Self.body(#"{"AgentIdentifier": "Id", "Value": "3"}"#))
             #expect(r.status == .notFound)

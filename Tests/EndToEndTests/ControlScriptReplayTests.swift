@@ -28,13 +28,14 @@ import Testing
         return #"{"at": \#(at), "command": "\#(path)", "body": \#(body)}"#
     }
 
-    func replay(_ capture: String, policy: String, script: [String], out: String? = nil) throws -> Run {
+    func replay(_ capture: String, policy: String, script: [String], out: String? = nil, extraConfig: String = "") throws -> Run {
         let dir = RepositoryPaths.temporaryDirectory()
         let out = out ?? dir + "/recordings"
         let config = dir + "/calltap.yaml"
         try """
         agents:
           - { id: 7, businessUnit: 1, phone: "callee", systemUsername: agent7, deviceId: "dev-7", station: "WS-7", policy: \(policy) }
+        \(extraConfig)
         """.write(toFile: config, atomically: true, encoding: .utf8)
         let scriptPath = dir + "/control.jsonl"
         try script.joined(separator: "\n").write(toFile: scriptPath, atomically: true, encoding: .utf8)

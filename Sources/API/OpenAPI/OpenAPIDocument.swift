@@ -352,6 +352,64 @@ public enum OpenAPIDocument {
               $ref: '#/components/responses/NotFound'
             '413':
               $ref: '#/components/responses/PayloadTooLarge'
+      /api/Blackout/StartForAgent:
+        post:
+          operationId: blackoutStartForAgent
+          summary: Start the agent's blackout
+          description: Every recording involving the agent is silence from the start time on (at most the media commit delay in the past; an earlier start is clamped).
+          tags: [Blackout]
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema:
+                  $ref: '#/components/schemas/BlackoutStartCommand'
+          responses:
+            '200':
+              description: The agent's state after the command, with Applied.
+              content:
+                application/json:
+                  schema:
+                    $ref: '#/components/schemas/AgentState'
+            '400':
+              $ref: '#/components/responses/BadRequest'
+            '401':
+              $ref: '#/components/responses/Unauthorized'
+            '403':
+              $ref: '#/components/responses/Forbidden'
+            '404':
+              $ref: '#/components/responses/NotFound'
+            '413':
+              $ref: '#/components/responses/PayloadTooLarge'
+      /api/Blackout/StopForAgent:
+        post:
+          operationId: blackoutStopForAgent
+          summary: Stop the agent's blackout
+          description: Ends the blackout at the stop time; a stop time before the start is 400.
+          tags: [Blackout]
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema:
+                  $ref: '#/components/schemas/BlackoutStopCommand'
+          responses:
+            '200':
+              description: The agent's state after the command, with Applied.
+              content:
+                application/json:
+                  schema:
+                    $ref: '#/components/schemas/AgentState'
+            '400':
+              $ref: '#/components/responses/BadRequest'
+            '401':
+              $ref: '#/components/responses/Unauthorized'
+            '403':
+              $ref: '#/components/responses/Forbidden'
+            '404':
+              $ref: '#/components/responses/NotFound'
+            '413':
+              $ref: '#/components/responses/PayloadTooLarge'
       /api/Recordings:
         get:
           operationId: listRecordings
@@ -662,6 +720,28 @@ public enum OpenAPIDocument {
                 ScreenRecordingIdentifier:
                   type: string
                   description: Also accepted as ScreenRecordingidentifier.
+        BlackoutStartCommand:
+          allOf:
+            - $ref: '#/components/schemas/AgentCommand'
+            - type: object
+              properties:
+                BlackoutStartTime:
+                  type: string
+                  format: date-time
+                  description: Wins over TimeOffset.
+                TimeOffset:
+                  type: integer
+                  description: Whole seconds added to the moment the command is accepted; may be negative.
+        BlackoutStopCommand:
+          allOf:
+            - $ref: '#/components/schemas/AgentCommand'
+            - type: object
+              properties:
+                BlackoutStopTime:
+                  type: string
+                  format: date-time
+                TimeOffset:
+                  type: integer
         AgentState:
           type: object
           required: [AgentId, BusinessUnit, AgentPhone, SystemUsername, CrmUsername, Username, DeviceId, DeviceAlias,

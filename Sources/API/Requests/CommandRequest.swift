@@ -8,6 +8,7 @@ public enum CommandRequest {
     public static let commandPaths: [String] =
         RecordCommand.Action.allCases.map { "Record/\($0.rawValue)" }
         + ScreenCommand.Action.allCases.map { "ScreenRecord/\($0.rawValue)" }
+        + BlackoutCommand.Action.allCases.map { "Blackout/\($0.rawValue)" }
 
     /// Parses one command.
     /// - Parameters:
@@ -29,6 +30,11 @@ public enum CommandRequest {
                 throw unknownCommand(path)
             }
             return .screen(try parseScreen(action, document: RequestDocument(body: body)))
+        case "blackout":
+            guard let action = BlackoutCommand.Action.allCases.first(where: { $0.rawValue.lowercased() == actionName }) else {
+                throw unknownCommand(path)
+            }
+            return .blackout(try parseBlackout(action, document: RequestDocument(body: body)))
         default:
             throw unknownCommand(path)
         }
@@ -56,6 +62,28 @@ public enum CommandRequest {
         let metadata = try callMetadata(document, required: action == .update)
         let identifier = action == .start ? nil : try document.text("ScreenRecordingIdentifier")
         return ScreenCommand(action: action, agent: agent, metadata: metadata, screenRecordingIdentifier: identifier)
+    }
+
+    /// `BlackoutStartTime` (start) or `BlackoutStopTime` (stop): ISO 8601 with an offset; `TimeOffset`: whole seconds.
+    private static func parseBlackout(_ action: BlackoutCommand.Action, document: RequestDocument) throws(ControlError) -> BlackoutCommand {
+        let agent = try agentReference(document)
+        let timeKey = action == .start ? "BlackoutStartTime" : "BlackoutStopTime"
+        var time: Int64?
+        if let text = try document.text(timeKey), !text.isEmpty {
+            guard let nanos = ISO8601Time.nanoseconds(from: text) else {
+                throw ControlError(.badRequest, "'\(timeKey)' must be an ISO 8601 time with an offset, like 2026-11-22T10:15:30.250+01:00")
+            }
+            time = nanos
+        }
+        var offset: Int?
+        switch document["TimeOffset"] {
+        case nil, .null?: offset = nil
+        case .integer(let n)? where abs(n) < 86_400 * 366: offset = Int(n)
+        case .double(let n)? where n == n.rounded() && abs(n) < 86_400 * 366: offset = Int(n)
+        case .string(let t)? where Int(t) != nil: offset = Int(t)
+        case let other?: throw ControlError(.badRequest, "'TimeOffset' must be whole seconds, not \(other.typeName)")
+        }
+        return BlackoutCommand(action: action, agent: agent, time: time, timeOffsetSeconds: offset)
     }
 
     private static func agentReference(_ document: RequestDocument) throws(ControlError) -> AgentReference {

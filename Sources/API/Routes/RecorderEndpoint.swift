@@ -8,6 +8,7 @@ public enum RecorderEndpoint: Sendable, CaseIterable {
     case allAgents
     case record(RecordCommand.Action)
     case screenRecord(ScreenCommand.Action)
+    case blackout(BlackoutCommand.Action)
     case recordings
     case recording
     case recordingAudio
@@ -32,12 +33,13 @@ public enum RecorderEndpoint: Sendable, CaseIterable {
         [.agent, .allAgents]
             + RecordCommand.Action.allCases.map { .record($0) }
             + ScreenCommand.Action.allCases.map { .screenRecord($0) }
+            + BlackoutCommand.Action.allCases.map { .blackout($0) }
             + [.recordings, .recording, .recordingAudio, .health, .readiness, .metrics, .openAPI]
     }
 
     public var method: HTTPRequest.Method {
         switch self {
-        case .record, .screenRecord: .post
+        case .record, .screenRecord, .blackout: .post
         default: .get
         }
     }
@@ -49,6 +51,7 @@ public enum RecorderEndpoint: Sendable, CaseIterable {
         case .allAgents: "/api/Agent/GetAll"
         case .record(let action): "/api/Record/\(action.rawValue)"
         case .screenRecord(let action): "/api/ScreenRecord/\(action.rawValue)"
+        case .blackout(let action): "/api/Blackout/\(action.rawValue)"
         case .recordings: "/api/Recordings"
         case .recording: "/api/Recordings/:id"
         case .recordingAudio: "/api/Recordings/:id/Audio"
@@ -71,6 +74,7 @@ public enum RecorderEndpoint: Sendable, CaseIterable {
         switch self {
         case .record(let action): "Record/\(action.rawValue)"
         case .screenRecord(let action): "ScreenRecord/\(action.rawValue)"
+        case .blackout(let action): "Blackout/\(action.rawValue)"
         default: nil
         }
     }
@@ -79,7 +83,7 @@ public enum RecorderEndpoint: Sendable, CaseIterable {
         switch self {
         case .health, .readiness: .open
         case .metrics: .metrics
-        case .record, .screenRecord: .control
+        case .record, .screenRecord, .blackout: .control
         default: .read
         }
     }

@@ -21,7 +21,7 @@ struct RecorderRoutes: Sendable {
             return JSONResponse.make(try await service.agent(reference))
         case .allAgents:
             return JSONResponse.make(await service.allAgents())
-        case .record, .screenRecord:
+        case .record, .screenRecord, .blackout:
             return try await command(endpoint, request: request)
         case .recordings:
             return try await recordings(request)

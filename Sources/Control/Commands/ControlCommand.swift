@@ -3,6 +3,30 @@
 public enum ControlCommand: Sendable, Equatable {
     case record(RecordCommand)
     case screen(ScreenCommand)
+    case blackout(BlackoutCommand)
+}
+
+/// `/api/Blackout/StartForAgent|StopForAgent` (../shared/API.md, "Blackouts"): the explicit time
+/// wins; else the acceptance time plus `TimeOffset`; else the acceptance time.
+public struct BlackoutCommand: Sendable, Equatable {
+    public enum Action: String, Sendable, CaseIterable {
+        case start = "StartForAgent"
+        case stop = "StopForAgent"
+    }
+
+    public var action: Action
+    public var agent: AgentReference
+    /// `BlackoutStartTime` or `BlackoutStopTime`, nanoseconds since 1970.
+    public var time: Int64?
+    /// `TimeOffset`, whole seconds, may be negative.
+    public var timeOffsetSeconds: Int?
+
+    public init(action: Action, agent: AgentReference, time: Int64? = nil, timeOffsetSeconds: Int? = nil) {
+        self.action = action
+        self.agent = agent
+        self.time = time
+        self.timeOffsetSeconds = timeOffsetSeconds
+    }
 }
 
 /// `/api/Record/*` (../shared/API.md, "Recording commands").

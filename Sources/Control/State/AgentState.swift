@@ -14,6 +14,8 @@ public struct AgentState: Sendable, Codable, Equatable {
     public var inactiveCalls: [CallView]
     public var desktopOnlySessions: [DesktopSession]
     public var blackout: BlackoutView
+    /// What a blackout command did (only in the answer to one).
+    public var applied: BlackoutApplied?
 
     public init(profile: AgentProfile) {
         agentId = profile.id
@@ -28,6 +30,7 @@ public struct AgentState: Sendable, Codable, Equatable {
         inactiveCalls = []
         desktopOnlySessions = []
         blackout = BlackoutView()
+        applied = nil
     }
 
     /// One call of the agent.
@@ -157,7 +160,36 @@ public struct AgentState: Sendable, Codable, Equatable {
         }
     }
 
+    /// The answer's `Applied`: the times a blackout command took effect at, whether its start
+    /// was clamped to what could still be silenced, and whether other servers were told.
+    public struct BlackoutApplied: Sendable, Codable, Equatable {
+        public var startTime: String?
+        public var stopTime: String?
+        public var clamped: Bool
+        public var shared: Bool
+
+        public init(startTime: String?, stopTime: String?, clamped: Bool, shared: Bool) {
+            self.startTime = startTime
+            self.stopTime = stopTime
+            self.clamped = clamped
+            self.shared = shared
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case startTime = "StartTime", stopTime = "StopTime", clamped = "Clamped", shared = "Shared"
+        }
+
+        public func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            if let startTime { try c.encode(startTime, forKey: .startTime) } else { try c.encodeNil(forKey: .startTime) }
+            if let stopTime { try c.encode(stopTime, forKey: .stopTime) } else { try c.encodeNil(forKey: .stopTime) }
+            try c.encode(clamped, forKey: .clamped)
+            try c.encode(shared, forKey: .shared)
+        }
+    }
+
     enum CodingKeys: String, CodingKey {
+        case applied = "Applied"
         case agentId = "AgentId", businessUnit = "BusinessUnit", agentPhone = "AgentPhone"
         case systemUsername = "SystemUsername", crmUsername = "CrmUsername", username = "Username"
         case deviceId = "DeviceId", deviceAlias = "DeviceAlias", activeCall = "ActiveCall"
@@ -179,5 +211,6 @@ public struct AgentState: Sendable, Codable, Equatable {
         try c.encode(inactiveCalls, forKey: .inactiveCalls)
         try c.encode(desktopOnlySessions, forKey: .desktopOnlySessions)
         try c.encode(blackout, forKey: .blackout)
+        if let applied { try c.encode(applied, forKey: .applied) }
     }
 }

@@ -9,6 +9,7 @@ extension AgentTracker {
         switch command {
         case .record(let c): return record(c, at: nanos)
         case .screen(let c): return screen(c, at: nanos)
+        case .blackout(let c): return blackout(c, at: nanos)
         }
     }
 
@@ -73,12 +74,7 @@ extension AgentTracker {
                 let paused = command.action == .pause
                 engine.setPaused(paused, id, at: nanos)
                 calls[id]?.paused = paused
-                if var call = calls[id] {
-                    for i in call.recordings.indices where call.recordings[i].recordingState != .stopped {
-                        call.recordings[i].recordingState = paused ? .paused : .recording
-                    }
-                    calls[id] = call
-                }
+                refreshRecordingStates(id)
             default:
                 break
             }

@@ -72,6 +72,10 @@ extension AgentTracker: EngineObserver {
         tracked.signalling = engine.signalling(of: call.callID)
         calls[call.callID] = tracked
 
+        // A call that starts while one of its agents is blacked out carries the blackout from its start.
+        if let blackout = activeBlackout(of: tracked.agentIds) {
+            engine.startBlackout(call.callID, at: max(blackout.startNanos, call.inviteNanos), origin: blackout.origin)
+        }
         var touched = tracked.agentIds
         if let replaced {
             for id in movers {
@@ -157,7 +161,8 @@ extension AgentTracker: EngineObserver {
         guard var tracked = calls[setup.callInstance] else { return }
         tracked.recordings.append(AgentState.RecordingView(
             recordingIdentifier: setup.recordingIdentifier, isDuplicate: setup.isDuplicate,
-            recordingState: tracked.paused ? .paused : .recording, callInstance: setup.callInstance))
+            recordingState: activeBlackout(of: tracked.agentIds) != nil ? .blackedOut : (tracked.paused ? .paused : .recording),
+            callInstance: setup.callInstance))
         tracked.nextSegment = setup.segment + 1
         calls[setup.callInstance] = tracked
         let entry = RecordingIndexEntry(

@@ -59,6 +59,7 @@ public final class AgentTracker {
         state.activeCall = active.map(callView)
         state.inactiveCalls = live.filter { $0.callInstance != active?.callInstance }.map(callView)
         state.desktopOnlySessions = agent.desktopSessions
+        state.blackout = blackoutView(agent.blackout)
         return state
     }
 

@@ -56,4 +56,19 @@ struct TrackedAgent: Codable, Sendable {
     var desktopSessions: [AgentState.DesktopSession] = []
     /// Screen recordings without a call.
     var desktopScreenRecordings: [AgentState.ScreenRecordingView] = []
+    /// The agent's blackout while active, else the last one (for the agent's state).
+    var blackout: TrackedBlackout?
+}
+
+/// An agent's blackout: when it started, when it ends by itself, who started it, and (once
+/// over) when and how it ended.
+struct TrackedBlackout: Codable, Sendable {
+    var startNanos: Int64
+    /// `blackout.maxAgentBlackoutSeconds` after the start.
+    var limitNanos: Int64
+    var origin: String
+    var stopNanos: Int64?
+    var ended: String?
+
+    var isActive: Bool { stopNanos == nil }
 }

@@ -26,6 +26,8 @@ struct CallControl {
     var primary: String?
     var duplicates: [String] = []
     var paused = false
+    /// The agent's blackout on this call: from when, started by which server.
+    var blackout: (startNanos: Int64, origin: String)?
     /// The first INVITE, each side's latest session description, the answer.
     var signalling: [String: StoredSIPMessage] = [:]
 }

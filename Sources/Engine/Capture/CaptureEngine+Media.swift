@@ -142,6 +142,10 @@ extension CaptureEngine {
             sendControl(to: calls[call.slot].worker, .gate, call: call.slot,
                         object: MessageBox(GateMessage(command: .pause, recordingIdentifier: setup.recordingIdentifier)))
         }
+        if let blackout = controls[call.slot].blackout {
+            sendGate(.blackoutStart(origin: blackout.origin), call: call, at: max(blackout.startNanos, nanos),
+                     recording: setup.recordingIdentifier)
+        }
         observer?.recordingOpened(setup)
         return setup
     }

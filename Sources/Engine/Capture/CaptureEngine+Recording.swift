@@ -89,11 +89,26 @@ extension CaptureEngine {
         callTable.call(id: callInstance).map(metadata)
     }
 
-    private func sendGate(_ command: GateCommand, call: Call, at nanos: Int64) {
+    /// Silences every recording of the call from `nanos` (which may lie in the past, within the
+    /// commit delay) on: the agent's blackout. Recordings the call opens later carry it too.
+    public func startBlackout(_ callInstance: String, at nanos: Int64, origin: String) {
+        guard let call = callTable.call(id: callInstance), controls[call.slot].blackout == nil else { return }
+        controls[call.slot].blackout = (nanos, origin)
+        if calls[call.slot].openRecordings > 0 { sendGate(.blackoutStart(origin: origin), call: call, at: nanos) }
+    }
+
+    /// Ends the call's blackout at `nanos`; `reason` says how (`stopped`, `maxAgentBlackout`).
+    public func endBlackout(_ callInstance: String, at nanos: Int64, reason: String) {
+        guard let call = callTable.call(id: callInstance), controls[call.slot].blackout != nil else { return }
+        controls[call.slot].blackout = nil
+        if calls[call.slot].openRecordings > 0 { sendGate(.blackoutEnd(reason: reason), call: call, at: nanos) }
+    }
+
+    func sendGate(_ command: GateCommand, call: Call, at nanos: Int64, recording: String? = nil) {
         let w = calls[call.slot].worker
         let slot = reserve(w, mayDrop: false)!
         MediaMessage.writeHeader(slot, kind: .gate, call: call.slot, nanos: nanos)
-        MediaMessage.attach(MessageBox(GateMessage(command: command, recordingIdentifier: nil)), to: slot)
+        MediaMessage.attach(MessageBox(GateMessage(command: command, recordingIdentifier: recording)), to: slot)
         publish(w)
     }
 

@@ -198,6 +198,7 @@ public final class CaptureEngine {
             apply(events)
         }
         deliverFinished()
+        observer?.clockAdvanced(to: nowNanos)
         for w in workers.indices {
             sendControl(to: w, .tick, call: 0, object: nil)
         }

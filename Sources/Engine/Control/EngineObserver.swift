@@ -17,4 +17,6 @@ public protocol EngineObserver: AnyObject {
     func recordingOpened(_ setup: RecordingSetup)
     /// A recording finished on its worker: file closed, sidecar written.
     func recordingFinished(_ result: RecordingResult)
+    /// The capture clock reached `nanos` (every 100 ms of capture time): for what ends by time.
+    func clockAdvanced(to nanos: Int64)
 }

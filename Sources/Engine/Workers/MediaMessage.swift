@@ -64,6 +64,10 @@ enum GateCommand {
     case resume
     /// Keys merged into the sidecar's metadata.
     case metadata([String: String])
+    /// The agent's blackout, started by a server (its id).
+    case blackoutStart(origin: String)
+    /// The blackout ends, and how (`stopped`, `maxAgentBlackout`).
+    case blackoutEnd(reason: String)
 }
 
 /// A gate command and the recording it is for (nil: every recording of the call).

@@ -127,6 +127,8 @@ final class MediaWorker: @unchecked Sendable {
                 case .pause: recording.pause(atNanos: nanos)
                 case .resume: recording.resume(atNanos: nanos)
                 case .metadata(let changes): recording.updateMetadata(changes)
+                case .blackoutStart(let origin): recording.startBlackout(atNanos: nanos, origin: origin)
+                case .blackoutEnd(let reason): recording.endBlackout(atNanos: nanos, reason: reason)
                 }
             }
         case .end:

@@ -86,14 +86,23 @@ public struct Sidecar: Codable, Sendable, Equatable {
         }
     }
 
-    /// A stretch of the file, in seconds from its start.
+    /// A stretch of the file, in seconds from its start, and who made it (the server id). A
+    /// blackout also says how it ended (`stopped`, `maxAgentBlackout`, `call ended`).
     public struct Interval: Codable, Sendable, Equatable {
         public var start: Double
         public var end: Double
         public var origin: String
+        public var ended: String?
+
+        public init(start: Double, end: Double, origin: String, ended: String? = nil) {
+            self.start = start
+            self.end = end
+            self.origin = origin
+            self.ended = ended
+        }
 
         enum CodingKeys: String, CodingKey {
-            case start = "Start", end = "End", origin = "Origin"
+            case start = "Start", end = "End", origin = "Origin", ended = "Ended"
         }
     }
 

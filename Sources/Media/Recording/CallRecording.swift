@@ -45,8 +45,10 @@ public final class CallRecording {
 
     /// The metadata the sidecar will carry; updated while the recording runs.
     public private(set) var metadata: [String: String]
-    /// Pause intervals in frames (end nil while paused).
-    private var pauses: [(start: Int64, end: Int64?)] = []
+    /// Pause intervals in frames (end nil while paused), with their silent stretch.
+    private var pauses: [(start: Int64, end: Int64?, stretch: Int)] = []
+    /// Blackout intervals in frames (end nil while active): who started each and how it ended.
+    private var blackouts: [(start: Int64, end: Int64?, stretch: Int, origin: String, ended: String?)] = []
 
     /// The channel a side's audio goes to.
     @inline(__always)
@@ -75,8 +77,7 @@ public final class CallRecording {
     public func pause(atNanos nanos: Int64) {
         guard pauses.last.map({ $0.end != nil }) ?? true else { return }
         let frame = max(timeline.committed, framePosition(nanos))
-        pauses.append((frame, nil))
-        timeline.silence(from: frame)
+        pauses.append((frame, nil, timeline.silence(from: frame)))
     }
 
     /// Ends the pause at capture time `nanos`.
@@ -84,10 +85,29 @@ public final class CallRecording {
         guard let last = pauses.last, last.end == nil else { return }
         let frame = max(last.start, framePosition(nanos))
         pauses[pauses.count - 1].end = frame
-        timeline.endSilence(at: frame)
+        timeline.endSilence(last.stretch, at: frame)
     }
 
     public var isPaused: Bool { pauses.last.map { $0.end == nil } ?? false }
+
+    /// From capture time `nanos` on, every channel is silence: the agent's blackout, started by
+    /// `origin`. A start before the recording's own start counts from the first frame.
+    public func startBlackout(atNanos nanos: Int64, origin: String) {
+        guard blackouts.last.map({ $0.end != nil }) ?? true else { return }
+        let frame = max(0, timeline.committed, framePosition(nanos))
+        blackouts.append((frame, nil, timeline.silence(from: frame), origin, nil))
+    }
+
+    /// Ends the blackout at capture time `nanos`; `reason` is how it ended (`stopped`, `maxAgentBlackout`).
+    public func endBlackout(atNanos nanos: Int64, reason: String) {
+        guard let last = blackouts.last, last.end == nil else { return }
+        let frame = max(last.start, framePosition(nanos))
+        blackouts[blackouts.count - 1].end = frame
+        blackouts[blackouts.count - 1].ended = reason
+        timeline.endSilence(last.stretch, at: frame)
+    }
+
+    public var isBlackedOut: Bool { blackouts.last.map { $0.end == nil } ?? false }
 
     /// Merges metadata keys (an API update) into what the sidecar will carry.
     public func updateMetadata(_ changes: [String: String]) {
@@ -258,6 +278,18 @@ public final class CallRecording {
                                     duration: durationSeconds, method: method, channel: channel(ofSide: side), masked: false))
     }
 
+    /// The digits, those pressed inside a blackout without their value: they are never stored.
+    private func maskedDigits() -> [Sidecar.Digit] {
+        digits.map { digit in
+            let frame = Int64((digit.time * Double(setup.sampleRate)).rounded())
+            guard blackouts.contains(where: { frame >= $0.start && frame < ($0.end ?? Int64.max) }) else { return digit }
+            var masked = digit
+            masked.digit = ""
+            masked.masked = true
+            return masked
+        }
+    }
+
     private func noteLate(_ stream: UnsafeMutablePointer<MediaStream>, ssrc: UInt32, whole: Bool) {
         stream.pointee.lateBySSRC[ssrc, default: 0] += 1
         if whole { counters.late += 1 }
@@ -279,6 +311,7 @@ public final class CallRecording {
             endFrame = max(timeline.committed, framePosition(endNanos))
         }
         if isPaused { resume(atNanos: end.endNanos ?? Int64.max) }
+        if isBlackedOut { endBlackout(atNanos: end.endNanos ?? Int64.max, reason: "call ended") }
         try timeline.commit(upTo: endFrame)
         try output.close()
         let frames = output.framesWritten
@@ -304,14 +337,19 @@ public final class CallRecording {
                          channels: output.files.reduce(0) { $0 + ($1.roles.count) },
                          durationSeconds: duration, channelRoles: output.files.flatMap(\.roles)),
             streams: streamReports(),
-            blackouts: [],
+            blackouts: blackouts.compactMap { b in
+                let start = min(b.start, frames), end = min(b.end ?? frames, frames)
+                guard b.start < frames else { return nil }
+                return Sidecar.Interval(start: Double(start) / Double(setup.sampleRate), end: Double(end) / Double(setup.sampleRate),
+                                        origin: b.origin, ended: b.ended ?? "call ended")
+            },
             pauses: pauses.compactMap { p in
                 let start = min(p.start, frames), end = min(p.end ?? frames, frames)
                 guard end > start || p.start < frames else { return nil }
                 return Sidecar.Interval(start: Double(start) / Double(setup.sampleRate),
                                         end: Double(end) / Double(setup.sampleRate), origin: setup.serverId)
             },
-            dtmf: digits.sorted { $0.time < $1.time },
+            dtmf: maskedDigits().sorted { $0.time < $1.time },
             endReason: end.reason,
             notUsed: counters.byCause,
             sha256: digests.first ?? ""

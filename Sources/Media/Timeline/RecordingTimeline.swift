@@ -15,7 +15,8 @@ public final class RecordingTimeline {
     /// Stretches written as silence whatever was placed there (pause, blackout): frame ranges,
     /// the end `Int64.max` while open. Applied as audio is committed, so a decision reaches
     /// every sample placed before or after it.
-    private var silenced: [(start: Int64, end: Int64)] = []
+    private var silenced: [(id: Int, start: Int64, end: Int64)] = []
+    private var nextSilence = 0
 
     public init(channels: Int, capacityFrames: Int, output: RecordingOutput) {
         self.channels = channels
@@ -62,15 +63,19 @@ public final class RecordingTimeline {
         if end > highest { highest = end }
     }
 
-    /// Silences frames from `start` on, until `end(at:)` closes the stretch. Frames already
-    /// written cannot be reached: the stretch starts at the committed position at the earliest.
-    public func silence(from start: Int64) {
-        silenced.append((max(start, committed), Int64.max))
+    /// Silences frames from `start` on, until `endSilence(_:at:)` closes the stretch; returns
+    /// the stretch's number. Frames already written cannot be reached: the stretch starts at the
+    /// committed position at the earliest. Stretches may overlap (a pause inside a blackout).
+    @discardableResult
+    public func silence(from start: Int64) -> Int {
+        nextSilence += 1
+        silenced.append((nextSilence, max(start, committed), Int64.max))
+        return nextSilence
     }
 
-    /// Closes the open silent stretch at `end`.
-    public func endSilence(at end: Int64) {
-        guard let i = silenced.lastIndex(where: { $0.end == Int64.max }) else { return }
+    /// Closes silent stretch `id` at `end`.
+    public func endSilence(_ id: Int, at end: Int64) {
+        guard let i = silenced.firstIndex(where: { $0.id == id }) else { return }
         silenced[i].end = max(end, silenced[i].start)
     }
 
@@ -89,7 +94,7 @@ public final class RecordingTimeline {
 
     private func applySilence(_ frames: UnsafeMutablePointer<Int16>, from first: Int64, count: Int) {
         let last = first + Int64(count)
-        for (start, end) in silenced where start < last && end > first {
+        for (_, start, end) in silenced where start < last && end > first {
             let a = max(start, first), b = min(end, last)
             (frames + Int(a - first) * channels).update(repeating: 0, count: Int(b - a) * channels)
         }

@@ -63,6 +63,12 @@ actor InMemoryRecorder: RecorderService {
             try apply(screen, to: &states[id]!)
             performed.append(command)
             return states[id]!
+        case .blackout(let blackout):
+            // Routing and parsing only: the real blackout rules are tested on the control plane.
+            let id = try resolve(blackout.agent)
+            performed.append(command)
+            states[id]!.blackout.active = blackout.action == .start
+            return states[id]!
         }
     }
 

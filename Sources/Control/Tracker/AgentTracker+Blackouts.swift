@@ -1,0 +1,101 @@
+import Engine
+import Foundation
+import Media
+
+/// Blackouts on this server (../shared/API.md, "Blackouts"): per agent, not per call. While one
+/// is active every recording involving the agent is silence on every channel from its start;
+/// calls that start meanwhile carry it from their start; it ends by a stop command, by
+/// `blackout.maxAgentBlackoutSeconds`, or, for one recording, with the call.
+extension AgentTracker {
+    func blackout(_ command: BlackoutCommand, at now: Int64) -> Result<AgentState, ControlError> {
+        guard let profile = directory.agent(command.agent), var agent = agents[profile.id] else {
+            return .failure(.agentNotFound(command.agent))
+        }
+        let requested = command.time ?? now + Int64(command.timeOffsetSeconds ?? 0) * 1_000_000_000
+        // Audio is held for the commit delay: what lies further back is written and out of reach.
+        let earliest = now - Int64(configuration.engine.commitDelaySeconds * 1e9)
+        var applied: AgentState.BlackoutApplied
+        switch command.action {
+        case .start:
+            if let current = agent.blackout, current.isActive {
+                // Starting what runs changes nothing.
+                applied = .init(startTime: CaptureTime.iso8601(current.startNanos), stopTime: nil, clamped: false, shared: false)
+                break
+            }
+            let start = max(requested, earliest)
+            let limit = start + Int64(configuration.blackout.maxAgentBlackoutSeconds * 1e9)
+            agent.blackout = TrackedBlackout(startNanos: start, limitNanos: limit, origin: configuration.engine.serverId)
+            agents[profile.id] = agent
+            for callInstance in agent.calls {
+                engine.startBlackout(callInstance, at: start, origin: configuration.engine.serverId)
+                refreshRecordingStates(callInstance)
+            }
+            applied = .init(startTime: CaptureTime.iso8601(start), stopTime: nil, clamped: start != requested, shared: false)
+        case .stop:
+            guard let current = agent.blackout, current.isActive else {
+                // Stopping what is not running changes nothing.
+                applied = .init(startTime: nil, stopTime: nil, clamped: false, shared: false)
+                break
+            }
+            if requested < current.startNanos {
+                return .failure(ControlError(.badRequest, "the stop time \(CaptureTime.iso8601(requested)) is before the blackout's start \(CaptureTime.iso8601(current.startNanos))"))
+            }
+            let stop = max(requested, earliest, current.startNanos)
+            end(agentId: profile.id, at: stop, reason: "stopped")
+            applied = .init(startTime: CaptureTime.iso8601(current.startNanos), stopTime: CaptureTime.iso8601(stop),
+                            clamped: stop != requested, shared: false)
+        }
+        changed(agents: [profile.id])
+        guard var state = view(of: profile.id) else { return .failure(.agentNotFound(command.agent)) }
+        state.applied = applied
+        return .success(state)
+    }
+
+    /// Ends an agent's active blackout on every call of the agent.
+    func end(agentId: Int, at nanos: Int64, reason: String) {
+        guard var blackout = agents[agentId]?.blackout, blackout.isActive else { return }
+        blackout.stopNanos = nanos
+        blackout.ended = reason
+        agents[agentId]?.blackout = blackout
+        for callInstance in agents[agentId]?.calls ?? [] where !isBlackedOut(callInstance, except: agentId) {
+            engine.endBlackout(callInstance, at: nanos, reason: reason)
+        }
+        for callInstance in agents[agentId]?.calls ?? [] { refreshRecordingStates(callInstance) }
+    }
+
+    /// Whether another agent on the call still has a blackout (both ends agents, one blacked out).
+    private func isBlackedOut(_ callInstance: String, except agentId: Int) -> Bool {
+        calls[callInstance]?.agentIds.contains { $0 != agentId && agents[$0]?.blackout?.isActive == true } ?? false
+    }
+
+    /// The active blackout that covers a call of these agents, if any (the earliest start).
+    func activeBlackout(of agentIds: [Int]) -> TrackedBlackout? {
+        agentIds.compactMap { agents[$0]?.blackout }.filter(\.isActive).min { $0.startNanos < $1.startNanos }
+    }
+
+    /// Recording states shown for a call: blacked out while a blackout of its agents runs.
+    func refreshRecordingStates(_ callInstance: String) {
+        guard var call = calls[callInstance] else { return }
+        let blackedOut = activeBlackout(of: call.agentIds) != nil
+        for i in call.recordings.indices where call.recordings[i].recordingState != .stopped {
+            call.recordings[i].recordingState = blackedOut ? .blackedOut : (call.paused ? .paused : .recording)
+        }
+        calls[callInstance] = call
+    }
+
+    /// The agent's blackout as its state shows it.
+    func blackoutView(_ blackout: TrackedBlackout?) -> AgentState.BlackoutView {
+        guard let blackout else { return AgentState.BlackoutView() }
+        return AgentState.BlackoutView(active: blackout.isActive, startTime: CaptureTime.iso8601(blackout.startNanos),
+                                       stopTime: blackout.stopNanos.map(CaptureTime.iso8601), origin: blackout.origin)
+    }
+
+    /// Ends the blackouts that reached `blackout.maxAgentBlackoutSeconds`.
+    public func clockAdvanced(to nanos: Int64) {
+        for (id, agent) in agents {
+            guard let blackout = agent.blackout, blackout.isActive, blackout.limitNanos <= nanos else { continue }
+            end(agentId: id, at: blackout.limitNanos, reason: "maxAgentBlackout")
+            changed(agents: [id])
+        }
+    }
+}
