@@ -125,7 +125,8 @@ struct ReplayCommand: AsyncParsableCommand {
         } catch {
             throw CommandFailure.exit("\(error)")
         }
-        let replay = ReplayThread(engine: engine, source: source, schedule: schedule, plane: plane)
+        let replay = CaptureService(engine: engine, source: source, schedule: schedule, plane: plane, activity: "replaying",
+                                    logger: Logger(label: "calltap.replay"))
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: app), .init(service: replay, successTerminationBehavior: .gracefullyShutdownGroup)],
             gracefulShutdownSignals: [.sigterm, .sigint],

@@ -78,7 +78,7 @@ struct ServeCommand: AsyncParsableCommand {
         store.flush()
         plane.setCaptureCounters { capture.statistics() }
 
-        let captureLoop = CaptureLoop(engine: engine, source: capture, plane: plane, store: store, logger: logger)
+        let captureService = CaptureService(engine: engine, source: capture, plane: plane, activity: "capturing", logger: logger)
         let app: any ApplicationProtocol
         do {
             app = try HTTPServer.application(service: plane, configuration: configuration, logger: Logger(label: "calltap.http"))
@@ -88,7 +88,7 @@ struct ServeCommand: AsyncParsableCommand {
         logger.notice("capturing", metadata: ["interfaces": "\(configuration.capture.interfaces.joined(separator: ","))",
                                               "storage": "\(root)", "agents": "\(configuration.agents.count)"])
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: app), .init(service: captureLoop)],
+            services: [.init(service: app), .init(service: captureService)],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         try await group.run()
