@@ -77,7 +77,7 @@ public struct ServerConfiguration: Sendable {
     public struct ClusterSettings: Sendable, Equatable {
         /// amqp URL; nil runs alone.
         public var broker: String?
-        /// Topic exchange that carries blackouts between servers.
+        /// Fanout exchange that carries blackouts between servers (each server reads all of them).
         public var blackoutExchange = "calltap.blackouts"
         /// Topic exchange that carries screen-recording commands to the agents' stations.
         public var screenExchange = "calltap.screen"
