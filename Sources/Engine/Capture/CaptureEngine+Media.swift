@@ -139,8 +139,7 @@ extension CaptureEngine {
         }
         sendControl(to: calls[call.slot].worker, .open, call: call.slot, object: MessageBox(setup))
         if controls[call.slot].paused {
-            sendControl(to: calls[call.slot].worker, .gate, call: call.slot,
-                        object: MessageBox(GateMessage(command: .pause, recordingIdentifier: setup.recordingIdentifier)))
+            sendGate(.pause, call: call, at: nanos, recording: setup.recordingIdentifier)
         }
         if let blackout = controls[call.slot].blackout {
             sendGate(.blackoutStart(origin: blackout.origin), call: call, at: max(blackout.startNanos, nanos),

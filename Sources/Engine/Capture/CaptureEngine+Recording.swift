@@ -25,17 +25,13 @@ extension CaptureEngine {
         return (controls[call.slot].primary, controls[call.slot].duplicates)
     }
 
-    /// The number the call's next recording will take.
-    public func nextSegment(of callInstance: String) -> Int? {
-        callTable.call(id: callInstance).map { calls[$0.slot].segment }
-    }
-
     /// Starts the call's primary recording at `nanos` unless it runs; returns its identifier.
     /// After a stop this makes a new segment.
     @discardableResult
     public func startPrimary(_ callInstance: String, at nanos: Int64) -> String? {
         guard let call = callTable.call(id: callInstance), call.state != .ended else { return nil }
         if let primary = controls[call.slot].primary { return primary }
+        guard calls[call.slot].openRecordings < WorkerCall.maxRecordings else { return nil }
         return openRecording(call, nanos: nanos, duplicate: false).recordingIdentifier
     }
 
@@ -47,9 +43,11 @@ extension CaptureEngine {
         endRecording(call, identifier: primary, at: nanos, reason: "stopped")
     }
 
-    /// Starts an extra recording of the call from `nanos`; returns its identifier.
+    /// Starts an extra recording of the call from `nanos`; returns its identifier, or nil when the
+    /// call is over or already has as many recordings open as a call may.
     public func startDuplicate(_ callInstance: String, at nanos: Int64) -> String? {
-        guard let call = callTable.call(id: callInstance), call.state != .ended else { return nil }
+        guard let call = callTable.call(id: callInstance), call.state != .ended,
+              calls[call.slot].openRecordings < WorkerCall.maxRecordings else { return nil }
         return openRecording(call, nanos: nanos, duplicate: true).recordingIdentifier
     }
 
@@ -67,10 +65,6 @@ extension CaptureEngine {
         controls[call.slot].paused = paused
         guard calls[call.slot].openRecordings > 0 else { return }
         sendGate(paused ? .pause : .resume, call: call, at: nanos)
-    }
-
-    public func isPaused(_ callInstance: String) -> Bool {
-        callTable.call(id: callInstance).map { controls[$0.slot].paused } ?? false
     }
 
     /// Merges metadata keys into the call's metadata and into every open recording of it.
@@ -105,11 +99,8 @@ extension CaptureEngine {
     }
 
     func sendGate(_ command: GateCommand, call: Call, at nanos: Int64, recording: String? = nil) {
-        let w = calls[call.slot].worker
-        let slot = reserve(w, mayDrop: false)!
-        MediaMessage.writeHeader(slot, kind: .gate, call: call.slot, nanos: nanos)
-        MediaMessage.attach(MessageBox(GateMessage(command: command, recordingIdentifier: recording)), to: slot)
-        publish(w)
+        sendControl(to: calls[call.slot].worker, .gate, call: call.slot,
+                    object: MessageBox(GateMessage(command: command, recordingIdentifier: recording)), nanos: nanos)
     }
 
     // MARK: Restart

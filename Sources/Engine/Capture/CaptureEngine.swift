@@ -32,6 +32,8 @@ public final class CaptureEngine {
     private let finished = FinishedRecordings()
 
     var firstNanos: Int64 = -1
+    /// Capture times of the first and last packet read (the clock may also move without packets).
+    private var packetSpan: (first: Int64, last: Int64) = (-1, -1)
     private(set) var nowNanos: Int64 = 0
     private var nextTick: Int64 = 0
     private var nextExpiry: Int64 = 0
@@ -60,7 +62,8 @@ public final class CaptureEngine {
 
     /// Reads `source` until it ends or `stop` is set, running `schedule` (sorted by time) and the
     /// inbox's commands at their capture times; then ends every call and waits for the workers.
-    public func run(_ source: PacketSource, schedule: [ScheduledJob] = [], stop: ManagedAtomic<Bool>? = nil) -> ReplaySummary {
+    public func run<Source: PacketSource>(_ source: Source, schedule: [ScheduledJob] = [],
+                                          stop: ManagedAtomic<Bool>? = nil) -> ReplaySummary {
         let wires = source.linkTypes.map { WireDecoder(linkType: $0, vxlanPorts: configuration.vxlanPorts) }
         workers.forEach { $0.start() }
         var truncation: String?
@@ -70,7 +73,8 @@ public final class CaptureEngine {
             if let stop, stop.load(ordering: .relaxed) { break }
             switch source.next() {
             case .packet(let frame, let nanos, let link):
-                if firstNanos < 0, !pending.isEmpty {
+                // Resolved at this run's first packet (a restore may have started the clock before).
+                if !pending.isEmpty {
                     // Relative times count from the first packet: resolve them now, stably ordered.
                     let first = nanos == Int64.min ? 0 : nanos
                     due = pending.enumerated().map { index, s in
@@ -117,7 +121,7 @@ public final class CaptureEngine {
             notUsed: counters.notUsed,
             truncated: truncation != nil,
             truncation: truncation,
-            seconds: firstNanos < 0 ? 0 : Double(nowNanos - firstNanos) / 1e9,
+            seconds: packetSpan.first < 0 ? 0 : Double(packetSpan.last - packetSpan.first) / 1e9,
             elapsedSeconds: 0,
             timeWentBackwards: counters.timeWentBackwards,
             errors: workers.flatMap(\.errors).sorted(),
@@ -139,13 +143,17 @@ public final class CaptureEngine {
     /// Moves the capture clock to `nanos` without a packet: ticks and expiry run as if one came.
     func advance(to nanos: Int64, wire: WireDecoder?) {
         guard nanos > nowNanos else { return }
-        if firstNanos < 0 {
-            firstNanos = nanos
-            nextTick = nanos + Self.tickNanos
-            nextExpiry = nanos + Self.expiryNanos
-        }
+        if firstNanos < 0 { startClock(at: nanos) }
         nowNanos = nanos
         if nanos >= nextTick { tick(wire) }
+    }
+
+    /// The capture clock's first reading: from here ticks and expiry count.
+    private func startClock(at nanos: Int64) {
+        firstNanos = nanos
+        nowNanos = nanos
+        nextTick = nanos + Self.tickNanos
+        nextExpiry = nanos + Self.expiryNanos
     }
 
     /// One frame captured at `nanos`.
@@ -158,15 +166,14 @@ public final class CaptureEngine {
             nanos = max(nowNanos, 0)
         }
         if firstNanos < 0 {
-            firstNanos = nanos
-            nowNanos = nanos
-            nextTick = nanos + Self.tickNanos
-            nextExpiry = nanos + Self.expiryNanos
+            startClock(at: nanos)
         } else if nanos < nowNanos {
             counters.timeWentBackwards += 1
             nanos = nowNanos
         }
         nowNanos = nanos
+        if packetSpan.first < 0 { packetSpan.first = nanos }
+        packetSpan.last = nanos
         if nanos >= nextTick { tick(wire) }
 
         switch wire.decode(frame, timestampNanos: nanos) {
@@ -232,9 +239,6 @@ public final class CaptureEngine {
         for result in finished.take() { observer.recordingFinished(result) }
     }
 
-    /// The capture time reached.
-    public var captureNanos: Int64 { nowNanos }
-
     /// Counters for `/metrics`, read on the capture thread.
     public var statistics: EngineStatistics {
         EngineStatistics(packets: counters.packets, notUsed: counters.notUsed, callsSeen: callTable.callsSeen,
@@ -264,9 +268,11 @@ public final class CaptureEngine {
         rings[w]._withUnsafeGuaranteedRef { $0.publish() }
     }
 
-    func sendControl(to w: Int, _ kind: MediaMessage.Kind, call: Int, flow: Int = 0, object: AnyObject?) {
+    /// A control message for worker `w`, stamped with the capture time reached unless `nanos` says
+    /// otherwise (a gate decision may take effect a little in the past or the future).
+    func sendControl(to w: Int, _ kind: MediaMessage.Kind, call: Int, flow: Int = 0, object: AnyObject?, nanos: Int64? = nil) {
         let slot = reserve(w, mayDrop: false)!
-        MediaMessage.writeHeader(slot, kind: kind, call: call, flow: flow, nanos: nowNanos)
+        MediaMessage.writeHeader(slot, kind: kind, call: call, flow: flow, nanos: nanos ?? nowNanos)
         if let object { MediaMessage.attach(object, to: slot) }
         publish(w)
     }

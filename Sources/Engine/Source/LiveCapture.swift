@@ -22,6 +22,9 @@ public final class LiveCapture: PacketSource {
     public let interfaces: [String]
     public let linkTypes: [LinkType]
     private let handles: [OpaquePointer]
+    /// Per input: what one unit of `tv_usec` is in nanoseconds (1, or 1000 where the interface
+    /// cannot stamp in nanoseconds and libpcap kept microseconds).
+    private let fractionScale: [Int64]
     private var fds: [pollfd]
     private var turn = 0
 
@@ -29,6 +32,7 @@ public final class LiveCapture: PacketSource {
         var handles: [OpaquePointer] = []
         var linkTypes: [LinkType] = []
         var fds: [pollfd] = []
+        var scales: [Int64] = []
         func fail(_ interface: String, _ reason: String) -> CaptureError {
             handles.forEach { pcap_close($0) }
             return .liveCapture(interface: interface, reason: reason)
@@ -75,11 +79,13 @@ public final class LiveCapture: PacketSource {
             var nb = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
             pcap_setnonblock(h, 1, &nb)
             handles.append(h)
+            scales.append(pcap_get_tstamp_precision(h) == Int32(PCAP_TSTAMP_PRECISION_NANO) ? 1 : 1000)
             linkTypes.append(linkType)
             fds.append(pollfd(fd: pcap_get_selectable_fd(h), events: Int16(POLLIN), revents: 0))
         }
         self.interfaces = interfaces
         self.handles = handles
+        fractionScale = scales
         self.linkTypes = linkTypes
         self.fds = fds
         idleMilliseconds = options.idleMilliseconds
@@ -102,7 +108,7 @@ public final class LiveCapture: PacketSource {
                 let status = pcap_next_ex(handles[i], &header, &data)
                 if status == 1, let header, let data {
                     let h = header.pointee
-                    let nanos = Int64(h.ts.tv_sec) * 1_000_000_000 + Int64(h.ts.tv_usec)
+                    let nanos = Int64(h.ts.tv_sec) * 1_000_000_000 + Int64(h.ts.tv_usec) * fractionScale[i]
                     return .packet(UnsafeRawBufferPointer(start: data, count: Int(h.caplen)), nanos: nanos, link: i)
                 }
                 if status < 0 && status != PCAP_ERROR_BREAK {

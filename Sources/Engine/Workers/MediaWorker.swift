@@ -92,12 +92,13 @@ final class MediaWorker: @unchecked Sendable {
             }
         case .open:
             guard let box = MediaMessage.takeObject(slot, as: MessageBox<RecordingSetup>.self) else { return }
+            // The engine opens no more than a call may hold; checked again before any file is made.
+            guard workerCall(call).count < WorkerCall.maxRecordings else {
+                errors.append("call \(box.value.callInstance): more than \(WorkerCall.maxRecordings) recordings at once")
+                return
+            }
             do {
-                let recording = try CallRecording(setup: box.value)
-                guard workerCall(call).add(recording) else {
-                    errors.append("call \(box.value.callInstance): more than \(WorkerCall.maxRecordings) recordings at once")
-                    return
-                }
+                _ = workerCall(call).add(try CallRecording(setup: box.value))
                 open.insert(call)
             } catch {
                 errors.append("\(error)")
