@@ -88,7 +88,7 @@ public final class CallRecording {
         timeline.endSilence(last.stretch, at: frame)
     }
 
-    public var isPaused: Bool { pauses.last.map { $0.end == nil } ?? false }
+    private var isPaused: Bool { pauses.last.map { $0.end == nil } ?? false }
 
     /// From capture time `nanos` on, every channel is silence: the agent's blackout, started by
     /// `origin`. A start before the recording's own start counts from the first frame.
@@ -107,7 +107,7 @@ public final class CallRecording {
         timeline.endSilence(last.stretch, at: frame)
     }
 
-    public var isBlackedOut: Bool { blackouts.last.map { $0.end == nil } ?? false }
+    private var isBlackedOut: Bool { blackouts.last.map { $0.end == nil } ?? false }
 
     /// Merges metadata keys (an API update) into what the sidecar will carry.
     public func updateMetadata(_ changes: [String: String]) {
@@ -354,9 +354,7 @@ public final class CallRecording {
             notUsed: counters.byCause,
             sha256: digests.first ?? ""
         )
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        try encoder.encode(sidecar).write(to: URL(fileURLWithPath: setup.sidecarPath), options: .atomic)
+        try sidecar.write(to: setup.sidecarPath)
         return RecordingResult(sidecar: sidecar, audioPaths: output.files.map(\.path), sidecarPath: setup.sidecarPath)
     }
 

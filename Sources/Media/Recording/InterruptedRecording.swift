@@ -90,11 +90,9 @@ public struct InterruptedRecording: Sendable {
             endReason: problems.isEmpty ? "interrupted" : "interrupted: " + problems.joined(separator: "; "),
             notUsed: [:],
             sha256: digests.first ?? "")
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         do {
             // Atomic: a crash during recovery leaves the old sidecar (or none), never half of one.
-            try encoder.encode(sidecar).write(to: URL(fileURLWithPath: sidecarPath), options: .atomic)
+            try sidecar.write(to: sidecarPath)
         } catch {
             throw .cannotWriteSidecar(path: sidecarPath, reason: "\(error.localizedDescription)")
         }
