@@ -51,7 +51,9 @@ extension AgentTracker {
             }
             if command.action == .startDuplicate {
                 if let metadata = command.metadata { update(target.callInstance, with: metadata) }
-                _ = engine.startDuplicate(target.callInstance, at: nanos)
+                guard engine.startDuplicate(target.callInstance, at: nanos) != nil else {
+                    return .failure(ControlError(.conflict, "call '\(target.callInstance)' already has as many recordings open as a call may"))
+                }
             } else {
                 let stopping = engine.openRecordings(of: target.callInstance).duplicates
                 engine.stopDuplicates(target.callInstance, at: nanos)

@@ -154,7 +154,10 @@ extension AgentTracker: EngineObserver {
     }
 
     public func callPurged(_ callInstance: String) {
-        calls.removeValue(forKey: callInstance)
+        // A late update for one of its recordings finds the sidecar through the index from now on.
+        for recording in calls.removeValue(forKey: callInstance)?.recordings ?? [] {
+            sidecarPaths[recording.recordingIdentifier] = nil
+        }
     }
 
     public func recordingOpened(_ setup: RecordingSetup) {

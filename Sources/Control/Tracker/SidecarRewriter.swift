@@ -36,10 +36,7 @@ final class SidecarRewriter: @unchecked Sendable {
         do {
             var sidecar = try JSONDecoder().decode(Sidecar.self, from: data)
             sidecar.metadata.merge(changes) { _, new in new }
-            // Written as the worker writes it, so that a file reads the same however it was made.
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            try encoder.encode(sidecar).write(to: URL(fileURLWithPath: path), options: .atomic)
+            try sidecar.write(to: path)
         } catch {
             logger.error("cannot update sidecar", metadata: ["path": "\(path)", "error": "\(error)"])
         }
