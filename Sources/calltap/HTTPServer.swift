@@ -7,12 +7,11 @@ import Logging
 /// The API served over HTTP for `serve` and for a paced replay: the recorder's router on the
 /// configured address. Without API keys the address is forced to loopback, and the log says so.
 enum HTTPServer {
-    /// The application; `onRunning` hears the address it really listens on (port 0 picks one).
-    static func application(service: some RecorderService, configuration: ServerConfiguration, logger: Logger,
-                            onRunning: @escaping @Sendable (String) -> Void = { _ in })
+    /// The application; it logs the address it really listens on (port 0 picks one).
+    static func application(service: some RecorderService, configuration: ServerConfiguration, logger: Logger)
         throws(APIConfigurationError) -> some ApplicationProtocol {
         var bind = try HTTPBindAddress(parsing: configuration.http.bind)
-        if configuration.http.keys.isEmpty && !isLoopback(bind.host) {
+        if configuration.http.keys.isEmpty && !bind.isLoopback {
             logger.warning("no API keys configured: binding to loopback only", metadata: ["requested": "\(configuration.http.bind)"])
             bind.host = bind.host.contains(":") ? "::1" : "127.0.0.1"
         } else if configuration.http.keys.isEmpty {
@@ -26,12 +25,7 @@ enum HTTPServer {
             onServerRunning: { channel in
                 let address = channel.localAddress.map { "\($0.ipAddress ?? host):\($0.port ?? port)" } ?? "\(host):\(port)"
                 logger.notice("HTTP API listening", metadata: ["address": "\(address)"])
-                onRunning(address)
             },
             logger: logger)
-    }
-
-    static func isLoopback(_ host: String) -> Bool {
-        host == "localhost" || host == "::1" || host.hasPrefix("127.")
     }
 }

@@ -76,11 +76,12 @@ struct ReplayCommand: AsyncParsableCommand {
         var store: SQLiteTrackerStore?
         if http != nil {
             // Served recordings are searched in the index, as on a live server.
+            let root = configuration.engine.storageRoot
+            if let problem = StorageCheck.writable(root) { throw CommandFailure.exit("storage: \(problem)") }
             do {
-                try FileManager.default.createDirectory(atPath: configuration.engine.storageRoot, withIntermediateDirectories: true)
-                store = try SQLiteTrackerStore(path: configuration.engine.storageRoot + "/calltap.sqlite")
+                store = try SQLiteTrackerStore(storageRoot: root)
             } catch {
-                throw CommandFailure.exit("cannot open the database under \(configuration.engine.storageRoot): \(error)")
+                throw CommandFailure.exit("cannot open the database under \(root): \(error)")
             }
         }
         let engine = CaptureEngine(configuration: configuration.engine)
@@ -131,7 +132,12 @@ struct ReplayCommand: AsyncParsableCommand {
             services: [.init(service: app), .init(service: replay, successTerminationBehavior: .gracefullyShutdownGroup)],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: Logger(label: "calltap.replay")))
-        try await group.run()
+        do {
+            try await group.run()
+        } catch {
+            // The server could not start (the port is taken, the address is not this host's).
+            throw CommandFailure.exit("\(error)")
+        }
         return replay.summary!
     }
 

@@ -48,7 +48,7 @@ struct ServeCommand: AsyncParsableCommand {
         if let problem = StorageCheck.writable(root) { throw CommandFailure.exit("storage: \(problem)") }
         let store: SQLiteTrackerStore
         do {
-            store = try SQLiteTrackerStore(path: root + "/calltap.sqlite")
+            store = try SQLiteTrackerStore(storageRoot: root)
         } catch {
             throw CommandFailure.exit("cannot open the database under \(root): \(error)")
         }
@@ -91,7 +91,12 @@ struct ServeCommand: AsyncParsableCommand {
             services: [.init(service: app), .init(service: captureService)],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
-        try await group.run()
+        do {
+            try await group.run()
+        } catch {
+            // The server could not start (the port is taken, the address is not this host's).
+            throw CommandFailure.exit("\(error)")
+        }
     }
 }
 

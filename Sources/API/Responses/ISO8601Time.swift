@@ -2,8 +2,9 @@ import Foundation
 
 /// ISO 8601 times as the API reads and writes them: with an offset on input, UTC with
 /// milliseconds on output.
-enum ISO8601Time {
-    static func nanoseconds(from text: String) -> Int64? {
+public enum ISO8601Time {
+    /// Nanoseconds since 1970 of a time with an offset (`2026-11-22T10:15:30.250+01:00`, `…Z`); nil when it is not one.
+    public static func nanoseconds(from text: String) -> Int64? {
         // The fraction is read here, not by the formatter: a Double of seconds since 1970 keeps
         // only about a microsecond, and .250 would come back as .249999872.
         var wholeSeconds = text

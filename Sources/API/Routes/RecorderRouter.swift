@@ -2,7 +2,7 @@ import Control
 import Hummingbird
 
 /// Builds the router of the recorder's HTTP API: every `RecorderEndpoint`, with authentication,
-/// body limits, error bodies and request metrics. Tests drive it directly; `makeRecorderApplication`
+/// body limits, error bodies and request metrics. Tests drive it directly; `calltap`'s HTTPServer
 /// serves it.
 /// - Parameters:
 ///   - service: the control plane (or any other `RecorderService`).

@@ -37,7 +37,7 @@ struct ControlScript {
             let when: ScheduledJob.When
             let at: String
             if let iso = object["at"] as? String {
-                guard let nanos = ISOTime.nanos(iso) else { throw bad("'at' is not an ISO 8601 time with offset: \(iso)") }
+                guard let nanos = ISO8601Time.nanoseconds(from: iso) else { throw bad("'at' is not an ISO 8601 time with offset: \(iso)") }
                 when = .at(nanos: nanos)
                 at = iso
             } else if let seconds = object["at"] as? Double, seconds.isFinite {
@@ -68,16 +68,4 @@ struct ControlScript {
 struct ControlScriptError: Error, CustomStringConvertible {
     var message: String
     var description: String { message }
-}
-
-/// ISO 8601 times as the API takes them (`2026-11-22T10:15:30.250+01:00`, `…Z`).
-enum ISOTime {
-    static func nanos(_ text: String) -> Int64? {
-        let withFraction = ISO8601DateFormatter()
-        withFraction.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        let plain = ISO8601DateFormatter()
-        plain.formatOptions = [.withInternetDateTime]
-        guard let date = withFraction.date(from: text) ?? plain.date(from: text) else { return nil }
-        return Int64((date.timeIntervalSince1970 * 1e9).rounded())
-    }
 }
