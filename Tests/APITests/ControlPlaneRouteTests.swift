@@ -151,6 +151,8 @@ import Wire
             // Stopping what is not running changes nothing.
             r = try await client.execute(uri: "/api/Record/StopForAgent", method: .post, body: Self.body(#"{"AgentIdentifier": "Id", "Value": "2"}"#))
             #expect(r.status == .ok)
+            #expect(((try json(r)["ActiveCall"] as? [String: Any])?["Recordings"] as? [[String: Any]])?
+                .map { $0["RecordingState"] as? String } == ["Stopped"])
 
             r = try await client.execute(uri: "/api/Record/StartForAgent", method: .post, body: Self.body(#"{"AgentIdentifier": "Id", "Value": "2"}"#))
             recordings = try #require((try json(r)["ActiveCall"] as? [String: Any])?["Recordings"] as? [[String: Any]])
@@ -194,7 +196,11 @@ import Wire
             r = try await client.execute(uri: "/api/Blackout/StopForAgent", method: .post, body: Self.body(#"{"AgentIdentifier": "Id", "Value": "2"}"#))
             state = try json(r)
             #expect((state["Blackout"] as? [String: Any])?["Active"] as? Bool == false)
-            #expect((state["Applied"] as? [String: Any])?["StopTime"] is String)
+            let stoppedApplied = try #require(state["Applied"] as? [String: Any])
+            // Both times are ISO 8601 in UTC with milliseconds: they compare as text.
+            let startTime = try #require(applied["StartTime"] as? String), stopTime = try #require(stoppedApplied["StopTime"] as? String)
+            #expect(stoppedApplied["StartTime"] as? String == startTime)
+            #expect(stopTime > startTime)
             r = try await client.execute(uri: "/api/Agent?agentIdentifier=Id&value=2", method: .get)
             #expect(try json(r)["Applied"] == nil)
 
@@ -231,9 +237,9 @@ import Wire
             for _ in 0..<500 where items.isEmpty {
                 let r = try await client.execute(uri: "/api/Recordings?callInstance=1-712@127.0.10.1", method: .get)
                 #expect(r.status == .ok)
-                let page = try JSONSerialization.jsonObject(with: Data(buffer: r.body))
-                items = ((page as? [String: Any])?["Items"] as? [[String: Any]] ?? (page as? [[String: Any]]) ?? [])
-                    .filter { ($0["State"] as? String ?? $0["RecordingState"] as? String) == "Stopped" }
+                let page = try #require(try JSONSerialization.jsonObject(with: Data(buffer: r.body)) as? [String: Any])
+                #expect(page.keys.contains("NextCursor"))
+                items = (page["Items"] as? [[String: Any]] ?? []).filter { $0["State"] as? String == "Stopped" }
                 if items.isEmpty { try await Task.sleep(nanoseconds: 10_000_000) }
             }
             #expect(items.count == 1)

@@ -5,18 +5,19 @@ import Foundation
 import Testing
 
 /// The tracker on the capture thread, fed by the real engine replaying SIPp captures: what an
-/// API client reading `GET /api/Agent` sees at each moment of a call, and what a restart restores.
+/// API client reading `GET /api/Agent` sees at each moment of a call, and how calls are recorded.
 /// The captures' caller is "caller" (700 Hz), the callee "callee" (1100 Hz).
 @Suite struct AgentTrackerTests {
     /// Replays `capture` with one agent on the callee's phone; `probes` read the agent's state
     /// at capture times (seconds after the first packet).
     func replay(_ capture: String, agents: [AgentProfile], probes: [Double], store: TrackerStore? = nil,
-                storage: String = RepositoryPaths.temporaryDirectory("calltap-control"))
+                storage: String = RepositoryPaths.temporaryDirectory("calltap-control"), recordWithoutAgent: Bool = true)
         throws -> (states: [[AgentState]], summary: ReplaySummary, plane: ControlPlane) {
         var configuration = ServerConfiguration()
         configuration.engine.storageRoot = storage
         configuration.engine.mediaWorkers = 1
         configuration.agents = agents
+        configuration.engine.recordWithoutAgent = recordWithoutAgent
         let engine = CaptureEngine(configuration: configuration.engine)
         let plane = ControlPlane(configuration: configuration, engine: engine, store: store)
         let seen = StateLog()
@@ -57,12 +58,16 @@ import Testing
 
     @Test func bothEndsAgentsMakeDirectionXAndCallerCalleeChannels() throws {
         let caller = AgentProfile(id: 1, phone: "caller", policy: .onDemand)
-        let (states, _, _) = try replay("sipp-g711-tones.pcap", agents: [caller, Self.callee], probes: [2])
+        let storage = RepositoryPaths.temporaryDirectory("calltap-control")
+        let (states, _, _) = try replay("sipp-g711-tones.pcap", agents: [caller, Self.callee], probes: [2], storage: storage)
         let both = try #require(states.first)
         #expect(both.count == 2)
         for agent in both {
             #expect(agent.activeCall?.metadata["calldirection"] == "X")
         }
+        // Two agents: no agent channel; caller left, callee right.
+        let recording = try #require(try RecordedCall.all(under: storage).first)
+        #expect((recording.json["Audio"] as? [String: Any])?["ChannelRoles"] as? [String] == ["caller", "callee"])
     }
 
     @Test func onDemandAgentIsNotRecordedUntilAsked() throws {
@@ -73,10 +78,12 @@ import Testing
         #expect(states.first?.first?.activeCall?.recordings.isEmpty == true)
     }
 
-    @Test func callWithoutAgentFollowsRecordWithoutAgent() throws {
+    @Test(arguments: [true, false])
+    func callWithoutAgentFollowsRecordWithoutAgent(_ recordWithoutAgent: Bool) throws {
         let other = AgentProfile(id: 9, phone: "9999", policy: .always)
-        let (states, summary, _) = try replay("sipp-g711-tones.pcap", agents: [other], probes: [2])
-        #expect(summary.recordings == 1)
+        let (states, summary, _) = try replay("sipp-g711-tones.pcap", agents: [other], probes: [2],
+                                              recordWithoutAgent: recordWithoutAgent)
+        #expect(summary.recordings == (recordWithoutAgent ? 1 : 0))
         #expect(states.first?.first?.activeCall == nil)
     }
 }

@@ -88,6 +88,12 @@ import Glibc
         #expect(summary(agentsAfter) == ["1/callee/dev-1/one", "2/callee2/dev-2/two"])
         #expect(summary(agentsAfter) == summary(agentsBefore))
 
+        // What only the database knows: each agent is on its call again at once, before any new SIP.
+        for (phone, id) in [("callee", idA), ("callee2", idB)] {
+            let agent = try await second.agent(phone: phone)
+            #expect((agent["ActiveCall"] as? [String: Any])?["CallInstance"] as? String == id, "\(phone) after the restart")
+        }
+
         // Call B said BYE while nobody listened: after the restart it has no media and no SIP,
         // so the idle timeout closes it.
         _ = try await Deadline.poll("call B to be closed by the idle timeout", timeout: Self.idleTimeout + 10) {
@@ -95,6 +101,8 @@ import Glibc
             return agent["ActiveCall"] is NSNull ? true : nil
         }
         let closedAfter = Date().timeIntervalSince1970 - restarted
+        // Not at once (it was restored, above), and by the timeout with a margin for the once-a-second check.
+        #expect(closedAfter > 1)
         #expect(closedAfter < Self.idleTimeout + 10)
 
         // Call A goes on in a new recording segment.
