@@ -19,6 +19,7 @@ WAIT="${CALLTAP_BROKER_WAIT:-60}"
 BIN=/usr/lib/rabbitmq/bin
 
 export HOME="$DIR"   # the Erlang cookie of this node and its CLI lives here
+export ERL_CRASH_DUMP="$DIR/erl_crash.dump"   # never in the caller's folder
 export RABBITMQ_NODENAME="calltap-test-$PORT@localhost"
 export RABBITMQ_NODE_IP_ADDRESS=127.0.0.1
 export RABBITMQ_NODE_PORT="$PORT"
@@ -36,15 +37,16 @@ export RABBITMQ_PID_FILE="$DIR/broker.pid"
 
 ctl() { "$BIN/rabbitmqctl" -q "$@"; }
 
-answers() { ctl -t 5 await_startup >/dev/null 2>&1; }
+# Without its folder (and cookie) no broker of ours runs; asking would only make the CLI crash.
+answers() { [ -f "$DIR/.erlang.cookie" ] && ctl -t 5 await_startup >/dev/null 2>&1; }
 
 start() {
   if [ ! -x "$BIN/rabbitmq-server" ]; then
     echo "broker: rabbitmq-server is not installed (apt-get install rabbitmq-server)" >&2
     exit 1
   fi
-  if answers; then echo "broker: already running on 127.0.0.1:$PORT"; return 0; fi
   mkdir -p "$DIR/log" "$DIR/mnesia"
+  if answers; then echo "broker: already running on 127.0.0.1:$PORT"; return 0; fi
   : > "$RABBITMQ_CONF_ENV_FILE"
   printf '[].\n' > "$RABBITMQ_ADVANCED_CONFIG_FILE"
   printf '[].\n' > "$RABBITMQ_ENABLED_PLUGINS_FILE"
@@ -79,7 +81,7 @@ start() {
 
 stop() {
   local began=$SECONDS
-  ctl -t 30 shutdown >/dev/null 2>&1 || true
+  [ -f "$DIR/.erlang.cookie" ] && { ctl -t 30 shutdown >/dev/null 2>&1 || true; }
   if [ -f "$DIR/server.pid" ]; then
     local pid; pid="$(cat "$DIR/server.pid")"
     # shutdown waits for the node; the wrapper shell may linger a moment after it.
@@ -97,7 +99,11 @@ stop() {
 case "${1:-}" in
   start) start ;;
   stop) stop ;;
-  status) if answers; then echo "broker: running on 127.0.0.1:$PORT"; else echo "broker: not running"; exit 1; fi ;;
+  status)
+    if answers; then echo "broker: running on 127.0.0.1:$PORT"; else
+      epmd -kill >/dev/null 2>&1 || true   # the CLI starts our epmd to ask; leave none behind
+      echo "broker: not running"; exit 1
+    fi ;;
   url) echo "amqp://guest:guest@127.0.0.1:$PORT/" ;;
   ctl) shift; ctl "$@" ;;
   *) echo "usage: $0 start|stop|status|url|ctl ARGS" >&2; exit 2 ;;
