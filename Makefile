@@ -2,14 +2,15 @@
 # when they are missing (root, Debian 12), so a fresh machine with only Swift can run it.
 
 SWIFT ?= swift
-BUILD_DEPS := pkg-config libpcap-dev libsndfile1-dev libopus-dev libspandsp-dev libbcg729-dev
+BUILD_DEPS := pkg-config libpcap-dev libsndfile1-dev libopus-dev libspandsp-dev libbcg729-dev librabbitmq-dev
 # sip-tester (SIPp), sox and sqlite3: the live tests (LiveServeTests, RestartTests) place real
 # calls on loopback with SIPp peers sending sox tones, and read the tracker's database.
-TEST_DEPS := tshark sip-tester sox sqlite3
+# rabbitmq-server: the cluster tests publish and consume on a real broker (Tests/broker.sh).
+TEST_DEPS := tshark sip-tester sox sqlite3 rabbitmq-server
 DEMO_CAPTURE ?= captures/sipp-g711-tones.pcap
 DEMO_OUT ?= recordings
 
-.PHONY: all deps build release demo test bench bench-api alloc-check clean
+.PHONY: all deps build release demo test broker-start broker-stop bench bench-api alloc-check clean
 
 all: build
 
@@ -35,9 +36,20 @@ demo: release
 
 # The test suite (what CI runs).
 test: EXTRA_DEPS = $(TEST_DEPS)
+# The broker runs on loopback only for the length of `swift test`, and stops also when tests fail.
 test: deps
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	@Tests/broker.sh start
+	@trap 'Tests/broker.sh stop' EXIT INT TERM; \
+	  CALLTAP_TEST_BROKER="$$(Tests/broker.sh url)" $(SWIFT) test --skip-build
+
+# A broker for running cluster tests by hand: CALLTAP_TEST_BROKER=$$(Tests/broker.sh url) swift test --filter Cluster
+broker-start: EXTRA_DEPS = rabbitmq-server
+broker-start: deps
+	Tests/broker.sh start
+
+broker-stop:
+	Tests/broker.sh stop
 
 # 200 calls x 60 s of two-way G.711 (1.2 million RTP packets) through `calltap replay`.
 bench: EXTRA_DEPS = python3

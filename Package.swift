@@ -26,6 +26,9 @@ let package = Package(
         .systemLibrary(name: "COpus", pkgConfig: "opus", providers: [.apt(["libopus-dev"])]),
         .systemLibrary(name: "CSpanDSP", pkgConfig: "spandsp", providers: [.apt(["libspandsp-dev"])]),
         .systemLibrary(name: "CBcg729", pkgConfig: "libbcg729", providers: [.apt(["libbcg729-dev"])]),
+        .systemLibrary(name: "CRabbitMQ", pkgConfig: "librabbitmq", providers: [.apt(["librabbitmq-dev"])]),
+        // rabbitmq-c's variadic amqp_login and the method numbers Swift cannot import.
+        .target(name: "AMQPShim", dependencies: ["CRabbitMQ"]),
 
         // Frame → L4 decoding.
         .target(name: "Wire"),
@@ -42,9 +45,9 @@ let package = Package(
             .product(name: "Atomics", package: "swift-atomics"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        // Agents, tracker, recording policy, persistence: the one writer of agent state.
+        // Agents, tracker, recording policy, persistence, cluster bus: the one writer of agent state.
         .target(name: "Control", dependencies: [
-            "Engine", "Media", "SIP",
+            "Engine", "Media", "SIP", "CRabbitMQ", "AMQPShim",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Logging", package: "swift-log"),
         ]),
