@@ -41,6 +41,7 @@ final class CaptureService: Service, @unchecked Sendable {
                 logger.error("capture failed", metadata: ["reason": "\(reason)"])
             }
             plane.tracker.flush()
+            plane.leaveCluster()
             logger.notice("capture stopped", metadata: ["packets": "\(summary.packets)", "recordings": "\(summary.recordings)"])
             self.summary = summary
             finished.signal()

@@ -85,6 +85,8 @@ struct ReplayCommand: AsyncParsableCommand {
             }
         }
         let engine = CaptureEngine(configuration: configuration.engine)
+        // A replay runs alone even when its configuration names a broker: its blackouts are about
+        // the past and must not silence the live servers' agents.
         let plane = ControlPlane(configuration: configuration, engine: engine, store: store)
         let outcomes = CommandOutcomes()
         let tracker = plane.tracker

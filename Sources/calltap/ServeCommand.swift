@@ -77,6 +77,17 @@ struct ServeCommand: AsyncParsableCommand {
         }
         store.flush()
         plane.setCaptureCounters { capture.statistics() }
+        if let url = configuration.cluster.broker {
+            var settings = BrokerSettings(url: url, serverId: engineConfiguration.serverId)
+            settings.blackoutExchange = configuration.cluster.blackoutExchange
+            settings.screenExchange = configuration.cluster.screenExchange
+            do {
+                try plane.joinCluster(settings)
+            } catch {
+                throw CommandFailure.exit("cluster.broker: \(error)")
+            }
+            logger.notice("cluster", metadata: ["broker": "\(plane.tracker.cluster?.connection.endpoint.redacted ?? "")", "server": "\(settings.serverId)"])
+        }
 
         let captureService = CaptureService(engine: engine, source: capture, plane: plane, activity: "capturing", logger: logger)
         let app: any ApplicationProtocol

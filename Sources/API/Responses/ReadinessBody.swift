@@ -6,6 +6,8 @@ struct ReadinessBody: Codable, Equatable, Sendable {
     var ready: Bool
     var capture: Bool
     var storage: Bool
+    /// Present in a cluster only.
+    var broker: Bool?
     var detail: String
     var code: String?
     var message: String?
@@ -14,15 +16,16 @@ struct ReadinessBody: Codable, Equatable, Sendable {
         ready = readiness.ready
         capture = readiness.capture
         storage = readiness.storage
+        broker = readiness.broker
         detail = readiness.detail
         if !readiness.ready {
             code = ControlError.Code.unavailable.rawValue
-            message = readiness.detail.isEmpty ? "capture or storage is not usable" : readiness.detail
+            message = readiness.detail.isEmpty ? "capture, storage or broker is not usable" : readiness.detail
         }
     }
 
     enum CodingKeys: String, CodingKey {
-        case ready = "Ready", capture = "Capture", storage = "Storage", detail = "Detail"
+        case ready = "Ready", capture = "Capture", storage = "Storage", broker = "Broker", detail = "Detail"
         case code = "Code", message = "Message"
     }
 }

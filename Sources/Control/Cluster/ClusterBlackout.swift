@@ -22,11 +22,14 @@ public struct ClusterBlackout: Sendable, Equatable {
     public var ended: String?
     /// The server that decided it.
     public var origin: String
+    /// The server that started the blackout, when another one stopped it (the sidecar's origin
+    /// of the interval); nil when `origin` started it.
+    public var startedBy: String?
     /// The deciding server's sequence number: (origin, sequence) names this decision everywhere.
     public var sequence: UInt64
 
     public init(agent: ClusterAgentKey, action: Action, startNanos: Int64, stopNanos: Int64? = nil,
-                limitNanos: Int64? = nil, ended: String? = nil, origin: String, sequence: UInt64) {
+                limitNanos: Int64? = nil, ended: String? = nil, origin: String, startedBy: String? = nil, sequence: UInt64) {
         self.agent = agent
         self.action = action
         self.startNanos = startNanos
@@ -34,8 +37,12 @@ public struct ClusterBlackout: Sendable, Equatable {
         self.limitNanos = limitNanos
         self.ended = ended
         self.origin = origin
+        self.startedBy = startedBy
         self.sequence = sequence
     }
+
+    /// The server whose start this interval is.
+    public var starter: String { startedBy ?? origin }
 
     /// The time this decision takes effect: the start of a start, the stop of a stop.
     public var effectiveNanos: Int64 {
@@ -51,7 +58,7 @@ extension ClusterBlackout: Codable {
         case startNanos = "StartNanos", startTime = "StartTime"
         case stopNanos = "StopNanos", stopTime = "StopTime"
         case limitNanos = "LimitNanos", ended = "Ended"
-        case origin = "Origin", sequence = "Sequence"
+        case origin = "Origin", startedBy = "StartedBy", sequence = "Sequence"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -63,6 +70,7 @@ extension ClusterBlackout: Codable {
         limitNanos = try c.decodeIfPresent(Int64.self, forKey: .limitNanos)
         ended = try c.decodeIfPresent(String.self, forKey: .ended)
         origin = try c.decode(String.self, forKey: .origin)
+        startedBy = try c.decodeIfPresent(String.self, forKey: .startedBy)
         sequence = try c.decode(UInt64.self, forKey: .sequence)
         switch action {
         case .start where stopNanos != nil:
@@ -87,6 +95,7 @@ extension ClusterBlackout: Codable {
         try c.encodeIfPresent(limitNanos, forKey: .limitNanos)
         try c.encodeIfPresent(ended, forKey: .ended)
         try c.encode(origin, forKey: .origin)
+        try c.encodeIfPresent(startedBy, forKey: .startedBy)
         try c.encode(sequence, forKey: .sequence)
     }
 }

@@ -45,6 +45,27 @@ public final class ControlPlane: RecorderService, @unchecked Sendable {
         lock.unlock()
     }
 
+    /// Joins the cluster: this server's blackouts and screen commands go to the broker, the other
+    /// servers' blackouts come from it to the tracker on the capture thread. Live only: the bus
+    /// speaks wall-clock time, which is capture time on a live interface. Call before the capture
+    /// runs; the connection is made (and remade) in the background.
+    public func joinCluster(_ settings: BrokerSettings, logger: Logger = Logger(label: "calltap.cluster")) throws(BrokerError) {
+        let bus = try ClusterBus(settings: settings, logger: logger, onMessage: { [weak self] message in
+            guard let self else { return }
+            let tracker = self.tracker
+            _ = self.engine.inbox.submit { nanos in tracker.received(message, at: nanos) }
+        }, onStateChange: { state in
+            logger.notice("broker", metadata: ["state": "\(state)"])
+        })
+        tracker.join(bus)
+        bus.start()
+    }
+
+    /// Leaves the cluster after publishing what is queued (bounded by the broker settings' drain time).
+    public func leaveCluster() {
+        tracker.cluster?.stop()
+    }
+
     /// A paced replay's offset from capture time to wall time, once known.
     public func setWallOffset(_ read: @escaping () -> Int64?) {
         lock.withLock { wallOffset = read }
@@ -118,8 +139,11 @@ public final class ControlPlane: RecorderService, @unchecked Sendable {
         var detail: [String] = []
         if !capture.running { detail.append("capture: \(capture.detail)") }
         if let problem = storage { detail.append("storage: \(problem)") }
-        return Readiness(capture: capture.running, storage: storage == nil,
-                         detail: detail.isEmpty ? "capture and storage usable" : detail.joined(separator: "; "))
+        let broker = tracker.cluster?.state
+        if let broker, !broker.isConnected { detail.append(broker.description) }
+        return Readiness(capture: capture.running, storage: storage == nil, broker: broker.map(\.isConnected),
+                         detail: detail.isEmpty ? (broker == nil ? "capture and storage usable" : "capture, storage and broker usable")
+                                                : detail.joined(separator: "; "))
     }
 
     public func metrics() async -> MetricsSnapshot {

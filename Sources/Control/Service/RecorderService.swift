@@ -97,15 +97,18 @@ public struct RecordingIndexEntry: Sendable, Equatable, Codable {
 public struct Readiness: Sendable, Equatable {
     public var capture: Bool
     public var storage: Bool
+    /// Whether the cluster's broker is connected; nil when the server runs alone.
+    public var broker: Bool?
     public var detail: String
 
-    public init(capture: Bool, storage: Bool, detail: String) {
+    public init(capture: Bool, storage: Bool, broker: Bool? = nil, detail: String) {
         self.capture = capture
         self.storage = storage
+        self.broker = broker
         self.detail = detail
     }
 
-    public var ready: Bool { capture && storage }
+    public var ready: Bool { capture && storage && broker != false }
 }
 
 /// Counters the engine and control plane publish for `/metrics`.

@@ -19,18 +19,23 @@ extension AgentTracker {
         case .start:
             if let current = agent.blackout, current.isActive {
                 // Starting what runs changes nothing.
-                applied = .init(startTime: CaptureTime.iso8601(current.startNanos), stopTime: nil, clamped: false, shared: false)
+                applied = .init(startTime: CaptureTime.iso8601(current.startNanos), stopTime: nil, clamped: false,
+                                shared: cluster?.state.isConnected ?? false)
                 break
             }
             let start = max(requested, earliest)
             let limit = start + Int64(configuration.blackout.maxAgentBlackoutSeconds * 1e9)
-            agent.blackout = TrackedBlackout(startNanos: start, limitNanos: limit, origin: configuration.engine.serverId)
+            let decision = ClusterBlackout(agent: clusterKey(profile), action: .start, startNanos: start, limitNanos: limit,
+                                           origin: configuration.engine.serverId, sequence: nextBlackoutSequence())
+            agent.blackout = TrackedBlackout(startNanos: start, limitNanos: limit, origin: configuration.engine.serverId,
+                                             sequence: decision.sequence)
             agents[profile.id] = agent
             for callInstance in agent.calls {
                 engine.startBlackout(callInstance, at: start, origin: configuration.engine.serverId)
                 refreshRecordingStates(callInstance)
             }
-            applied = .init(startTime: CaptureTime.iso8601(start), stopTime: nil, clamped: start != requested, shared: false)
+            let shared = share(decision, of: profile)
+            applied = .init(startTime: CaptureTime.iso8601(start), stopTime: nil, clamped: start != requested, shared: shared)
         case .stop:
             guard let current = agent.blackout, current.isActive else {
                 // Stopping what is not running changes nothing.
@@ -42,8 +47,9 @@ extension AgentTracker {
             }
             let stop = max(requested, earliest, current.startNanos)
             end(agentId: profile.id, at: stop, reason: "stopped")
+            let shared = shareStop(of: profile)
             applied = .init(startTime: CaptureTime.iso8601(current.startNanos), stopTime: CaptureTime.iso8601(stop),
-                            clamped: stop != requested, shared: false)
+                            clamped: stop != requested, shared: shared)
         }
         changed(agents: [profile.id])
         guard var state = view(of: profile.id) else { return .failure(.agentNotFound(command.agent)) }
@@ -90,11 +96,13 @@ extension AgentTracker {
                                        stopTime: blackout.stopNanos.map(CaptureTime.iso8601), origin: blackout.origin)
     }
 
-    /// Ends the blackouts that reached `blackout.maxAgentBlackoutSeconds`.
+    /// Ends the blackouts that reached `blackout.maxAgentBlackoutSeconds` (the limit the deciding
+    /// server set; every server ends them by itself at the same time).
     public func clockAdvanced(to nanos: Int64) {
         for (id, agent) in agents {
             guard let blackout = agent.blackout, blackout.isActive, blackout.limitNanos <= nanos else { continue }
             end(agentId: id, at: blackout.limitNanos, reason: "maxAgentBlackout")
+            if let profile = directory.agent(id: id) { shareStop(of: profile) }
             changed(agents: [id])
         }
     }

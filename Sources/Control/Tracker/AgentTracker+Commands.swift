@@ -131,17 +131,19 @@ extension AgentTracker {
         case .success(let found): (profile, agent) = found
         }
         let active = activeCall(of: agent)
+        // What the agent's desktop is told (`calltap.screen`): the recordings the command touched.
+        var touched: [(identifier: String, relatedCall: String?)] = []
         switch command.action {
         case .start:
             if let active {
                 var call = calls[active.callInstance]!
                 if !call.screenRecordings.contains(where: { $0.recordingState != .stopped }) {
-                    call.screenRecordings.append(.init(
-                        relatedCallInstance: active.callInstance,
-                        screenRecordingIdentifier: screenIdentifier(agentId: profile.id, at: nanos),
-                        recordingState: .recording))
+                    let id = screenIdentifier(agentId: profile.id, at: nanos)
+                    call.screenRecordings.append(.init(relatedCallInstance: active.callInstance,
+                                                       screenRecordingIdentifier: id, recordingState: .recording))
                     calls[active.callInstance] = call
                     persist(call)
+                    touched.append((id, active.callInstance))
                 }
             } else if !agent.desktopScreenRecordings.contains(where: { $0.recordingState != .stopped }) {
                 let id = screenIdentifier(agentId: profile.id, at: nanos)
@@ -149,6 +151,7 @@ extension AgentTracker {
                                                                          recordingState: .recording))
                 agents[profile.id]?.desktopSessions.append(.init(sessionIdentifier: id, kind: "Screen", state: "Active",
                                                                  startTime: CaptureTime.iso8601(nanos)))
+                touched.append((id, nil))
             }
         case .update, .stop:
             let wanted = command.screenRecordingIdentifier
@@ -158,6 +161,7 @@ extension AgentTracker {
                 where call.screenRecordings[i].recordingState != .stopped
                     && (wanted == nil || call.screenRecordings[i].screenRecordingIdentifier == wanted) {
                     found = true
+                    touched.append((call.screenRecordings[i].screenRecordingIdentifier, active.callInstance))
                     if command.action == .stop { call.screenRecordings[i].recordingState = .stopped }
                 }
                 if command.action == .stop { call.screenRecordings.removeAll { $0.recordingState == .stopped } }
@@ -169,6 +173,7 @@ extension AgentTracker {
                 for i in desk.desktopScreenRecordings.indices
                 where wanted == nil || desk.desktopScreenRecordings[i].screenRecordingIdentifier == wanted {
                     found = true
+                    touched.append((desk.desktopScreenRecordings[i].screenRecordingIdentifier, nil))
                     if command.action == .stop {
                         let id = desk.desktopScreenRecordings[i].screenRecordingIdentifier
                         desk.desktopScreenRecordings[i].recordingState = .stopped
@@ -181,6 +186,15 @@ extension AgentTracker {
             if !found, let wanted {
                 return .failure(ControlError(.callNotFound, "agent \(profile.id) has no screen recording '\(wanted)'"))
             }
+        }
+        let type: ScreenCommandMessage.CommandType = switch command.action {
+        case .start: .start
+        case .update: .update
+        case .stop: .stop
+        }
+        for (identifier, relatedCall) in touched {
+            let metadata = relatedCall.flatMap { calls[$0]?.metadata } ?? command.metadata ?? [:]
+            publishScreen(type, of: profile, identifier: identifier, relatedCall: relatedCall, metadata: metadata, at: nanos)
         }
         changed(agents: [profile.id])
         return view(of: profile.id).map { .success($0) } ?? .failure(.agentNotFound(command.agent))

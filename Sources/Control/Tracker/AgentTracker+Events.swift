@@ -198,6 +198,7 @@ extension AgentTracker: EngineObserver {
         entry.audioPaths = result.audioPaths.map(absolute)
         entry.metadata = sidecar.metadata
         store?.saveRecording(entry)
+        applyPendingLate(to: entry)
         recordingsFinished += 1
         for path in result.audioPaths {
             bytesWritten += (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0

@@ -26,6 +26,25 @@ public final class AgentTracker {
     /// Sidecar paths of the recordings opened by this process.
     var sidecarPaths: [String: String] = [:]
     let sidecarRewriter = SidecarRewriter()
+    let lateWriter: LateBlackoutWriter
+
+    // Cluster (AgentTracker+Cluster.swift).
+    /// The other servers, when `cluster.broker` is configured; set before the capture runs.
+    public internal(set) var cluster: ClusterBus?
+    /// Every server's latest blackout decision per agent, this one's included.
+    var blackoutRegister = BlackoutMerge()
+    /// Blackouts stopped (here or elsewhere), oldest first and bounded: a peer that was cut off
+    /// learns from them what it missed.
+    var blackoutHistory: [ClusterBlackout] = []
+    /// Stop decisions already applied here, by origin and sequence.
+    var appliedStops: Set<String> = []
+    /// Sequence numbers of decisions made here when there is no cluster.
+    var localSequence: UInt64 = 0
+    /// Blackout intervals that arrived after their audio was written, by open recording: they are
+    /// written into the file once it is finished.
+    var pendingLate: [String: [LateBlackoutWriter.Interval]] = [:]
+    /// Cluster messages about agents this server does not know, skipped.
+    public internal(set) var unknownClusterAgents = 0
     /// Bytes of the audio files finished so far.
     public internal(set) var bytesWritten = 0
     public internal(set) var recordingsFinished = 0
@@ -37,6 +56,7 @@ public final class AgentTracker {
         self.snapshots = snapshots
         self.store = store
         self.logger = logger
+        lateWriter = LateBlackoutWriter(store: store, logger: logger)
         for profile in directory.agents {
             agents[profile.id] = TrackedAgent(agentId: profile.id)
         }
@@ -99,6 +119,7 @@ public final class AgentTracker {
     /// Waits until sidecar updates and queued database writes are done (at the end of a run).
     public func flush() {
         sidecarRewriter.flush()
+        lateWriter.flush()
         store?.flush()
     }
 

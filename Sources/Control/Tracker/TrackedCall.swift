@@ -69,6 +69,8 @@ struct TrackedBlackout: Codable, Sendable {
     var origin: String
     var stopNanos: Int64?
     var ended: String?
+    /// The deciding server's sequence number of the start (absent in documents of older builds).
+    var sequence: UInt64?
 
     var isActive: Bool { stopNanos == nil }
 }

@@ -87,22 +87,27 @@ public struct Sidecar: Codable, Sendable, Equatable {
     }
 
     /// A stretch of the file, in seconds from its start, and who made it (the server id). A
-    /// blackout also says how it ended (`stopped`, `maxAgentBlackout`, `call ended`).
+    /// blackout also says how it ended (`stopped`, `maxAgentBlackout`, `call ended`), and is
+    /// `Late` when it reached this server after its audio was written and was applied by
+    /// overwriting the file.
     public struct Interval: Codable, Sendable, Equatable {
         public var start: Double
         public var end: Double
         public var origin: String
         public var ended: String?
+        /// Written only when true.
+        public var late: Bool?
 
-        public init(start: Double, end: Double, origin: String, ended: String? = nil) {
+        public init(start: Double, end: Double, origin: String, ended: String? = nil, late: Bool? = nil) {
             self.start = start
             self.end = end
             self.origin = origin
             self.ended = ended
+            self.late = late
         }
 
         enum CodingKeys: String, CodingKey {
-            case start = "Start", end = "End", origin = "Origin", ended = "Ended"
+            case start = "Start", end = "End", origin = "Origin", ended = "Ended", late = "Late"
         }
     }
 

@@ -339,7 +339,8 @@ public final class CallRecording {
             streams: streamReports(),
             blackouts: blackouts.compactMap { b in
                 let start = min(b.start, frames), end = min(b.end ?? frames, frames)
-                guard b.start < frames else { return nil }
+                // One that ended where it began silenced nothing.
+                guard b.start < frames, end > start else { return nil }
                 return Sidecar.Interval(start: Double(start) / Double(setup.sampleRate), end: Double(end) / Double(setup.sampleRate),
                                         origin: b.origin, ended: b.ended ?? "call ended")
             },

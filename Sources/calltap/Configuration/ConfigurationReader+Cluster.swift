@@ -9,11 +9,12 @@ extension ConfigurationReader {
             "broker", "serverId", "blackoutExchange", "screenExchange",
         ]) else { return }
         if let broker = text(section["broker"], at: section.path("broker")), let node = section["broker"], !broker.isEmpty {
-            if let url = URL(string: broker), let scheme = url.scheme?.lowercased(), scheme == "amqp" || scheme == "amqps",
-               let host = url.host, !host.isEmpty, url.port.map({ (1...65535).contains($0) }) ?? true {
+            // The connection's own parser decides, so that what passes here also connects.
+            do {
+                _ = try BrokerEndpoint(url: broker)
                 configuration.cluster.broker = broker
-            } else {
-                report("bad broker URL '\(broker)' (amqp://user:password@host:5672/vhost)", at: section.path("broker"), node: node)
+            } catch {
+                report("\(error) (amqp://user:password@host:5672/vhost)", at: section.path("broker"), node: node)
             }
         }
         if let id = text(section["serverId"], at: section.path("serverId"), allowEmpty: false), let node = section["serverId"] {

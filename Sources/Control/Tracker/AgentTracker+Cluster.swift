@@ -1,0 +1,213 @@
+import Engine
+import Foundation
+import Media
+
+/// Blackouts shared by the servers of a cluster (../shared/API.md, "Blackouts"). What this server
+/// decides is published; what the others decide is applied here. Two rules keep every server
+/// right whatever order the broker delivers in:
+/// - the agent's *state* (active or not, since when) follows `BlackoutMerge`: the decision with
+///   the later effective time wins, ties by server id;
+/// - the *silence* is the union of every interval any server decided: a stop carries its whole
+///   interval, and an interval whose audio is already written is overwritten in the file (`Late`).
+extension AgentTracker {
+    /// Agents other servers remember at most this many stopped blackouts for.
+    static let historyLimit = 1000
+
+    func clusterKey(_ profile: AgentProfile) -> ClusterAgentKey {
+        ClusterAgentKey(id: profile.id, phone: profile.phone)
+    }
+
+    func nextBlackoutSequence() -> UInt64 {
+        if let cluster { return cluster.nextSequence() }
+        localSequence += 1
+        return localSequence
+    }
+
+    /// Records and publishes a blackout start decided here, with the screen's mask command.
+    /// Returns whether the others have it now (`Shared`).
+    @discardableResult
+    func share(_ decision: ClusterBlackout, of profile: AgentProfile) -> Bool {
+        blackoutRegister.apply(decision)
+        if decision.action == .stop { remember(decision) }
+        guard let cluster else { return false }
+        cluster.publish(decision.action == .start ? .blackoutStart(decision) : .blackoutStop(decision))
+        cluster.publish(ScreenCommandMessage(
+            type: decision.action == .start ? .mask : .unmask, agentId: profile.id, station: profile.station,
+            deviceId: profile.deviceId, time: CaptureTime.iso8601(decision.effectiveNanos),
+            origin: cluster.serverId))
+        return cluster.state.isConnected
+    }
+
+    /// Publishes the stop of the agent's blackout, which `end` has just recorded here.
+    @discardableResult
+    func shareStop(of profile: AgentProfile) -> Bool {
+        guard let blackout = agents[profile.id]?.blackout, let stop = blackout.stopNanos else { return false }
+        let serverId = configuration.engine.serverId
+        let decision = ClusterBlackout(agent: clusterKey(profile), action: .stop, startNanos: blackout.startNanos,
+                                       stopNanos: stop, limitNanos: blackout.limitNanos, ended: blackout.ended,
+                                       origin: serverId, startedBy: blackout.origin == serverId ? nil : blackout.origin,
+                                       sequence: nextBlackoutSequence())
+        return share(decision, of: profile)
+    }
+
+    /// Publishes a screen-recording command for the agent's station (nothing without a cluster).
+    func publishScreen(_ type: ScreenCommandMessage.CommandType, of profile: AgentProfile, identifier: String?,
+                       relatedCall: String?, metadata: [String: String], at nanos: Int64) {
+        guard let cluster else { return }
+        cluster.publish(ScreenCommandMessage(
+            type: type, agentId: profile.id, station: profile.station, deviceId: profile.deviceId,
+            screenRecordingIdentifier: identifier, relatedCallInstance: relatedCall, callMetadata: metadata,
+            time: CaptureTime.iso8601(nanos), origin: cluster.serverId))
+    }
+
+    /// Connects the tracker to the cluster; call before the capture runs.
+    public func join(_ bus: ClusterBus) {
+        cluster = bus
+        // What was decided before a restart is what this server tells peers that ask.
+        for profile in directory.agents {
+            guard let blackout = agents[profile.id]?.blackout, let sequence = blackout.sequence else { continue }
+            blackoutRegister.apply(ClusterBlackout(
+                agent: clusterKey(profile), action: blackout.isActive ? .start : .stop, startNanos: blackout.startNanos,
+                stopNanos: blackout.stopNanos, limitNanos: blackout.limitNanos, ended: blackout.ended,
+                origin: blackout.origin, sequence: sequence))
+        }
+    }
+
+    /// A message from another server, its times in this server's capture time; runs on the
+    /// capture thread at `now`.
+    public func received(_ message: ClusterMessage, at now: Int64) {
+        switch message.body {
+        case .blackoutStart(let decision), .blackoutStop(let decision):
+            apply(remote: decision, at: now)
+        case .stateRequest:
+            // Every agent's current decision, and the stopped ones a cut-off peer may have missed.
+            var seen = Set(blackoutRegister.all.map(Self.key))
+            let answer = blackoutRegister.all + blackoutHistory.filter { seen.insert(Self.key($0)).inserted }
+            cluster?.publish(.state(requestedBy: message.origin, blackouts: answer))
+        case .state(_, let blackouts):
+            // Answers to anyone's request: applying what is known already changes nothing.
+            for decision in blackouts.sorted(by: { $0.effectiveNanos < $1.effectiveNanos }) {
+                apply(remote: decision, at: now)
+            }
+        }
+    }
+
+    static func key(_ decision: ClusterBlackout) -> String {
+        "\(decision.origin)#\(decision.sequence)"
+    }
+
+    private func remember(_ stop: ClusterBlackout) {
+        appliedStops.insert(Self.key(stop))
+        blackoutHistory.append(stop)
+        if blackoutHistory.count > Self.historyLimit {
+            for old in blackoutHistory.prefix(blackoutHistory.count - Self.historyLimit) { appliedStops.remove(Self.key(old)) }
+            blackoutHistory.removeFirst(blackoutHistory.count - Self.historyLimit)
+        }
+    }
+
+    /// Applies another server's decision (or this server's own, come back in a state answer).
+    func apply(remote decision: ClusterBlackout, at now: Int64) {
+        guard let profile = directory.agent(id: decision.agent.id), let agent = agents[profile.id] else {
+            unknownClusterAgents += 1
+            return
+        }
+        let earliest = now - Int64(configuration.engine.commitDelaySeconds * 1e9)
+        switch decision.action {
+        case .start:
+            guard case .applied = blackoutRegister.apply(decision) else { return }
+            if let current = agent.blackout, current.isActive {
+                // Already silent; an earlier start from elsewhere reaches back further.
+                if decision.startNanos < current.startNanos {
+                    silence(profile.id, from: decision.startNanos, to: current.startNanos, origin: decision.starter,
+                            ended: nil, at: now)
+                    agents[profile.id]?.blackout?.startNanos = decision.startNanos
+                }
+                changed(agents: [profile.id])
+                return
+            }
+            let limit = decision.limitNanos ?? decision.startNanos + Int64(configuration.blackout.maxAgentBlackoutSeconds * 1e9)
+            let liveStart = max(decision.startNanos, earliest)
+            agents[profile.id]?.blackout = TrackedBlackout(startNanos: decision.startNanos, limitNanos: limit,
+                                                            origin: decision.starter, sequence: decision.sequence)
+            for callInstance in agent.calls {
+                engine.startBlackout(callInstance, at: liveStart, origin: decision.starter)
+                refreshRecordingStates(callInstance)
+            }
+            if decision.startNanos < liveStart {
+                late(profile.id, from: decision.startNanos, to: liveStart, origin: decision.starter, ended: nil)
+            }
+            if limit <= now { clockAdvanced(to: now) }
+        case .stop:
+            guard !appliedStops.contains(Self.key(decision)), let stop = decision.stopNanos else {
+                blackoutRegister.apply(decision)
+                return
+            }
+            let outcome = blackoutRegister.apply(decision)
+            remember(decision)
+            if let current = agent.blackout, current.isActive, current.startNanos <= stop {
+                if case .superseded = outcome {
+                    // A later start holds the agent; the stopped interval before it is still silence.
+                    silence(profile.id, from: decision.startNanos, to: min(stop, current.startNanos),
+                            origin: decision.starter, ended: decision.ended, at: now)
+                    return
+                }
+                if decision.startNanos < current.startNanos {
+                    silence(profile.id, from: decision.startNanos, to: current.startNanos, origin: decision.starter,
+                            ended: decision.ended, at: now)
+                }
+                // What was written since the stop stays silent: silencing too much is safe, too little is not.
+                end(agentId: profile.id, at: max(stop, earliest), reason: decision.ended ?? "stopped")
+                agents[profile.id]?.blackout?.stopNanos = stop
+            } else {
+                // Never seen running here (this server was cut off): the whole interval.
+                silence(profile.id, from: decision.startNanos, to: stop, origin: decision.starter,
+                        ended: decision.ended, at: now)
+                if case .applied = outcome, agent.blackout?.isActive != true {
+                    agents[profile.id]?.blackout = TrackedBlackout(
+                        startNanos: decision.startNanos, limitNanos: decision.limitNanos ?? stop, origin: decision.starter,
+                        stopNanos: stop, ended: decision.ended, sequence: decision.sequence)
+                }
+            }
+        }
+        changed(agents: [profile.id])
+    }
+
+    /// Silence over `[from, to)` on every recording of the agent: what is still held in the
+    /// commit delay is gated live, what is written is overwritten (`Late`).
+    private func silence(_ agentId: Int, from: Int64, to: Int64, origin: String, ended: String?, at now: Int64) {
+        guard from < to else { return }
+        let earliest = now - Int64(configuration.engine.commitDelaySeconds * 1e9)
+        if to > earliest {
+            let liveFrom = max(from, earliest)
+            for callInstance in agents[agentId]?.calls ?? [] where engine.call(callInstance) != nil {
+                let (primary, duplicates) = engine.openRecordings(of: callInstance)
+                guard primary != nil || !duplicates.isEmpty, activeBlackout(of: calls[callInstance]?.agentIds ?? []) == nil
+                else { continue }
+                engine.startBlackout(callInstance, at: liveFrom, origin: origin)
+                engine.endBlackout(callInstance, at: to, reason: ended ?? "stopped")
+            }
+        }
+        if from < earliest {
+            late(agentId, from: from, to: min(to, earliest), origin: origin, ended: ended)
+        }
+    }
+
+    /// An interval whose audio is written: open recordings of the agent take it when they
+    /// finish, finished ones are rewritten now.
+    private func late(_ agentId: Int, from: Int64, to: Int64, origin: String, ended: String?) {
+        let interval = LateBlackoutWriter.Interval(startNanos: from, stopNanos: to, origin: origin, ended: ended)
+        for (id, entry) in openEntries where entry.startNanos < to
+            && (entry.agentId == agentId || calls[entry.callInstance]?.agentIds.contains(agentId) == true) {
+            pendingLate[id, default: []].append(interval)
+        }
+        lateWriter.apply(interval, toRecordingsOf: agentId, except: Set(openEntries.keys))
+        logger.notice("late blackout", metadata: ["agent": "\(agentId)", "origin": "\(origin)",
+                                                  "start": "\(CaptureTime.iso8601(from))", "stop": "\(CaptureTime.iso8601(to))"])
+    }
+
+    /// Writes the late blackouts an open recording collected, now that it is finished.
+    func applyPendingLate(to entry: RecordingIndexEntry) {
+        guard let intervals = pendingLate.removeValue(forKey: entry.recordingIdentifier) else { return }
+        for interval in intervals { lateWriter.apply(interval, to: entry) }
+    }
+}

@@ -1,0 +1,117 @@
+import Foundation
+import Logging
+import Media
+
+/// Applies blackouts that reached this server after their audio was written (../shared/API.md:
+/// "No blackout is ever lost"): the finished file's samples in the interval become silence on
+/// every channel, its digest is computed again, and its sidecar lists the interval with
+/// `"Late": true` and masks the digits inside it. File work runs on a queue of its own, never
+/// on the capture thread.
+final class LateBlackoutWriter: @unchecked Sendable {
+    // @unchecked: `store` is only used on `queue`; the rest is immutable.
+
+    /// One blackout interval, capture time in nanoseconds since 1970.
+    struct Interval: Sendable, Equatable {
+        var startNanos: Int64
+        var stopNanos: Int64
+        var origin: String
+        var ended: String?
+    }
+
+    private let queue = DispatchQueue(label: "calltap.late-blackouts")
+    private let pending = DispatchGroup()
+    private let store: TrackerStore?
+    private let logger: Logger
+    /// Recordings starting this long before an interval are still looked at: a call of the agent
+    /// may have run that long.
+    static let lookBackNanos: Int64 = 24 * 3600 * 1_000_000_000
+
+    init(store: TrackerStore?, logger: Logger) {
+        self.store = store
+        self.logger = logger
+    }
+
+    /// Applies `interval` to one finished recording.
+    func apply(_ interval: Interval, to entry: RecordingIndexEntry) {
+        pending.enter()
+        queue.async { [self] in
+            defer { pending.leave() }
+            rewrite(entry, interval)
+        }
+    }
+
+    /// Applies `interval` to every finished recording of the agent in the index that overlaps it,
+    /// except `open` ones (the tracker applies those when they finish).
+    func apply(_ interval: Interval, toRecordingsOf agentId: Int, except open: Set<String>) {
+        guard let store else { return }
+        pending.enter()
+        queue.async { [self] in
+            defer { pending.leave() }
+            // Rows of recordings that finished a moment ago may still be queued for the database.
+            store.flush()
+            var query = RecordingQuery(agentId: agentId, fromNanos: interval.startNanos - Self.lookBackNanos,
+                                       toNanos: interval.stopNanos, limit: 200)
+            do {
+                repeat {
+                    let page = try store.recordings(query)
+                    for entry in page.items where !open.contains(entry.recordingIdentifier) && entry.state == "Stopped"
+                        && (entry.endNanos ?? .max) > interval.startNanos {
+                        rewrite(entry, interval)
+                    }
+                    query.cursor = page.nextCursor
+                } while query.cursor != nil
+            } catch {
+                logger.error("cannot look up recordings for a late blackout",
+                             metadata: ["agent": "\(agentId)", "error": "\(error)"])
+            }
+        }
+    }
+
+    /// Waits until every queued rewrite is done.
+    func flush() {
+        pending.wait()
+    }
+
+    private func rewrite(_ entry: RecordingIndexEntry, _ interval: Interval) {
+        let meta: Logger.Metadata = ["recording": "\(entry.recordingIdentifier)", "origin": "\(interval.origin)"]
+        do {
+            let data = try Data(contentsOf: URL(fileURLWithPath: entry.sidecarPath))
+            var sidecar = try JSONDecoder().decode(Sidecar.self, from: data)
+            let duration = sidecar.audio.durationSeconds
+            // Seconds from the file's start, to the millisecond as every interval of the sidecar.
+            func seconds(_ nanos: Int64) -> Double {
+                (min(max(Double(nanos - entry.startNanos) / 1e9, 0), duration) * 1000).rounded() / 1000
+            }
+            let start = seconds(interval.startNanos), end = seconds(interval.stopNanos)
+            guard end > start else { return }
+            if sidecar.blackouts.contains(where: { $0.start <= start && $0.end >= end }) { return }
+            let rate = Double(entry.sampleRate)
+            let frames = Int64((Double(interval.startNanos - entry.startNanos) / 1e9 * rate).rounded())
+                ..< Int64((Double(interval.stopNanos - entry.startNanos) / 1e9 * rate).rounded())
+            for path in entry.audioPaths {
+                try AudioFileSilencer.silence(path: path, frames: frames)
+            }
+            if var files = sidecar.audio.files {
+                for i in files.indices {
+                    if let path = entry.audioPaths.first(where: { $0.hasSuffix("/" + files[i].file) || $0 == files[i].file }) {
+                        files[i].sha256 = try FileDigest.sha256(path: path)
+                    }
+                }
+                sidecar.audio.files = files
+            }
+            if entry.audioPaths.count == 1 { sidecar.sha256 = try FileDigest.sha256(path: entry.audioPaths[0]) }
+            sidecar.blackouts.append(Sidecar.Interval(start: start, end: end, origin: interval.origin,
+                                                      ended: interval.ended, late: true))
+            sidecar.blackouts.sort { $0.start < $1.start }
+            for i in sidecar.dtmf.indices where sidecar.dtmf[i].time + sidecar.dtmf[i].duration > start && sidecar.dtmf[i].time < end {
+                sidecar.dtmf[i].digit = ""
+                sidecar.dtmf[i].masked = true
+            }
+            try sidecar.write(to: entry.sidecarPath)
+            logger.notice("late blackout written into a finished recording",
+                          metadata: meta.merging(["start": "\(start)", "end": "\(end)"]) { a, _ in a })
+        } catch {
+            logger.error("cannot apply a late blackout", metadata: meta.merging(["error": "\(error)"]) { a, _ in a })
+        }
+    }
+}
