@@ -125,18 +125,14 @@ extension AgentTracker {
                 changed(agents: [profile.id])
                 return
             }
-            let limit = decision.limitNanos ?? decision.startNanos + Int64(configuration.blackout.maxAgentBlackoutSeconds * 1e9)
-            let liveStart = max(decision.startNanos, earliest)
-            agents[profile.id]?.blackout = TrackedBlackout(startNanos: decision.startNanos, limitNanos: limit,
-                                                            origin: decision.starter, sequence: decision.sequence)
-            for callInstance in agent.calls {
-                engine.startBlackout(callInstance, at: liveStart, origin: decision.starter)
-                refreshRecordingStates(callInstance)
+            if decision.startNanos < earliest {
+                // Its first part is written already. Hold it for one clock tick: a peer back from
+                // an outage sends a start and its stop back to back, and then the whole interval is
+                // overwritten exactly instead of gating live audio past the stop.
+                deferredStarts[profile.id] = decision
+                return
             }
-            if decision.startNanos < liveStart {
-                late(profile.id, from: decision.startNanos, to: liveStart, origin: decision.starter, ended: nil)
-            }
-            if limit <= now { clockAdvanced(to: now) }
+            begin(decision, of: profile, at: now)
         case .stop:
             guard !appliedStops.contains(Self.key(decision)), let stop = decision.stopNanos else {
                 blackoutRegister.apply(decision)
@@ -144,6 +140,9 @@ extension AgentTracker {
             }
             let outcome = blackoutRegister.apply(decision)
             remember(decision)
+            if let deferred = deferredStarts[profile.id], deferred.startNanos <= stop {
+                deferredStarts[profile.id] = nil
+            }
             if let current = agent.blackout, current.isActive, current.startNanos <= stop {
                 if case .superseded = outcome {
                     // A later start holds the agent; the stopped interval before it is still silence.
@@ -158,6 +157,9 @@ extension AgentTracker {
                 // What was written since the stop stays silent: silencing too much is safe, too little is not.
                 end(agentId: profile.id, at: max(stop, earliest), reason: decision.ended ?? "stopped")
                 agents[profile.id]?.blackout?.stopNanos = stop
+            } else if let last = agent.blackout, !last.isActive, last.startNanos <= decision.startNanos,
+                      let lastStop = last.stopNanos, lastStop >= stop {
+                // Already silent here (every server ends a blackout at its limit by itself).
             } else {
                 // Never seen running here (this server was cut off): the whole interval.
                 silence(profile.id, from: decision.startNanos, to: stop, origin: decision.starter,
@@ -170,6 +172,35 @@ extension AgentTracker {
             }
         }
         changed(agents: [profile.id])
+    }
+
+    /// Starts another server's blackout here: live from what the commit delay still holds, the
+    /// part before it overwritten in the files.
+    private func begin(_ decision: ClusterBlackout, of profile: AgentProfile, at now: Int64) {
+        let earliest = now - Int64(configuration.engine.commitDelaySeconds * 1e9)
+        let limit = decision.limitNanos ?? decision.startNanos + Int64(configuration.blackout.maxAgentBlackoutSeconds * 1e9)
+        let liveStart = max(decision.startNanos, earliest)
+        agents[profile.id]?.blackout = TrackedBlackout(startNanos: decision.startNanos, limitNanos: limit,
+                                                        origin: decision.starter, sequence: decision.sequence)
+        for callInstance in agents[profile.id]?.calls ?? [] {
+            engine.startBlackout(callInstance, at: liveStart, origin: decision.starter)
+            refreshRecordingStates(callInstance)
+        }
+        if decision.startNanos < liveStart {
+            late(profile.id, from: decision.startNanos, to: liveStart, origin: decision.starter, ended: nil)
+        }
+    }
+
+    /// Begins the remote starts held back at the last tick (no stop came for them meanwhile).
+    func beginDeferredStarts(at now: Int64) {
+        guard !deferredStarts.isEmpty else { return }
+        let held = deferredStarts
+        deferredStarts.removeAll()
+        for (id, decision) in held.sorted(by: { $0.key < $1.key }) {
+            guard let profile = directory.agent(id: id), agents[id]?.blackout?.isActive != true else { continue }
+            begin(decision, of: profile, at: now)
+            changed(agents: [id])
+        }
     }
 
     /// Silence over `[from, to)` on every recording of the agent: what is still held in the

@@ -36,6 +36,8 @@ public final class AgentTracker {
     /// Blackouts stopped (here or elsewhere), oldest first and bounded: a peer that was cut off
     /// learns from them what it missed.
     var blackoutHistory: [ClusterBlackout] = []
+    /// Other servers' starts that reach back past the commit delay, held for one clock tick.
+    var deferredStarts: [Int: ClusterBlackout] = [:]
     /// Stop decisions already applied here, by origin and sequence.
     var appliedStops: Set<String> = []
     /// Sequence numbers of decisions made here when there is no cluster.

@@ -77,17 +77,16 @@ final class LateBlackoutWriter: @unchecked Sendable {
         do {
             let data = try Data(contentsOf: URL(fileURLWithPath: entry.sidecarPath))
             var sidecar = try JSONDecoder().decode(Sidecar.self, from: data)
-            let duration = sidecar.audio.durationSeconds
-            // Seconds from the file's start, to the millisecond as every interval of the sidecar.
-            func seconds(_ nanos: Int64) -> Double {
-                (min(max(Double(nanos - entry.startNanos) / 1e9, 0), duration) * 1000).rounded() / 1000
-            }
-            let start = seconds(interval.startNanos), end = seconds(interval.stopNanos)
-            guard end > start else { return }
-            if sidecar.blackouts.contains(where: { $0.start <= start && $0.end >= end }) { return }
+            // Frames of the file, as the live gate counts them.
             let rate = Double(entry.sampleRate)
-            let frames = Int64((Double(interval.startNanos - entry.startNanos) / 1e9 * rate).rounded())
-                ..< Int64((Double(interval.stopNanos - entry.startNanos) / 1e9 * rate).rounded())
+            let length = Int64((sidecar.audio.durationSeconds * rate).rounded())
+            func frame(_ nanos: Int64) -> Int64 {
+                min(max(Int64((Double(nanos - entry.startNanos) / 1e9 * rate).rounded()), 0), length)
+            }
+            let frames = frame(interval.startNanos)..<frame(interval.stopNanos)
+            guard !frames.isEmpty else { return }
+            let start = Double(frames.lowerBound) / rate, end = Double(frames.upperBound) / rate
+            if sidecar.blackouts.contains(where: { $0.start <= start && $0.end >= end }) { return }
             for path in entry.audioPaths {
                 try AudioFileSilencer.silence(path: path, frames: frames)
             }
