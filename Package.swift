@@ -82,7 +82,7 @@ let package = Package(
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "Atomics", package: "swift-atomics"),
         ]),
-        .testTarget(name: "EndToEndTests", dependencies: ["calltap", "CalltapTestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["calltap", "Control", "CalltapTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -35,6 +35,15 @@ export RABBITMQ_LOG_BASE="$DIR/log"
 export RABBITMQ_LOGS="$DIR/log/broker.log"
 export RABBITMQ_PID_FILE="$DIR/broker.pid"
 
+# The broker and epmd outlive this script: they must not inherit the caller's descriptors beyond
+# 0-2 (a caller that waits for a pipe, or Foundation's Process watching its child's socket, would
+# wait for the broker instead of this script).
+for fd in /proc/$$/fd/*; do
+  fd="${fd##*/}"
+  # 255 is bash's own handle on this script.
+  if [ "$fd" -gt 2 ] 2>/dev/null && [ "$fd" -lt 255 ]; then eval "exec $fd>&-" 2>/dev/null || true; fi
+done
+
 ctl() { "$BIN/rabbitmqctl" -q "$@"; }
 
 # Without its folder (and cookie) no broker of ours runs; asking would only make the CLI crash.

@@ -1,0 +1,59 @@
+import Foundation
+
+/// A RabbitMQ node of a test's own (Debian's rabbitmq-server through Tests/broker.sh, loopback
+/// only), on ports no other test uses, so that the test may stop and restart it without
+/// disturbing the broker `make test` shares between the other suites.
+public final class BrokerNode: @unchecked Sendable {
+    public let port: Int
+    private let epmdPort: Int
+
+    /// Whether Debian's rabbitmq-server is installed (`make test` installs it).
+    public static var isInstalled: Bool {
+        FileManager.default.isExecutableFile(atPath: "/usr/lib/rabbitmq/bin/rabbitmq-server")
+    }
+
+    public init(port: Int, epmdPort: Int) {
+        self.port = port
+        self.epmdPort = epmdPort
+    }
+
+    public var url: String { "amqp://guest:guest@127.0.0.1:\(port)/" }
+
+    /// Starts the node and waits until it answers (bounded by broker.sh: 90 s).
+    public func start() throws { try run("start", timeout: 120) }
+
+    /// Stops the node (rabbitmqctl shutdown, then its own epmd).
+    public func stop() throws { try run("stop", timeout: 60) }
+
+    private func run(_ verb: String, timeout: Double) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = [RepositoryPaths.root.appendingPathComponent("Tests/broker.sh").path, verb]
+        var environment = ProcessInfo.processInfo.environment
+        environment["CALLTAP_BROKER_PORT"] = "\(port)"
+        environment["CALLTAP_BROKER_EPMD_PORT"] = "\(epmdPort)"
+        environment["CALLTAP_BROKER_WAIT"] = "90"
+        process.environment = environment
+        // Into a file, not a pipe: the broker's own processes must not hold the test's pipe open.
+        let logPath = NSTemporaryDirectory() + "calltap-broker-\(port)-\(verb).log"
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+        defer { try? log.close() }
+        process.standardOutput = log
+        process.standardError = log
+        try process.run()
+        let done = DispatchSemaphore(value: 0)
+        Thread { process.waitUntilExit(); done.signal() }.start()
+        if done.wait(timeout: .now() + timeout) == .timedOut {
+            process.terminate()
+            throw TestSupportError("broker.sh \(verb) did not finish in \(Int(timeout)) s: \(Self.tail(logPath))")
+        }
+        guard process.terminationStatus == 0 else {
+            throw TestSupportError("broker.sh \(verb) exited \(process.terminationStatus): \(Self.tail(logPath))")
+        }
+    }
+
+    private static func tail(_ path: String) -> String {
+        String(((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").suffix(1500))
+    }
+}
