@@ -103,8 +103,11 @@ import Glibc
         let files = try Self.writeTones(seconds: 1, speakerSeconds: 1)
         let mic = try UDPReceiver(), speaker = try UDPReceiver()
         let server = try HTTPListener(answers: [
-            "HTTP/1.1 201 Created\r\nLocation: /api/F2F/Recordings/abc\r\nContent-Type: application/json\r\nContent-Length: 15\r\n\r\n{\"Id\": \"abc\"}\r\n",
-            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 33\r\n\r\n{\"Id\": \"abc\", \"Status\": \"WrapUp\"}",
+            // No Content-Length: the body runs to the end of the connection.
+            "HTTP/1.1 201 Created\r\nLocation: /api/F2F/Recordings/abc\r\nContent-Type: application/json\r\n\r\n{\"Id\": \"abc\"}",
+            // Chunked, as a server may answer when it streams its body.
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + "d\r\n{\"Id\": \"abc\",\r\n14\r\n \"Status\": \"WrapUp\"}\r\n0\r\n\r\n",
         ])
         let micAddress = "127.0.0.1:\(mic.port)", speakerAddress = "127.0.0.1:\(speaker.port)"
         let outcome = try CalltapProcess.run(["desk-stream", "--microphone", files.mic, "--speaker", files.speaker,
@@ -153,7 +156,10 @@ import Glibc
         let mic = try UDPReceiver()
         let refusal = #"{"Code": "conflict", "Message": "agent 2 already has an active F2F recording"}"#
         let server = try HTTPListener(answers: [
-            "HTTP/1.1 409 Conflict\r\nContent-Type: application/json\r\nContent-Length: \(refusal.utf8.count)\r\n\r\n\(refusal)",
+            // Chunked, cut inside the JSON: the message must come out whole.
+            "HTTP/1.1 409 Conflict\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + "\(String(20, radix: 16))\r\n\(refusal.prefix(20))\r\n"
+                + "\(String(refusal.utf8.count - 20, radix: 16))\r\n\(refusal.dropFirst(20))\r\n0\r\n\r\n",
         ])
         let outcome = try CalltapProcess.run(["desk-stream", "--microphone", files.mic, "--to", "127.0.0.1:\(mic.port)",
                                              "--codec", "pcma", "--server", "http://127.0.0.1:\(server.port)",
