@@ -90,7 +90,7 @@ struct DeskStreamCommand: ParsableCommand {
         if let fromPort, !(1...65533).contains(fromPort) {
             throw .badInput("--from-port \(fromPort) is not a port from which two streams can be sent (1-65533)")
         }
-        let session = try sessionRequest(codec: codec)
+        let session = try sessionRequest()
 
         let addresses = to.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
         guard (1...2).contains(addresses.count) else { throw .badInput("--to takes one or two addresses, not \(addresses.count)") }
@@ -104,6 +104,7 @@ struct DeskStreamCommand: ParsableCommand {
         if let speaker { files.append((.speaker, speaker, destinations.count == 2 ? destinations[1] : destinations[0])) }
         var ssrcs = Set<UInt32>()
         var streams: [DeskStream] = []
+        var declared: [F2FStartRequest.Stream] = []
         for (index, (role, path, destination)) in files.enumerated() {
             let input: SoundFileInput
             do { input = try SoundFileInput(path: path) } catch { throw .badInput(error.description) }
@@ -118,19 +119,17 @@ struct DeskStreamCommand: ParsableCommand {
             }
             let source = DeskAudioSource(input: input, rate: codec.audioRate, frameSamples: codec.frameSamples(ptime: ptime))
             streams.append(DeskStream(role: role, codec: codec, source: source, sender: sender))
+            declared.append(F2FStartRequest.Stream(source: role.rawValue, address: destination.text, codec: codec.streamName))
         }
-        let request = session.map { session in
+        return Plan(codec: codec, streams: streams, session: session.map { session in
             var request = session.request
-            request.streams = zip(streams, destinations.count == 2 ? destinations : [destinations[0], destinations[0]]).map {
-                F2FStartRequest.Stream(source: $0.role.rawValue, address: $1.text, codec: codec.streamName)
-            }
+            request.streams = declared
             return (session.client, request)
-        }
-        return Plan(codec: codec, streams: streams, session: request)
+        })
     }
 
     /// The client and the start request (streams still empty) when --server is given.
-    private func sessionRequest(codec: DeskCodec) throws(DeskStreamError) -> (client: DeskAPIClient, request: F2FStartRequest)? {
+    private func sessionRequest() throws(DeskStreamError) -> (client: DeskAPIClient, request: F2FStartRequest)? {
         guard let server else {
             if agentIdentifier != nil || agent != nil || apiKey != nil || !tags.isEmpty || media != nil {
                 throw .badInput("--agent-identifier, --agent, --api-key, --tag and --media need --server")
