@@ -133,7 +133,7 @@ public struct AgentState: Sendable, Codable, Equatable {
         }
     }
 
-    /// The agent's blackout (issue 5 fills it; inactive until then).
+    /// The agent's blackout: the running one, else the last, and the server that started it.
     public struct BlackoutView: Sendable, Codable, Equatable {
         public var active: Bool = false
         public var startTime: String?

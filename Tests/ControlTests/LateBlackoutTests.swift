@@ -1,0 +1,82 @@
+import CalltapTestSupport
+import Control
+import Engine
+import Foundation
+import Media
+import Testing
+
+/// A blackout that reaches this server from another one after the recording it covers was
+/// finished: the finished file is rewritten (silence over the interval on every channel, same
+/// length), its digest computed again, and the sidecar lists the interval as `Late`. The call is
+/// SIPp's 700 Hz caller and 1100 Hz callee; the agent is the callee.
+@Suite struct LateBlackoutTests {
+    /// Replays the call to its end with the recordings index on disk; the finished recording.
+    func finishedRecording(format: AudioFileFormat) throws -> (plane: ControlPlane, entry: RecordingIndexEntry, storage: String) {
+        let storage = RepositoryPaths.temporaryDirectory("calltap-late")
+        var configuration = ServerConfiguration()
+        configuration.engine.storageRoot = storage
+        configuration.engine.format = format
+        configuration.engine.mediaWorkers = 1
+        configuration.agents = [AgentTrackerTests.callee]
+        let store = try SQLiteTrackerStore(storageRoot: storage)
+        let engine = CaptureEngine(configuration: configuration.engine)
+        let plane = ControlPlane(configuration: configuration, engine: engine, store: store)
+        _ = engine.run(try PcapSource.open(file: RepositoryPaths.capture("sipp-g711-tones.pcap")))
+        plane.tracker.flush()
+        let entry = try #require(try store.recordings(RecordingQuery()).items.first)
+        #expect(entry.state == "Stopped")
+        return (plane, entry, storage)
+    }
+
+    func stop(from: Double, to: Double, after entry: RecordingIndexEntry, sequence: UInt64 = 9) -> ClusterMessage {
+        let start = entry.startNanos + Int64(from * 1e9), stop = entry.startNanos + Int64(to * 1e9)
+        let blackout = ClusterBlackout(agent: ClusterAgentKey(id: 2, phone: "callee"), action: .stop, startNanos: start,
+                                       stopNanos: stop, ended: "stopped", origin: "recorder-z", sequence: sequence)
+        return ClusterMessage(origin: "recorder-z", sequence: sequence, sentNanos: stop, body: .blackoutStop(blackout))
+    }
+
+    @Test(arguments: [AudioFileFormat.wav, .flac])
+    func aStopArrivingAfterTheRecordingFinishedRewritesTheFile(format: AudioFileFormat) throws {
+        let (plane, entry, storage) = try finishedRecording(format: format)
+        let before = try #require(try RecordedCall.all(under: storage).first)
+        let frames = before.audio.channels[0].count
+        // Long after the call: nothing of it is held in the commit delay any more.
+        let now = (entry.endNanos ?? entry.startNanos) + 60_000_000_000
+        plane.tracker.received(stop(from: 1.0, to: 2.5, after: entry), at: now)
+        plane.tracker.flush()
+
+        let r = try #require(try RecordedCall.all(under: storage).first)
+        #expect(r.audio.channels[0].count == frames, "the file keeps its length")
+        let blackouts = r.json["Blackouts"] as? [[String: Any]] ?? []
+        #expect(blackouts.count == 1)
+        let interval = try #require(blackouts.first)
+        #expect(interval["Start"] as? Double == 1.0)
+        #expect(interval["End"] as? Double == 2.5)
+        #expect(interval["Late"] as? Bool == true)
+        #expect(interval["Origin"] as? String == "recorder-z")
+        #expect(interval["Ended"] as? String == "stopped")
+        for channel in 0..<2 {
+            let tone: Double = channel == 0 ? 1100 : 700
+            #expect(ToneAnalysis.rms(r.audio.slice(channel: channel, from: 1.0, to: 2.5)) == 0)
+            #expect(ToneAnalysis.rms(r.audio.slice(channel: channel, from: 0.98, to: 1.0)) > 1000)
+            #expect(ToneAnalysis.rms(r.audio.slice(channel: channel, from: 2.5, to: 2.52)) > 1000)
+            #expect(ToneAnalysis.dominantFrequency(r.audio.slice(channel: channel, from: 0.3, to: 0.98), sampleRate: r.audio.sampleRate) == tone)
+            #expect(ToneAnalysis.dominantFrequency(r.audio.slice(channel: channel, from: 2.52, to: 3.2), sampleRate: r.audio.sampleRate) == tone)
+        }
+        // The digest is the rewritten file's.
+        let file = (r.sidecarPath as NSString).deletingLastPathComponent + "/" + ((r.json["Audio"] as? [String: Any])?["File"] as? String ?? "")
+        #expect(r.json["Sha256"] as? String == (try FileDigest.sha256(path: file)))
+        #expect(r.json["Sha256"] as? String != before.json["Sha256"] as? String)
+        // The agent's state shows the blackout the other server decided.
+        let agent = try #require(plane.snapshots.state(of: 2))
+        #expect(agent.blackout.active == false)
+        #expect(agent.blackout.origin == "recorder-z")
+
+        // The same decision again (a state answer repeating it) changes nothing.
+        plane.tracker.received(stop(from: 1.0, to: 2.5, after: entry), at: now + 1_000_000_000)
+        plane.tracker.flush()
+        let again = try #require(try RecordedCall.all(under: storage).first)
+        #expect((again.json["Blackouts"] as? [[String: Any]] ?? []).count == 1)
+        #expect(again.json["Sha256"] as? String == r.json["Sha256"] as? String)
+    }
+}
