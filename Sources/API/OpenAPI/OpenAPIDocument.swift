@@ -921,6 +921,9 @@ public enum OpenAPIDocument {
               type: boolean
             Storage:
               type: boolean
+            Broker:
+              type: boolean
+              description: In a cluster only; false while the RabbitMQ broker is not connected.
             Detail:
               type: string
             Code:
