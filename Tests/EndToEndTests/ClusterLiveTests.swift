@@ -127,6 +127,8 @@ struct ClusterLiveTests {
             return
         }
         let fileStart = Self.seconds(r.json["StartTime"])
+        print(String(format: "cluster blackout on B: start off by %+.1f ms, stop off by %+.1f ms, late %@",
+                     (fileStart + from - wallStart) * 1000, (fileStart + to - wallStop) * 1000, "\(late)"))
         #expect(abs(fileStart + from - wallStart) < 0.02, "start \(fileStart + from) vs \(wallStart)", sourceLocation: sourceLocation)
         #expect(abs(fileStart + to - wallStop) < 0.02, "stop \(fileStart + to) vs \(wallStop)", sourceLocation: sourceLocation)
         #expect(interval["Origin"] as? String == "recorder-a", sourceLocation: sourceLocation)
