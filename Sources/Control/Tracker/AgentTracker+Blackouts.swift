@@ -92,6 +92,7 @@ extension AgentTracker {
 
     /// Ends the blackouts that reached `blackout.maxAgentBlackoutSeconds`.
     public func clockAdvanced(to nanos: Int64) {
+        advanceFaceToFace(to: nanos)
         for (id, agent) in agents {
             guard let blackout = agent.blackout, blackout.isActive, blackout.limitNanos <= nanos else { continue }
             end(agentId: id, at: blackout.limitNanos, reason: "maxAgentBlackout")

@@ -26,6 +26,10 @@ public final class AgentTracker {
     /// Sidecar paths of the recordings opened by this process.
     var sidecarPaths: [String: String] = [:]
     let sidecarRewriter = SidecarRewriter()
+    /// Face-to-face recordings as the API reads them.
+    public let faceToFaceSnapshots = FaceToFaceSnapshots()
+    /// The agent of each face-to-face recording kept.
+    var faceToFaceOwners: [String: Int] = [:]
     /// Bytes of the audio files finished so far.
     public internal(set) var bytesWritten = 0
     public internal(set) var recordingsFinished = 0
