@@ -21,8 +21,6 @@ struct FaceToFaceRecording: Codable, Sendable {
     var taggedBy: [String: String] = [:]
     /// The audio recordings, in order.
     var recordingIdentifiers: [String] = []
-    /// Those whose file and sidecar the worker has not finished yet: the recording closes after them.
-    var unfinished: [String] = []
     /// The desktop-only screen session of `Media` `Screen` or `Both`.
     var screenRecordingIdentifier: String?
 

@@ -102,7 +102,6 @@ extension AgentTracker {
             engine.startBlackout(engineId, at: max(blackout.startNanos, nanos), origin: blackout.origin)
         }
         if recording.status == .paused { engine.setPaused(true, engineId, at: nanos) }
-        recording.unfinished.append(recordingId)
         if agents[recording.agentId]?.calls.contains(engineId) == false { agents[recording.agentId]?.calls.append(engineId) }
         return recordingId
     }
@@ -214,38 +213,34 @@ extension AgentTracker {
         for (id, _) in faceToFaceOwners { closeFaceToFaceIfDue(id, at: nanos) }
     }
 
-    /// Closes a recording once its wrap-up is over and its audio files are finished: its
-    /// sidecars get the final tags, then it shows as closed.
+    /// Closes a recording once its wrap-up is over, by capture time alone (so a replay closes it
+    /// at the same point whatever its workers' pace): the final tags are queued for its sidecars,
+    /// which the rewriter waits for if a worker is still finishing one, and it shows as closed.
     private func closeFaceToFaceIfDue(_ id: String, at nanos: Int64) {
         guard var recording = faceToFace(id: id), recording.status == .wrapUp,
-              let end = recording.wrapUpEndNanos, end <= nanos, recording.unfinished.isEmpty else { return }
+              let end = recording.wrapUpEndNanos, end <= nanos else { return }
         writeTags(recording)
         recording.status = .closed
         save(recording)
     }
 
-    /// Writes the recording's tags into the sidecars of its finished audio recordings (off this thread).
+    /// Writes the recording's tags into the sidecars of its audio recordings (off this thread).
     private func writeTags(_ recording: FaceToFaceRecording) {
         guard !recording.tags.isEmpty else { return }
-        for recordingId in recording.recordingIdentifiers where !recording.unfinished.contains(recordingId) {
+        for recordingId in recording.recordingIdentifiers {
             guard let path = sidecarPaths[recordingId] ?? (try? store?.recording(id: recordingId))?.sidecarPath else { continue }
             sidecarRewriter.setTags(recording.tags, taggedBy: recording.taggedBy, in: path)
         }
     }
 
     /// An audio recording finished on its worker: if it is a face-to-face one, its sidecar gets the
-    /// tags so far, and the recording may close.
+    /// tags so far at once (those of the wrap-up follow when the recording closes).
     func faceToFaceRecordingFinished(_ result: RecordingResult) {
         let callInstance = result.sidecar.callInstance
         guard callInstance.hasPrefix(FaceToFaceRecording.enginePrefix),
-              var recording = faceToFace(id: String(callInstance.dropFirst(FaceToFaceRecording.enginePrefix.count))) else { return }
-        let recordingId = result.sidecar.recordingIdentifier
-        recording.unfinished.removeAll { $0 == recordingId }
-        if !recording.tags.isEmpty {
-            sidecarRewriter.setTags(recording.tags, taggedBy: recording.taggedBy, in: absolute(result.sidecarPath))
-        }
-        save(recording)
-        closeFaceToFaceIfDue(recording.id, at: engine.captureNanos)
+              let recording = faceToFace(id: String(callInstance.dropFirst(FaceToFaceRecording.enginePrefix.count))),
+              !recording.tags.isEmpty else { return }
+        sidecarRewriter.setTags(recording.tags, taggedBy: recording.taggedBy, in: absolute(result.sidecarPath))
     }
 
     /// After a restart: recordings still open continue their audio in a new segment from `now`
@@ -254,8 +249,6 @@ extension AgentTracker {
         for (agentId, agent) in agents {
             for var recording in agent.faceToFace ?? [] {
                 faceToFaceOwners[recording.id] = agentId
-                // What was open before the restart was recovered as interrupted.
-                recording.unfinished = []
                 if recording.status.isOpen && recording.media.hasAudio,
                    let recordingId = openAudio(&recording, at: now) {
                     recording.recordingIdentifiers.append(recordingId)

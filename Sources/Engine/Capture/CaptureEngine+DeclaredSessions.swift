@@ -41,9 +41,6 @@ extension CaptureEngine {
         apply(callTable.endDeclared(id: identifier, reason: reason, at: max(nanos, callTable.call(id: identifier)?.inviteNanos ?? nanos)))
     }
 
-    /// The capture time the engine has reached.
-    public var captureNanos: Int64 { nowNanos }
-
     /// Whether `identifier` names a declared session still in progress.
     public func isDeclaredSessionOpen(_ identifier: String) -> Bool {
         guard let call = callTable.call(id: identifier) else { return false }
