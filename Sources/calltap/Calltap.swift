@@ -6,6 +6,6 @@ struct Calltap: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "calltap",
         abstract: "A passive SIP/RTP call recorder.",
-        subcommands: [ReplayCommand.self, ServeCommand.self, CheckConfigCommand.self]
+        subcommands: [ReplayCommand.self, ServeCommand.self, CheckConfigCommand.self, DeskStreamCommand.self]
     )
 }
