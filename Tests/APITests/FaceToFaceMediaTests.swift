@@ -191,6 +191,35 @@ import Testing
         #expect((r.json["Pauses"] as? [Any])?.isEmpty == true)
     }
 
+    /// A start that reaches the engine before its first packet (an HTTP request while a replay or
+    /// a quiet interface has not delivered anything) is stamped with that packet's time, never 0:
+    /// a recording from 1970 to now would be decades of silence.
+    @Test func startBeforeTheFirstPacketIsStampedWithItsTime() async throws {
+        let storage = RepositoryPaths.temporaryDirectory("calltap-f2f-out")
+        var configuration = ServerConfiguration()
+        configuration.engine.storageRoot = storage
+        configuration.engine.mediaWorkers = 1
+        configuration.agents = [AgentProfile(id: 2, phone: "5003", systemUsername: "adviser", deviceId: "desk-2", policy: .onDemand)]
+        let engine = CaptureEngine(configuration: configuration.engine)
+        let plane = ControlPlane(configuration: configuration, engine: engine, store: nil)
+        let command = try CommandRequest.parse(path: "F2F/Recordings", body: Array(#"{\#(Self.agent), "Streams": \#(Self.streams(.pcmu, .g722))}"#.utf8))
+        nonisolated(unsafe) var stamped: Int64 = -1
+        nonisolated(unsafe) var answer: Result<AgentState, ControlError>?
+        let tracker = plane.tracker
+        engine.inbox.submit { nanos in
+            stamped = nanos
+            answer = tracker.perform(command, at: nanos)
+        }
+        _ = engine.run(try PcapSource.open(file: try Self.capture(microphone: .pcmu, speaker: .g722)))
+        tracker.flush()
+        #expect(stamped == Self.firstNanos)
+        #expect((try? answer?.get()) != nil)
+        let recording = try #require(try RecordedCall.all(under: storage).first)
+        // From the first packet to the end of the capture (12 s), not from 1970.
+        #expect(recording.durationSeconds > 11 && recording.durationSeconds < 13)
+        #expect(recording.endReason == "shutdown")
+    }
+
     @Test func recordingOpenedDuringABlackoutStartsSilent() async throws {
         let run = try Run(capture: try Self.capture(microphone: .opus, speaker: .pcmu), script: [
             (0.5, "Blackout/StartForAgent", "{\(Self.agent)}"),

@@ -39,6 +39,8 @@ extension AgentTracker {
                                             streams: start.streams, startedBy: start.startedBy, status: .active, startNanos: nanos)
         if start.media.hasAudio {
             if let problem = streamProblem(recording) { return .failure(problem) }
+            // Before any capture time is known there is nothing to place the audio against.
+            guard nanos > 0 else { return .failure(ControlError(.unavailable, "the capture has no time yet: no packet was read")) }
             guard let recordingId = openAudio(&recording, at: nanos) else {
                 return .failure(ControlError(.internalFault, "the engine did not take face-to-face recording '\(id)'"))
             }

@@ -11,10 +11,13 @@ extension CaptureEngine {
     /// Declares `session` at `nanos` and opens its recording from there (the file's timeline starts
     /// at the declaration, not at the first packet). Stream `i` is sent by side `i` and fills
     /// channel `i`. Returns the recording's identifier; nil when the identifier is in use or the
-    /// session has no stream or more than `DeclaredSession.maxStreams`.
+    /// session has no stream or more than `DeclaredSession.maxStreams`, or when `nanos` is no
+    /// capture time (0 before the clock started): a file that starts in 1970 and stops now would be
+    /// decades of silence.
     @discardableResult
     public func openDeclaredSession(_ session: DeclaredSession, at nanos: Int64, nextSegment: Int? = nil) -> String? {
-        guard !session.streams.isEmpty, session.streams.count <= DeclaredSession.maxStreams else { return nil }
+        guard !session.streams.isEmpty, session.streams.count <= DeclaredSession.maxStreams,
+              nanos > 0, firstNanos < 0 || nanos >= firstNanos else { return nil }
         if firstNanos < 0 { advance(to: nanos, wire: nil) }
         guard let events = callTable.declare(id: session.identifier, nanos: nanos),
               case .started(let call)? = events.first else { return nil }
