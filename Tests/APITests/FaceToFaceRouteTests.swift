@@ -1,4 +1,5 @@
 import API
+import Atomics
 import CalltapTestSupport
 import Control
 import Foundation
@@ -38,15 +39,44 @@ import Testing
         if let code { #expect(object(response)["Code"] as? String == code, sourceLocation: sourceLocation) }
     }
 
+    /// Waits until the held capture was read up to its hold: commands are then stamped with its
+    /// capture time. (One sent before the first packet is stamped with that packet's time.)
+    func waitForHold(_ running: RunningPlane) async throws {
+        for _ in 0..<1000 where !running.source.reachedHold.load(ordering: .acquiring) {
+            try await Task.sleep(nanoseconds: 10_000_000)
+        }
+        let held = running.source.reachedHold.load(ordering: .acquiring)
+        #expect(held)
+    }
+
+    /// The bytes under a folder: the recordings of these tests are a few kilobytes; a recording
+    /// whose timeline started at a wrong capture time would be gigabytes of silence.
+    static func bytes(under directory: String) -> Int {
+        guard let e = FileManager.default.enumerator(atPath: directory) else { return 0 }
+        return e.compactMap { $0 as? String }.reduce(0) { total, name in
+            total + ((try? FileManager.default.attributesOfItem(atPath: directory + "/" + name)[.size] as? Int) ?? 0)
+        }
+    }
+
+    /// The recording opened at the capture time of the hold (2013 in this capture), not at 0.
+    func expectStartedAtCaptureTime(_ response: TestResponse, sourceLocation: SourceLocation = #_sourceLocation) {
+        let start = object(response)["StartTime"] as? String ?? ""
+        #expect(start.hasPrefix("20") && start > "2000", "StartTime \(start)", sourceLocation: sourceLocation)
+    }
+
     func desktopSessions(_ client: some TestClientProtocol, agent: Int) async throws -> [[String: Any]] {
         object(try await get(client, "/api/Agent?agentIdentifier=Id&value=\(agent)"))["DesktopOnlySessions"] as? [[String: Any]] ?? []
     }
 
     @Test func startConflictsPauseResumeStopAndWrapUp() async throws {
         let running = try RunningPlane(capture: "sipp-g711-tones.pcap", holdAfter: 2, agents: ControlPlaneRouteTests.agents)
-        defer { running.stop() }
+        defer {
+            #expect(Self.bytes(under: running.storage) < 20_000_000)
+            running.stop()
+        }
         let app = Application(router: buildRecorderRouter(service: running.plane, configuration: ServerConfiguration()))
         try await app.test(.router) { client in
+            try await waitForHold(running)
             var r = try await get(client, "/api/F2F/Service")
             expectStatus(r, .ok)
             #expect(object(r)["Message"] as? String == "OK")
@@ -61,6 +91,7 @@ import Testing
 
             r = try await post(client, "/api/F2F/Recordings", Self.start(agent: 2, extra: #""Tags": {"account": "1"}"#))
             expectStatus(r, .created)
+            expectStartedAtCaptureTime(r)
             var body = object(r)
             let id = try #require(body["Id"] as? String)
             #expect(r.headers[.location] == "/api/F2F/Recordings/\(id)")
@@ -173,9 +204,13 @@ import Testing
 
     @Test func badStreamsAndBodiesAre400() async throws {
         let running = try RunningPlane(capture: "sipp-g711-tones.pcap", holdAfter: 1, agents: ControlPlaneRouteTests.agents)
-        defer { running.stop() }
+        defer {
+            #expect(Self.bytes(under: running.storage) < 20_000_000)
+            running.stop()
+        }
         let app = Application(router: buildRecorderRouter(service: running.plane, configuration: ServerConfiguration()))
         try await app.test(.router) { client in
+            try await waitForHold(running)
             let bad: [(String, String)] = [
                 (#"[{"Source": "Microphone", "Address": "127.0.0.1", "Codec": "PCMU/8000"}]"#, "bad_request"),
                 (#"[{"Source": "Microphone", "Address": "127.0.0.1:70000", "Codec": "PCMU/8000"}]"#, "bad_request"),
@@ -226,11 +261,16 @@ import Testing
 
     @Test func desktopStartedRecordingIsOnlyTaggedThroughTheAPI() async throws {
         let running = try RunningPlane(capture: "sipp-g711-tones.pcap", holdAfter: 1, agents: ControlPlaneRouteTests.agents)
-        defer { running.stop() }
+        defer {
+            #expect(Self.bytes(under: running.storage) < 20_000_000)
+            running.stop()
+        }
         let app = Application(router: buildRecorderRouter(service: running.plane, configuration: ServerConfiguration()))
         try await app.test(.router) { client in
+            try await waitForHold(running)
             var r = try await post(client, "/api/F2F/Recordings", Self.start(agent: 3, extra: #""StartedBy": "desktop""#))
             expectStatus(r, .created)
+            expectStartedAtCaptureTime(r)
             let id = try #require(object(r)["Id"] as? String)
             #expect(object(r)["StartedBy"] as? String == "Desktop")
             for action in ["Stop", "Pause", "Resume"] {
@@ -258,8 +298,10 @@ import Testing
         }
         let app = Application(router: buildRecorderRouter(service: running.plane, configuration: ServerConfiguration()))
         let recordingId = try await app.test(.router) { client in
+            try await waitForHold(running)
             var r = try await post(client, "/api/F2F/Recordings", Self.start(agent: 2, extra: #""Tags": {"account": "123"}, "TaggedByComponent": "CRM""#))
             expectStatus(r, .created)
+            expectStartedAtCaptureTime(r)
             let id = try #require(object(r)["Id"] as? String)
             let recordingId = try #require((object(r)["RecordingIdentifiers"] as? [String])?.first)
             r = try await post(client, "/api/F2F/Recordings/\(id)/Stop")
@@ -288,6 +330,7 @@ import Testing
             #expect(items.contains { $0["RecordingIdentifier"] as? String == recordingId && ($0["CallInstance"] as? String)?.hasSuffix(id) == true })
             return recordingId
         }
+        #expect(Self.bytes(under: running.storage) < 20_000_000)
         running.stop()
         let entry = try #require(try await running.plane.recording(id: recordingId))
         let sidecar = try RecordedCall(sidecarPath: entry.sidecarPath)
