@@ -86,12 +86,16 @@ public enum RecorderEndpoint: Sendable, CaseIterable {
             .joined(separator: "/")
     }
 
-    /// For agent commands, the path after `/api/` that `CommandRequest.parse` takes.
+    /// For commands, the path after `/api/` that `CommandRequest.parse` takes (`{id}` stands for
+    /// a face-to-face recording's id, or `Current`).
     public var commandPath: String? {
         switch self {
         case .record(let action): "Record/\(action.rawValue)"
         case .screenRecord(let action): "ScreenRecord/\(action.rawValue)"
         case .blackout(let action): "Blackout/\(action.rawValue)"
+        case .faceToFaceStart: "F2F/Recordings"
+        case .faceToFaceSteer(let action): "F2F/Recordings/{id}/\(action.rawValue)"
+        case .faceToFaceTags: "F2F/Recordings/{id}/Tags"
         default: nil
         }
     }

@@ -47,8 +47,15 @@ extension RecorderRoutes {
     private func faceToFaceCommand(_ action: String, request: Request, context: some RequestContext) async throws -> Response {
         let id = context.parameters.get("id") ?? ""
         let body = try await bodyLimit.collect(request)
-        guard let command = try CommandRequest.parseFaceToFace(path: "F2F/Recordings/\(id)/\(action)", body: body) else {
-            throw ControlError(.internalFault, "F2F/Recordings/\(id)/\(action) is not a face-to-face command")
+        let command: FaceToFaceCommand
+        do throws(ControlError) {
+            guard let parsed = try CommandRequest.parseFaceToFace(path: "F2F/Recordings/\(id)/\(action)", body: body) else {
+                throw ControlError(.internalFault, "F2F/Recordings/\(id)/\(action) is not a face-to-face command")
+            }
+            command = parsed
+        } catch {
+            // The body is checked before the recording is looked up: say which one it was for.
+            throw ControlError(error.code, "\(action) of face-to-face recording '\(id)': \(error.message)")
         }
         return JSONResponse.make(try await service.faceToFace(command))
     }

@@ -4,6 +4,13 @@ import Control
 /// plane (`FaceToFaceRouteTests`).
 extension InMemoryRecorder {
     func faceToFace(_ command: FaceToFaceCommand) async throws(ControlError) -> FaceToFaceView {
+        let target: FaceToFaceCommand.Target?
+        switch command {
+        case .start: target = nil
+        case .steer(let steering): target = steering.target
+        case .tag(let tagging): target = tagging.target
+        }
+        if case .id(let id)? = target { throw ControlError(.notFound, "no face-to-face recording '\(id)'") }
         throw ControlError(.unavailable, "the in-memory recorder records no face-to-face sessions")
     }
 
