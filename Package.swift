@@ -47,7 +47,7 @@ let package = Package(
         ]),
         // Agents, tracker, recording policy, persistence, cluster bus: the one writer of agent state.
         .target(name: "Control", dependencies: [
-            "Engine", "Media", "SIP", "CRabbitMQ", "AMQPShim",
+            "Engine", "Media", "SIP", "Wire", "CRabbitMQ", "AMQPShim",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -159,7 +159,9 @@ import Testing
 
     @Test func commandPathsListEveryCommand() {
         #expect(CommandRequest.commandPaths.count
-            == RecordCommand.Action.allCases.count + ScreenCommand.Action.allCases.count + BlackoutCommand.Action.allCases.count)
+            == RecordCommand.Action.allCases.count + ScreenCommand.Action.allCases.count + BlackoutCommand.Action.allCases.count
+               + 1 + FaceToFaceCommand.Steering.Action.allCases.count + 1)
+        #expect(CommandRequest.commandPaths.contains("F2F/Recordings/{id}/Tags"))
         #expect(CommandRequest.commandPaths.contains("Blackout/StopForAgent"))
         #expect(CommandRequest.commandPaths.contains("Record/StartDuplicateForAgent"))
         #expect(CommandRequest.commandPaths.contains("ScreenRecord/UpdateForAgent"))

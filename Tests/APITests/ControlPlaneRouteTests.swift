@@ -59,12 +59,14 @@ import Wire
         private let stopFlag = ManagedAtomicBox()
         private let done = DispatchSemaphore(value: 0)
 
-        init(capture: String, holdAfter seconds: Double, agents: [AgentProfile]) throws {
+        init(capture: String, holdAfter seconds: Double, agents: [AgentProfile],
+             configure: (inout ServerConfiguration) -> Void = { _ in }) throws {
             storage = RepositoryPaths.temporaryDirectory("calltap-routes")
             var configuration = ServerConfiguration()
             configuration.engine.storageRoot = storage
             configuration.engine.mediaWorkers = 1
             configuration.agents = agents
+            configure(&configuration)
             let engine = CaptureEngine(configuration: configuration.engine)
             let store = try SQLiteTrackerStore(path: storage + "/calltap.sqlite")
             plane = ControlPlane(configuration: configuration, engine: engine, store: store)

@@ -9,7 +9,7 @@ import Testing
 @Suite struct RoutingTests {
     @Test func unknownRouteIs404WithAnErrorBody() async throws {
         try await Fixture.application(await Fixture.recorder()).test(.router) { client in
-            for path in ["/", "/api", "/api/Nothing", "/api/Record/Explode", "/api/Blackout/Explode", "/api/F2F/Service",
+            for path in ["/", "/api", "/api/Nothing", "/api/Record/Explode", "/api/Blackout/Explode", "/api/F2F/Nothing",
                          "/api/Recordings/a/b/c"] {
                 let response = try await client.execute(uri: path, method: .post,
                                                         headers: [.authorization: "Bearer \(Fixture.controlKey)"], body: ByteBuffer(string: "{}"))

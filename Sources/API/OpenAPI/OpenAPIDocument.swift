@@ -410,6 +410,269 @@ public enum OpenAPIDocument {
               $ref: '#/components/responses/NotFound'
             '413':
               $ref: '#/components/responses/PayloadTooLarge'
+      /api/F2F/Service:
+        get:
+          operationId: faceToFaceService
+          summary: Whether the Face-to-Face service takes commands
+          tags: [FaceToFace]
+          responses:
+            '200':
+              description: The service takes commands.
+              content:
+                application/json:
+                  schema:
+                    type: object
+                    properties:
+                      Message:
+                        type: string
+                        example: OK
+            '401':
+              $ref: '#/components/responses/Unauthorized'
+            '503':
+              description: Capture is not running.
+              content:
+                application/json:
+                  schema:
+                    $ref: '#/components/schemas/Error'
+      /api/F2F/Application:
+        get:
+          operationId: faceToFaceApplication
+          summary: Whether this server records face-to-face now
+          description: Error (with Detail) when capture or storage does not work; Recording while a face-to-face recording is active or paused.
+          tags: [FaceToFace]
+          responses:
+            '200':
+              description: The application's state.
+              content:
+                application/json:
+                  schema:
+                    type: object
+                    required: [State, Detail]
+                    properties:
+                      State:
+                        type: string
+                        enum: [Recording, NotRecording, Error]
+                      Detail:
+                        type: string
+            '401':
+              $ref: '#/components/responses/Unauthorized'
+      /api/F2F/Recordings:
+        post:
+          operationId: faceToFaceStart
+          summary: Start a face-to-face recording
+          description: >-
+            Records the RTP the desk application sends to the declared addresses (and, with Media Screen or
+            Both, opens a desktop-only screen session). 409 while the agent has one Active or Paused; one in
+            WrapUp does not block.
+          tags: [FaceToFace]
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema:
+                  $ref: '#/components/schemas/FaceToFaceStartCommand'
+          responses:
+            '201':
+              description: Created; Location names it.
+              headers:
+                Location:
+                  schema:
+                    type: string
+              content:
+                application/json:
+                  schema:
+                    $ref: '#/components/schemas/FaceToFaceRecording'
+            '400':
+              $ref: '#/components/responses/BadRequest'
+            '401':
+              $ref: '#/components/responses/Unauthorized'
+            '403':
+              $ref: '#/components/responses/Forbidden'
+            '404':
+              $ref: '#/components/responses/NotFound'
+            '409':
+              $ref: '#/components/responses/Conflict'
+            '413':
+              $ref: '#/components/responses/PayloadTooLarge'
+      /api/F2F/Recordings/Current:
+        get:
+          operationId: faceToFaceCurrent
+          summary: The agent's current face-to-face recording
+          tags: [FaceToFace]
+          parameters:
+            - name: agentIdentifier
+              in: query
+              required: true
+              schema:
+                $ref: '#/components/schemas/AgentIdentifier'
+            - name: value
+              in: query
+              required: true
+              schema:
+                type: string
+          responses:
+            '200':
+              description: The recording.
+              content:
+                application/json:
+                  schema:
+                    $ref: '#/components/schemas/FaceToFaceRecording'
+            '400':
+              $ref: '#/components/responses/BadRequest'
+            '401':
+              $ref: '#/components/responses/Unauthorized'
+            '404':
+              $ref: '#/components/responses/NotFound'
+      /api/F2F/Recordings/{id}:
+        get:
+          operationId: faceToFaceRecording
+          summary: A face-to-face recording
+          tags: [FaceToFace]
+          parameters:
+            - $ref: '#/components/parameters/FaceToFaceId'
+          responses:
+            '200':
+              description: The recording.
+              content:
+                application/json:
+                  schema:
+                    $ref: '#/components/schemas/FaceToFaceRecording'
+            '401':
+              $ref: '#/components/responses/Unauthorized'
+            '404':
+              $ref: '#/components/responses/NotFound'
+      /api/F2F/Recordings/{id}/Stop:
+        post:
+          operationId: faceToFaceStop
+          summary: Stop a face-to-face recording
+          description: Ends the audio and moves the recording to WrapUp for f2f.wrapUpSeconds, then Closed. During WrapUp it answers 200 and changes nothing.
+          tags: [FaceToFace]
+          parameters:
+            - $ref: '#/components/parameters/FaceToFaceId'
+          requestBody:
+            required: false
+            content:
+              application/json:
+                schema:
+                  $ref: '#/components/schemas/FaceToFaceSteerCommand'
+          responses:
+            '200':
+              description: The recording after the command.
+              content:
+                application/json:
+                  schema:
+                    $ref: '#/components/schemas/FaceToFaceRecording'
+            '400':
+              $ref: '#/components/responses/BadRequest'
+            '401':
+              $ref: '#/components/responses/Unauthorized'
+            '403':
+              $ref: '#/components/responses/Forbidden'
+            '404':
+              $ref: '#/components/responses/NotFound'
+            '409':
+              $ref: '#/components/responses/Conflict'
+            '413':
+              $ref: '#/components/responses/PayloadTooLarge'
+      /api/F2F/Recordings/{id}/Pause:
+        post:
+          operationId: faceToFacePause
+          summary: Pause a face-to-face recording
+          description: Silence from now on; the timeline goes on. 409 unless Active.
+          tags: [FaceToFace]
+          parameters:
+            - $ref: '#/components/parameters/FaceToFaceId'
+          requestBody:
+            required: false
+            content:
+              application/json:
+                schema:
+                  $ref: '#/components/schemas/FaceToFaceSteerCommand'
+          responses:
+            '200':
+              description: The recording after the command.
+              content:
+                application/json:
+                  schema:
+                    $ref: '#/components/schemas/FaceToFaceRecording'
+            '400':
+              $ref: '#/components/responses/BadRequest'
+            '401':
+              $ref: '#/components/responses/Unauthorized'
+            '403':
+              $ref: '#/components/responses/Forbidden'
+            '404':
+              $ref: '#/components/responses/NotFound'
+            '409':
+              $ref: '#/components/responses/Conflict'
+            '413':
+              $ref: '#/components/responses/PayloadTooLarge'
+      /api/F2F/Recordings/{id}/Resume:
+        post:
+          operationId: faceToFaceResume
+          summary: Resume a face-to-face recording
+          description: 409 unless Paused.
+          tags: [FaceToFace]
+          parameters:
+            - $ref: '#/components/parameters/FaceToFaceId'
+          requestBody:
+            required: false
+            content:
+              application/json:
+                schema:
+                  $ref: '#/components/schemas/FaceToFaceSteerCommand'
+          responses:
+            '200':
+              description: The recording after the command.
+              content:
+                application/json:
+                  schema:
+                    $ref: '#/components/schemas/FaceToFaceRecording'
+            '400':
+              $ref: '#/components/responses/BadRequest'
+            '401':
+              $ref: '#/components/responses/Unauthorized'
+            '403':
+              $ref: '#/components/responses/Forbidden'
+            '404':
+              $ref: '#/components/responses/NotFound'
+            '409':
+              $ref: '#/components/responses/Conflict'
+            '413':
+              $ref: '#/components/responses/PayloadTooLarge'
+      /api/F2F/Recordings/{id}/Tags:
+        post:
+          operationId: faceToFaceTags
+          summary: Tag a face-to-face recording
+          description: Merged per key; written into the sidecar (Tags, TaggedBy) when the recording closes. 409 once Closed, and not applied.
+          tags: [FaceToFace]
+          parameters:
+            - $ref: '#/components/parameters/FaceToFaceId'
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema:
+                  $ref: '#/components/schemas/FaceToFaceTagsCommand'
+          responses:
+            '200':
+              description: The recording after the command.
+              content:
+                application/json:
+                  schema:
+                    $ref: '#/components/schemas/FaceToFaceRecording'
+            '400':
+              $ref: '#/components/responses/BadRequest'
+            '401':
+              $ref: '#/components/responses/Unauthorized'
+            '403':
+              $ref: '#/components/responses/Forbidden'
+            '404':
+              $ref: '#/components/responses/NotFound'
+            '409':
+              $ref: '#/components/responses/Conflict'
+            '413':
+              $ref: '#/components/responses/PayloadTooLarge'
       /api/Recordings:
         get:
           operationId: listRecordings
@@ -612,6 +875,13 @@ public enum OpenAPIDocument {
           schema:
             type: string
             format: uuid
+        FaceToFaceId:
+          name: id
+          in: path
+          required: true
+          description: A face-to-face recording's Id, or Current with AgentIdentifier and Value in the body.
+          schema:
+            type: string
       responses:
         BadRequest:
           description: Malformed JSON, a missing or invalid parameter, or a reserved metadata key.
@@ -637,6 +907,12 @@ public enum OpenAPIDocument {
             application/json:
               schema:
                 $ref: '#/components/schemas/Error'
+        Conflict:
+          description: The command conflicts with the face-to-face recording's state or with who started it.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/Error'
         PayloadTooLarge:
           description: The body is larger than limits.maxBodyBytes.
           content:
@@ -655,6 +931,113 @@ public enum OpenAPIDocument {
                      internal, unavailable, not_found, method_not_allowed, range_not_satisfiable]
             Message:
               type: string
+        FaceToFaceStream:
+          type: object
+          required: [Source, Address, Codec]
+          properties:
+            Source:
+              type: string
+              enum: [Microphone, Speaker]
+            Address:
+              type: string
+              description: HOST:PORT, IPv6 in brackets.
+              example: 10.1.2.3:40000
+            Codec:
+              type: string
+              description: Case-insensitive.
+              enum: [opus/48000/2, opus/48000, PCMU/8000, PCMA/8000, G722/8000]
+        FaceToFaceTags:
+          type: object
+          maxProperties: 64
+          propertyNames:
+            pattern: '^[A-Za-z0-9_.-]{1,64}$'
+          additionalProperties:
+            type: string
+            maxLength: 1024
+        FaceToFaceStartCommand:
+          allOf:
+            - $ref: '#/components/schemas/AgentCommand'
+            - type: object
+              properties:
+                Media:
+                  type: string
+                  enum: [Audio, Screen, Both]
+                  default: Audio
+                AudioSource:
+                  type: string
+                  enum: [Microphone, Speaker, Both]
+                  default: Both
+                Streams:
+                  type: array
+                  description: Required when Media records audio.
+                  items:
+                    $ref: '#/components/schemas/FaceToFaceStream'
+                Tags:
+                  $ref: '#/components/schemas/FaceToFaceTags'
+                TaggedByComponent:
+                  type: string
+                StartedBy:
+                  type: string
+                  enum: [Api, Desktop]
+                  default: Api
+        FaceToFaceSteerCommand:
+          type: object
+          properties:
+            Media:
+              type: string
+              enum: [Audio, Screen, Both]
+            Controller:
+              type: string
+              enum: [Api, Desktop]
+              default: Api
+        FaceToFaceTagsCommand:
+          type: object
+          required: [TaggedByComponent, Tags]
+          properties:
+            TaggedByComponent:
+              type: string
+              description: Also accepted as tagged_by_component.
+            Tags:
+              $ref: '#/components/schemas/FaceToFaceTags'
+            Controller:
+              type: string
+              enum: [Api, Desktop]
+              default: Api
+        FaceToFaceRecording:
+          type: object
+          required: [Id, Status, Media, AudioSource, Tags, StartedBy]
+          properties:
+            Id:
+              type: string
+            Status:
+              type: string
+              enum: [Active, Paused, WrapUp, Closed]
+            Media:
+              type: string
+              enum: [Audio, Screen, Both]
+            AudioSource:
+              type: string
+              enum: [Microphone, Speaker, Both]
+            Tags:
+              type: object
+              additionalProperties:
+                type: string
+            StartedBy:
+              type: string
+              enum: [Api, Desktop]
+            AgentId:
+              type: integer
+            StartTime:
+              type: string
+              format: date-time
+            StopTime:
+              type: [string, 'null']
+              format: date-time
+            RecordingIdentifiers:
+              type: array
+              description: The audio recordings, as /api/Recordings lists them.
+              items:
+                type: string
         AgentIdentifier:
           type: string
           description: Matched case-insensitively.
@@ -912,6 +1295,16 @@ public enum OpenAPIDocument {
               type: string
             Sha256:
               type: string
+            Tags:
+              type: object
+              description: Face-to-face recordings only, final once the recording is Closed.
+              additionalProperties:
+                type: string
+            TaggedBy:
+              type: object
+              description: Face-to-face recordings only; per tag key, the TaggedByComponent that set it last.
+              additionalProperties:
+                type: string
         Readiness:
           type: object
           properties:

@@ -9,6 +9,7 @@ public enum CommandRequest {
         RecordCommand.Action.allCases.map { "Record/\($0.rawValue)" }
         + ScreenCommand.Action.allCases.map { "ScreenRecord/\($0.rawValue)" }
         + BlackoutCommand.Action.allCases.map { "Blackout/\($0.rawValue)" }
+        + faceToFacePaths
 
     /// Parses one command.
     /// - Parameters:
@@ -18,6 +19,7 @@ public enum CommandRequest {
     /// - Throws: `bad_request` (unknown command, malformed JSON or metadata), `missing_parameter`,
     ///   `invalid_identifier`, `reserved_metadata_key`.
     public static func parse(path: String, body: [UInt8]) throws(ControlError) -> ControlCommand {
+        if let command = try parseFaceToFace(path: path, body: body) { return .faceToFace(command) }
         let (family, actionName) = try split(path)
         switch family {
         case "record":
@@ -86,7 +88,7 @@ public enum CommandRequest {
         return BlackoutCommand(action: action, agent: agent, time: time, timeOffsetSeconds: offset)
     }
 
-    private static func agentReference(_ document: RequestDocument) throws(ControlError) -> AgentReference {
+    static func agentReference(_ document: RequestDocument) throws(ControlError) -> AgentReference {
         let identifier: String?
         switch document["AgentIdentifier"] {
         case .string(let name)?: identifier = name
@@ -112,7 +114,7 @@ public enum CommandRequest {
         return (String(components[0]), String(components[1]))
     }
 
-    private static func unknownCommand(_ path: String) -> ControlError {
+    static func unknownCommand(_ path: String) -> ControlError {
         ControlError(.badRequest, "unknown command '\(path)'; known: \(commandPaths.joined(separator: ", "))")
     }
 }

@@ -9,6 +9,13 @@ public enum RecorderEndpoint: Sendable, CaseIterable {
     case record(RecordCommand.Action)
     case screenRecord(ScreenCommand.Action)
     case blackout(BlackoutCommand.Action)
+    case faceToFaceService
+    case faceToFaceApplication
+    case faceToFaceStart
+    case faceToFaceCurrent
+    case faceToFaceRecording
+    case faceToFaceSteer(FaceToFaceCommand.Steering.Action)
+    case faceToFaceTags
     case recordings
     case recording
     case recordingAudio
@@ -34,12 +41,15 @@ public enum RecorderEndpoint: Sendable, CaseIterable {
             + RecordCommand.Action.allCases.map { .record($0) }
             + ScreenCommand.Action.allCases.map { .screenRecord($0) }
             + BlackoutCommand.Action.allCases.map { .blackout($0) }
+            + [.faceToFaceService, .faceToFaceApplication, .faceToFaceStart, .faceToFaceCurrent, .faceToFaceRecording]
+            + FaceToFaceCommand.Steering.Action.allCases.map { .faceToFaceSteer($0) }
+            + [.faceToFaceTags]
             + [.recordings, .recording, .recordingAudio, .health, .readiness, .metrics, .openAPI]
     }
 
     public var method: HTTPRequest.Method {
         switch self {
-        case .record, .screenRecord, .blackout: .post
+        case .record, .screenRecord, .blackout, .faceToFaceStart, .faceToFaceSteer, .faceToFaceTags: .post
         default: .get
         }
     }
@@ -52,6 +62,13 @@ public enum RecorderEndpoint: Sendable, CaseIterable {
         case .record(let action): "/api/Record/\(action.rawValue)"
         case .screenRecord(let action): "/api/ScreenRecord/\(action.rawValue)"
         case .blackout(let action): "/api/Blackout/\(action.rawValue)"
+        case .faceToFaceService: "/api/F2F/Service"
+        case .faceToFaceApplication: "/api/F2F/Application"
+        case .faceToFaceStart: "/api/F2F/Recordings"
+        case .faceToFaceCurrent: "/api/F2F/Recordings/Current"
+        case .faceToFaceRecording: "/api/F2F/Recordings/:id"
+        case .faceToFaceSteer(let action): "/api/F2F/Recordings/:id/\(action.rawValue)"
+        case .faceToFaceTags: "/api/F2F/Recordings/:id/Tags"
         case .recordings: "/api/Recordings"
         case .recording: "/api/Recordings/:id"
         case .recordingAudio: "/api/Recordings/:id/Audio"
@@ -69,12 +86,16 @@ public enum RecorderEndpoint: Sendable, CaseIterable {
             .joined(separator: "/")
     }
 
-    /// For agent commands, the path after `/api/` that `CommandRequest.parse` takes.
+    /// For commands, the path after `/api/` that `CommandRequest.parse` takes (`{id}` stands for
+    /// a face-to-face recording's id, or `Current`).
     public var commandPath: String? {
         switch self {
         case .record(let action): "Record/\(action.rawValue)"
         case .screenRecord(let action): "ScreenRecord/\(action.rawValue)"
         case .blackout(let action): "Blackout/\(action.rawValue)"
+        case .faceToFaceStart: "F2F/Recordings"
+        case .faceToFaceSteer(let action): "F2F/Recordings/{id}/\(action.rawValue)"
+        case .faceToFaceTags: "F2F/Recordings/{id}/Tags"
         default: nil
         }
     }
@@ -83,7 +104,7 @@ public enum RecorderEndpoint: Sendable, CaseIterable {
         switch self {
         case .health, .readiness: .open
         case .metrics: .metrics
-        case .record, .screenRecord, .blackout: .control
+        case .record, .screenRecord, .blackout, .faceToFaceStart, .faceToFaceSteer, .faceToFaceTags: .control
         default: .read
         }
     }
@@ -94,6 +115,10 @@ public enum RecorderEndpoint: Sendable, CaseIterable {
         let template = path.split(separator: "/")
         let components = requestPath.split(separator: "/")
         guard template.count == components.count else { return false }
+        // A constant segment wins over a parameter, as in the router: `Recordings/Current` is not a recording's id.
+        if path.contains(":"), RecorderEndpoint.allCases.contains(where: { !$0.path.contains(":") && $0.matches(requestPath: requestPath) }) {
+            return false
+        }
         return zip(template, components).allSatisfy { pattern, component in
             pattern.hasPrefix(":") || pattern.lowercased() == component.lowercased()
         }

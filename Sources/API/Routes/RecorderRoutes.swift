@@ -23,6 +23,9 @@ struct RecorderRoutes: Sendable {
             return JSONResponse.make(await service.allAgents())
         case .record, .screenRecord, .blackout:
             return try await command(endpoint, request: request)
+        case .faceToFaceService, .faceToFaceApplication, .faceToFaceStart, .faceToFaceCurrent, .faceToFaceRecording,
+             .faceToFaceSteer, .faceToFaceTags:
+            return try await faceToFace(endpoint, request: request, context: context)
         case .recordings:
             return try await recordings(request)
         case .recording:

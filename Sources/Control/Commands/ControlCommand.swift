@@ -4,6 +4,8 @@ public enum ControlCommand: Sendable, Equatable {
     case record(RecordCommand)
     case screen(ScreenCommand)
     case blackout(BlackoutCommand)
+    /// `/api/F2F/Recordings*`; as an agent command it answers the agent's state.
+    case faceToFace(FaceToFaceCommand)
 }
 
 /// `/api/Blackout/StartForAgent|StopForAgent` (../shared/API.md, "Blackouts"): the explicit time

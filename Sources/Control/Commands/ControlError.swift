@@ -8,6 +8,8 @@ public struct ControlError: Error, Sendable, Equatable, CustomStringConvertible 
         case agentNotFound = "agent_not_found"
         case noActiveCall = "no_active_call"
         case callNotFound = "call_not_found"
+        /// No such face-to-face recording (or other resource named in the path).
+        case notFound = "not_found"
         case conflict
         case unauthorized
         case forbidden
@@ -21,7 +23,7 @@ public struct ControlError: Error, Sendable, Equatable, CustomStringConvertible 
             case .badRequest, .missingParameter, .invalidIdentifier, .reservedMetadataKey: 400
             case .unauthorized: 401
             case .forbidden: 403
-            case .agentNotFound, .noActiveCall, .callNotFound: 404
+            case .agentNotFound, .noActiveCall, .callNotFound, .notFound: 404
             case .conflict: 409
             case .payloadTooLarge: 413
             case .internalFault: 500

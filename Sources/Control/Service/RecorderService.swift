@@ -16,6 +16,14 @@ public protocol RecorderService: Sendable {
     func readiness() async -> Readiness
     /// Counters for `/metrics`.
     func metrics() async -> MetricsSnapshot
+    /// Applies a Face-to-Face API command at the current capture time; answers the recording after it.
+    func faceToFace(_ command: FaceToFaceCommand) async throws(ControlError) -> FaceToFaceView
+    /// One face-to-face recording; nil when unknown.
+    func faceToFaceRecording(id: String) async -> FaceToFaceView?
+    /// The agent's current (not closed) face-to-face recording; nil when it has none.
+    func currentFaceToFace(_ agent: AgentReference) async throws(ControlError) -> FaceToFaceView?
+    /// `GET /api/F2F/Application`: recording, not recording, or why not (capture, storage).
+    func faceToFaceApplication() async -> FaceToFaceApplicationState
 }
 
 /// `GET /api/Recordings` filters. Times are nanoseconds since 1970 (capture time).

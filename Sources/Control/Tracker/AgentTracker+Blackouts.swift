@@ -100,6 +100,7 @@ extension AgentTracker {
     /// server set; every server ends them by itself at the same time).
     public func clockAdvanced(to nanos: Int64) {
         beginDeferredStarts(at: nanos)
+        advanceFaceToFace(to: nanos)
         for (id, agent) in agents {
             guard let blackout = agent.blackout, blackout.isActive, blackout.limitNanos <= nanos else { continue }
             end(agentId: id, at: blackout.limitNanos, reason: "maxAgentBlackout")

@@ -10,6 +10,10 @@ extension AgentTracker {
         case .record(let c): return record(c, at: nanos)
         case .screen(let c): return screen(c, at: nanos)
         case .blackout(let c): return blackout(c, at: nanos)
+        case .faceToFace(let c):
+            return performFaceToFace(c, at: nanos).flatMap { recording in
+                view(of: recording.agentId).map { .success($0) } ?? .failure(ControlError(.internalFault, "agent \(recording.agentId) has no state"))
+            }
         }
     }
 

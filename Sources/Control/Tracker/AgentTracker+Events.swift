@@ -161,13 +161,7 @@ extension AgentTracker: EngineObserver {
     }
 
     public func recordingOpened(_ setup: RecordingSetup) {
-        guard var tracked = calls[setup.callInstance] else { return }
-        tracked.recordings.append(AgentState.RecordingView(
-            recordingIdentifier: setup.recordingIdentifier, isDuplicate: setup.isDuplicate,
-            recordingState: activeBlackout(of: tracked.agentIds) != nil ? .blackedOut : (tracked.paused ? .paused : .recording),
-            callInstance: setup.callInstance))
-        tracked.nextSegment = setup.segment + 1
-        calls[setup.callInstance] = tracked
+        // Indexed whatever it records: a face-to-face session's recording has no tracked call.
         let entry = RecordingIndexEntry(
             recordingIdentifier: setup.recordingIdentifier, callInstance: setup.callInstance, agentId: setup.agentId,
             isDuplicate: setup.isDuplicate, segment: setup.segment, startNanos: setup.startNanos, endNanos: nil,
@@ -180,6 +174,13 @@ extension AgentTracker: EngineObserver {
         openEntries[setup.recordingIdentifier] = entry
         sidecarPaths[setup.recordingIdentifier] = entry.sidecarPath
         store?.saveRecording(entry)
+        guard var tracked = calls[setup.callInstance] else { return }
+        tracked.recordings.append(AgentState.RecordingView(
+            recordingIdentifier: setup.recordingIdentifier, isDuplicate: setup.isDuplicate,
+            recordingState: activeBlackout(of: tracked.agentIds) != nil ? .blackedOut : (tracked.paused ? .paused : .recording),
+            callInstance: setup.callInstance))
+        tracked.nextSegment = setup.segment + 1
+        calls[setup.callInstance] = tracked
         persist(tracked)
         changed(agents: tracked.agentIds)
     }
@@ -203,6 +204,7 @@ extension AgentTracker: EngineObserver {
         for path in result.audioPaths {
             bytesWritten += (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
         }
+        faceToFaceRecordingFinished(result)
         guard var tracked = calls[sidecar.callInstance],
               let i = tracked.recordings.firstIndex(where: { $0.recordingIdentifier == sidecar.recordingIdentifier }) else { return }
         tracked.recordings[i].recordingState = .stopped

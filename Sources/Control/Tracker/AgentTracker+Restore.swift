@@ -41,6 +41,7 @@ extension AgentTracker {
         for id in agents.keys {
             agents[id]?.calls.removeAll { calls[$0] == nil || calls[$0]!.ended }
         }
+        restoreFaceToFace(at: now)
         for (id, agent) in agents {
             if let document = try? Self.encoder.encode(agent) { store?.saveAgent(id: id, document: document) }
         }

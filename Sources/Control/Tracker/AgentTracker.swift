@@ -47,6 +47,11 @@ public final class AgentTracker {
     var pendingLate: [String: [LateBlackoutWriter.Interval]] = [:]
     /// Cluster messages about agents this server does not know, skipped.
     public internal(set) var unknownClusterAgents = 0
+
+    /// Face-to-face recordings as the API reads them.
+    public let faceToFaceSnapshots = FaceToFaceSnapshots()
+    /// The agent of each face-to-face recording kept.
+    var faceToFaceOwners: [String: Int] = [:]
     /// Bytes of the audio files finished so far.
     public internal(set) var bytesWritten = 0
     public internal(set) var recordingsFinished = 0

@@ -3,7 +3,7 @@ import Logging
 import Media
 
 /// Merges metadata keys into sidecars already written (an `UpdateForAgent` after a recording
-/// finished), on a queue of its own: file work never runs on the capture thread. A sidecar whose
+/// finished) and sets face-to-face tags, on a queue of its own: file work never runs on the capture thread. A sidecar whose
 /// recording is still finishing on its worker is waited for briefly.
 final class SidecarRewriter: @unchecked Sendable {
     private let queue = DispatchQueue(label: "calltap.sidecar-rewriter")
@@ -13,7 +13,18 @@ final class SidecarRewriter: @unchecked Sendable {
     func merge(_ changes: [String: String], into paths: [String]) {
         for path in paths {
             pending.enter()
-            queue.async { [self] in rewrite(path, changes, attempt: 0) }
+            queue.async { [self] in rewrite(path, attempt: 0) { $0.metadata.merge(changes) { _, new in new } } }
+        }
+    }
+
+    /// Sets a face-to-face recording's tags (and who set each) in its sidecar.
+    func setTags(_ tags: [String: String], taggedBy: [String: String], in path: String) {
+        pending.enter()
+        queue.async { [self] in
+            rewrite(path, attempt: 0) {
+                $0.tags = tags
+                $0.taggedBy = taggedBy
+            }
         }
     }
 
@@ -22,12 +33,12 @@ final class SidecarRewriter: @unchecked Sendable {
         pending.wait()
     }
 
-    private func rewrite(_ path: String, _ changes: [String: String], attempt: Int) {
+    private func rewrite(_ path: String, attempt: Int, _ change: @escaping @Sendable (inout Sidecar) -> Void) {
         guard let data = FileManager.default.contents(atPath: path) else {
             if attempt < 50 {
-                queue.asyncAfter(deadline: .now() + 0.1) { [self] in rewrite(path, changes, attempt: attempt + 1) }
+                queue.asyncAfter(deadline: .now() + 0.1) { [self] in rewrite(path, attempt: attempt + 1, change) }
             } else {
-                logger.error("sidecar not found for a metadata update", metadata: ["path": "\(path)"])
+                logger.error("sidecar not found for an update", metadata: ["path": "\(path)"])
                 pending.leave()
             }
             return
@@ -35,7 +46,7 @@ final class SidecarRewriter: @unchecked Sendable {
         defer { pending.leave() }
         do {
             var sidecar = try JSONDecoder().decode(Sidecar.self, from: data)
-            sidecar.metadata.merge(changes) { _, new in new }
+            change(&sidecar)
             try sidecar.write(to: path)
         } catch {
             logger.error("cannot update sidecar", metadata: ["path": "\(path)", "error": "\(error)"])

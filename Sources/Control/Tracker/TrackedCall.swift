@@ -58,6 +58,9 @@ struct TrackedAgent: Codable, Sendable {
     var desktopScreenRecordings: [AgentState.ScreenRecordingView] = []
     /// The agent's blackout while active, else the last one (for the agent's state).
     var blackout: TrackedBlackout?
+    /// Face-to-face recordings not yet closed and the last closed ones (nil in documents stored
+    /// before face-to-face recording existed).
+    var faceToFace: [FaceToFaceRecording]?
 }
 
 /// An agent's blackout: when it started, when it ends by itself, who started it, and (once

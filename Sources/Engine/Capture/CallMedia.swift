@@ -1,3 +1,5 @@
+import Media
+
 /// The capture thread's media view of one call: which worker records it, how many of its
 /// recordings are open, and when its RTP was last seen. Indexed by the call's slot; read per packet.
 struct CallMedia {
@@ -30,4 +32,6 @@ struct CallControl {
     var blackout: (startNanos: Int64, origin: String)?
     /// The first INVITE, each side's latest session description, the answer.
     var signalling: [String: StoredSIPMessage] = [:]
+    /// A declared session's payload maps per side: its streams name their codecs, not an SDP.
+    var declaredPayloadMaps: [PayloadMap]?
 }

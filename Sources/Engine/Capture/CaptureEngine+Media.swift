@@ -27,8 +27,9 @@ extension CaptureEngine {
             }
             consider(claim.call, sender, claim.isAudio, score: score)
         }
-        // Symmetric RTP: a side sends from the address it receives on.
-        for claim in flows.claims(on: key.source) {
+        // Symmetric RTP: a side sends from the address it receives on. Not for declared sessions:
+        // their streams are known by where they are sent, and a session may have one side only.
+        for claim in flows.claims(on: key.source) where callObjects[claim.call]?.isDeclared != true {
             consider(claim.call, claim.side, claim.isAudio, score: 1)
         }
         return best.map { ($0.call, $0.sender, $0.isAudio, $0.rank.1 == 1) }
@@ -153,7 +154,7 @@ extension CaptureEngine {
     func endRecording(_ call: Call) {
         let reason = call.endReason ?? .shutdown
         // BYE and CANCEL end the file at their capture time; a dead or unfinished call ends at its last audio.
-        let endNanos: Int64? = (reason == .bye || reason == .cancel || reason == .rejected) ? call.endNanos : nil
+        let endNanos: Int64? = (reason == .bye || reason == .cancel || reason == .rejected || reason == .stopped) ? call.endNanos : nil
         let end = RecordingEnd(endNanos: endNanos, reason: reason.rawValue, metadata: metadata(call))
         sendControl(to: calls[call.slot].worker, .end, call: call.slot, object: MessageBox(end))
         calls[call.slot].openRecordings = 0
@@ -177,6 +178,7 @@ extension CaptureEngine {
     /// Per channel, what the payload types sent by that side mean: the receiving side's SDP
     /// declared them, the sender's own SDP fills in.
     func payloadMaps(_ call: Call) -> [PayloadMap] {
+        if let declared = controls[call.slot].declaredPayloadMaps { return declared }
         func map(_ side: CallSide) -> PayloadMap {
             var m = PayloadMap()
             for media in call.media[side.rawValue] where media.media == "audio" {

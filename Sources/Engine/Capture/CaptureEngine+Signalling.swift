@@ -93,7 +93,8 @@ extension CaptureEngine {
             case .started(let call):
                 if callObjects.count <= call.slot || callObjects[call.slot] !== call { prepareSlot(call) }
                 callsStarted += 1
-                observer?.callStarted(call, at: call.inviteNanos)
+                // Who declared a session knows of it: the observer hears of SIP calls only.
+                if !call.isDeclared { observer?.callStarted(call, at: call.inviteNanos) }
             case .mediaChanged(let call, let side):
                 for m in call.media[side.rawValue] {
                     guard let endpoint = m.endpoint, !endpoint.address.isUnspecified else { continue }
@@ -107,11 +108,11 @@ extension CaptureEngine {
                 }
                 observer?.callChanged(call, at: call.lastSIPNanos)
             case .answered(let call):
-                observer?.callChanged(call, at: call.answerNanos ?? call.lastSIPNanos)
+                if !call.isDeclared { observer?.callChanged(call, at: call.answerNanos ?? call.lastSIPNanos) }
             case .ended(let call):
                 calls[call.slot].ended = true
                 if calls[call.slot].openRecordings > 0 { endRecording(call) }
-                observer?.callEnded(call, at: call.endNanos ?? nowNanos)
+                if !call.isDeclared { observer?.callEnded(call, at: call.endNanos ?? nowNanos) }
             case .revived(let call):
                 calls[call.slot].ended = false
                 calls[call.slot].primaryDone = false
@@ -122,7 +123,7 @@ extension CaptureEngine {
                 calls[call.slot] = CallMedia()
                 callObjects[call.slot] = nil
                 controls[call.slot] = CallControl()
-                observer?.callPurged(call.callID)
+                if !call.isDeclared { observer?.callPurged(call.callID) }
             }
         }
     }

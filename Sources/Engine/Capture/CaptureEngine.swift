@@ -86,7 +86,9 @@ public final class CaptureEngine {
                     pending = []
                 }
                 if !due.isEmpty { runDue(&due, before: nanos, wire: wires[link]) }
-                if inbox.hasWork { inbox.drain(at: nowNanos) }
+                // Before the first packet the clock reads 0: a command waiting for it is stamped with
+                // that packet's time, the earliest the capture knows (never 1970).
+                if inbox.hasWork { inbox.drain(at: firstNanos < 0 && nanos != Int64.min ? max(nanos, 0) : nowNanos) }
                 ingest(frame, nanos: nanos, wire: wires[link])
             case .idle(let nanos):
                 if let nanos, firstNanos >= 0, nanos > nowNanos { advance(to: nanos, wire: wires.first) }

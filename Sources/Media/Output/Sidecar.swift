@@ -19,6 +19,10 @@ public struct Sidecar: Codable, Sendable, Equatable {
     /// Packets of this recording's streams that did not reach the audio, by cause.
     public var notUsed: [String: Int]
     public var sha256: String
+    /// Face-to-face recordings: the tags, merged per key, and per key the component that set it last.
+    /// Absent from call recordings.
+    public var tags: [String: String]? = nil
+    public var taggedBy: [String: String]? = nil
 
     /// The audio file (or, one per side, files) and their shape.
     public struct Audio: Codable, Sendable, Equatable {
@@ -131,7 +135,7 @@ public struct Sidecar: Codable, Sendable, Equatable {
         case agentId = "AgentId", serverId = "ServerId", segment = "Segment", metadata = "Metadata"
         case startTime = "StartTime", endTime = "EndTime", audio = "Audio", streams = "Streams"
         case blackouts = "Blackouts", pauses = "Pauses", dtmf = "Dtmf", endReason = "EndReason"
-        case notUsed = "NotUsed", sha256 = "Sha256"
+        case notUsed = "NotUsed", sha256 = "Sha256", tags = "Tags", taggedBy = "TaggedBy"
     }
 
     // AgentId is written as null when there is none, so that clients see the key.
@@ -154,5 +158,7 @@ public struct Sidecar: Codable, Sendable, Equatable {
         try c.encode(endReason, forKey: .endReason)
         try c.encode(notUsed, forKey: .notUsed)
         try c.encode(sha256, forKey: .sha256)
+        try c.encodeIfPresent(tags, forKey: .tags)
+        try c.encodeIfPresent(taggedBy, forKey: .taggedBy)
     }
 }

@@ -21,6 +21,9 @@ public final class Call {
     /// The Call-ID that the first INVITE's `Replaces` header names (RFC 3891): this call takes
     /// the place of that one (an attended transfer).
     public let replacesCallID: String?
+    /// Declared by the control plane rather than learned from SIP (a face-to-face session): no
+    /// signalling describes it, so neither the idle nor the hold timeout ends it; its end is declared too.
+    public let isDeclared: Bool
 
     public internal(set) var state: CallState = .trying
     public internal(set) var callerTag: String?
@@ -51,6 +54,29 @@ public final class Call {
         callerTag = message.from.tag
         callerContact = message.contact
         replacesCallID = message.header("Replaces").flatMap(Call.replacedCallID)
+        isDeclared = false
+    }
+
+    /// A session the control plane declares at `nanos`, without signalling: it has no parties
+    /// to name (its identities are empty) and is in progress from its start.
+    init(slot: Int, declaredID: String, nanos: Int64) {
+        self.slot = slot
+        callID = declaredID
+        inviteNanos = nanos
+        lastSIPNanos = nanos
+        let nobody = SIPURI(scheme: "declared", host: "")
+        requestURI = nobody
+        from = NameAddress(uri: nobody)
+        to = NameAddress(uri: nobody)
+        pAssertedIdentity = []
+        let unspecified = Endpoint(address: .unspecifiedIPv4, port: 0)
+        callerSignalling = unspecified
+        calleeSignalling = unspecified
+        callerContact = nil
+        replacesCallID = nil
+        isDeclared = true
+        state = .confirmed
+        answerNanos = nanos
     }
 
     /// The Call-ID part of a `Replaces` value (`call-id;to-tag=…;from-tag=…`).

@@ -20,4 +20,6 @@ public enum CallEndReason: String, Sendable, Equatable {
     case timeout
     /// The recorder stopped (end of the capture file, service shutdown) while the call was live.
     case shutdown
+    /// A declared session (no SIP) was stopped by the control plane.
+    case stopped
 }

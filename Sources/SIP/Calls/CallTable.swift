@@ -30,6 +30,11 @@ public final class CallTable {
         var events: [CallEvent] = []
         let call: Call
         if let existing = calls[message.callID] {
+            // A declared session's name is not a Call-ID: signalling never steers it.
+            guard !existing.isDeclared else {
+                messagesWithoutCall += 1
+                return []
+            }
             call = existing
         } else {
             guard message.method == .invite, message.to.tag == nil else {
@@ -106,6 +111,23 @@ public final class CallTable {
         return events
     }
 
+    /// Declares a session without signalling (a face-to-face recording) under `id`, in progress
+    /// from `nanos`. Nil when a call with that id exists. It lives until `endDeclared` or `endAll`.
+    public func declare(id: String, nanos: Int64) -> [CallEvent]? {
+        guard calls[id] == nil else { return nil }
+        let call = Call(slot: takeSlot(), declaredID: id, nanos: nanos)
+        calls[id] = call
+        return [.started(call), .answered(call)]
+    }
+
+    /// Ends a declared session at `nanos`; nothing when there is none or it has ended.
+    public func endDeclared(id: String, reason: CallEndReason, at nanos: Int64) -> [CallEvent] {
+        guard let call = calls[id], call.isDeclared, call.state != .ended else { return [] }
+        var events: [CallEvent] = []
+        end(call, reason, at: nanos, into: &events)
+        return events
+    }
+
     /// Ends calls silent for too long and purges those that ended long enough ago. `isIdle` says
     /// whether a live call's media has also been silent for the idle timeout (the engine knows RTP).
     public func expire(now: Int64, holdTimeoutNanos: Int64, isIdle: (Call) -> Bool) -> [CallEvent] {
@@ -119,6 +141,8 @@ public final class CallTable {
                 }
                 continue
             }
+            // No signalling or media keeps a declared session alive: only its declared end ends it.
+            if call.isDeclared { continue }
             if call.isOnHold {
                 if now - call.lastSIPNanos >= holdTimeoutNanos { end(call, .timeout, at: now, into: &events) }
             } else if isIdle(call) {

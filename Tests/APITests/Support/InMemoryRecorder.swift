@@ -69,6 +69,8 @@ actor InMemoryRecorder: RecorderService {
             performed.append(command)
             states[id]!.blackout.active = blackout.action == .start
             return states[id]!
+        case .faceToFace:
+            throw ControlError(.unavailable, "the in-memory recorder records no face-to-face sessions")
         }
     }
 

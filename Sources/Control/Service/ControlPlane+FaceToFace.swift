@@ -1,0 +1,36 @@
+import Engine
+import Foundation
+
+/// The Face-to-Face API over the control plane: commands through the engine's inbox to the
+/// tracker, reads from the snapshots it publishes.
+extension ControlPlane {
+    public func faceToFace(_ command: FaceToFaceCommand) async throws(ControlError) -> FaceToFaceView {
+        let tracker = tracker
+        let result: Result<FaceToFaceView, ControlError> = await withCheckedContinuation { continuation in
+            let accepted = engine.inbox.submit { nanos in
+                continuation.resume(returning: tracker.performFaceToFace(command, at: nanos))
+            }
+            if !accepted {
+                continuation.resume(returning: .failure(ControlError(.unavailable, "capture has stopped")))
+            }
+        }
+        return try result.get()
+    }
+
+    public func faceToFaceRecording(id: String) async -> FaceToFaceView? {
+        tracker.faceToFaceSnapshots.recording(id: id)
+    }
+
+    public func currentFaceToFace(_ agent: AgentReference) async throws(ControlError) -> FaceToFaceView? {
+        guard let profile = directory.agent(agent) else { throw .agentNotFound(agent) }
+        return tracker.faceToFaceSnapshots.current(agentId: profile.id)
+    }
+
+    public func faceToFaceApplication() async -> FaceToFaceApplicationState {
+        let readiness = await readiness()
+        guard readiness.ready else { return FaceToFaceApplicationState(state: .error, detail: readiness.detail) }
+        return tracker.faceToFaceSnapshots.anyRecording
+            ? FaceToFaceApplicationState(state: .recording, detail: "a face-to-face recording is running")
+            : FaceToFaceApplicationState(state: .notRecording, detail: "no face-to-face recording is running")
+    }
+}

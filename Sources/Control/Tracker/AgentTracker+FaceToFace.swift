@@ -1,0 +1,267 @@
+import Engine
+import Foundation
+import Media
+
+/// Face-to-face recordings (../shared/API.md, "Face-to-Face API"). The audio is a session declared
+/// to the engine (no SIP): its recording is one of the agent's calls for blackouts, pauses go
+/// through the same gates as a call's, and stop ends it. Then the recording waits out the wrap-up
+/// (capture time, `f2f.wrapUpSeconds`), still taking tags, and closes with the tags written into
+/// its sidecars (`Tags`, and per key `TaggedBy`).
+extension AgentTracker {
+    /// Closed recordings kept per agent, for reads and for the `409` of a late command.
+    static let closedFaceToFaceKept = 8
+
+    /// Applies a face-to-face command and answers the recording after it.
+    public func performFaceToFace(_ command: FaceToFaceCommand, at nanos: Int64) -> Result<FaceToFaceView, ControlError> {
+        switch command {
+        case .start(let start): return startFaceToFace(start, at: nanos)
+        case .steer(let steering): return steerFaceToFace(steering, at: nanos)
+        case .tag(let tagging): return tagFaceToFace(tagging)
+        }
+    }
+
+    private func startFaceToFace(_ start: FaceToFaceCommand.Start, at nanos: Int64) -> Result<FaceToFaceView, ControlError> {
+        guard let profile = directory.agent(start.agent), agents[profile.id] != nil else {
+            return .failure(.agentNotFound(start.agent))
+        }
+        let kept = faceToFace(of: profile.id)
+        if let open = kept.first(where: { $0.status.isOpen }) {
+            return .failure(ControlError(.conflict, "agent \(profile.id) already has face-to-face recording '\(open.id)' \(open.status.rawValue.lowercased())"))
+        }
+        // Named from the server, the agent and the capture time, so a replay names it the same way every time.
+        var segment = Int(truncatingIfNeeded: nanos)
+        var id = RecordingIdentifier.make(serverId: configuration.engine.serverId, callInstance: "f2f:\(profile.id)", segment: segment)
+        while faceToFaceOwners[id] != nil {
+            segment &+= 1
+            id = RecordingIdentifier.make(serverId: configuration.engine.serverId, callInstance: "f2f:\(profile.id)", segment: segment)
+        }
+        var recording = FaceToFaceRecording(id: id, agentId: profile.id, media: start.media, audioSource: start.audioSource,
+                                            streams: start.streams, startedBy: start.startedBy, status: .active, startNanos: nanos)
+        if start.media.hasAudio {
+            if let problem = streamProblem(recording) { return .failure(problem) }
+            // Before any capture time is known there is nothing to place the audio against.
+            guard nanos > 0 else { return .failure(ControlError(.unavailable, "the capture has no time yet: no packet was read")) }
+            guard let recordingId = openAudio(&recording, at: nanos) else {
+                return .failure(ControlError(.internalFault, "the engine did not take face-to-face recording '\(id)'"))
+            }
+            recording.recordingIdentifiers.append(recordingId)
+        }
+        if start.media.hasScreen {
+            let screen = RecordingIdentifier.make(serverId: configuration.engine.serverId, callInstance: "f2f-screen:\(id)", segment: 0)
+            recording.screenRecordingIdentifier = screen
+            agents[profile.id]?.desktopScreenRecordings.append(.init(relatedCallInstance: nil, screenRecordingIdentifier: screen,
+                                                                     recordingState: .recording))
+            agents[profile.id]?.desktopSessions.append(.init(sessionIdentifier: screen, kind: "Screen", state: "Active",
+                                                             startTime: CaptureTime.iso8601(nanos)))
+            // Routed like ScreenRecord: the agent's desktop is told to record.
+            publishScreen(.start, of: profile, identifier: screen, relatedCall: nil, metadata: start.tags, at: nanos)
+        }
+        if !start.tags.isEmpty {
+            let by = start.taggedBy ?? start.startedBy.rawValue
+            recording.tags = start.tags
+            recording.taggedBy = start.tags.mapValues { _ in by }
+        }
+        agents[profile.id]?.desktopSessions.append(.init(sessionIdentifier: id, kind: "F2F", state: recording.status.rawValue,
+                                                         startTime: CaptureTime.iso8601(nanos)))
+        faceToFaceOwners[id] = profile.id
+        save(recording)
+        return .success(recording.view)
+    }
+
+    /// Why the declared streams cannot be recorded (`400`/`409`), or nil.
+    private func streamProblem(_ recording: FaceToFaceRecording) -> ControlError? {
+        for source in FaceToFaceStream.Source.allCases where recording.streams.filter({ $0.source == source }).count > 1 {
+            return ControlError(.badRequest, "'Streams' declares more than one \(source.rawValue) stream")
+        }
+        if recording.recordedStreams.isEmpty {
+            return ControlError(.badRequest, "'Streams' declares no stream for AudioSource \(recording.audioSource.rawValue)")
+        }
+        let addresses = Set(recording.recordedStreams.map(\.destination))
+        guard addresses.count == recording.recordedStreams.count else {
+            return ControlError(.badRequest, "'Streams' declares one address for two streams")
+        }
+        for agent in agents.values {
+            for other in agent.faceToFace ?? [] where other.status.isOpen && other.media.hasAudio {
+                if let shared = other.recordedStreams.first(where: { addresses.contains($0.destination) }) {
+                    return ControlError(.conflict, "address \(shared.address) is already recorded for face-to-face recording '\(other.id)'")
+                }
+            }
+        }
+        return nil
+    }
+
+    /// Declares the recording's audio to the engine from `nanos`; silent from its start when the
+    /// agent is blacked out, and paused when the recording is. Returns the audio recording's identifier.
+    private func openAudio(_ recording: inout FaceToFaceRecording, at nanos: Int64) -> String? {
+        var metadata = ["sessionid": recording.id, "calldirection": ""]
+        if let profile = directory.agent(id: recording.agentId) {
+            metadata["deviceid"] = profile.deviceId
+            metadata["devicealias"] = profile.deviceAlias
+            metadata["station"] = profile.station
+        }
+        let engineId = recording.engineIdentifier
+        guard let recordingId = engine.openDeclaredSession(recording.declaredSession(metadata: metadata), at: nanos,
+                                                           nextSegment: recording.recordingIdentifiers.count) else { return nil }
+        if let blackout = activeBlackout(of: [recording.agentId]) {
+            engine.startBlackout(engineId, at: max(blackout.startNanos, nanos), origin: blackout.origin)
+        }
+        if recording.status == .paused { engine.setPaused(true, engineId, at: nanos) }
+        if agents[recording.agentId]?.calls.contains(engineId) == false { agents[recording.agentId]?.calls.append(engineId) }
+        return recordingId
+    }
+
+    private func steerFaceToFace(_ steering: FaceToFaceCommand.Steering, at nanos: Int64) -> Result<FaceToFaceView, ControlError> {
+        var recording: FaceToFaceRecording
+        switch locate(steering.target) {
+        case .failure(let error): return .failure(error)
+        case .success(let found): recording = found
+        }
+        if let refusal = recording.refusal(steering.action, by: steering.controller) { return .failure(refusal) }
+        if let media = steering.media, (media.hasAudio && !recording.media.hasAudio) || (media.hasScreen && !recording.media.hasScreen) {
+            return .failure(ControlError(.conflict, "face-to-face recording '\(recording.id)' has no \(media.rawValue.lowercased()) media (it records \(recording.media.rawValue))"))
+        }
+        let engineId = recording.engineIdentifier
+        switch steering.action {
+        case .stop:
+            // Stop during the wrap-up changes nothing.
+            guard recording.status.isOpen else { return .success(recording.view) }
+            if recording.media.hasAudio {
+                engine.closeDeclaredSession(engineId, at: nanos)
+                agents[recording.agentId]?.calls.removeAll { $0 == engineId }
+            }
+            if let screen = recording.screenRecordingIdentifier {
+                agents[recording.agentId]?.desktopScreenRecordings.removeAll { $0.screenRecordingIdentifier == screen }
+                agents[recording.agentId]?.desktopSessions.removeAll { $0.sessionIdentifier == screen }
+                if let profile = directory.agent(id: recording.agentId) {
+                    publishScreen(.stop, of: profile, identifier: screen, relatedCall: nil, metadata: recording.tags, at: nanos)
+                }
+            }
+            recording.status = .wrapUp
+            recording.stopNanos = nanos
+            recording.wrapUpEndNanos = nanos + Int64(configuration.f2f.wrapUpSeconds * 1e9)
+        case .pause, .resume:
+            let paused = steering.action == .pause
+            if recording.media.hasAudio { engine.setPaused(paused, engineId, at: nanos) }
+            recording.status = paused ? .paused : .active
+        }
+        save(recording)
+        closeFaceToFaceIfDue(recording.id, at: nanos)
+        return .success(faceToFace(id: recording.id)?.view ?? recording.view)
+    }
+
+    private func tagFaceToFace(_ tagging: FaceToFaceCommand.Tagging) -> Result<FaceToFaceView, ControlError> {
+        var recording: FaceToFaceRecording
+        switch locate(tagging.target) {
+        case .failure(let error): return .failure(error)
+        case .success(let found): recording = found
+        }
+        if let refusal = recording.tagRefusal(by: tagging.controller) { return .failure(refusal) }
+        recording.tags.merge(tagging.tags) { _, new in new }
+        for key in tagging.tags.keys { recording.taggedBy[key] = tagging.taggedBy }
+        save(recording)
+        return .success(recording.view)
+    }
+
+    /// The recording a command names; `404` when there is none.
+    private func locate(_ target: FaceToFaceCommand.Target) -> Result<FaceToFaceRecording, ControlError> {
+        switch target {
+        case .id(let id):
+            guard let recording = faceToFace(id: id) else {
+                return .failure(ControlError(.notFound, "no face-to-face recording '\(id)'"))
+            }
+            return .success(recording)
+        case .current(let reference):
+            guard let profile = directory.agent(reference), agents[profile.id] != nil else {
+                return .failure(.agentNotFound(reference))
+            }
+            guard let current = faceToFace(of: profile.id).last(where: { $0.status != .closed }) else {
+                return .failure(ControlError(.notFound, "agent \(profile.id) has no current face-to-face recording"))
+            }
+            return .success(current)
+        }
+    }
+
+    func faceToFace(of agentId: Int) -> [FaceToFaceRecording] {
+        agents[agentId]?.faceToFace ?? []
+    }
+
+    func faceToFace(id: String) -> FaceToFaceRecording? {
+        faceToFaceOwners[id].flatMap { owner in faceToFace(of: owner).first { $0.id == id } }
+    }
+
+    /// Keeps the recording with its agent, shows its state, and stores and publishes the agent.
+    private func save(_ recording: FaceToFaceRecording) {
+        var list = faceToFace(of: recording.agentId)
+        if let i = list.firstIndex(where: { $0.id == recording.id }) { list[i] = recording } else { list.append(recording) }
+        // Old closed recordings go; the open ones and the latest closed stay.
+        let closed = list.filter { $0.status == .closed }
+        if closed.count > Self.closedFaceToFaceKept {
+            let dropped = Set(closed.prefix(closed.count - Self.closedFaceToFaceKept).map(\.id))
+            list.removeAll { dropped.contains($0.id) }
+            for id in dropped {
+                faceToFaceOwners[id] = nil
+                faceToFaceSnapshots.remove(id)
+            }
+        }
+        agents[recording.agentId]?.faceToFace = list
+        if let i = agents[recording.agentId]?.desktopSessions.firstIndex(where: { $0.sessionIdentifier == recording.id }) {
+            if recording.status == .closed {
+                agents[recording.agentId]?.desktopSessions.remove(at: i)
+            } else {
+                agents[recording.agentId]?.desktopSessions[i].state = recording.status.rawValue
+            }
+        }
+        faceToFaceSnapshots.publish(recording.view)
+        changed(agents: [recording.agentId])
+    }
+
+    /// Closes the recordings whose wrap-up is over (called as the capture clock advances).
+    func advanceFaceToFace(to nanos: Int64) {
+        for (id, _) in faceToFaceOwners { closeFaceToFaceIfDue(id, at: nanos) }
+    }
+
+    /// Closes a recording once its wrap-up is over, by capture time alone (so a replay closes it
+    /// at the same point whatever its workers' pace): the final tags are queued for its sidecars,
+    /// which the rewriter waits for if a worker is still finishing one, and it shows as closed.
+    private func closeFaceToFaceIfDue(_ id: String, at nanos: Int64) {
+        guard var recording = faceToFace(id: id), recording.status == .wrapUp,
+              let end = recording.wrapUpEndNanos, end <= nanos else { return }
+        writeTags(recording)
+        recording.status = .closed
+        save(recording)
+    }
+
+    /// Writes the recording's tags into the sidecars of its audio recordings (off this thread).
+    private func writeTags(_ recording: FaceToFaceRecording) {
+        guard !recording.tags.isEmpty else { return }
+        for recordingId in recording.recordingIdentifiers {
+            guard let path = sidecarPaths[recordingId] ?? (try? store?.recording(id: recordingId))?.sidecarPath else { continue }
+            sidecarRewriter.setTags(recording.tags, taggedBy: recording.taggedBy, in: path)
+        }
+    }
+
+    /// An audio recording finished on its worker: if it is a face-to-face one, its sidecar gets the
+    /// tags so far at once (those of the wrap-up follow when the recording closes).
+    func faceToFaceRecordingFinished(_ result: RecordingResult) {
+        let callInstance = result.sidecar.callInstance
+        guard callInstance.hasPrefix(FaceToFaceRecording.enginePrefix),
+              let recording = faceToFace(id: String(callInstance.dropFirst(FaceToFaceRecording.enginePrefix.count))),
+              !recording.tags.isEmpty else { return }
+        sidecarRewriter.setTags(recording.tags, taggedBy: recording.taggedBy, in: absolute(result.sidecarPath))
+    }
+
+    /// After a restart: recordings still open continue their audio in a new segment from `now`
+    /// (the interrupted one is recovered like a call's), and the wrap-ups go on.
+    func restoreFaceToFace(at now: Int64) {
+        for (agentId, agent) in agents {
+            for var recording in agent.faceToFace ?? [] {
+                faceToFaceOwners[recording.id] = agentId
+                if recording.status.isOpen && recording.media.hasAudio,
+                   let recordingId = openAudio(&recording, at: now) {
+                    recording.recordingIdentifiers.append(recordingId)
+                }
+                save(recording)
+            }
+        }
+    }
+}

@@ -1,0 +1,105 @@
+import CalltapTestSupport
+import Foundation
+import Testing
+
+/// A face-to-face recording live: `calltap serve` captures on `lo` while `calltap desk-stream`
+/// sends a 1000 Hz microphone and a 600 Hz speaker in Opus to two declared loopback ports, and an
+/// HTTP client starts, pauses, resumes, tags and stops the recording. The assertions are on what
+/// the server recorded (its sidecar's pause interval against the file's silence), never on the
+/// client's sleeps. Needs root (libpcap on `lo`).
+@Suite(.serialized) struct FaceToFaceLiveTests {
+    @Test func deskStreamRecordedWithPauseAndTagsOverHTTP() async throws {
+        let dir = RepositoryPaths.temporaryDirectory("calltap-f2f-live")
+        let base = try LivePorts.freeBlock(4)
+        let storage = dir + "/recordings", config = dir + "/calltap.yaml"
+        try """
+        capture:
+          interfaces: [lo]
+          filter: "udp and dst host 127.0.0.1 and dst portrange \(base)-\(base + 2)"
+        storage: { root: "\(storage)", commitDelaySeconds: 0.5 }
+        http: { bind: "127.0.0.1:0" }
+        f2f: { wrapUpSeconds: 1 }
+        cluster: { serverId: f2f-live-test }
+        agents:
+          - { id: 2, phone: "5003", systemUsername: adviser, deviceId: "desk-2", policy: on-demand }
+        """.write(toFile: config, atomically: true, encoding: .utf8)
+        let mic = dir + "/mic.wav", speaker = dir + "/speaker.wav"
+        try DeskStreamTests.WAVFile.write(path: mic, interleaved: ToneSynthesis.sine(frequency: 1000, sampleRate: 48000, count: 48000 * 8, amplitude: 8000),
+                                          sampleRate: 48000, channels: 1)
+        try DeskStreamTests.WAVFile.write(path: speaker, interleaved: ToneSynthesis.sine(frequency: 600, sampleRate: 48000, count: 48000 * 8, amplitude: 8000),
+                                          sampleRate: 48000, channels: 1)
+
+        let server = try await LiveServer(config: config, logPath: dir + "/serve.log")
+        defer { server.kill() }
+        _ = try await Deadline.poll("serve to be ready", timeout: 15) {
+            try await server.get("/readyz").status == 200 ? true : nil
+        }
+        #expect(try await server.get("/api/F2F/Service").object["Message"] as? String == "OK")
+        let micAddress = "127.0.0.1:\(base)", speakerAddress = "127.0.0.1:\(base + 2)"
+        let started = try await server.post("/api/F2F/Recordings", [
+            "AgentIdentifier": "Id", "Value": "2", "Media": "Audio", "AudioSource": "Both",
+            "Streams": [["Source": "Microphone", "Address": micAddress, "Codec": "opus/48000/2"],
+                        ["Source": "Speaker", "Address": speakerAddress, "Codec": "opus/48000/2"]],
+            "Tags": ["account": "123"], "TaggedByComponent": "CRM",
+        ])
+        #expect(started.status == 201, "\(started.text)")
+        let id = try #require(started.object["Id"] as? String)
+        let recordingId = try #require((started.object["RecordingIdentifiers"] as? [String])?.first)
+
+        let desk = Process()
+        desk.executableURL = URL(fileURLWithPath: CalltapProcess.binary)
+        desk.arguments = ["desk-stream", "--microphone", mic, "--speaker", speaker, "--to", "\(micAddress),\(speakerAddress)", "--codec", "opus"]
+        desk.standardOutput = FileHandle.nullDevice
+        desk.standardError = FileHandle.nullDevice
+        try desk.run()
+        defer { if desk.isRunning { desk.terminate() } }
+
+        try await Task.sleep(nanoseconds: 2_000_000_000)
+        var reply = try await server.post("/api/F2F/Recordings/\(id)/Pause", [:])
+        #expect(reply.object["Status"] as? String == "Paused", "\(reply.text)")
+        #expect(try await server.get("/api/F2F/Application").object["State"] as? String == "Recording")
+        try await Task.sleep(nanoseconds: 2_000_000_000)
+        reply = try await server.post("/api/F2F/Recordings/\(id)/Resume", [:])
+        #expect(reply.object["Status"] as? String == "Active", "\(reply.text)")
+        reply = try await server.post("/api/F2F/Recordings/\(id)/Tags", ["TaggedByComponent": "Desk", "Tags": ["note": "ok"]])
+        #expect(reply.status == 200, "\(reply.text)")
+        try await Task.sleep(nanoseconds: 1_500_000_000)
+        reply = try await server.post("/api/F2F/Recordings/\(id)/Stop", [:])
+        #expect(reply.object["Status"] as? String == "WrapUp", "\(reply.text)")
+        let agent = try await server.get("/api/Agent?agentIdentifier=Id&value=2").object
+        #expect((agent["DesktopOnlySessions"] as? [[String: Any]])?.first?["State"] as? String == "WrapUp")
+        _ = try await Deadline.poll("the recording to close after its wrap-up", timeout: 15) {
+            try await server.get("/api/F2F/Recordings/\(id)").object["Status"] as? String == "Closed" ? true : nil
+        }
+        let listed = try await server.get("/api/Recordings?agentId=2").object["Items"] as? [[String: Any]] ?? []
+        #expect(listed.contains { $0["RecordingIdentifier"] as? String == recordingId })
+        desk.waitUntilExit()
+        #expect(try await server.terminate() == 0, "\(server.log.suffix(3000))")
+
+        let r = try #require(try RecordedCall.all(under: storage).first { $0.json["RecordingIdentifier"] as? String == recordingId })
+        #expect(r.endReason == "stopped")
+        #expect(r.json["Tags"] as? [String: String] == ["account": "123", "note": "ok"])
+        #expect(r.json["TaggedBy"] as? [String: String] == ["account": "CRM", "note": "Desk"])
+        #expect((r.json["Audio"] as? [String: Any])?["ChannelRoles"] as? [String] == ["microphone", "speaker"])
+        let pause = try #require((r.json["Pauses"] as? [[String: Any]])?.first)
+        let from = try #require(pause["Start"] as? Double), to = try #require(pause["End"] as? Double)
+        // The client slept 2 s between its commands: the server's interval is about that long.
+        #expect(abs((to - from) - 2) < 0.3, "pause \(from)…\(to)")
+        for channel in 0..<2 {
+            let samples = r.audio.channels[channel]
+            var a = Int((from + to) / 2 * Double(r.audio.sampleRate)), b = a
+            #expect(samples[a] == 0)
+            while a > 0 && samples[a - 1] == 0 { a -= 1 }
+            while b < samples.count && samples[b] == 0 { b += 1 }
+            let silentFrom = Double(a) / Double(r.audio.sampleRate), silentTo = Double(b) / Double(r.audio.sampleRate)
+            #expect(abs(silentFrom - from) <= 0.02, "channel \(channel) silent from \(silentFrom), pause from \(from)")
+            #expect(abs(silentTo - to) <= 0.02, "channel \(channel) silent until \(silentTo), pause until \(to)")
+            let tone: Double = channel == 0 ? 1000 : 600
+            let before = ToneAnalysis.dominantFrequency(r.audio.slice(channel: channel, from: from - 1, to: from - 0.05),
+                                                        sampleRate: r.audio.sampleRate, from: 200, to: 2000)
+            let after = ToneAnalysis.dominantFrequency(r.audio.slice(channel: channel, from: to + 0.05, to: to + 1),
+                                                       sampleRate: r.audio.sampleRate, from: 200, to: 2000)
+            #expect(before == tone && after == tone, "channel \(channel): \(before) Hz before, \(after) Hz after")
+        }
+    }
+}
