@@ -339,4 +339,30 @@ import Testing
         #expect(sidecar.endReason == "stopped")
         #expect((sidecar.json["Audio"] as? [String: Any])?["ChannelRoles"] as? [String] == ["microphone", "speaker"])
     }
+
+    @Test func applicationReportsErrorWhenStorageCannotBeWritten() async throws {
+        let running = try RunningPlane(capture: "sipp-g711-tones.pcap", holdAfter: 2, agents: ControlPlaneRouteTests.agents)
+        defer { running.stop() }
+        let app = Application(router: buildRecorderRouter(service: running.plane, configuration: ServerConfiguration()))
+        try await app.test(.router) { client in
+            try await waitForHold(running)
+            var r = try await get(client, "/api/F2F/Application")
+            #expect(object(r)["State"] as? String == "NotRecording")
+            r = try await post(client, "/api/F2F/Recordings", Self.start(agent: 2))
+            expectStatus(r, .created)
+            r = try await get(client, "/api/F2F/Application")
+            #expect(object(r)["State"] as? String == "Recording")
+            // The storage root goes away and a file takes its place (root may write anywhere, so a
+            // mode would not stop it): nothing more can be recorded there.
+            try FileManager.default.moveItem(atPath: running.storage, toPath: running.storage + ".moved")
+            _ = FileManager.default.createFile(atPath: running.storage, contents: Data("not a folder".utf8))
+            defer {
+                try? FileManager.default.removeItem(atPath: running.storage)
+                try? FileManager.default.moveItem(atPath: running.storage + ".moved", toPath: running.storage)
+            }
+            r = try await get(client, "/api/F2F/Application")
+            #expect(object(r)["State"] as? String == "Error")
+            #expect((object(r)["Detail"] as? String ?? "").contains("is not a directory"), "\(String(buffer: r.body))")
+        }
+    }
 }

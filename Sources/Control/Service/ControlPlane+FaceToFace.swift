@@ -6,15 +6,7 @@ import Foundation
 extension ControlPlane {
     public func faceToFace(_ command: FaceToFaceCommand) async throws(ControlError) -> FaceToFaceView {
         let tracker = tracker
-        let result: Result<FaceToFaceView, ControlError> = await withCheckedContinuation { continuation in
-            let accepted = engine.inbox.submit { nanos in
-                continuation.resume(returning: tracker.performFaceToFace(command, at: nanos))
-            }
-            if !accepted {
-                continuation.resume(returning: .failure(ControlError(.unavailable, "capture has stopped")))
-            }
-        }
-        return try result.get()
+        return try await onCaptureThread { nanos in tracker.performFaceToFace(command, at: nanos) }
     }
 
     public func faceToFaceRecording(id: String) async -> FaceToFaceView? {
@@ -27,8 +19,11 @@ extension ControlPlane {
     }
 
     public func faceToFaceApplication() async -> FaceToFaceApplicationState {
+        // Capture and storage: a broker outage does not stop a desk from being recorded here.
         let readiness = await readiness()
-        guard readiness.ready else { return FaceToFaceApplicationState(state: .error, detail: readiness.detail) }
+        guard readiness.capture && readiness.storage else {
+            return FaceToFaceApplicationState(state: .error, detail: readiness.detail)
+        }
         return tracker.faceToFaceSnapshots.anyRecording
             ? FaceToFaceApplicationState(state: .recording, detail: "a face-to-face recording is running")
             : FaceToFaceApplicationState(state: .notRecording, detail: "no face-to-face recording is running")

@@ -86,10 +86,14 @@ public final class ControlPlane: RecorderService, @unchecked Sendable {
 
     public func perform(_ command: ControlCommand) async throws(ControlError) -> AgentState {
         let tracker = tracker
-        let result: Result<AgentState, ControlError> = await withCheckedContinuation { continuation in
-            let accepted = engine.inbox.submit { nanos in
-                continuation.resume(returning: tracker.perform(command, at: nanos))
-            }
+        return try await onCaptureThread { nanos in tracker.perform(command, at: nanos) }
+    }
+
+    /// Runs `work` on the capture thread, where the tracker lives, at the capture time the engine
+    /// has reached, and answers what it decided.
+    func onCaptureThread<T>(_ work: @escaping (Int64) -> Result<T, ControlError>) async throws(ControlError) -> T {
+        let result: Result<T, ControlError> = await withCheckedContinuation { continuation in
+            let accepted = engine.inbox.submit { nanos in continuation.resume(returning: work(nanos)) }
             if !accepted {
                 continuation.resume(returning: .failure(ControlError(.unavailable, "capture has stopped")))
             }
