@@ -78,6 +78,7 @@ start() {
     if ! kill -0 "$(cat "$DIR/server.pid")" 2>/dev/null; then
       echo "broker: rabbitmq-server exited while starting; its log:" >&2
       tail -n 30 "$DIR/log/startup.log" >&2 || true
+      epmd -kill >/dev/null 2>&1 || true
       exit 1
     fi
     sleep 1
@@ -100,6 +101,16 @@ stop() {
       kill -TERM "$pid" 2>/dev/null || true
     fi
     rm -f "$DIR/server.pid"
+  fi
+  # The Erlang VM itself, should it have outlived the shutdown: TERM, then KILL.
+  if [ -f "$RABBITMQ_PID_FILE" ]; then
+    local vm; vm="$(cat "$RABBITMQ_PID_FILE" 2>/dev/null || true)"
+    if [ -n "$vm" ] && kill -0 "$vm" 2>/dev/null; then
+      kill -TERM "$vm" 2>/dev/null || true
+      for _ in $(seq 1 10); do kill -0 "$vm" 2>/dev/null || break; sleep 0.5; done
+      kill -KILL "$vm" 2>/dev/null || true
+    fi
+    rm -f "$RABBITMQ_PID_FILE"
   fi
   epmd -kill >/dev/null 2>&1 || true
   echo "broker: stopped after $((SECONDS - began)) s"

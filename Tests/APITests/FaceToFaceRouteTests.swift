@@ -190,6 +190,11 @@ import Testing
             #expect(second != id)
             r = try await get(client, "/api/F2F/Recordings/Current?agentIdentifier=Id&value=2")
             #expect(object(r)["Id"] as? String == second)
+            // Tagging the older one in its wrap-up leaves the newer one current.
+            r = try await post(client, "/api/F2F/Recordings/\(id)/Tags", #"{"TaggedByComponent": "CRM", "Tags": {"late": "no"}}"#)
+            expectStatus(r, .ok)
+            r = try await get(client, "/api/F2F/Recordings/Current?agentIdentifier=Id&value=2")
+            #expect(object(r)["Id"] as? String == second)
             #expect(try await desktopSessions(client, agent: 2).count == 2)
 
             // Unknown recordings.

@@ -27,7 +27,7 @@ public struct BlackoutMerge: Sendable, Equatable {
             current[blackout.agent.id] = blackout
             return .applied(replacing: nil)
         }
-        if held.origin == blackout.origin && held.sequence == blackout.sequence { return .duplicate }
+        if held.origin == blackout.origin && held.sequence == blackout.sequence && held.action == blackout.action { return .duplicate }
         guard Self.wins(blackout, over: held) else { return .superseded(by: held) }
         current[blackout.agent.id] = blackout
         return .applied(replacing: held)

@@ -12,6 +12,11 @@ public final class FaceToFaceSnapshots: @unchecked Sendable {
     func publish(_ view: FaceToFaceView) {
         lock.withLock {
             views[view.id] = view
+            // An older recording closing (or tagged in its wrap-up) after a newer one started does
+            // not take the newer one's place: an open one outranks one in wrap-up, then the later
+            // start wins (ISO 8601 times in one form sort as text).
+            if let held = latest[view.agentId].flatMap({ views[$0] }), held.id != view.id,
+               (held.status.isOpen && !view.status.isOpen) || held.startTime > view.startTime { return }
             latest[view.agentId] = view.id
         }
     }

@@ -54,8 +54,12 @@ public final class ControlPlane: RecorderService, @unchecked Sendable {
             guard let self else { return }
             let tracker = self.tracker
             _ = self.engine.inbox.submit { nanos in tracker.received(message, at: nanos) }
-        }, onStateChange: { state in
+        }, onStateChange: { [weak self] state in
             logger.notice("broker", metadata: ["state": "\(state)"])
+            // What this server decided while away goes out unasked (the bus asks the others too).
+            guard state == .connected, let self else { return }
+            let tracker = self.tracker
+            _ = self.engine.inbox.submit { _ in tracker.announceState() }
         })
         tracker.join(bus)
         bus.start()

@@ -57,12 +57,16 @@ extension AgentTracker {
         return .success(state)
     }
 
-    /// Ends an agent's active blackout on every call of the agent.
+    /// Ends an agent's active blackout on every call of the agent. The server that started it
+    /// unmasks the agent's screen, however it ended (here, by its limit, or on another server).
     func end(agentId: Int, at nanos: Int64, reason: String) {
         guard var blackout = agents[agentId]?.blackout, blackout.isActive else { return }
         blackout.stopNanos = nanos
         blackout.ended = reason
         agents[agentId]?.blackout = blackout
+        if blackout.origin == configuration.engine.serverId, let profile = directory.agent(id: agentId) {
+            publishScreen(.unmask, of: profile, identifier: nil, relatedCall: nil, metadata: [:], at: nanos)
+        }
         for callInstance in agents[agentId]?.calls ?? [] where !isBlackedOut(callInstance, except: agentId) {
             engine.endBlackout(callInstance, at: nanos, reason: reason)
         }
@@ -96,7 +100,7 @@ extension AgentTracker {
                                        stopTime: blackout.stopNanos.map(CaptureTime.iso8601), origin: blackout.origin)
     }
 
-    /// Ends the blackouts that reached `blackout.maxAgentBlackoutSeconds` (the limit the deciding
+    /// Ends the blackouts that reached `blackout.maxAgentBlackoutSeconds` (the limit the starting
     /// server set; every server ends them by itself at the same time).
     public func clockAdvanced(to nanos: Int64) {
         beginDeferredStarts(at: nanos)
@@ -104,6 +108,7 @@ extension AgentTracker {
         for (id, agent) in agents {
             guard let blackout = agent.blackout, blackout.isActive, blackout.limitNanos <= nanos else { continue }
             end(agentId: id, at: blackout.limitNanos, reason: "maxAgentBlackout")
+            // Every server ends it by itself and says so: the others may not see the clock move.
             if let profile = directory.agent(id: id) { shareStop(of: profile) }
             changed(agents: [id])
         }

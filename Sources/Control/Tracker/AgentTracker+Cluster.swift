@@ -23,18 +23,18 @@ extension AgentTracker {
         return localSequence
     }
 
-    /// Records and publishes a blackout start decided here, with the screen's mask command.
-    /// Returns whether the others have it now (`Shared`).
+    /// Records and publishes a blackout decided here (a start also masks the agent's screen; the
+    /// unmask comes with the end, see `end(agentId:at:reason:)`). Returns whether the others have
+    /// it now (`Shared`).
     @discardableResult
     func share(_ decision: ClusterBlackout, of profile: AgentProfile) -> Bool {
         blackoutRegister.apply(decision)
         if decision.action == .stop { remember(decision) }
         guard let cluster else { return false }
         cluster.publish(decision.action == .start ? .blackoutStart(decision) : .blackoutStop(decision))
-        cluster.publish(ScreenCommandMessage(
-            type: decision.action == .start ? .mask : .unmask, agentId: profile.id, station: profile.station,
-            deviceId: profile.deviceId, time: CaptureTime.iso8601(decision.effectiveNanos),
-            origin: cluster.serverId))
+        if decision.action == .start {
+            publishScreen(.mask, of: profile, identifier: nil, relatedCall: nil, metadata: [:], at: decision.startNanos)
+        }
         return cluster.state.isConnected
     }
 
@@ -64,13 +64,32 @@ extension AgentTracker {
     public func join(_ bus: ClusterBus) {
         cluster = bus
         // What was decided before a restart is what this server tells peers that ask.
+        let serverId = configuration.engine.serverId
         for profile in directory.agents {
             guard let blackout = agents[profile.id]?.blackout, let sequence = blackout.sequence else { continue }
-            blackoutRegister.apply(ClusterBlackout(
-                agent: clusterKey(profile), action: blackout.isActive ? .start : .stop, startNanos: blackout.startNanos,
-                stopNanos: blackout.stopNanos, limitNanos: blackout.limitNanos, ended: blackout.ended,
-                origin: blackout.origin, sequence: sequence))
+            if blackout.isActive {
+                blackoutRegister.apply(ClusterBlackout(
+                    agent: clusterKey(profile), action: .start, startNanos: blackout.startNanos,
+                    limitNanos: blackout.limitNanos, origin: blackout.origin, sequence: sequence))
+            } else {
+                // The stop is this server's word, under a number of its own (not the start's).
+                let stop = ClusterBlackout(
+                    agent: clusterKey(profile), action: .stop, startNanos: blackout.startNanos, stopNanos: blackout.stopNanos,
+                    limitNanos: blackout.limitNanos, ended: blackout.ended, origin: serverId,
+                    startedBy: blackout.origin == serverId ? nil : blackout.origin, sequence: bus.nextSequence())
+                blackoutRegister.apply(stop)
+                remember(stop)
+            }
         }
+    }
+
+    /// Tells the others what this server knows, unasked: on every (re)connection, so that what
+    /// it decided while cut off (or before a restart) reaches servers whose queues lost it.
+    func announceState() {
+        guard let cluster else { return }
+        var seen = Set(blackoutRegister.all.map(Self.key))
+        let known = blackoutRegister.all + blackoutHistory.filter { seen.insert(Self.key($0)).inserted }
+        cluster.publish(.state(requestedBy: "", blackouts: known))
     }
 
     /// A message from another server, its times in this server's capture time; runs on the
@@ -81,9 +100,7 @@ extension AgentTracker {
             apply(remote: decision, at: now)
         case .stateRequest:
             // Every agent's current decision, and the stopped ones a cut-off peer may have missed.
-            var seen = Set(blackoutRegister.all.map(Self.key))
-            let answer = blackoutRegister.all + blackoutHistory.filter { seen.insert(Self.key($0)).inserted }
-            cluster?.publish(.state(requestedBy: message.origin, blackouts: answer))
+            announceState()
         case .state(_, let blackouts):
             // Answers to anyone's request: applying what is known already changes nothing.
             for decision in blackouts.sorted(by: { $0.effectiveNanos < $1.effectiveNanos }) {
@@ -96,7 +113,7 @@ extension AgentTracker {
         "\(decision.origin)#\(decision.sequence)"
     }
 
-    private func remember(_ stop: ClusterBlackout) {
+    func remember(_ stop: ClusterBlackout) {
         appliedStops.insert(Self.key(stop))
         blackoutHistory.append(stop)
         if blackoutHistory.count > Self.historyLimit {
@@ -114,9 +131,10 @@ extension AgentTracker {
         let earliest = now - Int64(configuration.engine.commitDelaySeconds * 1e9)
         switch decision.action {
         case .start:
-            guard case .applied = blackoutRegister.apply(decision) else { return }
+            let outcome = blackoutRegister.apply(decision)
             if let current = agent.blackout, current.isActive {
-                // Already silent; an earlier start from elsewhere reaches back further.
+                // Already silent; an earlier start from elsewhere reaches back further, whichever
+                // decision the merge rule keeps for the agent's state.
                 if decision.startNanos < current.startNanos {
                     silence(profile.id, from: decision.startNanos, to: current.startNanos, origin: decision.starter,
                             ended: nil, at: now)
@@ -125,6 +143,7 @@ extension AgentTracker {
                 changed(agents: [profile.id])
                 return
             }
+            guard case .applied = outcome else { return }
             if decision.startNanos < earliest {
                 // Its first part is written already. Hold it for one clock tick: a peer back from
                 // an outage sends a start and its stop back to back, and then the whole interval is
@@ -157,13 +176,16 @@ extension AgentTracker {
                 // What was written since the stop stays silent: silencing too much is safe, too little is not.
                 end(agentId: profile.id, at: max(stop, earliest), reason: decision.ended ?? "stopped")
                 agents[profile.id]?.blackout?.stopNanos = stop
-            } else if let last = agent.blackout, !last.isActive, last.startNanos <= decision.startNanos,
-                      let lastStop = last.stopNanos, lastStop >= stop {
-                // Already silent here (every server ends a blackout at its limit by itself).
             } else {
-                // Never seen running here (this server was cut off): the whole interval.
-                silence(profile.id, from: decision.startNanos, to: stop, origin: decision.starter,
-                        ended: decision.ended, at: now)
+                // Never seen running here (this server was cut off): the whole interval, less what
+                // the last blackout here covered already (servers end one at its limit by themselves).
+                var pieces = [(decision.startNanos, stop)]
+                if let last = agent.blackout, !last.isActive, let lastStop = last.stopNanos {
+                    pieces = [(decision.startNanos, min(stop, last.startNanos)), (max(decision.startNanos, lastStop), stop)]
+                }
+                for (from, to) in pieces where from < to {
+                    silence(profile.id, from: from, to: to, origin: decision.starter, ended: decision.ended, at: now)
+                }
                 if case .applied = outcome, agent.blackout?.isActive != true {
                     agents[profile.id]?.blackout = TrackedBlackout(
                         startNanos: decision.startNanos, limitNanos: decision.limitNanos ?? stop, origin: decision.starter,
@@ -210,12 +232,24 @@ extension AgentTracker {
         let earliest = now - Int64(configuration.engine.commitDelaySeconds * 1e9)
         if to > earliest {
             let liveFrom = max(from, earliest)
-            for callInstance in agents[agentId]?.calls ?? [] where engine.call(callInstance) != nil {
+            var notGated: Set<String> = []
+            for (_, entry) in openEntries where entry.agentId == agentId || calls[entry.callInstance]?.agentIds.contains(agentId) == true {
+                let callInstance = entry.callInstance
+                // A call whose audio has a blackout of its own running, or that has ended, cannot
+                // take another one live: its files take the interval when they are finished.
+                if engine.call(callInstance)?.state == .ended || engine.call(callInstance) == nil
+                    || activeBlackout(of: calls[callInstance]?.agentIds ?? [agentId]) != nil {
+                    notGated.insert(callInstance)
+                }
+            }
+            for callInstance in agents[agentId]?.calls ?? [] where engine.call(callInstance) != nil && !notGated.contains(callInstance) {
                 let (primary, duplicates) = engine.openRecordings(of: callInstance)
-                guard primary != nil || !duplicates.isEmpty, activeBlackout(of: calls[callInstance]?.agentIds ?? []) == nil
-                else { continue }
+                guard primary != nil || !duplicates.isEmpty else { continue }
                 engine.startBlackout(callInstance, at: liveFrom, origin: origin)
                 engine.endBlackout(callInstance, at: to, reason: ended ?? "stopped")
+            }
+            if !notGated.isEmpty {
+                late(agentId, from: liveFrom, to: to, origin: origin, ended: ended, onlyCalls: notGated)
             }
         }
         if from < earliest {
@@ -225,12 +259,13 @@ extension AgentTracker {
 
     /// An interval whose audio is written: open recordings of the agent take it when they
     /// finish, finished ones are rewritten now.
-    private func late(_ agentId: Int, from: Int64, to: Int64, origin: String, ended: String?) {
+    private func late(_ agentId: Int, from: Int64, to: Int64, origin: String, ended: String?, onlyCalls: Set<String>? = nil) {
         let interval = LateBlackoutWriter.Interval(startNanos: from, stopNanos: to, origin: origin, ended: ended)
-        for (id, entry) in openEntries where entry.startNanos < to
+        for (id, entry) in openEntries where entry.startNanos < to && (onlyCalls?.contains(entry.callInstance) ?? true)
             && (entry.agentId == agentId || calls[entry.callInstance]?.agentIds.contains(agentId) == true) {
             pendingLate[id, default: []].append(interval)
         }
+        guard onlyCalls == nil else { return }
         lateWriter.apply(interval, toRecordingsOf: agentId, except: Set(openEntries.keys))
         logger.notice("late blackout", metadata: ["agent": "\(agentId)", "origin": "\(origin)",
                                                   "start": "\(CaptureTime.iso8601(from))", "stop": "\(CaptureTime.iso8601(to))"])

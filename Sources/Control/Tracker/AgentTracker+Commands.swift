@@ -174,8 +174,11 @@ extension AgentTracker {
                 persist(calls[active.callInstance]!)
             }
             if var desk = agents[profile.id] {
+                // A face-to-face recording's screen is steered through the F2F API only.
+                let faceToFaceScreens = Set(faceToFace(of: profile.id).compactMap(\.screenRecordingIdentifier))
                 for i in desk.desktopScreenRecordings.indices
-                where wanted == nil || desk.desktopScreenRecordings[i].screenRecordingIdentifier == wanted {
+                where !faceToFaceScreens.contains(desk.desktopScreenRecordings[i].screenRecordingIdentifier)
+                    && (wanted == nil || desk.desktopScreenRecordings[i].screenRecordingIdentifier == wanted) {
                     found = true
                     touched.append((desk.desktopScreenRecordings[i].screenRecordingIdentifier, nil))
                     if command.action == .stop {

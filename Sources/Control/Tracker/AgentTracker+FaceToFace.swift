@@ -13,6 +13,8 @@ extension AgentTracker {
 
     /// Applies a face-to-face command and answers the recording after it.
     public func performFaceToFace(_ command: FaceToFaceCommand, at nanos: Int64) -> Result<FaceToFaceView, ControlError> {
+        // A wrap-up that ended before this command closed its recording, whatever the clock tick.
+        advanceFaceToFace(to: nanos)
         switch command {
         case .start(let start): return startFaceToFace(start, at: nanos)
         case .steer(let steering): return steerFaceToFace(steering, at: nanos)

@@ -63,7 +63,7 @@ public final class AgentTracker {
         self.snapshots = snapshots
         self.store = store
         self.logger = logger
-        lateWriter = LateBlackoutWriter(store: store, logger: logger)
+        lateWriter = LateBlackoutWriter(store: store, logger: logger, queue: sidecarRewriter.queue)
         for profile in directory.agents {
             agents[profile.id] = TrackedAgent(agentId: profile.id)
         }

@@ -18,7 +18,8 @@ final class LateBlackoutWriter: @unchecked Sendable {
         var ended: String?
     }
 
-    private let queue = DispatchQueue(label: "calltap.late-blackouts")
+    /// The sidecar rewriter's queue: one writer at a time per sidecar.
+    private let queue: DispatchQueue
     private let pending = DispatchGroup()
     private let store: TrackerStore?
     private let logger: Logger
@@ -26,9 +27,10 @@ final class LateBlackoutWriter: @unchecked Sendable {
     /// may have run that long.
     static let lookBackNanos: Int64 = 24 * 3600 * 1_000_000_000
 
-    init(store: TrackerStore?, logger: Logger) {
+    init(store: TrackerStore?, logger: Logger, queue: DispatchQueue) {
         self.store = store
         self.logger = logger
+        self.queue = queue
     }
 
     /// Applies `interval` to one finished recording.
@@ -80,8 +82,12 @@ final class LateBlackoutWriter: @unchecked Sendable {
             // Frames of the file, as the live gate counts them.
             let rate = Double(entry.sampleRate)
             let length = Int64((sidecar.audio.durationSeconds * rate).rounded())
+            // Truncated as the live gate truncates, so that the same interval lands on the same frames.
             func frame(_ nanos: Int64) -> Int64 {
-                min(max(Int64((Double(nanos - entry.startNanos) / 1e9 * rate).rounded()), 0), length)
+                let (delta, o1) = nanos.subtractingReportingOverflow(entry.startNanos)
+                let (scaled, o2) = delta.multipliedReportingOverflow(by: Int64(entry.sampleRate))
+                if o1 || o2 { return delta < 0 ? 0 : length }
+                return min(max(scaled / 1_000_000_000, 0), length)
             }
             let frames = frame(interval.startNanos)..<frame(interval.stopNanos)
             guard !frames.isEmpty else { return }

@@ -6,7 +6,8 @@ import Media
 /// finished) and sets face-to-face tags, on a queue of its own: file work never runs on the capture thread. A sidecar whose
 /// recording is still finishing on its worker is waited for briefly.
 final class SidecarRewriter: @unchecked Sendable {
-    private let queue = DispatchQueue(label: "calltap.sidecar-rewriter")
+    /// Every rewrite of a finished sidecar runs here (late blackouts too), one at a time.
+    let queue = DispatchQueue(label: "calltap.sidecar-rewriter")
     private let logger = Logger(label: "calltap.control")
     private let pending = DispatchGroup()
 

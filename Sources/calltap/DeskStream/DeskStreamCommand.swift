@@ -95,6 +95,10 @@ struct DeskStreamCommand: ParsableCommand {
         let addresses = to.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
         guard (1...2).contains(addresses.count) else { throw .badInput("--to takes one or two addresses, not \(addresses.count)") }
         if addresses.count == 2 && speaker == nil { throw .badInput("--to has a speaker address but there is no --speaker file") }
+        // The server tells the streams apart by where they are sent.
+        if session != nil && speaker != nil && addresses.count == 1 {
+            throw .badInput("--server with --speaker needs two --to addresses (microphone,speaker): a recording tells its streams apart by address")
+        }
         var destinations: [UDPDestination] = []
         for text in addresses {
             do { destinations.append(try UDPDestination(text)) } catch { throw .badInput(error.description) }
@@ -119,7 +123,9 @@ struct DeskStreamCommand: ParsableCommand {
             }
             let source = DeskAudioSource(input: input, rate: codec.audioRate, frameSamples: codec.frameSamples(ptime: ptime))
             streams.append(DeskStream(role: role, codec: codec, source: source, sender: sender))
-            declared.append(F2FStartRequest.Stream(source: role.rawValue, address: destination.text, codec: codec.streamName))
+            // The numeric address: the server declares IP addresses, not names.
+            declared.append(F2FStartRequest.Stream(source: role.rawValue, address: UDPDestination.describe(destination.address),
+                                                   codec: codec.streamName))
         }
         return Plan(codec: codec, streams: streams, session: session.map { session in
             var request = session.request
