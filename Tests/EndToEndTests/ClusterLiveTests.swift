@@ -48,7 +48,7 @@ struct ClusterLiveTests {
               sipPorts: [\(plan.sipPorts.map(String.init).joined(separator: ", "))]
             storage: { root: "\(folder)/recordings", commitDelaySeconds: 2 }
             http: { bind: "127.0.0.1:0" }
-            blackout: { maxAgentBlackoutSeconds: 5 }
+            blackout: { maxAgentBlackoutSeconds: 8 }
             cluster: { broker: "\(broker)", serverId: recorder-\(name), blackoutExchange: "\(exchanges.blackouts)", screenExchange: "\(exchanges.screen)" }
             agents:
               - { id: 7, businessUnit: 1, phone: "callee", systemUsername: agent7, deviceId: "dev-7", station: "WS-7", policy: always }
@@ -150,7 +150,7 @@ struct ClusterLiveTests {
     @Test func blackoutsStartedOnOneServerSilenceTheCallTheOtherRecords() async throws {
         try Self.node.start()
         defer { try? Self.node.stop() }
-        let c = try await Self.cluster(seconds: 20)
+        let c = try await Self.cluster(seconds: 24)
         defer { c.kill() }
         // The agent's station, as its desktop would: a queue bound to its routing key.
         var stationSettings = BrokerSettings(url: Self.node.url, serverId: "station-WS-7")
@@ -178,15 +178,15 @@ struct ClusterLiveTests {
             let b = try await blackoutState(c.b)
             return b["Active"] as? Bool == true && b["Origin"] as? String == "recorder-a" ? true : nil
         }
-        try await Task.sleep(nanoseconds: 1_500_000_000)
+        try await Task.sleep(nanoseconds: 1_000_000_000)
         let stopped = try await blackout(c.a, "StopForAgent")
         let t2 = Self.seconds(stopped["StopTime"])
         try await awaitAgreement(c, start: t1, stop: t2, timeout: 5)
 
-        // A start that nobody stops: maxAgentBlackoutSeconds (5 s) ends it on both servers.
+        // A start that nobody stops: maxAgentBlackoutSeconds (8 s) ends it on both servers.
         try await Task.sleep(nanoseconds: 1_500_000_000)
         let t3 = Self.seconds(try await blackout(c.a, "StartForAgent")["StartTime"])
-        try await awaitAgreement(c, start: t3, stop: t3 + 5, timeout: 12)
+        try await awaitAgreement(c, start: t3, stop: t3 + 8, timeout: 15)
 
         let screenStart = try await c.a.post("/api/ScreenRecord/StartForAgent", agent)
         #expect(screenStart.status == 200, "\(screenStart.text)")
@@ -203,7 +203,7 @@ struct ClusterLiveTests {
         let found = intervals(r)
         #expect(found.count == 2, "\(found)")
         expectInterval(r, found.first, wallStart: t1, wallStop: t2, ended: "stopped", late: false)
-        expectInterval(r, found.dropFirst().first, wallStart: t3, wallStop: t3 + 5, ended: "maxAgentBlackout", late: false)
+        expectInterval(r, found.dropFirst().first, wallStart: t3, wallStop: t3 + 8, ended: "maxAgentBlackout", late: false)
 
         // The station heard a mask and an unmask per blackout, then the screen recording's start.
         _ = try await Deadline.poll("the station's five screen commands", timeout: 5) {

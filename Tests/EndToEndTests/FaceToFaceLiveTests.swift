@@ -84,7 +84,9 @@ import Testing
         let pause = try #require((r.json["Pauses"] as? [[String: Any]])?.first)
         let from = try #require(pause["Start"] as? Double), to = try #require(pause["End"] as? Double)
         // The client slept 2 s between its commands: the server's interval is about that long.
-        #expect(abs((to - from) - 2) < 0.3, "pause \(from)…\(to)")
+        // The client waited 2 s between its Pause and its Resume; HTTP on a loaded machine may add
+        // to that, never take from it. The exact check is the silence against the interval below.
+        #expect(to - from > 1.95 && to - from < 4, "pause \(from)…\(to)")
         for channel in 0..<2 {
             let samples = r.audio.channels[channel]
             var a = Int((from + to) / 2 * Double(r.audio.sampleRate)), b = a
