@@ -104,4 +104,65 @@ import Testing
             #expect(before == tone && after == tone, "channel \(channel): \(before) Hz before, \(after) Hz after")
         }
     }
+
+    /// `desk-stream --server` as the desk application: it opens the recording (`StartedBy:
+    /// Desktop`), streams G.722, and stops it after the last packet; the API may tag it, not stop it.
+    @Test func deskStreamOpensAndStopsTheRecordingItself() async throws {
+        let dir = RepositoryPaths.temporaryDirectory("calltap-f2f-desk")
+        let base = try LivePorts.freeBlock(4)
+        let storage = dir + "/recordings", config = dir + "/calltap.yaml"
+        try """
+        capture:
+          interfaces: [lo]
+          filter: "udp and dst host 127.0.0.1 and dst portrange \(base)-\(base + 2)"
+        storage: { root: "\(storage)", commitDelaySeconds: 0.5 }
+        http: { bind: "127.0.0.1:0" }
+        f2f: { wrapUpSeconds: 5 }
+        cluster: { serverId: f2f-desk-test }
+        agents:
+          - { id: 2, phone: "5003", systemUsername: adviser, deviceId: "desk-2", policy: on-demand }
+        """.write(toFile: config, atomically: true, encoding: .utf8)
+        let mic = dir + "/mic.wav", speaker = dir + "/speaker.wav"
+        try DeskStreamTests.WAVFile.write(path: mic, interleaved: ToneSynthesis.sine(frequency: 1000, sampleRate: 16000, count: 16000 * 4, amplitude: 8000),
+                                          sampleRate: 16000, channels: 1)
+        try DeskStreamTests.WAVFile.write(path: speaker, interleaved: ToneSynthesis.sine(frequency: 600, sampleRate: 16000, count: 16000 * 4, amplitude: 8000),
+                                          sampleRate: 16000, channels: 1)
+        let server = try await LiveServer(config: config, logPath: dir + "/serve.log")
+        defer { server.kill() }
+        _ = try await Deadline.poll("serve to be ready", timeout: 15) {
+            try await server.get("/readyz").status == 200 ? true : nil
+        }
+        let outcome = try CalltapProcess.run(["desk-stream", "--microphone", mic, "--speaker", speaker,
+                                              "--to", "127.0.0.1:\(base),127.0.0.1:\(base + 2)", "--codec", "g722",
+                                              "--server", server.baseURL, "--agent-identifier", "Phone", "--agent", "5003",
+                                              "--tag", "branch=north", "--json"])
+        #expect(outcome.status == 0, "\(outcome.standardError)")
+        let summary = try #require(try JSONSerialization.jsonObject(with: Data(outcome.standardOutput.utf8)) as? [String: Any])
+        let location = try #require(summary["RecordingLocation"] as? String)
+        let id = String(location.split(separator: "/").last ?? "")
+        // Stopped by the desk, in its wrap-up (5 s): the API may still tag it, not steer it.
+        var reply = try await server.get("/api/F2F/Recordings/\(id)")
+        #expect(reply.object["StartedBy"] as? String == "Desktop")
+        #expect(reply.object["Status"] as? String == "WrapUp", "\(reply.text)")
+        reply = try await server.post("/api/F2F/Recordings/\(id)/Stop", [:])
+        #expect(reply.status == 409, "\(reply.text)")
+        reply = try await server.post("/api/F2F/Recordings/\(id)/Tags", ["TaggedByComponent": "CRM", "Tags": ["outcome": "done"]])
+        #expect(reply.status == 200, "\(reply.text)")
+        _ = try await Deadline.poll("the recording to close", timeout: 15) {
+            try await server.get("/api/F2F/Recordings/\(id)").object["Status"] as? String == "Closed" ? true : nil
+        }
+        let recordingId = try #require((try await server.get("/api/F2F/Recordings/\(id)").object["RecordingIdentifiers"] as? [String])?.first)
+        #expect(try await server.terminate() == 0, "\(server.log.suffix(3000))")
+
+        let r = try #require(try RecordedCall.all(under: storage).first { $0.json["RecordingIdentifier"] as? String == recordingId })
+        #expect(r.endReason == "stopped")
+        let tags = r.json["Tags"] as? [String: String] ?? [:]
+        #expect(tags == ["branch": "north", "outcome": "done"])
+        #expect((r.json["Audio"] as? [String: Any])?["ChannelRoles"] as? [String] == ["microphone", "speaker"])
+        // About the 4 s streamed, each tone in its channel.
+        #expect(r.durationSeconds > 3.5 && r.durationSeconds < 6, "\(r.durationSeconds) s")
+        let end = r.durationSeconds
+        #expect(ToneAnalysis.dominantFrequency(r.audio.slice(channel: 0, from: 0.8, to: min(3, end - 0.5)), sampleRate: r.audio.sampleRate) == 1000)
+        #expect(ToneAnalysis.dominantFrequency(r.audio.slice(channel: 1, from: 0.8, to: min(3, end - 0.5)), sampleRate: r.audio.sampleRate) == 600)
+    }
 }
