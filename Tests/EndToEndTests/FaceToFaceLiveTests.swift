@@ -8,8 +8,19 @@ import Testing
 /// the server recorded (its sidecar's pause interval against the file's silence), never on the
 /// client's sleeps. Needs root (libpcap on `lo`).
 @Suite(.serialized) struct FaceToFaceLiveTests {
-    @Test func deskStreamRecordedWithPauseAndTagsOverHTTP() async throws {
-        let dir = RepositoryPaths.temporaryDirectory("calltap-f2f-live")
+    /// A folder with a 1000 Hz microphone and a 600 Hz speaker file of `seconds` at `rate`, and
+    /// `calltap serve` capturing on `lo` the two ports from `base` on, ready.
+    struct Desk {
+        var dir: String
+        var base: Int
+        var storage: String
+        var mic: String
+        var speaker: String
+        var server: LiveServer
+    }
+
+    static func desk(_ name: String, wrapUpSeconds: Double, seconds: Int, rate: Int) async throws -> Desk {
+        let dir = RepositoryPaths.temporaryDirectory(name)
         let base = try LivePorts.freeBlock(4)
         let storage = dir + "/recordings", config = dir + "/calltap.yaml"
         try """
@@ -18,22 +29,32 @@ import Testing
           filter: "udp and dst host 127.0.0.1 and dst portrange \(base)-\(base + 2)"
         storage: { root: "\(storage)", commitDelaySeconds: 0.5 }
         http: { bind: "127.0.0.1:0" }
-        f2f: { wrapUpSeconds: 1 }
-        cluster: { serverId: f2f-live-test }
+        f2f: { wrapUpSeconds: \(wrapUpSeconds) }
+        cluster: { serverId: \(name) }
         agents:
           - { id: 2, phone: "5003", systemUsername: adviser, deviceId: "desk-2", policy: on-demand }
         """.write(toFile: config, atomically: true, encoding: .utf8)
         let mic = dir + "/mic.wav", speaker = dir + "/speaker.wav"
-        try DeskStreamTests.WAVFile.write(path: mic, interleaved: ToneSynthesis.sine(frequency: 1000, sampleRate: 48000, count: 48000 * 8, amplitude: 8000),
-                                          sampleRate: 48000, channels: 1)
-        try DeskStreamTests.WAVFile.write(path: speaker, interleaved: ToneSynthesis.sine(frequency: 600, sampleRate: 48000, count: 48000 * 8, amplitude: 8000),
-                                          sampleRate: 48000, channels: 1)
-
-        let server = try await LiveServer(config: config, logPath: dir + "/serve.log")
-        defer { server.kill() }
-        _ = try await Deadline.poll("serve to be ready", timeout: 15) {
-            try await server.get("/readyz").status == 200 ? true : nil
+        for (path, hertz) in [(mic, 1000.0), (speaker, 600.0)] {
+            try DeskStreamTests.WAVFile.write(path: path, interleaved: ToneSynthesis.sine(frequency: hertz, sampleRate: rate, count: rate * seconds, amplitude: 8000),
+                                              sampleRate: rate, channels: 1)
         }
+        let server = try await LiveServer(config: config, logPath: dir + "/serve.log")
+        do {
+            _ = try await Deadline.poll("serve to be ready", timeout: 15) {
+                try await server.get("/readyz").status == 200 ? true : nil
+            }
+        } catch {
+            server.kill()
+            throw error
+        }
+        return Desk(dir: dir, base: base, storage: storage, mic: mic, speaker: speaker, server: server)
+    }
+
+    @Test func deskStreamRecordedWithPauseAndTagsOverHTTP() async throws {
+        let d = try await Self.desk("calltap-f2f-live", wrapUpSeconds: 1, seconds: 8, rate: 48000)
+        let server = d.server, base = d.base, storage = d.storage, mic = d.mic, speaker = d.speaker
+        defer { server.kill() }
         #expect(try await server.get("/api/F2F/Service").object["Message"] as? String == "OK")
         let micAddress = "127.0.0.1:\(base)", speakerAddress = "127.0.0.1:\(base + 2)"
         let started = try await server.post("/api/F2F/Recordings", [
@@ -108,30 +129,9 @@ import Testing
     /// `desk-stream --server` as the desk application: it opens the recording (`StartedBy:
     /// Desktop`), streams G.722, and stops it after the last packet; the API may tag it, not stop it.
     @Test func deskStreamOpensAndStopsTheRecordingItself() async throws {
-        let dir = RepositoryPaths.temporaryDirectory("calltap-f2f-desk")
-        let base = try LivePorts.freeBlock(4)
-        let storage = dir + "/recordings", config = dir + "/calltap.yaml"
-        try """
-        capture:
-          interfaces: [lo]
-          filter: "udp and dst host 127.0.0.1 and dst portrange \(base)-\(base + 2)"
-        storage: { root: "\(storage)", commitDelaySeconds: 0.5 }
-        http: { bind: "127.0.0.1:0" }
-        f2f: { wrapUpSeconds: 5 }
-        cluster: { serverId: f2f-desk-test }
-        agents:
-          - { id: 2, phone: "5003", systemUsername: adviser, deviceId: "desk-2", policy: on-demand }
-        """.write(toFile: config, atomically: true, encoding: .utf8)
-        let mic = dir + "/mic.wav", speaker = dir + "/speaker.wav"
-        try DeskStreamTests.WAVFile.write(path: mic, interleaved: ToneSynthesis.sine(frequency: 1000, sampleRate: 16000, count: 16000 * 4, amplitude: 8000),
-                                          sampleRate: 16000, channels: 1)
-        try DeskStreamTests.WAVFile.write(path: speaker, interleaved: ToneSynthesis.sine(frequency: 600, sampleRate: 16000, count: 16000 * 4, amplitude: 8000),
-                                          sampleRate: 16000, channels: 1)
-        let server = try await LiveServer(config: config, logPath: dir + "/serve.log")
+        let d = try await Self.desk("calltap-f2f-desk", wrapUpSeconds: 5, seconds: 4, rate: 16000)
+        let server = d.server, base = d.base, storage = d.storage, mic = d.mic, speaker = d.speaker
         defer { server.kill() }
-        _ = try await Deadline.poll("serve to be ready", timeout: 15) {
-            try await server.get("/readyz").status == 200 ? true : nil
-        }
         let outcome = try CalltapProcess.run(["desk-stream", "--microphone", mic, "--speaker", speaker,
                                               "--to", "127.0.0.1:\(base),127.0.0.1:\(base + 2)", "--codec", "g722",
                                               "--server", server.baseURL, "--agent-identifier", "Phone", "--agent", "5003",
