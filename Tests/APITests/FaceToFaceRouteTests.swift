@@ -68,8 +68,11 @@ import Testing
         object(try await get(client, "/api/Agent?agentIdentifier=Id&value=\(agent)"))["DesktopOnlySessions"] as? [[String: Any]] ?? []
     }
 
-    @Test func startConflictsPauseResumeStopAndWrapUp() async throws {
-        let running = try RunningPlane(capture: "sipp-g711-tones.pcap", holdAfter: 2, agents: ControlPlaneRouteTests.agents)
+    /// Runs `body` over the router against the real plane, held `seconds` into a SIPp call, and
+    /// checks that the recordings folder stayed small (no timeline from a wrong capture time).
+    func withHeldPlane(holdAfter seconds: Double,
+                       _ body: @Sendable (any TestClientProtocol, RunningPlane) async throws -> Void) async throws {
+        let running = try RunningPlane(capture: "sipp-g711-tones.pcap", holdAfter: seconds, agents: ControlPlaneRouteTests.agents)
         defer {
             #expect(Self.bytes(under: running.storage) < 20_000_000)
             running.stop()
@@ -77,6 +80,12 @@ import Testing
         let app = Application(router: buildRecorderRouter(service: running.plane, configuration: ServerConfiguration()))
         try await app.test(.router) { client in
             try await waitForHold(running)
+            try await body(client, running)
+        }
+    }
+
+    @Test func startConflictsPauseResumeStopAndWrapUp() async throws {
+        try await withHeldPlane(holdAfter: 2) { client, running in
             var r = try await get(client, "/api/F2F/Service")
             expectStatus(r, .ok)
             #expect(object(r)["Message"] as? String == "OK")
@@ -208,14 +217,7 @@ import Testing
     }
 
     @Test func badStreamsAndBodiesAre400() async throws {
-        let running = try RunningPlane(capture: "sipp-g711-tones.pcap", holdAfter: 1, agents: ControlPlaneRouteTests.agents)
-        defer {
-            #expect(Self.bytes(under: running.storage) < 20_000_000)
-            running.stop()
-        }
-        let app = Application(router: buildRecorderRouter(service: running.plane, configuration: ServerConfiguration()))
-        try await app.test(.router) { client in
-            try await waitForHold(running)
+        try await withHeldPlane(holdAfter: 1) { client, running in
             let bad: [(String, String)] = [
                 (#"[{"Source": "Microphone", "Address": "127.0.0.1", "Codec": "PCMU/8000"}]"#, "bad_request"),
                 (#"[{"Source": "Microphone", "Address": "127.0.0.1:70000", "Codec": "PCMU/8000"}]"#, "bad_request"),
@@ -265,14 +267,7 @@ import Testing
     }
 
     @Test func desktopStartedRecordingIsOnlyTaggedThroughTheAPI() async throws {
-        let running = try RunningPlane(capture: "sipp-g711-tones.pcap", holdAfter: 1, agents: ControlPlaneRouteTests.agents)
-        defer {
-            #expect(Self.bytes(under: running.storage) < 20_000_000)
-            running.stop()
-        }
-        let app = Application(router: buildRecorderRouter(service: running.plane, configuration: ServerConfiguration()))
-        try await app.test(.router) { client in
-            try await waitForHold(running)
+        try await withHeldPlane(holdAfter: 1) { client, running in
             var r = try await post(client, "/api/F2F/Recordings", Self.start(agent: 3, extra: #""StartedBy": "desktop""#))
             expectStatus(r, .created)
             expectStartedAtCaptureTime(r)

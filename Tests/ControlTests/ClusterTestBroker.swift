@@ -51,13 +51,3 @@ struct BrokerTestError: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
 }
-
-/// What a callback collected, readable from the test.
-final class Collected<Element: Sendable>: @unchecked Sendable {
-    // @unchecked: `items` is only touched with `lock` held.
-    private let lock = NSLock()
-    private var items: [Element] = []
-
-    func append(_ item: Element) { lock.withLock { items.append(item) } }
-    var all: [Element] { lock.withLock { items } }
-}

@@ -28,11 +28,13 @@ import Testing
         return (plane, entry, storage)
     }
 
-    func stop(from: Double, to: Double, after entry: RecordingIndexEntry, sequence: UInt64 = 9) -> ClusterMessage {
+    func stop(from: Double, to: Double, after entry: RecordingIndexEntry, origin: String = "recorder-z",
+              sequence: UInt64 = 9) -> ClusterMessage {
         let start = entry.startNanos + Int64(from * 1e9), stop = entry.startNanos + Int64(to * 1e9)
         let blackout = ClusterBlackout(agent: ClusterAgentKey(id: 2, phone: "callee"), action: .stop, startNanos: start,
-                                       stopNanos: stop, ended: "stopped", origin: "recorder-z", sequence: sequence)
-        return ClusterMessage(origin: "recorder-z", sequence: sequence, sentNanos: stop, body: .blackoutStop(blackout))
+                                       stopNanos: stop, ended: "stopped", origin: origin,
+                                       startedBy: origin == "recorder-z" ? nil : "recorder-z", sequence: sequence)
+        return ClusterMessage(origin: origin, sequence: sequence, sentNanos: stop, body: .blackoutStop(blackout))
     }
 
     @Test(arguments: [AudioFileFormat.wav, .flac])
@@ -78,5 +80,23 @@ import Testing
         let again = try #require(try RecordedCall.all(under: storage).first)
         #expect((again.json["Blackouts"] as? [[String: Any]] ?? []).count == 1)
         #expect(again.json["Sha256"] as? String == r.json["Sha256"] as? String)
+
+        // Another server's stop of the same blackout (it reached the limit by itself) is a decision
+        // of its own over the same interval: still one interval, the same file.
+        plane.tracker.received(stop(from: 1.0, to: 2.5, after: entry, origin: "recorder-y", sequence: 3), at: now + 2_000_000_000)
+        plane.tracker.flush()
+        let third = try #require(try RecordedCall.all(under: storage).first)
+        #expect((third.json["Blackouts"] as? [[String: Any]] ?? []).count == 1)
+        #expect(third.json["Sha256"] as? String == r.json["Sha256"] as? String)
+        // A later one that reaches past it adds only the part not yet silent.
+        plane.tracker.received(stop(from: 2.0, to: 3.0, after: entry, origin: "recorder-y", sequence: 4), at: now + 3_000_000_000)
+        plane.tracker.flush()
+        let fourth = try #require(try RecordedCall.all(under: storage).first)
+        let intervals = (fourth.json["Blackouts"] as? [[String: Any]] ?? []).map { ($0["Start"] as? Double ?? -1, $0["End"] as? Double ?? -1) }
+        #expect(intervals.count == 2 && intervals[1] == (2.5, 3.0), "\(intervals)")
+        for channel in 0..<2 {
+            #expect(ToneAnalysis.rms(fourth.audio.slice(channel: channel, from: 1.0, to: 3.0)) == 0)
+            #expect(ToneAnalysis.rms(fourth.audio.slice(channel: channel, from: 3.0, to: 3.02)) > 1000)
+        }
     }
 }

@@ -157,7 +157,7 @@ struct ClusterLiveTests {
         stationSettings.blackoutExchange = c.exchanges.blackouts
         stationSettings.screenExchange = c.exchanges.screen
         stationSettings.screenBindings = ["WS-7"]
-        let screen = Deliveries()
+        let screen = Collected<BrokerDelivery>()
         let station = try BrokerConnection(settings: stationSettings, onDelivery: { screen.append($0) })
         station.start()
         defer { station.stop() }
@@ -281,13 +281,4 @@ struct ClusterLiveTests {
         // The second one reached B after the broker's restart, its audio long written.
         expectInterval(r, found.dropFirst().first, wallStart: t3, wallStop: t4, ended: "stopped", late: true)
     }
-}
-
-/// What the station's connection received.
-final class Deliveries: @unchecked Sendable {
-    // @unchecked: `items` only with `lock` held.
-    private let lock = NSLock()
-    private var items: [BrokerDelivery] = []
-    func append(_ delivery: BrokerDelivery) { lock.withLock { items.append(delivery) } }
-    var all: [BrokerDelivery] { lock.withLock { items } }
 }

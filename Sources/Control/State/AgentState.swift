@@ -114,7 +114,7 @@ public struct AgentState: Sendable, Codable, Equatable {
         }
     }
 
-    /// A session with no call: a screen recording without a call, or (issue 6) a face-to-face recording.
+    /// A session with no call: a screen recording without a call, or a face-to-face recording.
     public struct DesktopSession: Sendable, Codable, Equatable {
         public var sessionIdentifier: String
         public var kind: String

@@ -82,12 +82,9 @@ final class LateBlackoutWriter: @unchecked Sendable {
             // Frames of the file, as the live gate counts them.
             let rate = Double(entry.sampleRate)
             let length = Int64((sidecar.audio.durationSeconds * rate).rounded())
-            // Truncated as the live gate truncates, so that the same interval lands on the same frames.
+            // Counted as the live gate counts, so that the same interval lands on the same frames.
             func frame(_ nanos: Int64) -> Int64 {
-                let (delta, o1) = nanos.subtractingReportingOverflow(entry.startNanos)
-                let (scaled, o2) = delta.multipliedReportingOverflow(by: Int64(entry.sampleRate))
-                if o1 || o2 { return delta < 0 ? 0 : length }
-                return min(max(scaled / 1_000_000_000, 0), length)
+                min(max(CallRecording.frame(at: nanos, startNanos: entry.startNanos, sampleRate: entry.sampleRate), 0), length)
             }
             let frames = frame(interval.startNanos)..<frame(interval.stopNanos)
             guard !frames.isEmpty else { return }

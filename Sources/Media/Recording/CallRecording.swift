@@ -140,9 +140,16 @@ public final class CallRecording {
     /// Saturates far from the start (a capture whose clock jumps by days must not trap).
     @inline(__always)
     func framePosition(_ nanos: Int64) -> Int64 {
-        let (delta, o1) = nanos.subtractingReportingOverflow(setup.startNanos)
-        let (scaled, o2) = delta.multipliedReportingOverflow(by: Int64(setup.sampleRate))
-        if o1 || o2 { return delta < 0 ? -Self.farFrames : Self.farFrames }
+        Self.frame(at: nanos, startNanos: setup.startNanos, sampleRate: setup.sampleRate)
+    }
+
+    /// The frame of a file starting at `startNanos` at which `nanos` falls: how the live gates
+    /// count, and how a late blackout written into the finished file must count too.
+    @inline(__always)
+    public static func frame(at nanos: Int64, startNanos: Int64, sampleRate: Int) -> Int64 {
+        let (delta, o1) = nanos.subtractingReportingOverflow(startNanos)
+        let (scaled, o2) = delta.multipliedReportingOverflow(by: Int64(sampleRate))
+        if o1 || o2 { return delta < 0 ? -farFrames : farFrames }
         return scaled / 1_000_000_000
     }
 
