@@ -47,6 +47,20 @@ Call layout (call index i = 0 .. N-1)
 * --jitter-ms J adds seeded uniform jitter in [0, J) ms to each RTP capture
   time (the file stays sorted by time); --loss P drops a seeded fraction P
   of RTP packets (sequence numbers keep counting over the gaps).
+* --rolling C (the soak layout): call i's INVITE is at i * S / C seconds
+  instead, so that C calls are always in media, calls ending and starting
+  all the time; --calls is the number of calls of the whole capture.  Each
+  call's parameters (Call-ID, tags, SSRCs, phases...) come from a generator
+  seeded by (seed, i) alone, and its addresses from slot i % 64000 (reused
+  only 64000 calls later), so any part of an hours-long capture can be
+  written without the rest.
+* --from-seconds A / --to-seconds B write only the packets whose capture
+  time is in [A, B) seconds after the first INVITE, with their times
+  unchanged: the windows [0, W), [W, 2W), ... of one capture, joined (each
+  file after the first without its 24-byte pcap header), are byte for byte
+  the whole capture.  FILE.calls.json then lists the calls that have a
+  packet in the window, and its per-stream counts (rtp_packets_in_capture,
+  rtp_first_capture, rtp_last_capture) are those of the window.
 
 Everything is derived from the arguments (and --seed), so the same arguments
 always give a byte-identical file.
@@ -76,6 +90,7 @@ MS = 1_000_000
 CALLER_MAC = bytes.fromhex("020000000001")
 CALLEE_MAC = bytes.fromhex("020000000002")
 SIP_PORT = 5060
+ADDRESS_SLOTS = 250 * 256        # distinct caller (and callee) addresses: 10.1.0.1 .. 10.1.255.250
 
 # Offsets inside one call's timeline, nanoseconds after its INVITE.
 T_TRYING = 5 * MS
@@ -467,14 +482,32 @@ def generate(args, log=sys.stderr):
         raise SystemExit("--codec %s needs --ptime in %s" % (codec, cdef["ptimes"]))
     if n_calls < 1 or pkts < 1:
         raise SystemExit("need at least one call and one packet per stream")
-    if n_calls > 250 * 256:
-        raise SystemExit("at most %d calls" % (250 * 256))
+    rolling = getattr(args, "rolling", None)
+    if n_calls > ADDRESS_SLOTS and not rolling:
+        raise SystemExit("at most %d calls" % ADDRESS_SLOTS)
     ptime_ns = ptime * MS
     rng = random.Random("calltap-bench/%d" % args.seed)   # stable across Python versions
+    # The window [from, to) of capture time (ns after EPOCH) whose packets are written.
+    win_from = getattr(args, "from_seconds", None)
+    win_to = getattr(args, "to_seconds", None)
+    windowed = win_from is not None or win_to is not None
+    win_lo = int(round(win_from * NS)) if win_from is not None else None
+    win_hi = int(round(win_to * NS)) if win_to is not None else None
+    media_ns = pkts * ptime_ns
+    if rolling:
+        # Only the calls that can have a packet inside the window are built; each call's
+        # parameters come from a generator of its own, so every window agrees on them.
+        span = T_MEDIA + ptime_ns + media_ns + T_BYE_AFTER_MEDIA + T_BYE_OK
+        first = 0 if win_lo is None else max(0, (win_lo - span) * rolling // media_ns - 1)
+        last = n_calls - 1 if win_hi is None else min(n_calls - 1,
+                                                       win_hi * rolling // media_ns + 1)
+        call_indices = range(first, last + 1)
+    else:
+        call_indices = range(n_calls)
 
     encoded = None
     if "encoder" in cdef:
-        freqs = [f(i) for i in range(min(n_calls, 300)) for f in (caller_tone_hz, callee_tone_hz)]
+        freqs = [f(i) for i in list(call_indices)[:300] for f in (caller_tone_hz, callee_tone_hz)]
         encoded = encoded_tone_tables(cdef["encoder"], freqs, ptime)
         plen = next(iter(encoded.values())).shape[1]
     else:
@@ -482,7 +515,7 @@ def generate(args, log=sys.stderr):
 
     # ---- per-call and per-stream parameters ----------------------------
     calls = []
-    n_streams = 2 * n_calls
+    n_streams = 2 * len(call_indices)
     s_start = np.zeros(n_streams, dtype=np.int64)   # first nominal packet time
     s_ssrc = np.zeros(n_streams, dtype=np.uint64)
     s_seq0 = np.zeros(n_streams, dtype=np.int64)
@@ -497,36 +530,42 @@ def generate(args, log=sys.stderr):
     rec_len = hdr_len + plen
     frame_len = rec_len - 16
 
-    for i in range(n_calls):
-        x, y = i // 250, i % 250 + 1
+    for j, i in enumerate(call_indices):
+        if rolling:
+            crng = random.Random("calltap-bench/%d/rolling/%d" % (args.seed, i))
+            slot = i % ADDRESS_SLOTS        # reused ADDRESS_SLOTS calls later, long after
+            invite_ns = (i * media_ns) // rolling
+        else:
+            crng, slot = rng, i
+            invite_ns = (2 * NS * i) // n_calls
+        x, y = slot // 250, slot % 250 + 1
         caller = {"number": str(1000 + i), "ip": "10.1.%d.%d" % (x, y),
-                  "sip_port": SIP_PORT, "rtp_port": 20000 + 2 * (i % 5000),
+                  "sip_port": SIP_PORT, "rtp_port": 20000 + 2 * (slot % 5000),
                   "tone_hz": caller_tone_hz(i)}
         callee = {"number": str(2000 + i), "ip": "10.2.%d.%d" % (x, y),
-                  "sip_port": SIP_PORT, "rtp_port": 40000 + 2 * (i % 5000),
+                  "sip_port": SIP_PORT, "rtp_port": 40000 + 2 * (slot % 5000),
                   "tone_hz": callee_tone_hz(i)}
-        invite_ns = (2 * NS * i) // n_calls
         call = {"index": i,
-                "call_id": "%032x@%s" % (rng.getrandbits(128), caller["ip"]),
+                "call_id": "%032x@%s" % (crng.getrandbits(128), caller["ip"]),
                 "codec": codec, "payload_type": pt, "ptime_ms": ptime,
                 "caller": caller, "callee": callee,
                 "hangup_by": "caller" if i % 2 == 0 else "callee",
-                "_invite_ns": invite_ns,
-                "_from_tag": "%08x" % rng.getrandbits(32),
-                "_to_tag": "%08x" % rng.getrandbits(32)}
+                "_invite_ns": invite_ns, "_rng": crng,
+                "_from_tag": "%08x" % crng.getrandbits(32),
+                "_to_tag": "%08x" % crng.getrandbits(32)}
         last_nominal = 0
         for d, (src, dst, smac, dmac) in enumerate(
                 ((caller, callee, CALLER_MAC, CALLEE_MAC),
                  (callee, caller, CALLEE_MAC, CALLER_MAC))):
-            s = 2 * i + d
-            phase = rng.randrange(ptime_ns // 1000) * 1000       # whole microseconds
+            s = 2 * j + d
+            phase = crng.randrange(ptime_ns // 1000) * 1000      # whole microseconds
             s_start[s] = invite_ns + T_MEDIA + phase
             last_nominal = max(last_nominal, int(s_start[s]) + (pkts - 1) * ptime_ns)
-            ssrc = rng.getrandbits(32)
-            seq0 = rng.getrandbits(16)
-            ts0 = rng.getrandbits(32)
+            ssrc = crng.getrandbits(32)
+            seq0 = crng.getrandbits(16)
+            ts0 = crng.getrandbits(32)
             s_ssrc[s], s_seq0[s], s_ts0[s] = ssrc, seq0, ts0
-            s_ipid0[s] = rng.getrandbits(16)
+            s_ipid0[s] = crng.getrandbits(16)
             src["ssrc"] = ssrc
             src["first_seq"] = seq0
             src["first_rtp_timestamp"] = ts0
@@ -562,9 +601,14 @@ def generate(args, log=sys.stderr):
     pseudo = w.sum(axis=1) + np.uint64(17) + np.uint64(8 + 12 + plen)
 
     # ---- SIP packets ---------------------------------------------------
+    def in_window(t):
+        return (win_lo is None or t >= win_lo) and (win_hi is None or t < win_hi)
+
     sip = []
     for call in calls:
-        for t, order, frame in call_sip_packets(call, codec, ptime, rng):
+        for t, order, frame in call_sip_packets(call, codec, ptime, call["_rng"]):
+            if windowed and not in_window(t):
+                continue
             sip.append((t, call["index"], order, frame))
     sip.sort(key=lambda p: (p[0], p[1], p[2]))
 
@@ -581,6 +625,14 @@ def generate(args, log=sys.stderr):
         u = uniform_from_raw(bitgen.random_raw(times.size))
         keep = u >= args.loss
         times, sid, kidx = times[keep], sid[keep], kidx[keep]
+    if windowed:
+        keep = np.ones(times.size, dtype=bool)
+        if win_lo is not None:
+            keep &= times >= win_lo
+        if win_hi is not None:
+            keep &= times < win_hi
+        times, sid, kidx = times[keep], sid[keep], kidx[keep]
+        del keep
     order = np.lexsort((kidx, sid, times))
     times, sid, kidx = times[order], sid[order], kidx[order]
     del order
@@ -668,11 +720,14 @@ def generate(args, log=sys.stderr):
     # ---- calls.json ----------------------------------------------------
     sec = lambda ns: round(ns / NS, 9)
     call_docs = []
-    for call in calls:
+    sip_calls = {p[1] for p in sip}
+    for j, call in enumerate(calls):
         i = call["index"]
+        if windowed and not (received[2 * j] or received[2 * j + 1] or i in sip_calls):
+            continue                                   # nothing of this call in the window
         doc = {k: v for k, v in call.items() if not k.startswith("_")}
         for d, side in enumerate(("caller", "callee")):
-            s = 2 * i + d
+            s = 2 * j + d
             st = doc[side]
             st["rtp_packets_sent"] = pkts
             st["rtp_packets_in_capture"] = int(received[s])
@@ -712,6 +767,16 @@ def generate(args, log=sys.stderr):
         "packets": int(n_rtp) + len(sip),
         "calls": call_docs,
     }
+    if rolling or windowed:
+        # Only for these options, so that the default output stays as it was.
+        summary["arguments"].update({"rolling": rolling, "from_seconds": win_from,
+                                     "to_seconds": win_to})
+        summary["layout"] = ("rolling: call i's INVITE at i * %g / %d s, %d calls in all"
+                             % (media_ns / NS, rolling, n_calls) if rolling else
+                             "default: call i's INVITE at 2 * i / %d s" % n_calls)
+        summary["window"] = [win_from, win_to]
+        firsts = ([int(times[0])] if times.size else []) + ([sip[0][0]] if sip else [])
+        summary["first_packet_time"] = sec(min(firsts)) if firsts else None
     if encoded is not None:
         # Only for the encoded codecs, so that G.711 output stays as it was.
         extra = {"rtp_clock": cdef.get("clock", SAMPLE_RATE), "payload_bytes": plen,
@@ -749,6 +814,15 @@ def parse_args(argv=None):
                    help="add seeded uniform [0, J) ms jitter to RTP capture times")
     p.add_argument("--loss", type=float, default=0.0,
                    help="drop this seeded fraction (0..1) of RTP packets")
+    p.add_argument("--rolling", type=int, metavar="C",
+                   help="rolling layout: call i's INVITE at i * SECONDS / C s, so that C calls "
+                        "are always in media; --calls is then the number of calls of the whole "
+                        "(virtual) capture, which may be longer than fits in one file")
+    p.add_argument("--from-seconds", type=float, metavar="A",
+                   help="write only the packets at A s (after the first INVITE) or later")
+    p.add_argument("--to-seconds", type=float, metavar="B",
+                   help="write only the packets before B s; with --from-seconds, consecutive "
+                        "windows of one capture give files whose packets join without a gap")
     p.add_argument("--out", required=True, help="output .pcap file")
     p.add_argument("--sha256", action="store_true",
                    help="also hash the pcap and record it in calls.json")
@@ -758,6 +832,14 @@ def parse_args(argv=None):
         p.error("--loss must be in [0, 1)")
     if a.jitter_ms < 0:
         p.error("--jitter-ms must be >= 0")
+    if a.rolling is not None:
+        if not 1 <= a.rolling <= 10000:
+            p.error("--rolling must be in 1..10000")
+        if a.jitter_ms or a.loss:
+            p.error("--rolling takes no --jitter-ms or --loss (they would differ between windows)")
+    if a.from_seconds is not None and a.to_seconds is not None \
+            and a.from_seconds >= a.to_seconds:
+        p.error("--from-seconds must be less than --to-seconds")
     return a
 
 

@@ -269,6 +269,101 @@ class CaptureTests(unittest.TestCase):
         self.assertNotEqual(hashlib.sha256(open(os.path.join(b, "y.pcap"), "rb").read()).hexdigest(),
                             digests[0][0])
 
+    def test_rolling_layout(self):
+        # 12 calls of 3 s, 4 always in media: INVITE i at i * 0.75 s.
+        path, meta = self.check_capture("pcmu", calls=12, seconds=3.0, extra=("--rolling", "4"))
+        calls = meta["calls"]
+        for c in calls:
+            self.assertAlmostEqual(c["invite_time"], c["index"] * 0.75, places=9)
+        self.assertEqual(len({c["caller"]["ip"] for c in calls}), 12)
+        self.assertEqual(len({c["callee"]["rtp_port"] for c in calls}), 12)
+        # In the steady part (after call 3 started, before call 8 ends) 4 or 5 calls are
+        # in media at any time: 4 while one ends and the next starts within a packet.
+        for t in np.arange(3.0, 6.5, 0.01):
+            live = sum(1 for c in calls
+                       if min(c[s]["rtp_nominal_start"] for s in ("caller", "callee")) <= t
+                       < max(c[s]["rtp_nominal_end"] for s in ("caller", "callee")))
+            self.assertIn(live, (4, 5), t)
+
+    def test_rolling_calls_are_the_same_in_any_window(self):
+        # A call's parameters depend on (seed, index) only, not on which calls are built.
+        whole, wmeta = run_gen(self.tmp, "rw", "--calls", "30", "--seconds", "2",
+                               "--rolling", "5")
+        part, pmeta = run_gen(self.tmp, "rp", "--calls", "30", "--seconds", "2",
+                              "--rolling", "5", "--from-seconds", "6", "--to-seconds", "7")
+        by_index = {c["index"]: c for c in wmeta["calls"]}
+        self.assertTrue(pmeta["calls"])
+        self.assertGreater(pmeta["calls"][0]["index"], 5)     # calls 0..5 ended before 6 s
+        for c in pmeta["calls"]:
+            w = by_index[c["index"]]
+            for k in ("call_id", "invite_time", "bye_time", "end_time"):
+                self.assertEqual(c[k], w[k])
+            for side in ("caller", "callee"):
+                for k in ("ip", "rtp_port", "tone_hz", "ssrc", "first_seq",
+                          "first_rtp_timestamp", "rtp_nominal_start", "rtp_nominal_end"):
+                    self.assertEqual(c[side][k], w[side][k])
+        self.assertEqual(pmeta["window"], [6.0, 7.0])
+        for t, _ in read_pcap(part):
+            self.assertTrue(6.0 <= (t / 1e9 - gen.EPOCH) < 7.0)
+
+    def check_windows_join(self, name, args, edges):
+        whole, wmeta = run_gen(self.tmp, name, *args)
+        with open(whole, "rb") as f:
+            expected = f.read()
+        joined = b""
+        total = 0
+        per_call = {}
+        for j, (a, b) in enumerate(zip(edges, edges[1:])):
+            extra = ["--from-seconds", str(a)] + (["--to-seconds", str(b)] if b is not None else [])
+            path, meta = run_gen(self.tmp, "%s_w%d" % (name, j), *args, *extra)
+            with open(path, "rb") as f:
+                data = f.read()
+            joined += data if j == 0 else data[24:]
+            total += meta["packets"]
+            for c in meta["calls"]:
+                for side in ("caller", "callee"):
+                    key = (c["index"], side)
+                    per_call[key] = per_call.get(key, 0) + c[side]["rtp_packets_in_capture"]
+        self.assertEqual(joined, expected)
+        self.assertEqual(total, wmeta["packets"])
+        for c in wmeta["calls"]:
+            for side in ("caller", "callee"):
+                self.assertEqual(per_call[(c["index"], side)], c[side]["rtp_packets_in_capture"])
+
+    def test_rolling_windows_join_into_the_whole_capture(self):
+        self.check_windows_join("rj", ("--calls", "12", "--seconds", "3", "--rolling", "4"),
+                                [0, 2.5, 5, 5.01, 7.5, None])
+
+    def test_default_layout_windows_join(self):
+        self.check_windows_join("dj", ("--calls", "6", "--seconds", "2", "--jitter-ms", "30",
+                                       "--loss", "0.02"), [0, 0.6, 1.3, 2.0, None])
+
+    def test_rolling_reuses_addresses_only_after_64000_calls(self):
+        # 100 calls of 2 s always in media: call i at i * 0.02 s; call 64005 at 1280.1 s.
+        path, meta = run_gen(self.tmp, "far", "--calls", "70000", "--seconds", "2",
+                             "--rolling", "100", "--from-seconds", "1280.1",
+                             "--to-seconds", "1280.2")
+        calls = {c["index"]: c for c in meta["calls"]}
+        self.assertIn(64005, calls)
+        self.assertLess(len(calls), 120)                   # only calls near the window built
+        self.assertEqual(calls[64005]["caller"]["ip"], "10.1.0.6")     # slot 5, like call 5
+        self.assertEqual(calls[64005]["callee"]["ip"], "10.2.0.6")
+        self.assertEqual(calls[64005]["caller"]["rtp_port"], 20010)
+        self.assertEqual(calls[64005]["caller"]["number"], "65005")
+        ips = [c["caller"]["ip"] for c in meta["calls"]]
+        self.assertEqual(len(ips), len(set(ips)))          # no two calls of the window share one
+        streams, sip = analyse(path, meta)
+        self.assertEqual(sum(len(v) for v in streams.values()) + len(sip), meta["packets"])
+        self.assertGreater(meta["packets"], 0)
+
+    def test_bad_window_and_rolling_arguments(self):
+        for extra in (("--rolling", "4", "--loss", "0.1"), ("--rolling", "4", "--jitter-ms", "5"),
+                      ("--rolling", "0"), ("--from-seconds", "3", "--to-seconds", "3")):
+            r = subprocess.run([sys.executable, SCRIPT, "--calls", "2", "--seconds", "1",
+                                "--out", os.path.join(self.tmp, "bad.pcap"), "--quiet", *extra],
+                               capture_output=True, text=True)
+            self.assertEqual(r.returncode, 2, extra)
+
     @unittest.skipIf(shutil.which("tshark") is None, "tshark not installed")
     def test_tshark_agrees(self):
         path, meta = run_gen(self.tmp, "ts", "--calls", "3", "--seconds", "5")
