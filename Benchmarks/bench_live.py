@@ -748,6 +748,12 @@ def _check_star(args):
     return check_recording(*args)
 
 
+def _worker_init():
+    # The pool ends its workers with SIGTERM: theirs must not be the harness's handler.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
+
+
 def check_all(paths, calls_by_id, jobs=2):
     """Check recordings, in parallel worker processes (after calltap has stopped)."""
     work = []
@@ -757,7 +763,9 @@ def check_all(paths, calls_by_id, jobs=2):
         work.append((p, calls_by_id.get(cid)))
     if jobs > 1 and len(work) > 20:
         import multiprocessing
-        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+        # spawn, not fork: a fork copies whatever lock another thread held at that moment,
+        # and a worker then waited on it for ever.
+        with multiprocessing.get_context("spawn").Pool(jobs, initializer=_worker_init) as pool:
             return pool.map(_check_star, work, chunksize=16)
     return [check_recording(*w) for w in work]
 
@@ -898,6 +906,7 @@ def live_run(a, pcap, meta, label, min_pace=0.0):
             p1 = proc_sample(server.proc.pid)
             threads = thread_cpu(server.proc.pid)
             sampler.halt.set()
+            sampler.join(15)
             t_stop = time.monotonic()
             code, ru, forced = server.stop()
             stop_s = time.monotonic() - t_stop
@@ -976,8 +985,9 @@ def print_run(r):
            fmt(rec["stream_packets"]), fmt(rec["stream_packets_missing"]), fmt(rec["stream_late"])))
     log("  recordings   %d written, %d of %d calls right (tones, spans, no silent gap; %d gaps)"
         % (rec["recordings"], rec["recordings_ok"], rec["calls"], rec["silent_gaps"]))
-    log("  calltap      CPU %.1f s user + %.1f s sys until the stop (%s + %s with it), peak %.2f "
-        "cores; VmHWM %.1f MiB, RSS at end %.1f MiB; stopped in %.1f s, exit %s"
+    log("  calltap      CPU %.1f s user + %.1f s sys from ready to the stop (%s + %s over its "
+        "life, start-up and stop included), busiest second %.2f cores; VmHWM %.1f MiB, RSS at "
+        "end %.1f MiB; stopped in %.1f s, exit %s"
         % (cal["cpu_user_s"], cal["cpu_sys_s"], fmt(cal["cpu_user_s_total"]),
            fmt(cal["cpu_sys_s_total"]), cal["peak_cpu_cores"], cal["vm_hwm_mib"],
            cal["vm_rss_mib_at_end"], cal["stop_s"], cal["exit"]))
