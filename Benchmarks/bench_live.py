@@ -977,9 +977,10 @@ def print_run(r):
             "p99.9 < %s us, max %.1f ms" % (tr["late_mean_us"], fmt(tr["late_p99_us"]),
                                             fmt(tr["late_p999_us"]), tr["late_max_us"] / 1000))
     v = r.get("veth", {})
-    log("  veth         outer rx %s (dropped %s), inner tx dropped %s, softnet drops %s"
-        % (fmt(v.get("outer_rx_packets")), fmt(v.get("outer_rx_dropped")),
-           fmt(v.get("inner_tx_dropped")), fmt(v.get("softnet_dropped"))))
+    if v:
+        log("  veth         outer rx %s (dropped %s), inner tx dropped %s, softnet drops %s"
+            % (fmt(v.get("outer_rx_packets")), fmt(v.get("outer_rx_dropped")),
+               fmt(v.get("inner_tx_dropped")), fmt(v.get("softnet_dropped"))))
     log("  streams      lost %s, RingOverflow %s, packets %s, missing %s, late %s"
         % (fmt(rec["stream_lost"]), fmt(rec["stream_ring_overflow"]),
            fmt(rec["stream_packets"]), fmt(rec["stream_packets_missing"]), fmt(rec["stream_late"])))
@@ -990,7 +991,7 @@ def print_run(r):
         "end %.1f MiB; stopped in %.1f s, exit %s"
         % (cal["cpu_user_s"], cal["cpu_sys_s"], fmt(cal["cpu_user_s_total"]),
            fmt(cal["cpu_sys_s_total"]), cal["peak_cpu_cores"], cal["vm_hwm_mib"],
-           cal["vm_rss_mib_at_end"], cal["stop_s"], cal["exit"]))
+           cal.get("vm_rss_mib_at_end") or 0, cal.get("stop_s") or 0, cal["exit"]))
     top = ", ".join("%s %.1f s" % (k, v["user_s"] + v["sys_s"])
                     for k, v in list(cal["threads"].items())[:5])
     log("  threads      %s" % top)
@@ -999,7 +1000,7 @@ def print_run(r):
             "rest is the sender, this harness and any other work); load %s -> %s"
             % (r["machine_busy_cores"], os.cpu_count(), cal.get("mean_cpu_cores") or 0,
                "%.1f" % r["loadavg_before"][0], "%.1f" % r["loadavg_after"][0]))
-    series = r.get("series") or []
+    series = r.get("series") or r.get("rss_series") or []
     drops = [(x["t"], x.get("ring_overflow"), x.get("pcap_dropped")) for x in series
              if x.get("ring_overflow") or x.get("pcap_dropped")]
     if drops:
@@ -1215,7 +1216,7 @@ class SoakChecker(threading.Thread):
             if call is None:
                 continue                     # its chunk's calls.json is not read yet
             res = check_recording(path, call)
-            res.pop("channels", None)
+            res["channels"] = [{"gaps": c.get("gaps", 0)} for c in res.get("channels", [])]
             self.results.append(res)
             self.done[path] = res["ok"]
             if not self.keep_audio and res.get("audio"):
@@ -1260,6 +1261,7 @@ def soak(a):
         try:
             server = Server(a, out, veth.outer)
             server.start()
+            c0 = veth.counters()
             feeder = ChunkFeeder(a, fifo, out, total, chunks)
             metrics_state = {}
 
@@ -1318,11 +1320,15 @@ def soak(a):
             with open(os.path.join(out, "metrics.txt"), "w") as f:
                 f.write(text)
             p1 = proc_sample(server.proc.pid) or {}
+            c1 = veth.counters()
             threads = thread_cpu(server.proc.pid)
             sampler.halt.set()
             checker.halt.set()
             checker.join(30)
+            sampler.join(15)
+            t_stop = time.monotonic()
             code, ru, forced = server.stop()
+            stop_s = time.monotonic() - t_stop
         finally:
             if feeder is not None:
                 feeder.halt.set()
@@ -1337,8 +1343,14 @@ def soak(a):
     checker.scan()                                     # what finished at the end
     samples = sampler.samples
     r["sender"] = tr
+    # The capture's own rate over its whole length, ramps included (steady: 2*C*1000/ptime).
+    last = max((c["end_time"] for c in feeder.calls.values()), default=0)
+    r["offered_pps"] = round(feeder.packets / last, 1) if last else r["offered_pps"]
+    r["capture_seconds"] = round(last, 3)
     r["pace"] = round(tr["rated_pps"] / r["offered_pps"], 4) if tr.get("rated_pps") else None
     r["offered_packets"] = feeder.packets
+    r["veth"] = {k: (c1.get(k) - c0.get(k)) if isinstance(c1.get(k), int)
+                 and isinstance(c0.get(k), int) else None for k in c1}
     r["generator_s"] = round(feeder.gen_s, 1)
     r["feeder_error"] = feeder.error
 
@@ -1360,6 +1372,8 @@ def soak(a):
            "cpu_user_s_total": round(ru.ru_utime, 2) if ru else None,
            "cpu_sys_s_total": round(ru.ru_stime, 2) if ru else None,
            "vm_hwm_mib": round(p1.get("VmHWM", 0) / 1024.0, 1),
+           "vm_rss_mib_at_end": round(p1.get("VmRSS", 0) / 1024.0, 1),
+           "stop_s": round(stop_s, 2),
            "peak_cpu_cores": sampler.peak_cpu_share(), "threads": threads,
            "log": server.log_path}
     r["calltap"] = cal
