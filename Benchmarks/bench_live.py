@@ -471,6 +471,9 @@ def capture_figures(metrics):
         if n == "calltap_packets_not_used_total" and v:
             not_used[l.get("cause", "?")] = not_used.get(l.get("cause", "?"), 0) + int(v)
     f["not_used"] = not_used
+    # The engine's gauges where calltap has them (ring fill and its peak, finisher backlog).
+    f["engine"] = {n + ("{%s}" % ",".join("%s=%s" % kv for kv in sorted(l.items())) if l else ""): v
+                   for n, l, v in metrics if re.match(r"calltap_(ring_|finisher|capture_)", n)}
     return f
 
 
@@ -976,6 +979,9 @@ def print_run(r):
         log("  lateness     packets left their time by %.0f us on average, p99 < %s us, "
             "p99.9 < %s us, max %.1f ms" % (tr["late_mean_us"], fmt(tr["late_p99_us"]),
                                             fmt(tr["late_p999_us"]), tr["late_max_us"] / 1000))
+    if cf.get("engine"):
+        log("  engine       " + ", ".join("%s %g" % (k[len("calltap_"):], v)
+                                          for k, v in sorted(cf["engine"].items())))
     v = r.get("veth", {})
     if v:
         log("  veth         outer rx %s (dropped %s), inner tx dropped %s, softnet drops %s"
