@@ -166,6 +166,7 @@ public final class ControlPlane: RecorderService, @unchecked Sendable {
                 m.notUsed = s.notUsed
                 m.callsSeen = s.callsSeen
                 m.callsActive = s.callsActive
+                m.callsEvicted = s.callsEvicted
                 m.recordingsOpen = s.recordingsOpen
                 m.recordingsFinished = tracker.recordingsFinished
                 m.bytesWritten = tracker.bytesWritten
