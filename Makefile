@@ -10,7 +10,7 @@ TEST_DEPS := tshark sip-tester sox sqlite3 rabbitmq-server
 DEMO_CAPTURE ?= captures/sipp-g711-tones.pcap
 DEMO_OUT ?= recordings
 
-.PHONY: all deps build release demo test broker-start broker-stop bench bench-api alloc-check clean
+.PHONY: all deps build release demo test broker-start broker-stop bench bench-live bench-api alloc-check clean
 
 all: build
 
@@ -55,6 +55,14 @@ broker-stop:
 bench: EXTRA_DEPS = python3
 bench: release
 	python3 Benchmarks/bench.py --calltap .build/release/calltap $(BENCH_ARGS)
+
+# The live benchmark: `calltap serve` capturing on a veth pair whose other end is in a network
+# namespace of its own, a generated capture (1000 calls x 30 s by default) played into it at its
+# own pace; fails if a packet was lost or a recording is wrong. Root only; nothing leaves the
+# machine. BENCH_LIVE_ARGS="--calls 2000", "--sweep" (largest clean N), "--soak --soak-minutes 3".
+bench-live: EXTRA_DEPS = python3 tcpreplay iproute2 procps gcc
+bench-live: release
+	python3 Benchmarks/bench_live.py --calltap .build/release/calltap $(BENCH_LIVE_ARGS)
 
 # The Recording API under load: 1000 agents, 200 calls recorded by a paced replay (about 62 s),
 # 32 wrk clients for 30 s mixing agent reads and Record commands. Fails if the server did not

@@ -263,7 +263,8 @@ def proc_sample(pid):
 
 
 def thread_cpu(pid):
-    """{thread name: [user_s, sys_s]} summed over threads of the same name."""
+    """{"name/tid": {user_s, sys_s}} of each live thread, busiest first (Swift names most of
+    its threads after their dispatch queue, so the tid tells them apart)."""
     out = {}
     try:
         tids = os.listdir("/proc/%d/task" % pid)
@@ -277,13 +278,20 @@ def thread_cpu(pid):
             continue
         name = data[data.index("(") + 1:data.rindex(")")]
         fields = data.rsplit(")", 1)[1].split()
-        u, s = int(fields[11]) / CLK_TCK, int(fields[12]) / CLK_TCK
-        e = out.setdefault(name, [0.0, 0.0, 0])
-        e[0] += u
-        e[1] += s
-        e[2] += 1
-    return {k: {"user_s": round(v[0], 2), "sys_s": round(v[1], 2), "threads": v[2]}
-            for k, v in sorted(out.items(), key=lambda kv: -(kv[1][0] + kv[1][1]))}
+        out["%s/%s" % (name, tid)] = {"user_s": round(int(fields[11]) / CLK_TCK, 2),
+                                      "sys_s": round(int(fields[12]) / CLK_TCK, 2)}
+    return dict(sorted(out.items(), key=lambda kv: -(kv[1]["user_s"] + kv[1]["sys_s"])))
+
+
+def machine_busy_s():
+    """CPU seconds all cores have been busy since boot (/proc/stat), iowait and idle aside."""
+    try:
+        with open("/proc/stat") as f:
+            v = [int(x) for x in f.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    # user nice system idle iowait irq softirq steal
+    return (v[0] + v[1] + v[2] + v[5] + v[6] + (v[7] if len(v) > 7 else 0)) / CLK_TCK
 
 
 class Sampler(threading.Thread):
@@ -302,12 +310,22 @@ class Sampler(threading.Thread):
             if s is None:
                 return
             row = {"t": round(time.monotonic() - self.t0, 2), "rss_kib": s.get("VmRSS"),
-                   "hwm_kib": s.get("VmHWM"), "cpu_s": round(s["user_s"] + s["sys_s"], 2)}
+                   "hwm_kib": s.get("VmHWM"), "cpu_s": round(s["user_s"] + s["sys_s"], 2),
+                   "machine_busy_s": machine_busy_s()}
             if self.extra:
                 row.update(self.extra())
             self.samples.append(row)
             if self.halt.wait(self.interval):
                 return
+
+    def machine_share(self):
+        """Mean cores busy on the whole machine, and in calltap, over the samples."""
+        a, b = (self.samples[0], self.samples[-1]) if len(self.samples) > 1 else (None, None)
+        if a is None or b["t"] <= a["t"] or a["machine_busy_s"] is None:
+            return None, None
+        dt = b["t"] - a["t"]
+        return (round((b["machine_busy_s"] - a["machine_busy_s"]) / dt, 2),
+                round((b["cpu_s"] - a["cpu_s"]) / dt, 2))
 
     def peak_cpu_share(self):
         """Highest CPU use between two samples, in cores."""
@@ -730,6 +748,12 @@ def _check_star(args):
     return check_recording(*args)
 
 
+def _worker_init():
+    # The pool ends its workers with SIGTERM: theirs must not be the harness's handler.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
+
+
 def check_all(paths, calls_by_id, jobs=2):
     """Check recordings, in parallel worker processes (after calltap has stopped)."""
     work = []
@@ -739,7 +763,9 @@ def check_all(paths, calls_by_id, jobs=2):
         work.append((p, calls_by_id.get(cid)))
     if jobs > 1 and len(work) > 20:
         import multiprocessing
-        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+        # spawn, not fork: a fork copies whatever lock another thread held at that moment,
+        # and a worker then waited on it for ever.
+        with multiprocessing.get_context("spawn").Pool(jobs, initializer=_worker_init) as pool:
             return pool.map(_check_star, work, chunksize=16)
     return [check_recording(*w) for w in work]
 
@@ -842,7 +868,12 @@ def live_run(a, pcap, meta, label, min_pace=0.0):
             server.start()
             m0, _ = server.metrics()
             c0 = veth.counters()
-            sampler = Sampler(server.proc.pid, a.sample_seconds)
+            def extra():
+                f = capture_figures(server.metrics()[0])
+                return {"pcap_received": f.get("pcap_received"),
+                        "pcap_dropped": f.get("pcap_dropped"),
+                        "ring_overflow": f.get("ring_overflow")}
+            sampler = Sampler(server.proc.pid, a.sample_seconds, extra)
             sampler.start()
             p0 = proc_sample(server.proc.pid)
             replay = Replay(a, veth, pcap, not a.no_preload, out)
@@ -875,6 +906,7 @@ def live_run(a, pcap, meta, label, min_pace=0.0):
             p1 = proc_sample(server.proc.pid)
             threads = thread_cpu(server.proc.pid)
             sampler.halt.set()
+            sampler.join(15)
             t_stop = time.monotonic()
             code, ru, forced = server.stop()
             stop_s = time.monotonic() - t_stop
@@ -903,6 +935,8 @@ def live_run(a, pcap, meta, label, min_pace=0.0):
         "threads": threads,
         "log": server.log_path,
     }
+    r["machine_busy_cores"], cal["mean_cpu_cores"] = sampler.machine_share()
+    r["series"] = [{k: v for k, v in x.items() if k != "machine_busy_s"} for x in sampler.samples]
     r["calltap"] = cal
     r["veth"] = {k: (c1.get(k) - c0.get(k)) if isinstance(c1.get(k), int)
                  and isinstance(c0.get(k), int) else None for k in c1}
@@ -951,14 +985,26 @@ def print_run(r):
            fmt(rec["stream_packets"]), fmt(rec["stream_packets_missing"]), fmt(rec["stream_late"])))
     log("  recordings   %d written, %d of %d calls right (tones, spans, no silent gap; %d gaps)"
         % (rec["recordings"], rec["recordings_ok"], rec["calls"], rec["silent_gaps"]))
-    log("  calltap      CPU %.1f s user + %.1f s sys until the stop (%s + %s with it), peak %.2f "
-        "cores; VmHWM %.1f MiB, RSS at end %.1f MiB; stopped in %.1f s, exit %s"
+    log("  calltap      CPU %.1f s user + %.1f s sys from ready to the stop (%s + %s over its "
+        "life, start-up and stop included), busiest second %.2f cores; VmHWM %.1f MiB, RSS at "
+        "end %.1f MiB; stopped in %.1f s, exit %s"
         % (cal["cpu_user_s"], cal["cpu_sys_s"], fmt(cal["cpu_user_s_total"]),
            fmt(cal["cpu_sys_s_total"]), cal["peak_cpu_cores"], cal["vm_hwm_mib"],
            cal["vm_rss_mib_at_end"], cal["stop_s"], cal["exit"]))
     top = ", ".join("%s %.1f s" % (k, v["user_s"] + v["sys_s"])
                     for k, v in list(cal["threads"].items())[:5])
     log("  threads      %s" % top)
+    if r.get("machine_busy_cores") is not None:
+        log("  machine      %.2f of %d cores busy on average while calltap ran (calltap %.2f; the "
+            "rest is the sender, this harness and any other work); load %s -> %s"
+            % (r["machine_busy_cores"], os.cpu_count(), cal.get("mean_cpu_cores") or 0,
+               "%.1f" % r["loadavg_before"][0], "%.1f" % r["loadavg_after"][0]))
+    series = r.get("series") or []
+    drops = [(x["t"], x.get("ring_overflow"), x.get("pcap_dropped")) for x in series
+             if x.get("ring_overflow") or x.get("pcap_dropped")]
+    if drops:
+        log("  first drops  at %.0f s after the server was ready (ring overflow %s, kernel %s)"
+            % (drops[0][0], fmt(drops[0][1]), fmt(drops[0][2])))
     for w in rec["wrong"][:5]:
         log("  wrong        call %s: %s" % (w["call"], "; ".join(w["errors"])))
     if rec["missing_calls"]:
@@ -1317,6 +1363,7 @@ def soak(a):
            "peak_cpu_cores": sampler.peak_cpu_share(), "threads": threads,
            "log": server.log_path}
     r["calltap"] = cal
+    r["machine_busy_cores"], cal["mean_cpu_cores"] = sampler.machine_share()
     calls = [feeder.calls[i] for i in sorted(feeder.calls)]
     r["recordings"] = summarise_checks(checker.results, calls)
     r["loadavg_after"] = list(os.getloadavg())

@@ -43,6 +43,8 @@ struct ServeCommand: AsyncParsableCommand {
         var engineConfiguration = configuration.engine
         // Live, the capture thread must never wait for a worker: what a full ring cannot take is counted.
         engineConfiguration.dropWhenBehind = true
+        // A server runs for months: its summary at the end lists no files.
+        engineConfiguration.listsFiles = false
 
         let root = engineConfiguration.storageRoot
         if let problem = StorageCheck.writable(root) { throw CommandFailure.exit("storage: \(problem)") }
@@ -76,7 +78,6 @@ struct ServeCommand: AsyncParsableCommand {
             RecordingRecovery.recover(entry, serverId: engineConfiguration.serverId)
         }
         store.flush()
-        plane.setCaptureCounters { capture.statistics() }
         if let url = configuration.cluster.broker {
             var settings = BrokerSettings(url: url, serverId: engineConfiguration.serverId)
             settings.blackoutExchange = configuration.cluster.blackoutExchange

@@ -256,6 +256,57 @@ import Wire
         running.stop()
         #expect(await running.plane.readiness().capture == false)
     }
+
+    /// `/metrics` and `/readyz` never wait on the capture thread: while it is stuck (here, in a
+    /// command that blocks it), both still answer, the heartbeat's age grows and readiness turns
+    /// 503; when it moves again, so do they.
+    @Test func aStalledCaptureThreadShowsInMetricsAndReadiness() async throws {
+        let running = try RunningPlane(capture: "sipp-g711-tones.pcap", holdAfter: 3, agents: Self.agents) {
+            $0.capture.stallSeconds = 0.5
+        }
+        defer { running.stop() }
+        let app = Application(router: buildRecorderRouter(service: running.plane, configuration: ServerConfiguration()))
+        try await app.test(.router) { client in
+            try await waitForHold(running, client)
+            var ready = try await client.execute(uri: "/readyz", method: .get)
+            #expect(ready.status == .ok)
+            var metrics = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
+            #expect(metrics.contains("calltap_ring_fill_ratio{worker=\"0\"}"))
+            #expect(metrics.contains("calltap_ring_fill_peak_ratio{worker=\"0\"}"))
+            #expect(metrics.contains("calltap_finisher_backlog"))
+            let before = try #require(Self.value(of: "calltap_capture_heartbeat_age_seconds", in: metrics))
+            #expect(before < 0.5)
+            // The capture thread of this plane has read the call's first 3 s: its packets are counted.
+            #expect(try #require(Self.value(of: "calltap_packets_total", in: metrics)) > 100)
+
+            let release = DispatchSemaphore(value: 0)
+            _ = running.plane.engine.inbox.submit { _ in release.wait() }
+            try await Task.sleep(nanoseconds: 1_200_000_000)
+            metrics = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
+            let stalled = try #require(Self.value(of: "calltap_capture_heartbeat_age_seconds", in: metrics))
+            #expect(stalled >= 1.0)
+            ready = try await client.execute(uri: "/readyz", method: .get)
+            #expect(ready.status == .serviceUnavailable)
+            let detail = try json(ready)["Detail"] as? String ?? ""
+            #expect(detail.contains("stalled"), "\(detail)")
+
+            release.signal()
+            var recovered = false
+            for _ in 0..<200 where !recovered {
+                try await Task.sleep(nanoseconds: 10_000_000)
+                recovered = try await client.execute(uri: "/readyz", method: .get).status == .ok
+            }
+            #expect(recovered)
+        }
+    }
+
+    /// The value of an unlabelled sample in a Prometheus exposition.
+    static func value(of name: String, in exposition: String) -> Double? {
+        for line in exposition.split(separator: "\n") where line.hasPrefix(name + " ") {
+            return Double(line.dropFirst(name.count + 1))
+        }
+        return nil
+    }
 }
 
 /// A stop flag shared with the engine's thread.

@@ -22,7 +22,7 @@ import Testing
             interleaved[2 * i + 1] = right[i]
         }
         let output = try RecordingOutput(stem: "\(dir)/\(name)", sampleRate: 8000, roles: ["caller", "callee"],
-                                         format: format, layout: layout, side: .both, maxFrames: 4000)
+                                         format: format, layout: layout, side: .both)
         // In half-second runs, as CallRecording commits.
         var done = 0
         while done < frames {
@@ -138,7 +138,7 @@ import Testing
 
     @Test func aFileWithNoAudioYetBecomesAnEmptyPlayableFile() throws {
         let output = try RecordingOutput(stem: "\(dir)/empty", sampleRate: 8000, roles: ["caller", "callee"],
-                                         format: .wav, layout: .stereo, side: .both, maxFrames: 160)
+                                         format: .wav, layout: .stereo, side: .both)
         let killed = "\(dir)/empty-killed.wav"
         try FileManager.default.copyItem(atPath: output.files[0].path, toPath: killed)
         try output.close()

@@ -46,7 +46,27 @@ public actor RecorderMetrics {
         gauge("recordings_open", "Recordings being written.").set(Int64(snapshot.recordingsOpen))
         counter("recordings_finished", "Recordings closed and their sidecars written.").set(snapshot.recordingsFinished)
         counter("audio_written", "Audio bytes written.", unit: "bytes_total").set(snapshot.bytesWritten)
+        for (worker, fill) in snapshot.ringFill.enumerated() {
+            ratio("ring_fill", "Share of a media worker's ring from the capture thread in use.", labels: [("worker", String(worker))])
+                .set(fill)
+        }
+        for (worker, fill) in snapshot.ringPeakFill.enumerated() {
+            ratio("ring_fill_peak", "Largest share of a media worker's ring in use since the start.",
+                  labels: [("worker", String(worker))]).set(fill)
+        }
+        gauge("finisher_backlog", "Ended recordings waiting for their files to be closed and sidecars written.")
+            .set(Int64(snapshot.finisherBacklog))
+        // Absent until the capture loop has started; a stalled loop shows here as a growing age.
+        if let age = snapshot.heartbeatAgeSeconds {
+            registry.makeGauge(descriptor: Self.descriptor("capture_heartbeat_age", unit: "seconds",
+                                                           help: "Seconds since the capture thread last made progress."))
+                .set(age)
+        }
         return registry.emitToString()
+    }
+
+    private func ratio(_ name: String, _ help: String, labels: [(String, String)]) -> Gauge {
+        registry.makeGauge(descriptor: Self.descriptor(name, unit: "ratio", help: help), labels: labels)
     }
 
     private func counter(_ name: String, _ help: String, unit: String = "total", labels: [(String, String)] = []) -> Counter {

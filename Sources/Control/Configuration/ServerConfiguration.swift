@@ -32,6 +32,8 @@ public struct ServerConfiguration: Sendable {
         public var bufferMiB = 64
         public var promiscuous = true
         public var snapLength = 65535
+        /// `/readyz` answers 503 when the capture loop has made no progress for this long.
+        public var stallSeconds = 5.0
         public init() {}
     }
 

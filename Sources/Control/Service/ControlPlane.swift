@@ -14,7 +14,7 @@ public final class ControlPlane: RecorderService, @unchecked Sendable {
     let storageRoot: String
     private let lock = NSLock()
     private var captureState: (running: Bool, detail: String) = (false, "capture not started")
-    private var captureCounters: () -> (received: Int, dropped: Int, interfaceDropped: Int) = { (0, 0, 0) }
+    private let stallSeconds: Double
     /// Wall time minus capture time in a paced replay (API times are wall-clock); nil live and
     /// in a replay at full speed, where capture time is what the API shows.
     private var wallOffset: () -> Int64? = { nil }
@@ -27,6 +27,7 @@ public final class ControlPlane: RecorderService, @unchecked Sendable {
         self.engine = engine
         self.store = store
         storageRoot = configuration.engine.storageRoot
+        stallSeconds = configuration.capture.stallSeconds
         tracker.attach(to: engine)
         tracker.publishAll()
     }
@@ -35,13 +36,6 @@ public final class ControlPlane: RecorderService, @unchecked Sendable {
     public func setCapture(running: Bool, detail: String) {
         lock.lock()
         captureState = (running, detail)
-        lock.unlock()
-    }
-
-    /// Where libpcap's counters come from; read on the capture thread.
-    public func setCaptureCounters(_ read: @escaping () -> (received: Int, dropped: Int, interfaceDropped: Int)) {
-        lock.lock()
-        captureCounters = read
         lock.unlock()
     }
 
@@ -142,7 +136,10 @@ public final class ControlPlane: RecorderService, @unchecked Sendable {
     }
 
     public func readiness() async -> Readiness {
-        let capture = lock.withLock { captureState }
+        var capture = lock.withLock { captureState }
+        if capture.running, let age = engine.monitor.heartbeatAgeSeconds, age >= stallSeconds {
+            capture = (false, String(format: "stalled: no progress for %.1f s", age))
+        }
         let storage = StorageCheck.writable(storageRoot)
         var detail: [String] = []
         if !capture.running { detail.append("capture: \(capture.detail)") }
@@ -154,31 +151,31 @@ public final class ControlPlane: RecorderService, @unchecked Sendable {
                                                 : detail.joined(separator: "; "))
     }
 
+    /// Read from what the engine and the tracker publish: a stalled capture thread does not
+    /// stall `/metrics`, it shows there.
     public func metrics() async -> MetricsSnapshot {
-        let engine = engine, tracker = tracker
-        // libpcap's counters are read on the capture thread too: its handles are not shared.
-        let pcap = lock.withLock { captureCounters }
-        let counted: MetricsSnapshot? = await withCheckedContinuation { continuation in
-            let accepted = engine.inbox.submit { _ in
-                let s = engine.statistics
-                var m = MetricsSnapshot()
-                m.packets = s.packets
-                m.notUsed = s.notUsed
-                m.callsSeen = s.callsSeen
-                m.callsActive = s.callsActive
-                m.callsEvicted = s.callsEvicted
-                m.recordingsOpen = s.recordingsOpen
-                m.recordingsFinished = tracker.recordingsFinished
-                m.bytesWritten = tracker.bytesWritten
-                let counters = pcap()
-                m.pcapReceived = counters.received
-                m.pcapDropped = counters.dropped
-                m.pcapInterfaceDropped = counters.interfaceDropped
-                continuation.resume(returning: m)
-            }
-            if !accepted { continuation.resume(returning: nil) }
+        let monitor = engine.monitor
+        let s = monitor.statistics
+        var m = MetricsSnapshot()
+        m.packets = s.packets
+        m.notUsed = s.notUsed
+        m.callsSeen = s.callsSeen
+        m.callsActive = s.callsActive
+        m.callsEvicted = s.callsEvicted
+        m.recordingsOpen = s.recordingsOpen
+        let totals = tracker.finishedTotals.read()
+        m.recordingsFinished = totals.recordings
+        m.bytesWritten = totals.bytes
+        if let pcap = monitor.sourceStatistics {
+            m.pcapReceived = pcap.received
+            m.pcapDropped = pcap.dropped
+            m.pcapInterfaceDropped = pcap.interfaceDropped
         }
-        return counted ?? MetricsSnapshot()
+        m.ringFill = monitor.ringFill.map(\.now)
+        m.ringPeakFill = monitor.ringFill.map(\.peak)
+        m.finisherBacklog = monitor.finisherBacklog
+        m.heartbeatAgeSeconds = monitor.heartbeatAgeSeconds
+        return m
     }
 
     /// Runs blocking work (SQLite) on a dispatch queue, never on the cooperative pool.

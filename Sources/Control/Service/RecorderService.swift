@@ -135,6 +135,13 @@ public struct MetricsSnapshot: Sendable, Equatable {
     public var recordingsOpen: Int = 0
     public var recordingsFinished: Int = 0
     public var bytesWritten: Int = 0
+    /// Per media worker, the share of its ring from the capture thread in use, now and at its peak.
+    public var ringFill: [Double] = []
+    public var ringPeakFill: [Double] = []
+    /// Ended recordings waiting for their files to be closed and sidecars written.
+    public var finisherBacklog: Int = 0
+    /// Seconds since the capture thread last made progress; nil before it started.
+    public var heartbeatAgeSeconds: Double?
 
     public init() {}
 }

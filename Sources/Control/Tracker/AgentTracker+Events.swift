@@ -200,10 +200,9 @@ extension AgentTracker: EngineObserver {
         entry.metadata = sidecar.metadata
         store?.saveRecording(entry)
         applyPendingLate(to: entry)
-        recordingsFinished += 1
-        for path in result.audioPaths {
-            bytesWritten += (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
-        }
+        finishedTotals.add(bytes: result.audioPaths.reduce(0) { sum, path in
+            sum + ((try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0)
+        })
         faceToFaceRecordingFinished(result)
         guard var tracked = calls[sidecar.callInstance],
               let i = tracked.recordings.firstIndex(where: { $0.recordingIdentifier == sidecar.recordingIdentifier }) else { return }

@@ -52,9 +52,8 @@ public final class AgentTracker {
     public let faceToFaceSnapshots = FaceToFaceSnapshots()
     /// The agent of each face-to-face recording kept.
     var faceToFaceOwners: [String: Int] = [:]
-    /// Bytes of the audio files finished so far.
-    public internal(set) var bytesWritten = 0
-    public internal(set) var recordingsFinished = 0
+    /// Recordings finished so far and the bytes of their audio, for `/metrics` on any thread.
+    public let finishedTotals = FinishedTotals()
 
     public init(configuration: ServerConfiguration, snapshots: AgentSnapshots, store: TrackerStore?,
                 logger: Logger = Logger(label: "calltap.control")) {

@@ -84,15 +84,29 @@ extension CaptureEngine {
             return
         }
         let w = calls[call].worker
-        guard let slot = reserve(w, mayDrop: true) else {
+        guard let record = reserve(w, bytes: MediaMessage.recordBytes(length: payload.count), mayDrop: true) else {
+            // The worker is behind: the packet is the recorder's own loss, told to the stream
+            // with its flow's next record so that the sidecar can tell it from network loss.
             counters.ringOverflow += 1
+            flows.noteRingDrop(bindingIndex)
             return
         }
-        MediaMessage.writeHeader(slot, kind: .rtp, call: call, flow: flow, length: payload.count, nanos: nanos)
+        MediaMessage.writeHeader(record, kind: .rtp, call: call, flow: flow, length: payload.count, nanos: nanos)
+        record.storeBytes(of: Int64(flows.takeRingDrops(bindingIndex)), toByteOffset: MediaMessage.droppedOffset, as: Int64.self)
         if let base = payload.baseAddress {
-            (slot + MediaMessage.payloadOffset).copyMemory(from: base, byteCount: payload.count)
+            (record + MediaMessage.payloadOffset).copyMemory(from: base, byteCount: payload.count)
         }
         publish(w)
+    }
+
+    /// Tells the worker the ring drops of `call`'s flows that no later packet carried (the call's
+    /// recordings are about to end).
+    func flushRingDrops(of call: Int) {
+        for binding in flows.bindingsWithRingDrops(of: call) {
+            let dropped = flows.takeRingDrops(binding)
+            sendControl(to: calls[call].worker, .ringDropped, call: call, flow: flows.bindings[binding].flow,
+                        object: nil, dropped: dropped)
+        }
     }
 
     /// Tells the worker about a new flow of an open recording; returns its number there.
@@ -156,6 +170,7 @@ extension CaptureEngine {
         // BYE and CANCEL end the file at their capture time; a dead or unfinished call ends at its last audio.
         let endNanos: Int64? = (reason == .bye || reason == .cancel || reason == .rejected || reason == .stopped) ? call.endNanos : nil
         let end = RecordingEnd(endNanos: endNanos, reason: reason.rawValue, metadata: metadata(call))
+        flushRingDrops(of: call.slot)
         sendControl(to: calls[call.slot].worker, .end, call: call.slot, object: MessageBox(end))
         calls[call.slot].openRecordings = 0
         calls[call.slot].primaryDone = true
@@ -166,6 +181,7 @@ extension CaptureEngine {
     /// Ends one recording of a live call at `nanos` (a stop command).
     func endRecording(_ call: Call, identifier: String, at nanos: Int64, reason: String) {
         let end = RecordingEnd(endNanos: nanos, reason: reason, metadata: metadata(call), recordingIdentifier: identifier)
+        flushRingDrops(of: call.slot)
         sendControl(to: calls[call.slot].worker, .end, call: call.slot, object: MessageBox(end))
         calls[call.slot].openRecordings -= 1
         if controls[call.slot].primary == identifier {

@@ -30,6 +30,14 @@ public final class CaptureEngine {
     public let inbox = ControlInbox()
     /// Recordings the workers finished, waiting to be told to the observer on the capture thread.
     private let finished = FinishedRecordings()
+    /// Closes, hashes and describes ended recordings off the workers' threads.
+    private let finisher: RecordingFinisher
+    /// What `/metrics` and `/readyz` read without waiting on the capture thread.
+    public let monitor: EngineMonitor
+    /// The statistics are due to be published (each second of capture time).
+    private var publishDue = false
+    /// Ring overflow already told in a warning, and when (capture time): at most one a minute.
+    private var overflowWarned = (count: 0, atNanos: Int64.min)
 
     var firstNanos: Int64 = -1
     /// Capture times of the first and last packet read (the clock may also move without packets).
@@ -47,13 +55,15 @@ public final class CaptureEngine {
         self.logger = logger
         callTable.limits.maxCalls = configuration.maxCalls
         let finished = finished
-        workers = (0..<max(1, configuration.mediaWorkers)).map {
-            MediaWorker(index: $0, ringSlots: configuration.ringSlots, logger: logger, onFinished: { result in
-                finished.append(result)
-                onRecordingFinished(result)
-            })
+        finisher = RecordingFinisher(listsFiles: configuration.listsFiles, logger: logger) { result in
+            finished.append(result)
+            onRecordingFinished(result)
+        }
+        workers = (0..<max(1, configuration.mediaWorkers)).map { [finisher] in
+            MediaWorker(index: $0, ringBytes: configuration.effectiveRingBytes, finisher: finisher, logger: logger)
         }
         rings = workers.map { Unmanaged.passUnretained($0.ring) }
+        monitor = EngineMonitor(rings: workers.map(\.ring), finisher: finisher)
     }
 
     /// Reads the whole source, then ends every call and waits for the workers to finish their files.
@@ -66,6 +76,7 @@ public final class CaptureEngine {
     public func run<Source: PacketSource>(_ source: Source, schedule: [ScheduledJob] = [],
                                           stop: ManagedAtomic<Bool>? = nil) -> ReplaySummary {
         let wires = source.linkTypes.map { WireDecoder(linkType: $0, vxlanPorts: configuration.vxlanPorts) }
+        finisher.start()
         workers.forEach { $0.start() }
         var truncation: String?
         var pending = schedule[...]
@@ -91,10 +102,13 @@ public final class CaptureEngine {
                 // that packet's time, the earliest the capture knows (never 1970).
                 if inbox.hasWork { inbox.drain(at: firstNanos < 0 && nanos != Int64.min ? max(nanos, 0) : nowNanos) }
                 ingest(frame, nanos: nanos, wire: wires[link])
+                if publishDue { publishStatistics(source) }
             case .idle(let nanos):
                 if let nanos, firstNanos >= 0, nanos > nowNanos { advance(to: nanos, wire: wires.first) }
                 if inbox.hasWork { inbox.drain(at: max(nowNanos, nanos ?? nowNanos)) }
                 deliverFinished()
+                monitor.beat()
+                if publishDue || firstNanos < 0 { publishStatistics(source) }
             case .end:
                 break reading
             case .truncated(let reason):
@@ -113,14 +127,16 @@ public final class CaptureEngine {
         }
         expireStreams(now: Int64.max)
         finish()
+        publishStatistics(source)
         // Finished order depends on how calls were spread over workers: sort for a stable summary.
-        let results = workers.flatMap(\.results).sorted {
-            ($0.sidecar.startTime, $0.sidecar.recordingIdentifier) < ($1.sidecar.startTime, $1.sidecar.recordingIdentifier)
-        }
+        let listed = finisher.finished.sorted { ($0.startNanos, $0.identifier) < ($1.startNanos, $1.identifier) }
+        var errors = BoundedErrors()
+        for worker in workers { errors.append(contentsOf: worker.errors) }
+        errors.append(contentsOf: finisher.errors)
         return ReplaySummary(
             calls: callTable.callsSeen,
             callsEvicted: callTable.callsEvicted,
-            recordings: results.count,
+            recordings: finisher.count,
             packets: counters.packets,
             notUsed: allCounters.notUsed,
             truncated: truncation != nil,
@@ -128,8 +144,8 @@ public final class CaptureEngine {
             seconds: packetSpan.first < 0 ? 0 : Double(packetSpan.last - packetSpan.first) / 1e9,
             elapsedSeconds: 0,
             timeWentBackwards: counters.timeWentBackwards,
-            errors: workers.flatMap(\.errors).sorted(),
-            files: results.flatMap(\.audioPaths))
+            errors: errors.lines.sorted(),
+            files: listed.flatMap(\.files))
     }
 
     /// Runs the scheduled commands due before a packet captured at `nanos`, each at its own time.
@@ -200,6 +216,7 @@ public final class CaptureEngine {
         // recording ends at its last audio instead of being stretched to the new time.
         if nowNanos >= nextExpiry {
             nextExpiry = nowNanos + Self.expiryNanos
+            publishDue = true
             if let wire { collectEvictions(wire) }
             expireStreams(now: nowNanos)
             let idle = Int64(configuration.idleTimeoutSeconds * 1e9)
@@ -210,8 +227,25 @@ public final class CaptureEngine {
         }
         deliverFinished()
         observer?.clockAdvanced(to: nowNanos)
+        monitor.sampleRings()
         for w in workers.indices {
             sendControl(to: w, .tick, call: 0, object: nil)
+        }
+        monitor.beat()
+    }
+
+    /// Publishes the statistics for other threads, and warns (at most once a minute) when the
+    /// rings dropped packets since the last warning.
+    private func publishStatistics<Source: PacketSource>(_ source: Source) {
+        publishDue = false
+        monitor.publish(statistics, source: source.captureStatistics())
+        let overflow = counters.ringOverflow
+        if overflow > overflowWarned.count,
+           overflowWarned.atNanos == Int64.min || nowNanos - overflowWarned.atNanos >= 60_000_000_000 {
+            logger.warning("media workers behind: packets dropped before decoding",
+                           metadata: ["dropped": "\(overflow - overflowWarned.count)", "droppedTotal": "\(overflow)",
+                                      "ringFill": "\(monitor.ringFill.map { ($0.now * 100).rounded() })"])
+            overflowWarned = (overflow, nowNanos)
         }
     }
 
@@ -229,6 +263,7 @@ public final class CaptureEngine {
             sendControl(to: w, .stop, call: 0, object: nil)
         }
         workers.forEach { $0.join() }
+        finisher.join()
         deliverFinished()
         for worker in workers {
             counters.recording += worker.counters
@@ -246,11 +281,14 @@ public final class CaptureEngine {
 
     /// Tells the observer, on this thread, about recordings the workers finished.
     func deliverFinished() {
-        guard let observer, finished.hasResults else { return }
-        for result in finished.take() { observer.recordingFinished(result) }
+        guard finished.hasResults else { return }
+        // Taken also without an observer, so that a replay does not keep every result.
+        let results = finished.take()
+        guard let observer else { return }
+        for result in results { observer.recordingFinished(result) }
     }
 
-    /// Counters for `/metrics`, read on the capture thread.
+    /// Counters for `/metrics`, read on the capture thread (other threads read `monitor`).
     public var statistics: EngineStatistics {
         EngineStatistics(packets: counters.packets, notUsed: allCounters.notUsed, callsSeen: callTable.callsSeen,
                          callsActive: callTable.liveCalls, callsEvicted: callTable.callsEvicted,
@@ -259,17 +297,17 @@ public final class CaptureEngine {
 
     // MARK: Rings
 
-    /// A slot on worker `w`'s ring. Control messages always wait for room; RTP waits in a replay
-    /// and is dropped (and counted) live, where the capture thread must not stall.
+    /// Room for a record of `bytes` on worker `w`'s ring. Control messages always wait for room;
+    /// RTP waits in a replay and is dropped (and counted) live, where the capture thread must not stall.
     @inline(__always)
-    func reserve(_ w: Int, mayDrop: Bool) -> UnsafeMutableRawPointer? {
+    func reserve(_ w: Int, bytes: Int, mayDrop: Bool) -> UnsafeMutableRawPointer? {
         rings[w]._withUnsafeGuaranteedRef { ring in
-            if let slot = ring.reserve() { return slot }
+            if let record = ring.reserve(bytes: bytes) { return record }
             if mayDrop && configuration.dropWhenBehind { return nil }
             var backoff = Backoff()
             while true {
                 backoff.wait()
-                if let slot = ring.reserve() { return slot }
+                if let record = ring.reserve(bytes: bytes) { return record }
             }
         }
     }
@@ -281,10 +319,15 @@ public final class CaptureEngine {
 
     /// A control message for worker `w`, stamped with the capture time reached unless `nanos` says
     /// otherwise (a gate decision may take effect a little in the past or the future).
-    func sendControl(to w: Int, _ kind: MediaMessage.Kind, call: Int, flow: Int = 0, object: AnyObject?, nanos: Int64? = nil) {
-        let slot = reserve(w, mayDrop: false)!
-        MediaMessage.writeHeader(slot, kind: kind, call: call, flow: flow, nanos: nanos ?? nowNanos)
-        if let object { MediaMessage.attach(object, to: slot) }
+    func sendControl(to w: Int, _ kind: MediaMessage.Kind, call: Int, flow: Int = 0, object: AnyObject?,
+                     nanos: Int64? = nil, dropped: Int = 0) {
+        let record = reserve(w, bytes: MediaMessage.recordBytes(length: 0), mayDrop: false)!
+        MediaMessage.writeHeader(record, kind: kind, call: call, flow: flow, nanos: nanos ?? nowNanos)
+        if let object {
+            MediaMessage.attach(object, to: record)
+        } else if dropped > 0 {
+            record.storeBytes(of: Int64(dropped), toByteOffset: MediaMessage.droppedOffset, as: Int64.self)
+        }
         publish(w)
     }
 }

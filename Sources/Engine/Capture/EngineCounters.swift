@@ -30,6 +30,9 @@ public struct EngineCounters: Sendable, Equatable {
     /// Not-used packets by cause, leaving out causes that never happened.
     public var notUsed: [String: Int] {
         var d = recording.byCause
+        // The capture thread counts every packet a ring could not take, once; the recordings'
+        // own counts are per recording (a duplicate counts the same packet again).
+        d["ringOverflow"] = nil
         func put(_ name: String, _ n: Int) { if n > 0 { d[name, default: 0] += n } }
         for (drop, n) in wire { put(drop.name, n) }
         put("tcp", tcp)

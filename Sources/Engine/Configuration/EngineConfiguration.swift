@@ -27,12 +27,24 @@ public struct EngineConfiguration: Sendable {
     public var timeZone = "UTC"
     public var dialPlan = DialPlan()
     public var mediaWorkers = EngineConfiguration.defaultWorkers
-    /// Slots of each capture-to-worker ring.
-    public var ringSlots = 8192
+    /// Bytes of each capture-to-worker ring (`media.ringMiB`): live, what rides out a worker's
+    /// pauses (64 MiB hold about 1.3 s of 200,000 G.711 packets per second).
+    public var ringBytes = 64 << 20
+    /// Keep every finished recording's files for the run's summary (a replay lists them; a
+    /// server that runs for months must not keep one entry per call).
+    public var listsFiles = true
     /// Live capture drops (and counts) what a full ring cannot take; a replay waits instead.
     public var dropWhenBehind = false
 
     public init() {}
+
+    /// The ring each worker gets: a replay waits when a ring is full instead of dropping, so a
+    /// small one does and keeps its memory down.
+    public var effectiveRingBytes: Int {
+        dropWhenBehind ? ringBytes : min(ringBytes, Self.replayRingBytes)
+    }
+
+    static let replayRingBytes = 8 << 20
 
     /// One worker per core beside the capture thread, at least one, at most four.
     public static var defaultWorkers: Int {

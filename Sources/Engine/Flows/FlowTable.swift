@@ -21,6 +21,8 @@ final class FlowTable {
         var weak = false
         /// The flow's number inside the recording once announced to the worker, else -1.
         var flow: Int = -1
+        /// Packets of this flow that the worker's ring could not take, not yet told to the worker.
+        var ringDropped = 0
     }
 
     /// A call's claim on an address from one side's SDP: packets *to* it are sent by the other side.
@@ -66,6 +68,28 @@ final class FlowTable {
 
     func setFlow(_ binding: Int, _ flow: Int) {
         bindings[binding].flow = flow
+    }
+
+    /// Counts a packet of `binding` that the ring could not take.
+    @inline(__always)
+    func noteRingDrop(_ binding: Int) {
+        bindings[binding].ringDropped += 1
+    }
+
+    /// The ring drops of `binding` not yet told to the worker, which are told now.
+    @inline(__always)
+    func takeRingDrops(_ binding: Int) -> Int {
+        let n = bindings[binding].ringDropped
+        if n > 0 { bindings[binding].ringDropped = 0 }
+        return n
+    }
+
+    /// The bindings of `call` with ring drops not yet told to the worker.
+    func bindingsWithRingDrops(of call: Int) -> [Int] {
+        (keysByCall[call] ?? []).compactMap { key in
+            guard let i = index[key], bindings[i].call == call, bindings[i].ringDropped > 0, bindings[i].flow >= 0 else { return nil }
+            return i
+        }
     }
 
     func setSender(_ binding: Int, _ sender: CallSide) {

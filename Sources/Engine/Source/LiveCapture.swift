@@ -124,9 +124,9 @@ public final class LiveCapture: PacketSource {
     }
 
     /// libpcap's counters summed over the interfaces: received, dropped by the kernel for lack
-    /// of buffer, dropped by the interface.
-    public func statistics() -> (received: Int, dropped: Int, interfaceDropped: Int) {
-        var total = (received: 0, dropped: 0, interfaceDropped: 0)
+    /// of buffer, dropped by the interface. Only on the capture thread: the handles are not shared.
+    public func captureStatistics() -> CaptureStatistics? {
+        var total = CaptureStatistics(received: 0, dropped: 0, interfaceDropped: 0)
         for h in handles {
             var s = pcap_stat()
             if pcap_stats(h, &s) == 0 {

@@ -7,6 +7,13 @@ public protocol PacketSource: AnyObject {
     /// The link type of each input, by its index in `SourceRead.packet`.
     var linkTypes: [LinkType] { get }
     func next() -> SourceRead
+    /// The source's own counters (libpcap's on live interfaces), read on the capture thread; nil
+    /// for a source that has none.
+    func captureStatistics() -> CaptureStatistics?
+}
+
+extension PacketSource {
+    public func captureStatistics() -> CaptureStatistics? { nil }
 }
 
 /// The outcome of one read.

@@ -1,8 +1,9 @@
 import Media
 
-/// The layout of one ring slot between the capture thread and a media worker. RTP packets travel
-/// as bytes inside the slot; the rare control messages carry one retained object whose ownership
-/// passes to the worker. Fixed offsets, so neither side allocates for a packet.
+/// The layout of one ring record between the capture thread and a media worker. RTP packets travel
+/// as bytes inside the record, behind a fixed header; the rare control messages carry one
+/// retained object whose ownership passes to the worker. Fixed offsets, so neither side allocates
+/// for a packet.
 enum MediaMessage {
     enum Kind: UInt8 {
         case rtp = 1
@@ -15,6 +16,8 @@ enum MediaMessage {
         case gate
         case forget
         case tick
+        /// Packets of a flow the ring could not take, that no later packet of the flow told.
+        case ringDropped
         case stop
     }
 
@@ -23,29 +26,36 @@ enum MediaMessage {
     static let lengthOffset = 4
     static let callOffset = 8
     static let nanosOffset = 16
+    /// A control message's object; in an RTP record, the packets of its flow that the ring could
+    /// not take since the flow's last record (the recorder's own loss, counted per stream).
     static let objectOffset = 24
+    static let droppedOffset = 24
     static let payloadOffset = 32
-    static let slotSize = 2048
-    static let maxPayload = slotSize - payloadOffset
+    /// The largest RTP payload carried (a larger one is counted as oversized).
+    static let maxPayload = 2016
+
+    /// Bytes of a record with `length` payload bytes.
+    @inline(__always)
+    static func recordBytes(length: Int) -> Int { payloadOffset + length }
 
     @inline(__always)
-    static func writeHeader(_ slot: UnsafeMutableRawPointer, kind: Kind, call: Int, flow: Int = 0, length: Int = 0, nanos: Int64) {
-        slot.storeBytes(of: kind.rawValue, toByteOffset: kindOffset, as: UInt8.self)
-        slot.storeBytes(of: UInt16(truncatingIfNeeded: flow), toByteOffset: flowOffset, as: UInt16.self)
-        slot.storeBytes(of: UInt16(truncatingIfNeeded: length), toByteOffset: lengthOffset, as: UInt16.self)
-        slot.storeBytes(of: Int64(call), toByteOffset: callOffset, as: Int64.self)
-        slot.storeBytes(of: nanos, toByteOffset: nanosOffset, as: Int64.self)
-        slot.storeBytes(of: nil, toByteOffset: objectOffset, as: UnsafeMutableRawPointer?.self)
+    static func writeHeader(_ record: UnsafeMutableRawPointer, kind: Kind, call: Int, flow: Int = 0, length: Int = 0, nanos: Int64) {
+        record.storeBytes(of: kind.rawValue, toByteOffset: kindOffset, as: UInt8.self)
+        record.storeBytes(of: UInt16(truncatingIfNeeded: flow), toByteOffset: flowOffset, as: UInt16.self)
+        record.storeBytes(of: UInt16(truncatingIfNeeded: length), toByteOffset: lengthOffset, as: UInt16.self)
+        record.storeBytes(of: Int64(call), toByteOffset: callOffset, as: Int64.self)
+        record.storeBytes(of: nanos, toByteOffset: nanosOffset, as: Int64.self)
+        record.storeBytes(of: nil, toByteOffset: objectOffset, as: UnsafeMutableRawPointer?.self)
     }
 
-    /// Hands `object` to the slot; the worker takes it back with `takeObject`.
-    static func attach(_ object: AnyObject, to slot: UnsafeMutableRawPointer) {
-        slot.storeBytes(of: Unmanaged.passRetained(object).toOpaque(), toByteOffset: objectOffset,
+    /// Hands `object` to the record; the worker takes it back with `takeObject`.
+    static func attach(_ object: AnyObject, to record: UnsafeMutableRawPointer) {
+        record.storeBytes(of: Unmanaged.passRetained(object).toOpaque(), toByteOffset: objectOffset,
                         as: UnsafeMutableRawPointer?.self)
     }
 
-    static func takeObject<T: AnyObject>(_ slot: UnsafeRawPointer, as type: T.Type) -> T? {
-        guard let raw = slot.load(fromByteOffset: objectOffset, as: UnsafeMutableRawPointer?.self) else { return nil }
+    static func takeObject<T: AnyObject>(_ record: UnsafeRawPointer, as type: T.Type) -> T? {
+        guard let raw = record.load(fromByteOffset: objectOffset, as: UnsafeMutableRawPointer?.self) else { return nil }
         return Unmanaged<AnyObject>.fromOpaque(raw).takeRetainedValue() as? T
     }
 }
@@ -76,7 +86,7 @@ struct GateMessage {
     var recordingIdentifier: String?
 }
 
-/// A value travelling by reference through a ring slot.
+/// A value travelling by reference through a ring record.
 final class MessageBox<Value>: @unchecked Sendable {
     let value: Value
     init(_ value: Value) { self.value = value }

@@ -3,29 +3,29 @@ import Logging
 import Media
 
 /// A thread that owns a shard of the recordings: it drains its ring in order, decodes and places
-/// audio, writes files, and finishes recordings. Only this thread touches its recordings.
+/// audio and commits it to the files. Only this thread touches its recordings until it hands an
+/// ended one to the finisher, which does the rest of the disk work.
 final class MediaWorker: @unchecked Sendable {
     let index: Int
     let ring: SPSCRing
     private var calls: [Unmanaged<WorkerCall>?] = []
     private var open: Set<Int> = []
     private let logger: Logger
-    private let onFinished: @Sendable (RecordingResult) -> Void
+    private let finisher: RecordingFinisher
     private var thread: Thread?
     private let done = DispatchSemaphore(value: 0)
 
-    // Results, read by the engine after `join()`.
-    private(set) var results: [RecordingResult] = []
+    // Read by the engine after `join()`.
     private(set) var counters = RecordingCounters()
     /// Packets that arrived for a recording that could not be opened or had failed.
     private(set) var storageFailures = 0
-    private(set) var errors: [String] = []
+    private(set) var errors = BoundedErrors()
 
-    init(index: Int, ringSlots: Int, logger: Logger, onFinished: @escaping @Sendable (RecordingResult) -> Void) {
+    init(index: Int, ringBytes: Int, finisher: RecordingFinisher, logger: Logger) {
         self.index = index
-        ring = SPSCRing(slots: ringSlots, slotSize: MediaMessage.slotSize)
+        ring = SPSCRing(bytes: ringBytes)
         self.logger = logger
-        self.onFinished = onFinished
+        self.finisher = finisher
     }
 
     func start() {
@@ -46,39 +46,41 @@ final class MediaWorker: @unchecked Sendable {
     private func run() {
         var backoff = Backoff()
         while true {
-            guard let slot = ring.peek() else {
+            guard let record = ring.peek() else {
                 backoff.wait()
                 continue
             }
             backoff.reset()
-            let kind = MediaMessage.Kind(rawValue: slot.load(fromByteOffset: MediaMessage.kindOffset, as: UInt8.self))
+            let kind = MediaMessage.Kind(rawValue: record.load(fromByteOffset: MediaMessage.kindOffset, as: UInt8.self))
             if kind == .stop {
                 ring.release()
                 return
             }
-            handle(kind, slot)
+            handle(kind, record)
             ring.release()
         }
     }
 
     @inline(__always)
-    private func handle(_ kind: MediaMessage.Kind?, _ slot: UnsafeRawPointer) {
-        let call = Int(slot.load(fromByteOffset: MediaMessage.callOffset, as: Int64.self))
-        let nanos = slot.load(fromByteOffset: MediaMessage.nanosOffset, as: Int64.self)
+    private func handle(_ kind: MediaMessage.Kind?, _ record: UnsafeRawPointer) {
+        let call = Int(record.load(fromByteOffset: MediaMessage.callOffset, as: Int64.self))
+        let nanos = record.load(fromByteOffset: MediaMessage.nanosOffset, as: Int64.self)
         switch kind {
         case .rtp:
             guard call < calls.count, let entry = calls[call] else {
                 storageFailures += 1
                 return
             }
-            let flow = Int(slot.load(fromByteOffset: MediaMessage.flowOffset, as: UInt16.self))
-            let length = Int(slot.load(fromByteOffset: MediaMessage.lengthOffset, as: UInt16.self))
-            let bytes = UnsafeRawBufferPointer(start: slot + MediaMessage.payloadOffset, count: length)
+            let flow = Int(record.load(fromByteOffset: MediaMessage.flowOffset, as: UInt16.self))
+            let length = Int(record.load(fromByteOffset: MediaMessage.lengthOffset, as: UInt16.self))
+            let dropped = Int(record.load(fromByteOffset: MediaMessage.droppedOffset, as: Int64.self))
+            let bytes = UnsafeRawBufferPointer(start: record + MediaMessage.payloadOffset, count: length)
             entry._withUnsafeGuaranteedRef { workerCall in
                 if workerCall.count == 0 {
                     storageFailures += 1
                     return
                 }
+                if dropped > 0 { workerCall.forEach { $0.noteRingOverflow(flow: flow, count: dropped) } }
                 for i in 0..<workerCall.count {
                     do {
                         try workerCall.recordings[i]._withUnsafeGuaranteedRef {
@@ -91,7 +93,7 @@ final class MediaWorker: @unchecked Sendable {
                 }
             }
         case .open:
-            guard let box = MediaMessage.takeObject(slot, as: MessageBox<RecordingSetup>.self) else { return }
+            guard let box = MediaMessage.takeObject(record, as: MessageBox<RecordingSetup>.self) else { return }
             // The engine opens no more than a call may hold; checked again before any file is made.
             guard workerCall(call).count < WorkerCall.maxRecordings else {
                 errors.append("call \(box.value.callInstance): more than \(WorkerCall.maxRecordings) recordings at once")
@@ -106,23 +108,23 @@ final class MediaWorker: @unchecked Sendable {
                                                                   "error": "\(error)"])
             }
         case .addFlow:
-            guard let box = MediaMessage.takeObject(slot, as: MessageBox<MediaFlow>.self) else { return }
+            guard let box = MediaMessage.takeObject(record, as: MessageBox<MediaFlow>.self) else { return }
             workerCall(call).addFlow(box.value)
         case .updatePayloadMaps:
-            guard let box = MediaMessage.takeObject(slot, as: MessageBox<[PayloadMap]>.self) else { return }
+            guard let box = MediaMessage.takeObject(record, as: MessageBox<[PayloadMap]>.self) else { return }
             existing(call)?.forEach { $0.updatePayloadMaps(box.value) }
         case .moveFlow:
-            guard let box = MediaMessage.takeObject(slot, as: MessageBox<Int>.self) else { return }
-            let flow = Int(slot.load(fromByteOffset: MediaMessage.flowOffset, as: UInt16.self))
+            guard let box = MediaMessage.takeObject(record, as: MessageBox<Int>.self) else { return }
+            let flow = Int(record.load(fromByteOffset: MediaMessage.flowOffset, as: UInt16.self))
             existing(call)?.moveFlow(flow, toSide: box.value)
         case .dtmf:
-            guard let box = MediaMessage.takeObject(slot, as: MessageBox<InfoDigitEvent>.self) else { return }
+            guard let box = MediaMessage.takeObject(record, as: MessageBox<InfoDigitEvent>.self) else { return }
             let e = box.value
             existing(call)?.forEach {
                 $0.addDigit(e.digit, atNanos: nanos, durationSeconds: e.durationSeconds, method: "sip-info", side: e.side)
             }
         case .gate:
-            guard let box = MediaMessage.takeObject(slot, as: MessageBox<GateMessage>.self) else { return }
+            guard let box = MediaMessage.takeObject(record, as: MessageBox<GateMessage>.self) else { return }
             existing(call)?.forEach(matching: box.value.recordingIdentifier) { recording in
                 switch box.value.command {
                 case .pause: recording.pause(atNanos: nanos)
@@ -132,8 +134,12 @@ final class MediaWorker: @unchecked Sendable {
                 case .blackoutEnd(let reason): recording.endBlackout(atNanos: nanos, reason: reason)
                 }
             }
+        case .ringDropped:
+            let flow = Int(record.load(fromByteOffset: MediaMessage.flowOffset, as: UInt16.self))
+            let dropped = Int(record.load(fromByteOffset: MediaMessage.droppedOffset, as: Int64.self))
+            existing(call)?.forEach { $0.noteRingOverflow(flow: flow, count: dropped) }
         case .end:
-            guard let box = MediaMessage.takeObject(slot, as: MessageBox<RecordingEnd>.self) else { return }
+            guard let box = MediaMessage.takeObject(record, as: MessageBox<RecordingEnd>.self) else { return }
             finish(call, box.value)
         case .forget:
             if call < calls.count, let entry = calls[call] {
@@ -177,19 +183,12 @@ final class MediaWorker: @unchecked Sendable {
         call < calls.count ? calls[call]?.takeUnretainedValue() : nil
     }
 
+    /// Hands the call's ended recordings (one, or all) to the finisher.
     private func finish(_ call: Int, _ end: RecordingEnd) {
         guard let entry = existing(call) else { return }
         for recording in entry.remove(end.recordingIdentifier) {
             counters += recording.counters
-            do {
-                let result = try recording.finish(end)
-                results.append(result)
-                onFinished(result)
-            } catch {
-                errors.append("\(error)")
-                logger.error("cannot finish recording", metadata: ["recording": "\(recording.setup.recordingIdentifier)",
-                                                                    "error": "\(error)"])
-            }
+            finisher.submit(recording, end)
         }
         if entry.count == 0 { open.remove(call) }
     }

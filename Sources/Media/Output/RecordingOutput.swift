@@ -9,30 +9,28 @@ public final class RecordingOutput {
         public var path: String
         public var channels: [Int]
         public var roles: [String]
-        let writer: SoundFileWriter
+        let writer: any AudioFileWriter
     }
 
     public let format: AudioFileFormat
     public let layout: ChannelLayout
     public private(set) var files: [File] = []
     private let inputChannels: Int
-    private let scratch: UnsafeMutablePointer<Int16>
-    private let scratchFrames: Int
 
     /// - Parameters:
     ///   - stem: the path without extension; a per-side file gets `-<role>` appended.
     public init(stem: String, sampleRate: Int, roles: [String], format requested: AudioFileFormat,
-                layout: ChannelLayout, side: SideSelection, maxFrames: Int) throws(SoundFileError) {
+                layout: ChannelLayout, side: SideSelection) throws(SoundFileError) {
         let plan = Self.plan(stem: stem, sampleRate: sampleRate, roles: roles, format: requested, layout: layout, side: side)
         format = plan.format
         self.layout = plan.layout
         inputChannels = roles.count
-        scratchFrames = maxFrames
-        scratch = .allocate(capacity: maxFrames * max(1, roles.count))
         for f in plan.files {
             let channels = plan.layout == .mono ? 1 : f.channels.count
-            files.append(File(path: f.path, channels: f.channels, roles: f.roles,
-                              writer: try SoundFileWriter(path: f.path, sampleRate: sampleRate, channels: channels, format: format)))
+            let writer: any AudioFileWriter = format == .wav
+                ? try WAVFileWriter(path: f.path, sampleRate: sampleRate, channels: channels)
+                : try SoundFileWriter(path: f.path, sampleRate: sampleRate, channels: channels, format: format)
+            files.append(File(path: f.path, channels: f.channels, roles: f.roles, writer: writer))
         }
     }
 
@@ -61,17 +59,15 @@ public final class RecordingOutput {
         }
     }
 
-    deinit {
-        scratch.deallocate()
-    }
-
     public var framesWritten: Int64 { files.first?.writer.framesWritten ?? 0 }
 
     /// Writes `count` interleaved frames of all the recording's channels.
     public func write(frames: UnsafePointer<Int16>, count: Int) throws(SoundFileError) {
         var done = 0
+        // A mono or per-side file takes one sample a frame.
+        let scratch = ThreadScratch.buffer(.layout)
         while done < count {
-            let n = min(count - done, scratchFrames)
+            let n = min(count - done, ThreadScratch.samples)
             let source = frames + done * inputChannels
             for file in files {
                 if layout == .stereo && file.channels.count == inputChannels {

@@ -64,7 +64,11 @@ public struct Sidecar: Codable, Sendable, Equatable {
         public var payloadTypes: [Int]
         public var packets: Int
         public var expected: Int
+        /// Packets lost on the network: expected, less received, less those the recorder dropped.
         public var lost: Int
+        /// Packets the recorder itself could not take (its media worker was behind); absent in
+        /// sidecars written before it was counted.
+        public var ringOverflow: Int?
         public var duplicated: Int
         public var outOfOrder: Int
         public var late: Int
@@ -83,7 +87,7 @@ public struct Sidecar: Codable, Sendable, Equatable {
         enum CodingKeys: String, CodingKey {
             case ssrc = "Ssrc", source = "Source", destination = "Destination", channel = "Channel", role = "Role"
             case codecs = "Codecs", payloadTypes = "PayloadTypes", packets = "Packets", expected = "Expected"
-            case lost = "Lost", duplicated = "Duplicated", outOfOrder = "OutOfOrder", late = "Late"
+            case lost = "Lost", ringOverflow = "RingOverflow", duplicated = "Duplicated", outOfOrder = "OutOfOrder", late = "Late"
             case jitterMs = "JitterMs", maxJitterMs = "MaxJitterMs", maxGapMs = "MaxGapMs", mos = "Mos"
             case reanchored = "Reanchored", decoded = "Decoded", notDecoded = "NotDecoded"
             case firstPacket = "FirstPacket", lastPacket = "LastPacket"

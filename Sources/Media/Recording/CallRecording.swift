@@ -32,11 +32,14 @@ public final class CallRecording {
             throw .cannotCreate(path: setup.directory, reason: "\(error.localizedDescription)")
         }
         commitDelayFrames = setup.commitDelayNanos * Int64(setup.sampleRate) / 1_000_000_000
-        // Commit in runs of about half a second: a write per packet would cost a system call each.
-        commitBatchFrames = Int64(setup.sampleRate / 2)
-        let capacity = Int(commitDelayFrames + 2 * Int64(setup.sampleRate))
+        // Commit in runs of a quarter second: a write per packet would cost a system call each,
+        // and a longer run is memory held per call.
+        commitBatchFrames = Int64(setup.sampleRate / 4)
+        // The delay, a run, a tick (100 ms) and room for packets stamped a little ahead: what is
+        // held never reaches back into what a gate decided within the delay.
+        let capacity = Int(commitDelayFrames + Int64(setup.sampleRate / 2))
         output = try RecordingOutput(stem: setup.audioStem, sampleRate: setup.sampleRate, roles: setup.channelRoles,
-                                     format: setup.format, layout: setup.layout, side: setup.side, maxFrames: capacity)
+                                     format: setup.format, layout: setup.layout, side: setup.side)
         timeline = RecordingTimeline(channels: setup.channelRoles.count, capacityFrames: capacity, output: output)
         payloadMaps = []
         metadata = setup.metadata
@@ -160,6 +163,13 @@ public final class CallRecording {
     /// jumped, and filling the gap would write hours of silence.
     var maxGapFrames: Int64 { Int64(setup.sampleRate) * 3600 }
 
+    /// Packets of flow `flow` that the recorder dropped before its next one (its worker was behind).
+    public func noteRingOverflow(flow: Int, count: Int) {
+        guard flow >= 0, flow < streams.count, count > 0 else { return }
+        counters.ringOverflow += count
+        streams[flow].noteRingOverflow(count)
+    }
+
     /// One RTP packet of flow `flow`, captured at `captureNanos`.
     public func receive(flow: Int, packet bytes: UnsafeRawBufferPointer, captureNanos: Int64) throws(SoundFileError) {
         guard flow >= 0, flow < streams.count else {
@@ -222,10 +232,7 @@ public final class CallRecording {
         case .pcmu, .pcma:
             let table = stream.pointee.handling == .pcmu ? muLaw : aLaw
             let payload = rtp.payload
-            let late = try timeline.place(channel: channel, at: position, count: payload.count) { offset, destination, stride, count in
-                G711.expand(UnsafeRawBufferPointer(rebasing: payload[offset..<(offset + count)]),
-                            table: table, into: destination, stride: stride)
-            }
+            let late = try timeline.placeCodes(channel: channel, at: position, codes: payload, table: table)
             if late > 0 { noteLate(stream, ssrc: rtp.ssrc, whole: late == payload.count) }
         case .decoded:
             guard let decoder = stream.pointee.decoder else { break }
@@ -236,12 +243,8 @@ public final class CallRecording {
             }
             let samples = out.samples
             let start = position - Int64(out.lead) - Int64(decoder.latency)
-            let late = try timeline.place(channel: channel, at: start, count: out.count) { offset, destination, stride, count in
-                var d = destination
-                for i in offset..<(offset + count) {
-                    d.pointee = samples[i]
-                    d += stride
-                }
+            let late = try timeline.place(channel: channel, at: start, count: out.count) { offset, destination, count in
+                destination.update(from: samples + offset, count: count)
             }
             // Recovered audio or the resampler's run-in landing before the file start is not lateness.
             if late > out.lead + decoder.latency { noteLate(stream, ssrc: rtp.ssrc, whole: late == out.count) }
@@ -372,7 +375,9 @@ public final class CallRecording {
             for (index, s) in stream.allStatistics.enumerated() {
                 let isCurrent = index == stream.allStatistics.count - 1 && stream.statistics != nil
                 let reanchors = (stream.reanchorsBefore[s.ssrc] ?? 0) + (isCurrent ? stream.clock.reanchors : 0)
-                let lossPercent = s.expected > 0 ? 100 * Double(s.lost) / Double(s.expected) : 0
+                let overflow = stream.ringOverflowBySSRC[s.ssrc] ?? 0
+                let lost = max(0, s.lost - overflow)
+                let lossPercent = s.expected > 0 ? 100 * Double(lost) / Double(s.expected) : 0
                 let role = stream.flow.channel < setup.channelRoles.count ? setup.channelRoles[stream.flow.channel] : ""
                 let reason = stream.notDecoded[s.ssrc]
                 reports.append(Sidecar.Stream(
@@ -380,7 +385,7 @@ public final class CallRecording {
                     source: stream.flow.source, destination: stream.flow.destination,
                     channel: stream.flow.channel, role: role,
                     codecs: stream.codecNames[s.ssrc] ?? [], payloadTypes: stream.payloadTypes[s.ssrc] ?? [],
-                    packets: s.packets, expected: s.expected, lost: s.lost, duplicated: s.duplicated,
+                    packets: s.packets, expected: s.expected, lost: lost, ringOverflow: overflow, duplicated: s.duplicated,
                     outOfOrder: s.outOfOrder, late: stream.lateBySSRC[s.ssrc] ?? 0,
                     jitterMs: (s.jitterSeconds * 1e5).rounded() / 100, maxJitterMs: (s.maxJitterSeconds * 1e5).rounded() / 100,
                     maxGapMs: (Double(s.maxGapNanos) / 1e4).rounded() / 100,

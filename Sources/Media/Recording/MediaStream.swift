@@ -33,6 +33,10 @@ struct MediaStream {
     var qualityCodec: [UInt32: Codec] = [:]
     var payloadTypes: [UInt32: [Int]] = [:]
     var lateBySSRC: [UInt32: Int] = [:]
+    /// Per SSRC, packets the recorder itself dropped (its worker was behind): not network loss.
+    var ringOverflowBySSRC: [UInt32: Int] = [:]
+    /// Dropped before the flow's first packet reached the recording: they belong to its first SSRC.
+    private var ringOverflowBeforeFirst = 0
     var reanchorsBefore: [UInt32: Int] = [:]
     var notDecoded: [UInt32: String] = [:]
     /// The RFC 4733 event in progress (its timestamp) and its entry in the recording's digits.
@@ -95,9 +99,22 @@ struct MediaStream {
             reanchorsBefore[s.ssrc, default: 0] += clock.reanchors
         }
         statistics = StreamStatistics(ssrc: ssrc)
+        if ringOverflowBeforeFirst > 0 {
+            ringOverflowBySSRC[ssrc, default: 0] += ringOverflowBeforeFirst
+            ringOverflowBeforeFirst = 0
+        }
         clock = StreamClock(sampleRate: clock.sampleRate)
         payloadType = -1
         decoder?.restart()
+    }
+
+    /// Packets of this flow the recorder dropped before the next one it receives.
+    mutating func noteRingOverflow(_ count: Int) {
+        if let s = statistics {
+            ringOverflowBySSRC[s.ssrc, default: 0] += count
+        } else {
+            ringOverflowBeforeFirst += count
+        }
     }
 
     var allStatistics: [StreamStatistics] { finished + (statistics.map { [$0] } ?? []) }

@@ -10,6 +10,8 @@ public struct RecordingCounters: Sendable, Equatable {
     public var encrypted = 0
     public var timeJump = 0
     public var unknownFlow = 0
+    /// Packets the capture thread could not hand to the worker (it was behind).
+    public var ringOverflow = 0
 
     public init() {}
 
@@ -24,6 +26,7 @@ public struct RecordingCounters: Sendable, Equatable {
         a.encrypted += b.encrypted
         a.timeJump += b.timeJump
         a.unknownFlow += b.unknownFlow
+        a.ringOverflow += b.ringOverflow
     }
 
     /// The causes with their stable names, leaving out those that never happened.
@@ -40,6 +43,7 @@ public struct RecordingCounters: Sendable, Equatable {
         put("encrypted", encrypted)
         put("timeJump", timeJump)
         put("unknownFlow", unknownFlow)
+        put("ringOverflow", ringOverflow)
         return d
     }
 }

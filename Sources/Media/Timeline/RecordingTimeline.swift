@@ -1,7 +1,13 @@
-/// The audio of one recording that is placed but not yet written: a ring of interleaved frames
-/// from the committed position on. Audio is held here for the commit delay so that late and
-/// reordered packets, and later gate decisions, still land in place; what the ring hands to the
-/// writer is final. Positions are frames from the start of the file.
+/// The audio of one recording that is placed but not yet written, held for the commit delay so
+/// that late and reordered packets, and later gate decisions, still land in place; what it hands
+/// to the writer is final. Positions are frames from the start of the file.
+///
+/// Each channel is held in a ring of its own, as compactly as its audio allows: G.711 as its
+/// one-byte codes, expanded only when written, with the stretches no packet filled kept as a
+/// short list (an A-law code is never silence, so the codes alone cannot say); anything else as
+/// 16-bit samples. A channel that gets audio of another kind, or more gaps than the list holds,
+/// changes to 16-bit samples once. Two and a half seconds of a G.711 call thus take 40 KiB
+/// instead of 128 KiB, which is most of what a live call costs.
 public final class RecordingTimeline {
     public let channels: Int
     public let capacity: Int
@@ -10,7 +16,7 @@ public final class RecordingTimeline {
     /// One past the last frame that received audio (or was claimed by a packet).
     public private(set) var highest: Int64 = 0
 
-    private let ring: UnsafeMutablePointer<Int16>
+    private let planes: UnsafeMutablePointer<ChannelPlane>
     private let output: RecordingOutput
     /// Stretches written as silence whatever was placed there (pause, blackout): frame ranges,
     /// the end `Int64.max` while open. Applied as audio is committed, so a decision reaches
@@ -21,21 +27,57 @@ public final class RecordingTimeline {
     public init(channels: Int, capacityFrames: Int, output: RecordingOutput) {
         self.channels = channels
         capacity = max(capacityFrames, 1024)
-        ring = .allocate(capacity: capacity * channels)
-        ring.initialize(repeating: 0, count: capacity * channels)
+        planes = .allocate(capacity: max(channels, 1))
+        planes.initialize(repeating: ChannelPlane(), count: max(channels, 1))
         self.output = output
     }
 
     deinit {
-        ring.deallocate()
+        for c in 0..<max(channels, 1) { planes[c].release() }
+        planes.deallocate()
     }
 
-    /// Calls `fill` with the ring's storage for `count` samples of `channel` from `position`,
-    /// in at most two contiguous runs (the ring wraps); frames before the committed position are
+    /// Places G.711 `codes` (expanded through `table`) in `channel` from `position`; frames
+    /// before the committed position are skipped. Returns how many frames were too late to place.
+    @inline(__always)
+    public func placeCodes(channel: Int, at position: Int64, codes: UnsafeRawBufferPointer,
+                           table: UnsafePointer<Int16>) throws(SoundFileError) -> Int {
+        let plane = planes + channel
+        if plane.pointee.linear == nil && (plane.pointee.codes == nil || plane.pointee.table == table) {
+            if plane.pointee.codes == nil { plane.pointee.makeCodes(capacity: capacity, table: table, from: committed) }
+            if plane.pointee.gapsFull { plane.pointee.makeLinear(capacity: capacity, committed: committed) }
+        }
+        if let target = plane.pointee.codes, plane.pointee.table == table {
+            let late = try place(at: position, count: codes.count) { offset, slot, run in
+                (target + slot).update(from: codes.baseAddress!.assumingMemoryBound(to: UInt8.self) + offset, count: run)
+            }
+            let end = position + Int64(codes.count)
+            if end > committed { plane.pointee.filled(from: max(position, committed), to: end) }
+            return late
+        }
+        return try place(channel: channel, at: position, count: codes.count) { offset, destination, count in
+            G711.expand(UnsafeRawBufferPointer(rebasing: codes[offset..<(offset + count)]), table: table,
+                        into: destination, stride: 1)
+        }
+    }
+
+    /// Calls `fill` with the channel's storage for `count` 16-bit samples from `position`, in at
+    /// most two contiguous runs (the ring wraps); frames before the committed position are
     /// skipped. Returns how many frames were too late to place.
     @inline(__always)
     public func place(channel: Int, at position: Int64, count: Int,
-                      _ fill: (_ sourceOffset: Int, _ destination: UnsafeMutablePointer<Int16>, _ stride: Int, _ count: Int) -> Void) throws(SoundFileError) -> Int {
+                      _ fill: (_ sourceOffset: Int, _ destination: UnsafeMutablePointer<Int16>, _ count: Int) -> Void) throws(SoundFileError) -> Int {
+        let plane = planes + channel
+        if plane.pointee.linear == nil { plane.pointee.makeLinear(capacity: capacity, committed: committed) }
+        let linear = plane.pointee.linear!
+        return try place(at: position, count: count) { offset, slot, run in
+            fill(offset, linear + slot, run)
+        }
+    }
+
+    /// The ring runs (source offset, slot, length) that frames `position ..< position + count` take.
+    @inline(__always)
+    private func place(at position: Int64, count: Int, _ run: (Int, Int, Int) -> Void) throws(SoundFileError) -> Int {
         guard count > 0 else { return 0 }
         let end = position + Int64(count)
         claim(upTo: end)
@@ -45,14 +87,15 @@ public final class RecordingTimeline {
         // Make room: what lies more than `capacity` behind the end is final now.
         if end - committed > Int64(capacity) {
             try commit(upTo: end - Int64(capacity))
+            first = max(first, committed)
         }
-        var offset = late
+        var offset = Int(first - position)
         while first < end {
             let slot = Int(first % Int64(capacity))
-            let run = min(Int(end - first), capacity - slot)
-            fill(offset, ring + slot * channels + channel, channels, run)
-            offset += run
-            first += Int64(run)
+            let length = min(Int(end - first), capacity - slot)
+            run(offset, slot, length)
+            offset += length
+            first += Int64(length)
         }
         return late
     }
@@ -79,15 +122,19 @@ public final class RecordingTimeline {
         silenced[i].end = max(end, silenced[i].start)
     }
 
-    /// Writes every frame before `position` and clears it in the ring.
+    /// Writes every frame before `position` and clears it in the rings.
     public func commit(upTo position: Int64) throws(SoundFileError) {
+        // Interleaved frames on their way to the writer, in this thread's room for them.
+        let scratch = ThreadScratch.buffer(.interleaved)
+        let scratchFrames = ThreadScratch.samples / max(channels, 1)
         while committed < position {
             let slot = Int(committed % Int64(capacity))
-            let run = min(Int(position - committed), capacity - slot)
-            let start = ring + slot * channels
-            if !silenced.isEmpty { applySilence(start, from: committed, count: run) }
-            try output.write(frames: start, count: run)
-            start.update(repeating: 0, count: run * channels)
+            let run = min(Int(position - committed), capacity - slot, scratchFrames)
+            for c in 0..<channels {
+                planes[c].take(from: slot, frame: committed, count: run, into: scratch + c, stride: channels)
+            }
+            if !silenced.isEmpty { applySilence(scratch, from: committed, count: run) }
+            try output.write(frames: scratch, count: run)
             committed += Int64(run)
         }
     }
@@ -100,5 +147,163 @@ public final class RecordingTimeline {
         }
         // Stretches wholly written are done with.
         silenced.removeAll { $0.end <= last }
+    }
+}
+
+/// One channel's held audio: nothing yet, G.711 codes with the gaps no packet filled, or 16-bit
+/// samples. Slot `p % capacity` holds frame `p`.
+struct ChannelPlane {
+    var codes: UnsafeMutablePointer<UInt8>?
+    var table: UnsafePointer<Int16>?
+    var linear: UnsafeMutablePointer<Int16>?
+    /// With codes: frames from the committed position up to here were placed, but for `gaps`.
+    private var filledUpTo: Int64 = 0
+    /// With codes: frame ranges below `filledUpTo` that no packet filled (loss, reordering), in order.
+    private var gaps: UnsafeMutablePointer<(start: Int64, end: Int64)>?
+    private var gapCount = 0
+    /// More gaps than this in 2.5 s of audio (a fifth of the packets lost) and the channel is held
+    /// as 16-bit samples instead.
+    static let maxGaps = 32
+
+    var gapsFull: Bool { gapCount >= Self.maxGaps - 1 }
+
+    mutating func makeCodes(capacity: Int, table: UnsafePointer<Int16>, from committed: Int64) {
+        codes = .allocate(capacity: capacity)
+        gaps = .allocate(capacity: Self.maxGaps)
+        gapCount = 0
+        filledUpTo = committed
+        self.table = table
+    }
+
+    /// Changes the channel to 16-bit samples, keeping what it holds (frames from `committed`).
+    mutating func makeLinear(capacity: Int, committed: Int64) {
+        let samples = UnsafeMutablePointer<Int16>.allocate(capacity: capacity)
+        samples.initialize(repeating: 0, count: capacity)
+        if let codes, let table {
+            var frame = committed
+            var g = 0
+            while frame < filledUpTo {
+                if g < gapCount, frame >= gaps![g].start {
+                    frame = max(frame, gaps![g].end)
+                    g += 1
+                    continue
+                }
+                let stop = g < gapCount ? min(gaps![g].start, filledUpTo) : filledUpTo
+                while frame < stop {
+                    let slot = Int(frame % Int64(capacity))
+                    samples[slot] = table[Int(codes[slot])]
+                    frame += 1
+                }
+            }
+        }
+        release()
+        linear = samples
+    }
+
+    /// Frames `start ..< end` (at or after the committed position) were placed.
+    @inline(__always)
+    mutating func filled(from start: Int64, to end: Int64) {
+        if start >= filledUpTo {
+            // The common case: the next packet in order, perhaps after a loss.
+            if start > filledUpTo { addGap(filledUpTo, start) }
+            filledUpTo = end
+            return
+        }
+        if gapCount > 0 { fillGaps(start, min(end, filledUpTo)) }
+        if end > filledUpTo { filledUpTo = end }
+    }
+
+    private mutating func addGap(_ start: Int64, _ end: Int64) {
+        gaps![gapCount] = (start, end)
+        gapCount += 1
+    }
+
+    /// A reordered or late packet filled `start ..< end` below `filledUpTo`.
+    private mutating func fillGaps(_ start: Int64, _ end: Int64) {
+        var i = 0
+        while i < gapCount {
+            let gap = gaps![i]
+            if gap.end <= start || gap.start >= end {
+                i += 1
+            } else if start <= gap.start && end >= gap.end {
+                (gaps! + i).update(from: gaps! + i + 1, count: gapCount - i - 1)
+                gapCount -= 1
+            } else if start <= gap.start {
+                gaps![i].start = end
+                i += 1
+            } else if end >= gap.end {
+                gaps![i].end = start
+                i += 1
+            } else {
+                // Inside the gap: it splits in two (room is kept for that, see `gapsFull`).
+                (gaps! + i + 2).update(from: gaps! + i + 1, count: gapCount - i - 1)
+                gaps![i + 1] = (end, gap.end)
+                gaps![i].end = start
+                gapCount += 1
+                i += 2
+            }
+        }
+    }
+
+    /// Moves slots `slot ..< slot + count`, which hold frames from `frame`, into every
+    /// `stride`-th value of `destination` as 16-bit samples (silence where nothing was placed),
+    /// and clears them.
+    @inline(__always)
+    mutating func take(from slot: Int, frame: Int64, count: Int, into destination: UnsafeMutablePointer<Int16>, stride: Int) {
+        var d = destination
+        if let linear {
+            for i in slot..<(slot + count) {
+                d.pointee = linear[i]
+                d += stride
+            }
+            (linear + slot).update(repeating: 0, count: count)
+            return
+        }
+        guard let codes, let table else {
+            for _ in 0..<count {
+                d.pointee = 0
+                d += stride
+            }
+            return
+        }
+        for i in slot..<(slot + count) {
+            d.pointee = table[Int(codes[i])]
+            d += stride
+        }
+        let end = frame + Int64(count)
+        // Silence where no packet went: the gaps, and what lies past the last placed frame.
+        func silence(_ a: Int64, _ b: Int64) {
+            var z = destination + Int(a - frame) * stride
+            for _ in a..<b {
+                z.pointee = 0
+                z += stride
+            }
+        }
+        var removed = 0
+        for i in 0..<gapCount {
+            let gap = gaps![i]
+            guard gap.start < end else { break }
+            silence(max(gap.start, frame), min(gap.end, end))
+            if gap.end <= end { removed += 1 } else { gaps![i].start = end }
+        }
+        if removed > 0 {
+            gaps!.update(from: gaps! + removed, count: gapCount - removed)
+            gapCount -= removed
+        }
+        if filledUpTo < end {
+            silence(max(filledUpTo, frame), end)
+            filledUpTo = end
+        }
+    }
+
+    mutating func release() {
+        codes?.deallocate()
+        gaps?.deallocate()
+        linear?.deallocate()
+        codes = nil
+        gaps = nil
+        linear = nil
+        table = nil
+        gapCount = 0
     }
 }

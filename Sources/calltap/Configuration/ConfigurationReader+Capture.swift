@@ -2,10 +2,11 @@ import Yams
 import Control
 
 extension ConfigurationReader {
-    /// `capture`: interfaces, filter, kernel buffer, promiscuous mode, snap length, SIP and VXLAN ports.
+    /// `capture`: interfaces, filter, kernel buffer, promiscuous mode, snap length, SIP and VXLAN
+    /// ports, and when a capture loop that makes no progress counts as stalled.
     func readCapture(_ node: Node?, into configuration: inout ServerConfiguration) {
         guard let section = section(node, at: .root.key("capture"), keys: [
-            "interfaces", "filter", "bufferMiB", "promiscuous", "snapLength", "sipPorts", "vxlanPorts",
+            "interfaces", "filter", "bufferMiB", "promiscuous", "snapLength", "sipPorts", "vxlanPorts", "stallSeconds",
         ]) else { return }
         if let items = list(section["interfaces"], at: section.path("interfaces")) {
             var names: [String] = []
@@ -30,6 +31,10 @@ extension ConfigurationReader {
         }
         if let snap = integer(section["snapLength"], at: section.path("snapLength"), in: 64...262_144) {
             configuration.capture.snapLength = snap
+        }
+        if let stall = seconds(section["stallSeconds"], at: section.path("stallSeconds"), minimum: 0.5, inclusive: true,
+                               maximum: 3600) {
+            configuration.capture.stallSeconds = stall
         }
         if let ports = ports(section["sipPorts"], at: section.path("sipPorts")) { configuration.engine.sipPorts = ports }
         if let ports = ports(section["vxlanPorts"], at: section.path("vxlanPorts")) { configuration.engine.vxlanPorts = ports }

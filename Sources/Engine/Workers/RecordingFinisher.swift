@@ -1,0 +1,116 @@
+import Foundation
+import Logging
+import Media
+
+/// A thread of its own that finishes recordings the media workers handed over: it writes their
+/// held audio, closes the files (libsndfile rewrites the header), hashes them and writes their
+/// sidecars. All of that blocks on the disk, and a burst of call ends would otherwise stall
+/// decoding; the workers only hand over and go on. Recordings are finished in the order handed.
+final class RecordingFinisher: @unchecked Sendable {
+    private struct Job {
+        var recording: CallRecording
+        var end: RecordingEnd
+    }
+
+    private let condition = NSCondition()
+    private var queue: [Job] = []
+    private var closed = false
+    private let done = DispatchSemaphore(value: 0)
+    private let logger: Logger
+    private let onFinished: @Sendable (RecordingResult) -> Void
+    /// What a replay's summary lists; only touched on the finisher's thread until `join()`.
+    private let listsFiles: Bool
+    private(set) var finished: [(startNanos: Int64, identifier: String, files: [String])] = []
+    private(set) var errors = BoundedErrors()
+    private(set) var count = 0
+
+    init(listsFiles: Bool, logger: Logger, onFinished: @escaping @Sendable (RecordingResult) -> Void) {
+        self.listsFiles = listsFiles
+        self.logger = logger
+        self.onFinished = onFinished
+    }
+
+    func start() {
+        let thread = Thread { [self] in
+            run()
+            done.signal()
+        }
+        thread.name = "calltap-finisher"
+        thread.start()
+    }
+
+    /// Takes `recording`, which its worker no longer touches, to be finished with `end`.
+    func submit(_ recording: CallRecording, _ end: RecordingEnd) {
+        condition.lock()
+        queue.append(Job(recording: recording, end: end))
+        condition.signal()
+        condition.unlock()
+    }
+
+    /// Recordings handed over and not finished yet.
+    var backlog: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return queue.count
+    }
+
+    /// Finishes what was handed over, then stops the thread; the results are readable after.
+    func join() {
+        condition.lock()
+        closed = true
+        condition.signal()
+        condition.unlock()
+        done.wait()
+    }
+
+    private func run() {
+        while true {
+            condition.lock()
+            while queue.isEmpty && !closed { condition.wait() }
+            if queue.isEmpty {
+                condition.unlock()
+                return
+            }
+            let batch = queue
+            queue.removeAll(keepingCapacity: true)
+            condition.unlock()
+            for job in batch { finish(job) }
+        }
+    }
+
+    private func finish(_ job: Job) {
+        let setup = job.recording.setup
+        do {
+            let result = try job.recording.finish(job.end)
+            count += 1
+            if listsFiles { finished.append((setup.startNanos, setup.recordingIdentifier, result.audioPaths)) }
+            onFinished(result)
+        } catch {
+            errors.append("\(error)")
+            logger.error("cannot finish recording", metadata: ["recording": "\(setup.recordingIdentifier)",
+                                                                "error": "\(error)"])
+        }
+    }
+}
+
+/// Error messages for a summary, the first hundred kept and the rest counted, so that a server
+/// that fails for days does not keep every message.
+struct BoundedErrors: Sendable {
+    static let kept = 100
+    private(set) var messages: [String] = []
+    private(set) var more = 0
+
+    mutating func append(_ message: String) {
+        if messages.count < Self.kept { messages.append(message) } else { more += 1 }
+    }
+
+    mutating func append(contentsOf other: BoundedErrors) {
+        for m in other.messages { append(m) }
+        more += other.more
+    }
+
+    /// The kept messages, with a last line saying how many more there were.
+    var lines: [String] {
+        more == 0 ? messages : messages + ["… and \(more) more errors"]
+    }
+}
