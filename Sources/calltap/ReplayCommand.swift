@@ -156,7 +156,7 @@ struct ReplayCommand: AsyncParsableCommand {
     private func text(_ s: ReplaySummary, source: PcapSource, outcomes: [CommandOutcomes.Outcome]) -> String {
         var lines = [
             "calltap replay \(capture) (\(source.linkTypeName))",
-            "  calls seen      \(s.calls)",
+            "  calls seen      \(s.calls)" + (s.callsEvicted > 0 ? " (\(s.callsEvicted) evicted from a full table)" : ""),
             "  recordings      \(s.recordings)",
             "  packets read    \(s.packets)",
         ]

@@ -49,6 +49,7 @@ import Testing
         snapshot.pcapDropped = 3
         snapshot.callsSeen = 5
         snapshot.callsActive = 2
+        snapshot.callsEvicted = 7
         snapshot.recordingsOpen = 1
         snapshot.recordingsFinished = 4
         snapshot.bytesWritten = 987_654
@@ -67,6 +68,7 @@ import Testing
                 "calltap_pcap_dropped_total 3",
                 "calltap_calls_total 5",
                 "calltap_calls_active 2.0",
+                "calltap_calls_evicted_total 7",
                 "calltap_recordings_open 1.0",
                 "calltap_recordings_finished_total 4",
                 "calltap_audio_written_bytes_total 987654",

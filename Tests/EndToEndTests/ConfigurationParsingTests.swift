@@ -78,7 +78,7 @@ import Testing
         #expect(c.cluster.blackoutExchange == "bx")
         #expect(c.cluster.screenExchange == "sx")
         #expect(c.limits.maxBodyBytes == 2048)
-        #expect(c.limits.maxCalls == 500)
+        #expect(c.engine.maxCalls == 500)
         #expect(c.engine.mediaWorkers == 3)
         #expect(c.defaultPolicy == .onDemand)
         #expect(c.businessUnitPolicies == [3: .always, 4: .onDemand])

@@ -3,17 +3,20 @@ import Engine
 import Foundation
 
 /// Builds a capture of one SIP call between 10.0.0.1 (caller, RTP 4000) and 10.0.0.2 (callee,
-/// RTP 5000) packet by packet, for the corner cases no public capture has.
+/// RTP 5000) packet by packet, for the corner cases no public capture has. Calls with other
+/// addresses can be written into one capture by handing `pcap` from one to the next.
 struct SyntheticCall {
     var pcap = CaptureFileWriter()
     let t0: Int64 = 1_700_000_000_000_000_000
     let callID: String
-    let caller = "10.0.0.1", callee = "10.0.0.2"
+    let caller: String, callee: String
     /// The SDP's media transport (`RTP/SAVP` declares SRTP).
     var transport = "RTP/AVP"
 
-    init(callID: String = "synthetic@10.0.0.1") {
+    init(callID: String = "synthetic@10.0.0.1", caller: String = "10.0.0.1", callee: String = "10.0.0.2") {
         self.callID = callID
+        self.caller = caller
+        self.callee = callee
     }
 
     func at(_ seconds: Double) -> Int64 { t0 + Int64((seconds * 1e9).rounded()) }

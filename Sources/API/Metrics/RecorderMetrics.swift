@@ -41,6 +41,8 @@ public actor RecorderMetrics {
         counter("pcap_interface_dropped", "Packets the interface dropped.").set(snapshot.pcapInterfaceDropped)
         counter("calls", "Calls seen (Call-IDs with an INVITE).").set(snapshot.callsSeen)
         gauge("calls_active", "Calls in progress.").set(Int64(snapshot.callsActive))
+        counter("calls_evicted", "Unanswered calls without media given up for newer ones in a full call table (limits.maxCalls).")
+            .set(snapshot.callsEvicted)
         gauge("recordings_open", "Recordings being written.").set(Int64(snapshot.recordingsOpen))
         counter("recordings_finished", "Recordings closed and their sidecars written.").set(snapshot.recordingsFinished)
         counter("audio_written", "Audio bytes written.", unit: "bytes_total").set(snapshot.bytesWritten)

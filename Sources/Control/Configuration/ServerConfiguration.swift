@@ -5,7 +5,8 @@ import SIP
 /// the engine's settings and the parts the control plane and the API read.
 ///
 /// The engine's part (`engine`) holds `storage`, `timezone`, `dialPlan`, `calls`,
-/// `capture.sipPorts`/`vxlanPorts`, `cluster.serverId` and `media.workers`; the rest lives here.
+/// `capture.sipPorts`/`vxlanPorts`, `cluster.serverId`, `media.workers` and `limits.maxCalls`;
+/// the rest lives here.
 public struct ServerConfiguration: Sendable {
     public var engine = EngineConfiguration()
     public var capture = CaptureSettings()
@@ -90,8 +91,6 @@ public struct ServerConfiguration: Sendable {
     public struct Limits: Sendable, Equatable {
         /// Request bodies larger than this get `413`.
         public var maxBodyBytes = 64 * 1024
-        /// Live calls tracked at once; beyond it new calls are counted and not tracked.
-        public var maxCalls = 100_000
         public init() {}
     }
 

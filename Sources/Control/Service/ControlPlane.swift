@@ -161,6 +161,7 @@ public final class ControlPlane: RecorderService, @unchecked Sendable {
         m.notUsed = s.notUsed
         m.callsSeen = s.callsSeen
         m.callsActive = s.callsActive
+        m.callsEvicted = s.callsEvicted
         m.recordingsOpen = s.recordingsOpen
         let totals = tracker.finishedTotals.read()
         m.recordingsFinished = totals.recordings

@@ -130,6 +130,8 @@ public struct MetricsSnapshot: Sendable, Equatable {
     public var pcapInterfaceDropped: Int = 0
     public var callsSeen: Int = 0
     public var callsActive: Int = 0
+    /// Live calls given up for newer ones in a full call table (`limits.maxCalls`).
+    public var callsEvicted: Int = 0
     public var recordingsOpen: Int = 0
     public var recordingsFinished: Int = 0
     public var bytesWritten: Int = 0

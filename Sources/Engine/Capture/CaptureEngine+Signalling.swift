@@ -60,10 +60,13 @@ extension CaptureEngine {
             logger.debug("malformed SIP", metadata: ["source": "\(source)", "error": "\(error.message)"])
             return
         }
-        let events = callTable.process(message, nanos: nanos, source: source, destination: destination)
-        // Kept before the events go out, so that what the observer stores with them includes this message.
+        let events = callTable.process(message, nanos: nanos, source: source, destination: destination) { call in
+            mayEvict(call)
+        }
+        // Kept before the events go out, so that what the observer stores with them includes this
+        // message. A new call's events may follow those of the call it evicted.
         if observer != nil, let call = callTable.call(id: message.callID) {
-            if case .started(let started) = events.first, started === call { prepareSlot(call) }
+            for case .started(let started) in events where started === call { prepareSlot(call) }
             keepSignalling(message, bytes: bytes, call: call, nanos: nanos, source: source, destination: destination)
         }
         apply(events)
@@ -73,6 +76,14 @@ extension CaptureEngine {
                                        side: call.sender(of: message).rawValue)
             sendControl(to: calls[call.slot].worker, .dtmf, call: call.slot, object: MessageBox(event))
         }
+    }
+
+    /// A full call table may give up an unanswered call for a new INVITE only when it has no
+    /// media (no RTP, no flow) and no recording: calls that carry audio are kept.
+    func mayEvict(_ call: Call) -> Bool {
+        guard call.slot < calls.count else { return true }
+        return calls[call.slot].lastRTPNanos == 0 && calls[call.slot].openRecordings == 0
+            && flows.flowsByCall[call.slot] == nil
     }
 
     /// Makes a new call's slot fresh (media, control and the call itself).

@@ -53,6 +53,7 @@ public final class CaptureEngine {
                 onRecordingFinished: @escaping @Sendable (RecordingResult) -> Void = { _ in }) {
         self.configuration = configuration
         self.logger = logger
+        callTable.limits.maxCalls = configuration.maxCalls
         let finished = finished
         finisher = RecordingFinisher(listsFiles: configuration.listsFiles, logger: logger) { result in
             finished.append(result)
@@ -134,9 +135,10 @@ public final class CaptureEngine {
         errors.append(contentsOf: finisher.errors)
         return ReplaySummary(
             calls: callTable.callsSeen,
+            callsEvicted: callTable.callsEvicted,
             recordings: finisher.count,
             packets: counters.packets,
-            notUsed: counters.notUsed,
+            notUsed: allCounters.notUsed,
             truncated: truncation != nil,
             truncation: truncation,
             seconds: packetSpan.first < 0 ? 0 : Double(packetSpan.last - packetSpan.first) / 1e9,
@@ -267,7 +269,14 @@ public final class CaptureEngine {
             counters.recording += worker.counters
             counters.storageFailure += worker.storageFailures
         }
-        counters.sipWithoutCall = callTable.messagesWithoutCall
+    }
+
+    /// The counters with the call table's own filled in.
+    var allCounters: EngineCounters {
+        var all = counters
+        all.sipWithoutCall = callTable.messagesWithoutCall
+        all.tooManyCalls = callTable.invitesRefused
+        return all
     }
 
     /// Tells the observer, on this thread, about recordings the workers finished.
@@ -281,8 +290,8 @@ public final class CaptureEngine {
 
     /// Counters for `/metrics`, read on the capture thread (other threads read `monitor`).
     public var statistics: EngineStatistics {
-        EngineStatistics(packets: counters.packets, notUsed: counters.notUsed, callsSeen: callTable.callsSeen,
-                         callsActive: callTable.calls.values.filter { $0.state != .ended }.count,
+        EngineStatistics(packets: counters.packets, notUsed: allCounters.notUsed, callsSeen: callTable.callsSeen,
+                         callsActive: callTable.liveCalls, callsEvicted: callTable.callsEvicted,
                          recordingsOpen: calls.reduce(0) { $0 + $1.openRecordings })
     }
 

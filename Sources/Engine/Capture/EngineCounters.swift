@@ -19,6 +19,8 @@ public struct EngineCounters: Sendable, Equatable {
     public var ringOverflow = 0
     public var storageFailure = 0
     public var tooManyFlows = 0
+    /// INVITEs refused by a full call table (`limits.maxCalls`).
+    public var tooManyCalls = 0
     /// Packets whose timestamp went back in time; they were treated as the previous time.
     public var timeWentBackwards = 0
     public var recording = RecordingCounters()
@@ -46,6 +48,7 @@ public struct EngineCounters: Sendable, Equatable {
         put("ringOverflow", ringOverflow)
         put("storageFailure", storageFailure)
         put("tooManyFlows", tooManyFlows)
+        put("tooManyCalls", tooManyCalls)
         return d
     }
 }

@@ -7,7 +7,8 @@ import Foundation
 /// visible (its heartbeat ages, its rings stay full).
 public final class EngineMonitor: @unchecked Sendable {
     private let lock = NSLock()
-    private var published = EngineStatistics(packets: 0, notUsed: [:], callsSeen: 0, callsActive: 0, recordingsOpen: 0)
+    private var published = EngineStatistics(packets: 0, notUsed: [:], callsSeen: 0, callsActive: 0, callsEvicted: 0,
+                                             recordingsOpen: 0)
     private var sourcePublished: CaptureStatistics?
     private var peakUnits: [Int]
     private let rings: [SPSCRing]

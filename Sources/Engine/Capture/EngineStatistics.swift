@@ -5,5 +5,7 @@ public struct EngineStatistics: Sendable, Equatable {
     public var notUsed: [String: Int]
     public var callsSeen: Int
     public var callsActive: Int
+    /// Live calls given up to make room for new ones in a full call table.
+    public var callsEvicted: Int
     public var recordingsOpen: Int
 }

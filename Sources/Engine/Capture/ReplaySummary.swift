@@ -1,8 +1,11 @@
 /// What a replay did, as `calltap replay` prints it (`--json` keys are the contract of
 /// ../shared/API.md, "Command line").
 public struct ReplaySummary: Codable, Sendable {
-    /// Distinct calls (Call-IDs with an INVITE).
+    /// Distinct calls (Call-IDs with an INVITE) the call table took.
     public var calls: Int
+    /// Of those, unanswered calls without media given up for newer ones when the table was full
+    /// (`limits.maxCalls`); the INVITEs it refused are `NotUsed.tooManyCalls`.
+    public var callsEvicted: Int
     /// Recordings written.
     public var recordings: Int
     /// Packets read from the capture.
@@ -23,7 +26,7 @@ public struct ReplaySummary: Codable, Sendable {
     public var files: [String]
 
     enum CodingKeys: String, CodingKey {
-        case calls = "Calls", recordings = "Recordings", packets = "Packets", notUsed = "NotUsed"
+        case calls = "Calls", callsEvicted = "CallsEvicted", recordings = "Recordings", packets = "Packets", notUsed = "NotUsed"
         case truncated = "Truncated", truncation = "Truncation", seconds = "Seconds"
         case elapsedSeconds = "ElapsedSeconds", timeWentBackwards = "TimeWentBackwards", errors = "Errors"
         case files = "Files"

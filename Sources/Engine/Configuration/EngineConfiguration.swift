@@ -16,6 +16,9 @@ public struct EngineConfiguration: Sendable {
     public var vxlanPorts: Set<UInt16> = [4789]
     public var idleTimeoutSeconds = 30.0
     public var holdTimeoutSeconds = 7200.0
+    /// Calls tracked at once (`limits.maxCalls`), ended ones still lingering included: see
+    /// `CallTable` for what a full table gives up and what it refuses.
+    public var maxCalls = 100_000
     /// Record calls that involve no configured agent.
     public var recordWithoutAgent = true
     /// Names this server in recording identifiers and sidecars.

@@ -128,14 +128,24 @@ final class FlowTable {
 
     /// Forgets everything about a purged call.
     func forget(call: Int) {
-        for key in keysByCall.removeValue(forKey: call) ?? [] where index[key].map({ bindings[$0].call == call }) == true {
-            unbind(key)
+        for key in keysByCall.removeValue(forKey: call) ?? [] {
+            if index[key].map({ bindings[$0].call == call }) == true { unbind(key) }
+            // Each call brings new addresses: lists left behind would grow with every call.
+            prune(key.source)
+            prune(key.destination)
         }
         flowsByCall[call] = nil
         for endpoint in claimedByCall.removeValue(forKey: call) ?? [] {
             claims[endpoint]?.removeAll { $0.call == call }
             if claims[endpoint]?.isEmpty == true { claims[endpoint] = nil }
         }
+    }
+
+    /// Drops the pairs no longer bound from an address's list, and the list once empty.
+    private func prune(_ endpoint: Endpoint) {
+        guard var keys = keysByEndpoint[endpoint] else { return }
+        keys.removeAll { index[$0] == nil }
+        keysByEndpoint[endpoint] = keys.isEmpty ? nil : keys
     }
 
     private func unbind(_ key: Key) {

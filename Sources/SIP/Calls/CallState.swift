@@ -22,4 +22,7 @@ public enum CallEndReason: String, Sendable, Equatable {
     case shutdown
     /// A declared session (no SIP) was stopped by the control plane.
     case stopped
+    /// Given up unanswered, without media or recordings, to make room for a new call in a full
+    /// call table (`limits.maxCalls`).
+    case evicted
 }

@@ -2,20 +2,45 @@ import Wire
 
 /// Every call the capture has seen, by Call-ID: feeds SIP messages into calls and reports what
 /// changed. Owned by the capture thread; not thread-safe by design.
+///
+/// It holds at most `limits.maxCalls` calls, ended ones that linger included, so that an INVITE
+/// flood costs a bounded amount of memory. A full table makes room for a new INVITE by
+/// forgetting the call that ended first, else by evicting the oldest unanswered call its owner
+/// allows (one without media or recordings); with neither, the INVITE is refused and counted.
+/// Answered calls are never given up for a new one. Each of these steps costs the same however
+/// many calls the table holds.
 public final class CallTable {
     public struct Limits: Sendable {
         /// How long an ended call is kept, to absorb retransmissions and RTP still in flight.
         public var lingerNanos: Int64 = 32_000_000_000
+        /// Calls held at once, live or lingering after their end. Declared sessions are always
+        /// taken (the control plane asked for them) and count too.
+        public var maxCalls = Int.max
         public init() {}
     }
 
     public private(set) var calls: [String: Call] = [:]
-    /// Calls with an INVITE ever seen (for summaries).
+    /// Calls with an INVITE ever taken (for summaries); refused INVITEs are not calls.
     public private(set) var callsSeen = 0
     /// In-dialog messages that matched no call.
     public private(set) var messagesWithoutCall = 0
+    /// INVITEs (first ones and their retransmissions) refused because the table was full and no
+    /// call could make room.
+    public private(set) var invitesRefused = 0
+    /// Live calls ended (`CallEndReason.evicted`) and forgotten to make room for a new INVITE.
+    public private(set) var callsEvicted = 0
     public var limits = Limits()
 
+    /// Calls not yet over (answered or not); the rest of `calls` linger after their end.
+    public var liveCalls: Int { calls.count - endedCalls.count }
+
+    /// The calls by slot: the order in which the clock visits them.
+    private var bySlot: [Call?] = []
+    /// Calls that have not been answered, oldest INVITE first: candidates for eviction. A call
+    /// found carrying media when its turn comes is taken out for good.
+    private var unansweredCalls = SlotQueue()
+    /// Ended calls that linger, in the order they ended.
+    private var endedCalls = SlotQueue()
     private var freeSlots: [Int] = []
     /// Stamps each change of media across all calls, so that the newest claim on an address wins.
     private var mediaSequence = 0
@@ -25,8 +50,11 @@ public final class CallTable {
 
     public func call(id: String) -> Call? { calls[id] }
 
-    /// Feeds one message captured at `nanos` between `source` and `destination`.
-    public func process(_ message: SIPMessage, nanos: Int64, source: Endpoint, destination: Endpoint) -> [CallEvent] {
+    /// Feeds one message captured at `nanos` between `source` and `destination`. When the table
+    /// is full, `mayEvict` says whether an unanswered call may make room for a new INVITE (the
+    /// engine knows whether it carries media or has a recording open).
+    public func process(_ message: SIPMessage, nanos: Int64, source: Endpoint, destination: Endpoint,
+                        mayEvict: (Call) -> Bool = { _ in true }) -> [CallEvent] {
         var events: [CallEvent] = []
         let call: Call
         if let existing = calls[message.callID] {
@@ -41,8 +69,20 @@ public final class CallTable {
                 messagesWithoutCall += 1
                 return []
             }
+            var evicted: Call?
+            if calls.count >= limits.maxCalls {
+                guard let victim = evictionCandidate(mayEvict) else {
+                    invitesRefused += 1
+                    return []
+                }
+                evicted = victim
+            }
+            // The new call takes its slot before the evicted one's is freed: the engine resets
+            // the evicted call's slot while the new call's is already set up.
             call = Call(slot: takeSlot(), message: message, nanos: nanos, source: source, destination: destination)
-            calls[message.callID] = call
+            if let evicted { evict(evicted, at: nanos, into: &events) }
+            admit(call)
+            unansweredCalls.append(call.slot)
             callsSeen += 1
             events.append(.started(call))
         }
@@ -68,6 +108,8 @@ public final class CallTable {
             call.endReason = nil
             call.endNanos = nil
             call.cancelNanos = nil
+            endedCalls.remove(call.slot)
+            unansweredCalls.append(call.slot)
             events.append(.revived(call))
         }
         guard call.state != .ended else { return events }
@@ -97,6 +139,7 @@ public final class CallTable {
                     call.state = .confirmed
                     call.calleeTag = message.to.tag
                     call.answerNanos = nanos
+                    unansweredCalls.remove(call.slot)
                     events.append(.answered(call))
                 }
             case 401, 407:
@@ -116,7 +159,7 @@ public final class CallTable {
     public func declare(id: String, nanos: Int64) -> [CallEvent]? {
         guard calls[id] == nil else { return nil }
         let call = Call(slot: takeSlot(), declaredID: id, nanos: nanos)
-        calls[id] = call
+        admit(call)
         return [.started(call), .answered(call)]
     }
 
@@ -132,11 +175,12 @@ public final class CallTable {
     /// whether a live call's media has also been silent for the idle timeout (the engine knows RTP).
     public func expire(now: Int64, holdTimeoutNanos: Int64, isIdle: (Call) -> Bool) -> [CallEvent] {
         var events: [CallEvent] = []
-        for call in calls.values.sorted(by: { $0.slot < $1.slot }) {
+        // In slot order, without sorting: this runs every second over every call.
+        for slot in bySlot.indices {
+            guard let call = bySlot[slot] else { continue }
             if call.state == .ended {
                 if let end = call.endNanos, now - end >= limits.lingerNanos {
-                    calls[call.callID] = nil
-                    freeSlots.append(call.slot)
+                    forget(call)
                     events.append(.purged(call))
                 }
                 continue
@@ -155,7 +199,8 @@ public final class CallTable {
     /// Ends every live call (end of capture, shutdown).
     public func endAll(now: Int64, reason: CallEndReason) -> [CallEvent] {
         var events: [CallEvent] = []
-        for call in calls.values.sorted(by: { $0.slot < $1.slot }) where call.state != .ended {
+        for slot in bySlot.indices {
+            guard let call = bySlot[slot], call.state != .ended else { continue }
             end(call, reason, at: now, into: &events)
         }
         return events
@@ -171,7 +216,48 @@ public final class CallTable {
         call.state = .ended
         call.endReason = reason
         call.endNanos = nanos
+        unansweredCalls.remove(call.slot)
+        endedCalls.append(call.slot)
         events.append(.ended(call))
+    }
+
+    // MARK: Room
+
+    private func admit(_ call: Call) {
+        calls[call.callID] = call
+        while bySlot.count <= call.slot { bySlot.append(nil) }
+        bySlot[call.slot] = call
+    }
+
+    private func forget(_ call: Call) {
+        calls[call.callID] = nil
+        bySlot[call.slot] = nil
+        unansweredCalls.remove(call.slot)
+        endedCalls.remove(call.slot)
+        freeSlots.append(call.slot)
+    }
+
+    /// The call that makes room in a full table: the one that ended first, else the oldest
+    /// unanswered one `mayEvict` allows. Unanswered calls passed over here carry media or a
+    /// recording, which they keep: they leave the candidates for good.
+    private func evictionCandidate(_ mayEvict: (Call) -> Bool) -> Call? {
+        if endedCalls.first >= 0 { return bySlot[endedCalls.first] }
+        while unansweredCalls.first >= 0 {
+            let slot = unansweredCalls.first
+            unansweredCalls.remove(slot)
+            if let call = bySlot[slot], mayEvict(call) { return call }
+        }
+        return nil
+    }
+
+    /// Forgets `call` at `nanos` to make room; a live one ends first (`evicted`).
+    private func evict(_ call: Call, at nanos: Int64, into events: inout [CallEvent]) {
+        if call.state != .ended {
+            end(call, .evicted, at: nanos, into: &events)
+            callsEvicted += 1
+        }
+        forget(call)
+        events.append(.purged(call))
     }
 
     private func takeSlot() -> Int {

@@ -52,7 +52,7 @@ extension ConfigurationReader {
             configuration.limits.maxBodyBytes = bytes
         }
         if let calls = integer(section["maxCalls"], at: section.path("maxCalls"), in: 1...10_000_000) {
-            configuration.limits.maxCalls = calls
+            configuration.engine.maxCalls = calls
         }
     }
 }
