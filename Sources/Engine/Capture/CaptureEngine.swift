@@ -128,8 +128,6 @@ public final class CaptureEngine {
         expireStreams(now: Int64.max)
         finish()
         publishStatistics(source)
-        // Finished order depends on how calls were spread over workers: sort for a stable summary.
-        let listed = finisher.finished.sorted { ($0.startNanos, $0.identifier) < ($1.startNanos, $1.identifier) }
         var errors = BoundedErrors()
         for worker in workers { errors.append(contentsOf: worker.errors) }
         errors.append(contentsOf: finisher.errors)
@@ -145,7 +143,7 @@ public final class CaptureEngine {
             elapsedSeconds: 0,
             timeWentBackwards: counters.timeWentBackwards,
             errors: errors.lines.sorted(),
-            files: listed.flatMap(\.files))
+            files: finisher.listedFiles())
     }
 
     /// Runs the scheduled commands due before a packet captured at `nanos`, each at its own time.

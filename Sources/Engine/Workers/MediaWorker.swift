@@ -188,9 +188,16 @@ final class MediaWorker: @unchecked Sendable {
         guard let entry = existing(call) else { return }
         for recording in entry.remove(end.recordingIdentifier) {
             counters += recording.counters
+            // The held audio is written here, in order with the rest of this worker's writes, and
+            // its memory freed; a write error shows again when the finisher closes the file.
+            try? recording.writeHeldAudio(end)
             finisher.submit(recording, end)
         }
         if entry.count == 0 { open.remove(call) }
+        // A disk that cannot keep up with closing files must not make the backlog grow without
+        // bound: the worker waits, and its ring (counted, visible) takes the strain.
+        var backoff = Backoff()
+        while finisher.backlog >= RecordingFinisher.maxBacklog { backoff.wait() }
     }
 
     /// A write failed (disk full, folder gone): end the recording as an error so it still closes.

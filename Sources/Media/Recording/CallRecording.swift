@@ -314,8 +314,11 @@ public final class CallRecording {
         }
     }
 
-    /// Ends the recording: writes what is left up to the end, closes the file, writes the sidecar.
-    public func finish(_ end: RecordingEnd) throws -> RecordingResult {
+    /// Writes what is held up to the recording's end and gives the held audio's memory back:
+    /// nothing more is placed. The rest of `finish` (closing, hashing, the sidecar) can then run
+    /// elsewhere, while thousands of ended recordings wait for it holding little.
+    public func writeHeldAudio(_ end: RecordingEnd) throws(SoundFileError) {
+        guard !heldAudioWritten else { return }
         var endFrame = timeline.highest
         if let endNanos = end.endNanos {
             endFrame = max(timeline.committed, framePosition(endNanos))
@@ -323,6 +326,15 @@ public final class CallRecording {
         if isPaused { resume(atNanos: end.endNanos ?? Int64.max) }
         if isBlackedOut { endBlackout(atNanos: end.endNanos ?? Int64.max, reason: "call ended") }
         try timeline.commit(upTo: endFrame)
+        timeline.releaseHeld()
+        heldAudioWritten = true
+    }
+
+    private var heldAudioWritten = false
+
+    /// Ends the recording: writes what is left up to the end, closes the file, writes the sidecar.
+    public func finish(_ end: RecordingEnd) throws -> RecordingResult {
+        try writeHeldAudio(end)
         try output.close()
         let frames = output.framesWritten
         let digests = try output.files.map { try FileDigest.sha256(path: $0.path) }

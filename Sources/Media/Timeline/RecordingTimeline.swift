@@ -139,6 +139,12 @@ public final class RecordingTimeline {
         }
     }
 
+    /// Gives back the memory of the held audio once everything is committed: a finished
+    /// recording places nothing more.
+    public func releaseHeld() {
+        for c in 0..<max(channels, 1) { planes[c].release() }
+    }
+
     private func applySilence(_ frames: UnsafeMutablePointer<Int16>, from first: Int64, count: Int) {
         let last = first + Int64(count)
         for (_, start, end) in silenced where start < last && end > first {
