@@ -8,17 +8,8 @@ import Testing
 @Suite struct ImpairedMediaTests {
     @Test func lossJitterAndReorderingAreCountedAndTheLengthKept() throws {
         let dir = RepositoryPaths.temporaryDirectory("calltap-impaired")
-        let generator = Process()
-        generator.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        generator.arguments = ["python3", RepositoryPaths.root.appendingPathComponent("Benchmarks/generate_capture.py").path,
-                               "--calls", "4", "--seconds", "6", "--codec", "pcmu", "--jitter-ms", "30", "--loss", "0.04",
-                               "--seed", "11", "--out", dir + "/impaired.pcap"]
-        generator.standardOutput = FileHandle.nullDevice
-        generator.standardError = FileHandle.nullDevice
-        try generator.run()
-        generator.waitUntilExit()
-        try #require(generator.terminationStatus == 0)
-        let described = try #require((try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/impaired.calls.json"))) as? [String: Any])?["calls"] as? [[String: Any]])
+        let described = try GeneratedCapture(in: dir, name: "impaired", ["--calls", "4", "--seconds", "6", "--codec", "pcmu", "--jitter-ms", "30",
+                                                                           "--loss", "0.04", "--seed", "11"]).calls
 
         var configuration = EngineConfiguration()
         configuration.storageRoot = dir + "/out"

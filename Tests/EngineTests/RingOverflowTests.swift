@@ -9,15 +9,7 @@ import Testing
 @Suite struct RingOverflowTests {
     @Test func packetsTheRingCouldNotTakeAreCountedPerStreamApartFromNetworkLoss() throws {
         let dir = RepositoryPaths.temporaryDirectory("calltap-overflow")
-        let capture = dir + "/calls.pcap"
-        let generator = Process()
-        generator.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        generator.arguments = ["python3", RepositoryPaths.root.appendingPathComponent("Benchmarks/generate_capture.py").path,
-                               "--calls", "20", "--seconds", "10", "--codec", "pcmu", "--out", capture]
-        generator.standardOutput = FileHandle.nullDevice
-        try generator.run()
-        generator.waitUntilExit()
-        try #require(generator.terminationStatus == 0)
+        let generated = try GeneratedCapture(in: dir, name: "calls", ["--calls", "20", "--seconds", "10", "--codec", "pcmu"])
 
         var configuration = EngineConfiguration()
         configuration.storageRoot = dir + "/out"
@@ -26,15 +18,14 @@ import Testing
         // cannot keep up with the capture thread.
         configuration.dropWhenBehind = true
         configuration.ringBytes = 4096
-        let summary = CaptureEngine(configuration: configuration).replay(try PcapSource.open(file: capture))
+        let summary = CaptureEngine(configuration: configuration).replay(try PcapSource.open(file: generated.path))
         #expect(summary.recordings == 20)
         let dropped = summary.notUsed["ringOverflow"] ?? 0
         #expect(dropped > 0)
 
         // What the capture holds of each stream, by SSRC.
-        let description = try #require(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/calls.calls.json"))) as? [String: Any])
         var inCapture: [String: Int] = [:]
-        for call in description["calls"] as? [[String: Any]] ?? [] {
+        for call in generated.calls {
             for side in ["caller", "callee"] {
                 let stream = call[side] as? [String: Any] ?? [:]
                 let ssrc = String(format: "0x%08X", stream["ssrc"] as? Int ?? 0)

@@ -8,17 +8,9 @@ import Testing
 @Suite struct SyntheticLoadTests {
     @Test func everyCallKeepsItsOwnTonesAcrossWorkers() throws {
         let dir = RepositoryPaths.temporaryDirectory("calltap-synthetic")
-        let capture = dir + "/load.pcap"
-        let generator = Process()
-        generator.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        generator.arguments = ["python3", RepositoryPaths.root.appendingPathComponent("Benchmarks/generate_capture.py").path,
-                               "--calls", "24", "--seconds", "4", "--codec", "pcma", "--out", capture]
-        generator.standardOutput = FileHandle.nullDevice
-        try generator.run()
-        generator.waitUntilExit()
-        try #require(generator.terminationStatus == 0)
-        let calls = try #require(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/load.calls.json"))) as? [String: Any])
-        let described = try #require(calls["calls"] as? [[String: Any]])
+        let generated = try GeneratedCapture(in: dir, name: "load", ["--calls", "24", "--seconds", "4", "--codec", "pcma"])
+        let capture = generated.path
+        let described = generated.calls
 
         var configuration = EngineConfiguration()
         configuration.storageRoot = dir + "/out"
