@@ -477,6 +477,28 @@ def capture_figures(metrics):
     return f
 
 
+def log_sender(tr):
+    log("%s: %s packets in %s s (%s pps), failed %s, exit %s"
+        % (tr.get("name"), tr.get("sent"), tr.get("seconds"), tr.get("rated_pps"), tr.get("failed"), tr.get("exit")))
+
+
+def wait_for_sidecars(server, expected, settle_timeout, limit=600):
+    """Waits (bounded) until `expected` sidecars are written, none came for `settle_timeout`
+    seconds, or calltap exited; returns how many there are."""
+    start = time.monotonic()
+    last_n, last_change = -1, start
+    while True:
+        k = count_sidecars(server.root)
+        now = time.monotonic()
+        if k != last_n:
+            last_n, last_change = k, now
+        if k >= expected or now - last_change > settle_timeout or now - start > limit:
+            return last_n
+        if wait_bounded(server.proc, 0):
+            return last_n
+        time.sleep(0.25)
+
+
 def count_sidecars(root):
     n = 0
     for _, _, names in os.walk(root):
@@ -884,22 +906,10 @@ def live_run(a, pcap, meta, label, min_pace=0.0):
             tr = replay.finish(secs / speed * 2 + 120 if not (a.pps or a.mbps)
                                else meta["packets"] / (a.pps or 1000) * 2 + 600)
             replay = None
-            log("%s: %s packets in %s s (%s pps), failed %s, exit %s"
-                % (tr.get("name"), tr.get("sent"), tr.get("seconds"), tr.get("rated_pps"), tr.get("failed"),
-                   tr.get("exit")))
+            log_sender(tr)
             # The last calls' sidecars come after their BYE and the commit delay.
             t_wait = time.monotonic()
-            last_n, last_change = -1, time.monotonic()
-            while True:
-                k = count_sidecars(server.root)
-                now = time.monotonic()
-                if k != last_n:
-                    last_n, last_change = k, now
-                if k >= n or now - last_change > a.settle_timeout or now - t_wait > 600:
-                    break
-                if wait_bounded(server.proc, 0):
-                    break
-                time.sleep(0.25)
+            last_n = wait_for_sidecars(server, n, a.settle_timeout)
             r["sidecars_before_stop"] = last_n
             r["wait_for_sidecars_s"] = round(time.monotonic() - t_wait, 2)
             m1, text = server.metrics()
@@ -1309,19 +1319,8 @@ def soak(a):
                 time.sleep(1)
             tr = replay.finish(5)
             replay = None
-            log("%s: %s packets in %s s (%s pps), failed %s, exit %s"
-                % (tr.get("name"), tr.get("sent"), tr.get("seconds"), tr.get("rated_pps"), tr.get("failed"),
-                   tr.get("exit")))
-            t_wait = time.monotonic()
-            last_n, last_change = -1, time.monotonic()
-            while True:
-                k = count_sidecars(server.root)
-                now = time.monotonic()
-                if k != last_n:
-                    last_n, last_change = k, now
-                if k >= total or now - last_change > a.settle_timeout or now - t_wait > 600:
-                    break
-                time.sleep(0.5)
+            log_sender(tr)
+            wait_for_sidecars(server, total, a.settle_timeout)
             m1, text = server.metrics()
             with open(os.path.join(out, "metrics.txt"), "w") as f:
                 f.write(text)

@@ -108,7 +108,8 @@ public final class CaptureEngine {
                 if inbox.hasWork { inbox.drain(at: max(nowNanos, nanos ?? nowNanos)) }
                 deliverFinished()
                 monitor.beat()
-                if publishDue || firstNanos < 0 { publishStatistics(source) }
+                // Without traffic there is time to spare: what /metrics shows is never a second old then.
+                publishStatistics(source)
             case .end:
                 break reading
             case .truncated(let reason):
