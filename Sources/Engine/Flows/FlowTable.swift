@@ -32,7 +32,7 @@ final class FlowTable {
         var isAudio: Bool
     }
 
-    private var index: [Key: Int] = [:]
+    private var index = FlowIndex()
     private(set) var bindings: [Binding] = []
     private var freeBindings: [Int] = []
     private var keysByCall: [Int: [Key]] = [:]
@@ -58,7 +58,7 @@ final class FlowTable {
             i = bindings.count - 1
         }
         if let old = index[key] { release(old) }
-        index[key] = i
+        index.update(i, forKey: key)
         keysByCall[binding.call, default: []].append(key)
         keysByEndpoint[key.source, default: []].append(key)
         keysByEndpoint[key.destination, default: []].append(key)
@@ -149,7 +149,7 @@ final class FlowTable {
     }
 
     private func unbind(_ key: Key) {
-        if let i = index.removeValue(forKey: key) { release(i) }
+        if let i = index.remove(key) { release(i) }
     }
 
     private func release(_ i: Int) {
