@@ -113,7 +113,11 @@ struct ReplayCommand: AsyncParsableCommand {
         }
         plane.tracker.flush()
         summary.elapsedSeconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
-        print(json ? try jsonText(summary, outcomes.all) : text(summary, source: file, outcomes: outcomes.all))
+        if json {
+            try printJSON(summary, outcomes.all)
+        } else {
+            printText(summary, source: file, outcomes: outcomes.all)
+        }
         if let reason = summary.truncation {
             FileHandle.standardError.write(Data("calltap: \(capture) is cut short: \(reason); recorded what came before\n".utf8))
         }
@@ -143,17 +147,30 @@ struct ReplayCommand: AsyncParsableCommand {
         return replay.summary!
     }
 
-    private func jsonText(_ summary: ReplaySummary, _ outcomes: [CommandOutcomes.Outcome]) throws -> String {
+    /// The summary as one JSON object, its `Files` streamed from the replay's spool rather than
+    /// built in memory (40,000 recordings would otherwise make the end of a replay its peak).
+    private func printJSON(_ summary: ReplaySummary, _ outcomes: [CommandOutcomes.Outcome]) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        guard !outcomes.isEmpty else { return String(decoding: try encoder.encode(summary), as: UTF8.self) }
         var object = try JSONSerialization.jsonObject(with: try encoder.encode(summary)) as? [String: Any] ?? [:]
-        object["Commands"] = try JSONSerialization.jsonObject(with: try encoder.encode(outcomes))
-        let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
-        return String(decoding: data, as: UTF8.self)
+        if !outcomes.isEmpty { object["Commands"] = try JSONSerialization.jsonObject(with: try encoder.encode(outcomes)) }
+        object["Files"] = [String]()
+        let text = String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]),
+                          as: UTF8.self)
+        // Only the key itself reads `"Files":[]` unescaped: quotes inside strings are escaped.
+        guard let slot = text.range(of: "\"Files\":[]") else { throw CommandFailure.exit("cannot encode the summary") }
+        let out = BufferedOutput()
+        out.write(text[..<slot.lowerBound] + "\"Files\":[")
+        var first = true
+        summary.fileList?.forEach { path in
+            out.write((first ? "" : ",") + String(decoding: (try? encoder.encode(path)) ?? Data("\"\"".utf8), as: UTF8.self))
+            first = false
+        }
+        out.write("]" + text[slot.upperBound...] + "\n")
+        out.flush()
     }
 
-    private func text(_ s: ReplaySummary, source: PcapSource, outcomes: [CommandOutcomes.Outcome]) -> String {
+    private func printText(_ s: ReplaySummary, source: PcapSource, outcomes: [CommandOutcomes.Outcome]) {
         var lines = [
             "calltap replay \(capture) (\(source.linkTypeName))",
             "  calls seen      \(s.calls)" + (s.callsEvicted > 0 ? " (\(s.callsEvicted) evicted from a full table)" : ""),
@@ -169,8 +186,25 @@ struct ReplayCommand: AsyncParsableCommand {
             lines.append("  command         line \(o.line) at \(o.at): \(o.command) → \(o.status)" + (o.code.map { " \($0)" } ?? ""))
         }
         for error in s.errors { lines.append("  error           \(error)") }
-        for file in s.files { lines.append("  wrote           \(file)") }
-        return lines.joined(separator: "\n")
+        let out = BufferedOutput()
+        out.write(lines.joined(separator: "\n") + "\n")
+        s.fileList?.forEach { out.write("  wrote           \($0)\n") }
+        out.flush()
+    }
+}
+
+/// Standard output in 64 KiB pieces: a summary listing thousands of files is written as it is made.
+private final class BufferedOutput {
+    private var buffer: [UInt8] = []
+
+    func write(_ text: some StringProtocol) {
+        buffer.append(contentsOf: text.utf8)
+        if buffer.count >= 64 << 10 { flush() }
+    }
+
+    func flush() {
+        FileHandle.standardOutput.write(Data(buffer))
+        buffer.removeAll(keepingCapacity: true)
     }
 }
 

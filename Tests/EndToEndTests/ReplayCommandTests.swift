@@ -46,6 +46,36 @@ import Testing
         }
     }
 
+    /// The summary streams its list of files (a replay of 40,000 calls must not hold them all):
+    /// every file written, once, ordered by the recording's start, the same in JSON and in text,
+    /// and the same with one media worker as with four.
+    @Test func summaryListsEveryFileInStartOrder() throws {
+        let dir = RepositoryPaths.temporaryDirectory()
+        let capture = try GeneratedCapture(in: dir, name: "rolling", ["--calls", "60", "--seconds", "0.4", "--rolling", "10"])
+        var listed: [[String]] = []
+        for workers in ["1", "4"] {
+            let out = dir + "/out" + workers
+            let config = dir + "/workers" + workers + ".yaml"
+            try "media:\n  workers: \(workers)\n".write(toFile: config, atomically: true, encoding: .utf8)
+            let (outcome, summary) = try CalltapProcess.replay(capture.path, out: out, extra: ["--config", config])
+            #expect(outcome.status == 0, "\(outcome.standardError)")
+            let files = try #require(summary["Files"] as? [String])
+            #expect(files.count == 60)
+            #expect(Set(files) == Set(RepositoryPaths.files(under: out, withExtension: "wav")))
+            let starts = try files.map { path -> String in
+                let sidecar = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path.replacingOccurrences(of: ".wav", with: ".json"))))
+                return try #require((sidecar as? [String: Any])?["StartTime"] as? String)
+            }
+            #expect(starts == starts.sorted())
+            let text = try CalltapProcess.run(["replay", capture.path, "--out", dir + "/text" + workers, "--config", config])
+            let wrote = text.standardOutput.split(separator: "\n").filter { $0.hasPrefix("  wrote ") }
+                .map { $0.dropFirst("  wrote ".count).trimmingCharacters(in: .whitespaces) }
+            #expect(wrote.map { String($0.dropFirst(dir.count + 5 + workers.count)) } == files.map { String($0.dropFirst(out.count)) })
+            listed.append(files.map { String($0.dropFirst(out.count)) })
+        }
+        #expect(listed[0] == listed[1])
+    }
+
     @Test func badInputExitsTwoWithOneLine() throws {
         let dir = RepositoryPaths.temporaryDirectory()
         var rng = SeededGenerator(seed: 0xBAD_F11E)

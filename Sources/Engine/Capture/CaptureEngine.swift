@@ -132,6 +132,9 @@ public final class CaptureEngine {
         var errors = BoundedErrors()
         for worker in workers { errors.append(contentsOf: worker.errors) }
         errors.append(contentsOf: finisher.errors)
+        if finisher.files?.isIncomplete == true {
+            errors.append("the summary lists only some files: the temporary folder is full (the recordings are complete)")
+        }
         return ReplaySummary(
             calls: callTable.callsSeen,
             callsEvicted: callTable.callsEvicted,
@@ -144,7 +147,7 @@ public final class CaptureEngine {
             elapsedSeconds: 0,
             timeWentBackwards: counters.timeWentBackwards,
             errors: errors.lines.sorted(),
-            files: finisher.listedFiles())
+            fileList: finisher.files)
     }
 
     /// Runs the scheduled commands due before a packet captured at `nanos`, each at its own time.
@@ -303,10 +306,13 @@ public final class CaptureEngine {
         rings[w]._withUnsafeGuaranteedRef { ring in
             if let record = ring.reserve(bytes: bytes) { return record }
             if mayDrop && configuration.dropWhenBehind { return nil }
+            // Wait until a quarter of the ring is free, not for one record's room: a producer that
+            // wakes for every record the worker releases spends its core yielding.
             var backoff = Backoff()
             while true {
                 backoff.wait()
-                if let record = ring.reserve(bytes: bytes) { return record }
+                if ring.usedUnits <= ring.capacityUnits - ring.capacityUnits / 4,
+                   let record = ring.reserve(bytes: bytes) { return record }
             }
         }
     }

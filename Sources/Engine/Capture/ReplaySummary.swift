@@ -1,6 +1,6 @@
 /// What a replay did, as `calltap replay` prints it (`--json` keys are the contract of
 /// ../shared/API.md, "Command line").
-public struct ReplaySummary: Codable, Sendable {
+public struct ReplaySummary: Encodable, Sendable {
     /// Distinct calls (Call-IDs with an INVITE) the call table took.
     public var calls: Int
     /// Of those, unanswered calls without media given up for newer ones when the table was full
@@ -22,13 +22,16 @@ public struct ReplaySummary: Codable, Sendable {
     /// Packets whose time went backwards (treated as the previous time).
     public var timeWentBackwards: Int
     public var errors: [String]
-    /// The recordings' files, in the order they were finished.
-    public var files: [String]
+    /// The recordings' files, ordered by the recording's start (nil when none could be listed).
+    /// Not encoded with the rest: `calltap replay --json` streams them as `Files`.
+    public var fileList: RecordingFileList?
+
+    /// Every file of `fileList`, in memory at once: for tests and small runs.
+    public var files: [String] { fileList?.all ?? [] }
 
     enum CodingKeys: String, CodingKey {
         case calls = "Calls", callsEvicted = "CallsEvicted", recordings = "Recordings", packets = "Packets", notUsed = "NotUsed"
         case truncated = "Truncated", truncation = "Truncation", seconds = "Seconds"
         case elapsedSeconds = "ElapsedSeconds", timeWentBackwards = "TimeWentBackwards", errors = "Errors"
-        case files = "Files"
     }
 }

@@ -21,21 +21,15 @@ final class RecordingFinisher: @unchecked Sendable {
     private let done = DispatchSemaphore(value: 0)
     private let logger: Logger
     private let onFinished: @Sendable (RecordingResult) -> Void
-    /// The files a replay's summary lists, spooled to an unlinked temporary file as recordings
-    /// finish rather than kept: strings kept for every call of a long run would scatter over the
-    /// heap and hold its pages. Only touched on the finisher's thread until `join()`.
-    private let spool: UnsafeMutablePointer<FILE>?
+    /// The files a replay's summary lists (nil in `serve`, which lists none).
+    let files: RecordingFileList?
     private(set) var errors = BoundedErrors()
     private(set) var count = 0
 
     init(listsFiles: Bool, logger: Logger, onFinished: @escaping @Sendable (RecordingResult) -> Void) {
-        spool = listsFiles ? tmpfile() : nil
+        files = listsFiles ? RecordingFileList() : nil
         self.logger = logger
         self.onFinished = onFinished
-    }
-
-    deinit {
-        if let spool { fclose(spool) }
     }
 
     func start() {
@@ -71,23 +65,6 @@ final class RecordingFinisher: @unchecked Sendable {
         done.wait()
     }
 
-    /// After `join()`: the files of every finished recording, ordered by the recording's start
-    /// and identifier (the order recordings finish in depends on how calls were spread over workers).
-    func listedFiles() -> [String] {
-        guard let spool else { return [] }
-        rewind(spool)
-        var entries: [(start: Int64, identifier: Substring, files: ArraySlice<Substring>)] = []
-        var line: UnsafeMutablePointer<CChar>?
-        var capacity = 0
-        while getline(&line, &capacity, spool) > 0, let line {
-            let fields = String(cString: line).dropLast().split(separator: "\t", omittingEmptySubsequences: false)
-            guard fields.count >= 2, let start = Int64(fields[0]) else { continue }
-            entries.append((start, fields[1], fields.dropFirst(2)))
-        }
-        free(line)
-        return entries.sorted { ($0.start, $0.identifier) < ($1.start, $1.identifier) }.flatMap { $0.files.map(String.init) }
-    }
-
     private func run() {
         while true {
             condition.lock()
@@ -108,10 +85,7 @@ final class RecordingFinisher: @unchecked Sendable {
         do {
             let result = try job.recording.finish(job.end)
             count += 1
-            if let spool {
-                // One line a recording: its start, its identifier, its files (none holds a tab or a newline).
-                fputs(([String(setup.startNanos), setup.recordingIdentifier] + result.audioPaths).joined(separator: "\t") + "\n", spool)
-            }
+            files?.append(start: setup.startNanos, identifier: setup.recordingIdentifier, paths: result.audioPaths)
             onFinished(result)
         } catch {
             errors.append("\(error)")
