@@ -20,9 +20,19 @@ import Testing
         #expect(!list.isIncomplete)
     }
 
-    @Test func thousandsOfRecordingsInReverseComeOutSorted() throws {
+    /// More recordings than one run holds, in an order far from sorted: the spilled runs and the
+    /// one in memory merge into one order, with starts that tie across runs.
+    @Test func runsSpilledToDiskMergeIntoOneOrder() throws {
         let list = try #require(RecordingFileList())
-        for i in (0..<5_000).reversed() { list.append(start: Int64(i / 2), identifier: String(format: "%05d", i), paths: ["/r/\(i).wav"]) }
-        #expect(list.all == (0..<5_000).map { "/r/\($0).wav" })
+        let n = RecordingFileList.runLength * 3 + 123
+        var order = Array(0..<n)
+        var state: UInt64 = 42
+        for i in order.indices.reversed() {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            order.swapAt(i, Int(state >> 33) % (i + 1))
+        }
+        for i in order { list.append(start: Int64(i / 3), identifier: String(format: "%06d", i), paths: ["/r/\(i).wav"]) }
+        #expect(list.count == n)
+        #expect(list.all == (0..<n).map { "/r/\($0).wav" })
     }
 }

@@ -55,7 +55,7 @@ public final class CaptureEngine {
         self.logger = logger
         callTable.limits.maxCalls = configuration.maxCalls
         let finished = finished
-        finisher = RecordingFinisher(listsFiles: configuration.listsFiles, logger: logger) { result in
+        finisher = RecordingFinisher(listsFiles: configuration.listsFiles, maxBacklog: configuration.finisherBacklog, logger: logger) { result in
             finished.append(result)
             onRecordingFinished(result)
         }

@@ -46,6 +46,13 @@ public struct EngineConfiguration: Sendable {
 
     static let replayRingBytes = 8 << 20
 
+    /// Ended recordings that may wait for the finisher before a worker waits for it. Live, a
+    /// burst of call ends must not back up into the rings; a replay loses nothing by waiting, and
+    /// each waiting recording holds a few KiB (its metadata, statistics and open files).
+    public var finisherBacklog: Int {
+        dropWhenBehind ? 1024 : 256
+    }
+
     /// One worker per core beside the capture thread, at least one, at most four.
     public static var defaultWorkers: Int {
         max(1, min(4, ProcessInfo.processInfo.activeProcessorCount - 1))

@@ -194,10 +194,8 @@ final class MediaWorker: @unchecked Sendable {
             finisher.submit(recording, end)
         }
         if entry.count == 0 { open.remove(call) }
-        // A disk that cannot keep up with closing files must not make the backlog grow without
-        // bound: the worker waits, and its ring (counted, visible) takes the strain.
-        var backoff = Backoff()
-        while finisher.backlog >= RecordingFinisher.maxBacklog { backoff.wait() }
+        // The worker waits for a finisher that is behind, and its ring (counted, visible) takes the strain.
+        finisher.waitForRoom()
     }
 
     /// A write failed (disk full, folder gone): end the recording as an error so it still closes.

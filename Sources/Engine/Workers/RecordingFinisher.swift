@@ -13,7 +13,7 @@ final class RecordingFinisher: @unchecked Sendable {
     }
 
     /// Ended recordings that may wait to be finished before the workers wait for the finisher.
-    static let maxBacklog = 1024
+    let maxBacklog: Int
 
     private let condition = NSCondition()
     private var queue: [Job] = []
@@ -26,7 +26,8 @@ final class RecordingFinisher: @unchecked Sendable {
     private(set) var errors = BoundedErrors()
     private(set) var count = 0
 
-    init(listsFiles: Bool, logger: Logger, onFinished: @escaping @Sendable (RecordingResult) -> Void) {
+    init(listsFiles: Bool, maxBacklog: Int, logger: Logger, onFinished: @escaping @Sendable (RecordingResult) -> Void) {
+        self.maxBacklog = maxBacklog
         files = listsFiles ? RecordingFileList() : nil
         self.logger = logger
         self.onFinished = onFinished
@@ -45,7 +46,17 @@ final class RecordingFinisher: @unchecked Sendable {
     func submit(_ recording: CallRecording, _ end: RecordingEnd) {
         condition.lock()
         queue.append(Job(recording: recording, end: end))
-        condition.signal()
+        // Workers wait on the same condition (`waitForRoom`): wake everyone, each rechecks.
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Blocks a worker while `maxBacklog` recordings wait: a disk that cannot keep up with closing
+    /// files must not make the backlog grow without bound. Sleeping, not polling: in a replay of
+    /// short calls the workers wait here often, and a poll would spend the finisher's core.
+    func waitForRoom() {
+        condition.lock()
+        while queue.count >= maxBacklog { condition.wait() }
         condition.unlock()
     }
 
@@ -60,7 +71,7 @@ final class RecordingFinisher: @unchecked Sendable {
     func join() {
         condition.lock()
         closed = true
-        condition.signal()
+        condition.broadcast()
         condition.unlock()
         done.wait()
     }
@@ -75,6 +86,7 @@ final class RecordingFinisher: @unchecked Sendable {
             }
             let batch = queue
             queue.removeAll(keepingCapacity: true)
+            condition.broadcast()
             condition.unlock()
             for job in batch { finish(job) }
         }
