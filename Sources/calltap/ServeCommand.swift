@@ -68,6 +68,7 @@ struct ServeCommand: AsyncParsableCommand {
 
         let engine = CaptureEngine(configuration: engineConfiguration, logger: Logger(label: "calltap.engine"))
         let plane = ControlPlane(configuration: configuration, engine: engine, store: store)
+        plane.stampCommandsWithWallClock()
         let stored: StoredTracker
         do {
             stored = try store.load()

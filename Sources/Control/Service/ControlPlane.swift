@@ -18,6 +18,21 @@ public final class ControlPlane: RecorderService, @unchecked Sendable {
     /// Wall time minus capture time in a paced replay (API times are wall-clock); nil live and
     /// in a replay at full speed, where capture time is what the API shows.
     private var wallOffset: () -> Int64? = { nil }
+    /// How a command's time is read when its request is accepted.
+    private var commandClock = CommandClock.capture
+
+    /// Where the time a command takes effect comes from.
+    public enum CommandClock: Sendable {
+        /// The capture time the engine has reached when it runs the command: a replay at full
+        /// speed and control scripts, which must be deterministic.
+        case capture
+        /// The wall clock when the request was accepted, which the kernel also stamps packets
+        /// with: live capture. The engine's packet clock lags it by the kernel's block delivery,
+        /// and a server without traffic has only an estimate; the accepted time is exact.
+        case wall
+        /// The wall clock through the paced replay's offset (`setWallOffset`).
+        case paced
+    }
 
     public init(configuration: ServerConfiguration, engine: CaptureEngine, store: TrackerStore?,
                 logger: Logger = Logger(label: "calltap.control")) {
@@ -47,7 +62,8 @@ public final class ControlPlane: RecorderService, @unchecked Sendable {
         let bus = try ClusterBus(settings: settings, logger: logger, onMessage: { [weak self] message in
             guard let self else { return }
             let tracker = self.tracker
-            _ = self.engine.inbox.submit { nanos in tracker.received(message, at: nanos) }
+            let accepted = self.acceptedNanos()
+            _ = self.engine.inbox.submit { nanos in tracker.received(message, at: accepted ?? nanos) }
         }, onStateChange: { [weak self] state in
             logger.notice("broker", metadata: ["state": "\(state)"])
             // What this server decided while away goes out unasked (the bus asks the others too).
@@ -64,9 +80,29 @@ public final class ControlPlane: RecorderService, @unchecked Sendable {
         tracker.cluster?.stop()
     }
 
-    /// A paced replay's offset from capture time to wall time, once known.
+    /// A paced replay's offset from capture time to wall time, once known; commands then take
+    /// effect at their accepted wall time through it.
     public func setWallOffset(_ read: @escaping () -> Int64?) {
-        lock.withLock { wallOffset = read }
+        lock.withLock {
+            wallOffset = read
+            commandClock = .paced
+        }
+    }
+
+    /// Commands take effect when their request is accepted, by the wall clock (`serve`).
+    public func stampCommandsWithWallClock() {
+        lock.withLock { commandClock = .wall }
+    }
+
+    /// The time a command accepted now takes effect at, or nil for the capture time the engine
+    /// will have reached when it runs the command.
+    func acceptedNanos() -> Int64? {
+        let (clock, offset) = lock.withLock { (commandClock, wallOffset) }
+        switch clock {
+        case .capture: return nil
+        case .wall: return LiveCapture.wallNanos()
+        case .paced: return offset().map { LiveCapture.wallNanos() - $0 }
+        }
     }
 
     // MARK: RecorderService
@@ -87,11 +123,13 @@ public final class ControlPlane: RecorderService, @unchecked Sendable {
         return try await onCaptureThread { nanos in tracker.perform(command, at: nanos) }
     }
 
-    /// Runs `work` on the capture thread, where the tracker lives, at the capture time the engine
-    /// has reached, and answers what it decided.
+    /// Runs `work` on the capture thread, where the tracker lives, at the time the command was
+    /// accepted (`CommandClock`), and answers what it decided. The engine holds audio for the
+    /// commit delay, so a time a little ahead of or behind its packet clock still applies exactly.
     func onCaptureThread<T>(_ work: @escaping (Int64) -> Result<T, ControlError>) async throws(ControlError) -> T {
+        let stamp = acceptedNanos()
         let result: Result<T, ControlError> = await withCheckedContinuation { continuation in
-            let accepted = engine.inbox.submit { nanos in continuation.resume(returning: work(nanos)) }
+            let accepted = engine.inbox.submit { nanos in continuation.resume(returning: work(stamp ?? nanos)) }
             if !accepted {
                 continuation.resume(returning: .failure(ControlError(.unavailable, "capture has stopped")))
             }

@@ -10,6 +10,9 @@ final class MediaWorker: @unchecked Sendable {
     let ring: SPSCRing
     private var calls: [Unmanaged<WorkerCall>?] = []
     private var open: Set<Int> = []
+    /// Stops accepted ahead of the packets seen (live, a command's time is its request's): the
+    /// recording takes nothing captured from then on, and is finished once the clock passes it.
+    private var pendingEnds: [(call: Int, end: RecordingEnd)] = []
     private let logger: Logger
     private let finisher: RecordingFinisher
     private var thread: Thread?
@@ -140,9 +143,16 @@ final class MediaWorker: @unchecked Sendable {
             existing(call)?.forEach { $0.noteRingOverflow(flow: flow, count: dropped) }
         case .end:
             guard let box = MediaMessage.takeObject(record, as: MessageBox<RecordingEnd>.self) else { return }
-            finish(call, box.value)
+            let end = box.value
+            if let identifier = end.recordingIdentifier, let at = end.endNanos, at > nanos {
+                existing(call)?.forEach(matching: identifier) { $0.cutOff(atNanos: at) }
+                pendingEnds.append((call, end))
+            } else {
+                finish(call, end)
+            }
         case .forget:
             if call < calls.count, let entry = calls[call] {
+                pendingEnds.removeAll { $0.call == call }
                 finish(call, RecordingEnd(endNanos: nil, reason: "shutdown", metadata: nil))
                 entry.release()
                 calls[call] = nil
@@ -165,9 +175,19 @@ final class MediaWorker: @unchecked Sendable {
                 }
                 if let (identifier, error) = failed { fail(call, identifier, error) }
             }
+            if !pendingEnds.isEmpty { finishPendingEnds(at: nanos) }
         case .stop, nil:
             break
         }
+    }
+
+    /// Finishes the stops whose time the clock has reached (a recording the call's end took
+    /// already is simply not found).
+    private func finishPendingEnds(at nanos: Int64) {
+        let due = pendingEnds.filter { $0.end.endNanos! <= nanos }
+        guard !due.isEmpty else { return }
+        pendingEnds.removeAll { $0.end.endNanos! <= nanos }
+        for (call, end) in due { finish(call, end) }
     }
 
     /// The worker's state of a call, made when the call's first flow or recording arrives.

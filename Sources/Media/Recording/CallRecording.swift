@@ -83,10 +83,10 @@ public final class CallRecording {
         pauses.append((frame, nil, timeline.silence(from: frame)))
     }
 
-    /// Ends the pause at capture time `nanos`.
+    /// Ends the pause at capture time `nanos` (rounded up: silence errs long).
     public func resume(atNanos nanos: Int64) {
         guard let last = pauses.last, last.end == nil else { return }
-        let frame = max(last.start, framePosition(nanos))
+        let frame = max(last.start, framePosition(nanos, roundingUp: true))
         pauses[pauses.count - 1].end = frame
         timeline.endSilence(last.stretch, at: frame)
     }
@@ -104,7 +104,7 @@ public final class CallRecording {
     /// Ends the blackout at capture time `nanos`; `reason` is how it ended (`stopped`, `maxAgentBlackout`).
     public func endBlackout(atNanos nanos: Int64, reason: String) {
         guard let last = blackouts.last, last.end == nil else { return }
-        let frame = max(last.start, framePosition(nanos))
+        let frame = max(last.start, framePosition(nanos, roundingUp: true))
         blackouts[blackouts.count - 1].end = frame
         blackouts[blackouts.count - 1].ended = reason
         timeline.endSilence(last.stretch, at: frame)
@@ -139,12 +139,30 @@ public final class CallRecording {
         for i in streams.indices { streams[i].payloadType = -1 }
     }
 
-    /// The frame at which something captured at `nanos` belongs.
+    /// The frame at which something captured at `nanos` belongs (the frame that holds it, or
+    /// with `roundingUp` the first frame that starts at or after it: where silence ends).
     /// Saturates far from the start (a capture whose clock jumps by days must not trap).
     @inline(__always)
-    func framePosition(_ nanos: Int64) -> Int64 {
-        Self.frame(at: nanos, startNanos: setup.startNanos, sampleRate: setup.sampleRate)
+    func framePosition(_ nanos: Int64, roundingUp: Bool = false) -> Int64 {
+        let frame = Self.frame(at: nanos, startNanos: setup.startNanos, sampleRate: setup.sampleRate)
+        guard roundingUp, abs(frame) < Self.farFrames,
+              CallRecording.nanos(atFrame: frame, startNanos: setup.startNanos, sampleRate: setup.sampleRate) < nanos else { return frame }
+        return frame + 1
     }
+
+    /// When frame `frame` of a file starting at `startNanos` begins.
+    static func nanos(atFrame frame: Int64, startNanos: Int64, sampleRate: Int) -> Int64 {
+        startNanos + (frame * 1_000_000_000 + Int64(sampleRate) - 1) / Int64(sampleRate)
+    }
+
+    /// Stops taking packets captured at or after `nanos`: a stop that takes effect a little
+    /// ahead of the packets the worker has seen (its request was accepted before they arrived).
+    /// The worker finishes the recording once its clock passes that time.
+    public func cutOff(atNanos nanos: Int64) {
+        cutoffNanos = min(cutoffNanos, nanos)
+    }
+
+    private var cutoffNanos = Int64.max
 
     /// The frame of a file starting at `startNanos` at which `nanos` falls: how the live gates
     /// count, and how a late blackout written into the finished file must count too.
@@ -172,6 +190,9 @@ public final class CallRecording {
 
     /// One RTP packet of flow `flow`, captured at `captureNanos`.
     public func receive(flow: Int, packet bytes: UnsafeRawBufferPointer, captureNanos: Int64) throws(SoundFileError) {
+        // A recording whose start or stop command was accepted ahead of the packets: what was
+        // captured outside it belongs to no one here (neither lost nor late).
+        guard captureNanos >= setup.startNanos, captureNanos < cutoffNanos else { return }
         guard flow >= 0, flow < streams.count else {
             counters.unknownFlow += 1
             return
