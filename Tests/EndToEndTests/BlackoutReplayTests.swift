@@ -140,4 +140,29 @@ extension ControlScriptReplayTests {
         #expect(dtmf.map { $0["Masked"] as? Bool } == [false, true, true, true, true, true, false])
         #expect(blackouts(r).count == 1)
     }
+
+    /// A digit that straddles a blackout's edge is masked: 6 (4.70–4.82 s into the file) is
+    /// pressed before the start and released inside, 3 (8.84–8.96 s) pressed inside and released
+    /// after the stop. The rule is the late path's too (`Sidecar.Digit.overlaps`).
+    @Test func digitsStraddlingTheEdgesAreMasked() throws {
+        let dir = RepositoryPaths.temporaryDirectory()
+        let config = dir + "/calltap.yaml"
+        try "agents:\n  - { id: 4, phone: \"2504\", policy: always }\n".write(toFile: config, atomically: true, encoding: .utf8)
+        let script = dir + "/control.jsonl"
+        let agent = #"{"AgentIdentifier": "Phone", "Value": "2504"}"#
+        // The file starts 76.828 s after the capture's first packet.
+        try [#"{"at": 81.588, "command": "Blackout/StartForAgent", "body": \#(agent)}"#,
+             #"{"at": 85.728, "command": "Blackout/StopForAgent", "body": \#(agent)}"#]
+            .joined(separator: "\n").write(toFile: script, atomically: true, encoding: .utf8)
+        let (outcome, _) = try CalltapProcess.replay(RepositoryPaths.capture("SIP_DTMF2.cap"), out: dir + "/out",
+                                                     extra: ["--config", config, "--control", script])
+        #expect(outcome.status == 0)
+        let r = try #require(try RecordedCall.all(under: dir + "/out").first { ($0.json["Dtmf"] as? [Any])?.isEmpty == false })
+        let dtmf = try #require(r.json["Dtmf"] as? [[String: Any]])
+        let b = try #require(blackouts(r).first)
+        #expect(abs(b.start - 4.76) < 0.002 && abs(b.end - 8.9) < 0.002, "blackout \(b)")
+        #expect(dtmf.first?["Time"] as? Double == 4.7 && dtmf.last?["Time"] as? Double == 8.84)
+        #expect(dtmf.map { $0["Digit"] as? String } == ["", "", "", "", "", "", ""])
+        #expect(dtmf.allSatisfy { $0["Masked"] as? Bool == true })
+    }
 }

@@ -16,6 +16,7 @@ public func buildRecorderRouter(
     // Older clients are not consistent about the case of paths either.
     let router = Router(context: BasicRequestContext.self, options: [.caseInsensitive])
     // Added before the routes: a router applies middleware only to routes added after it.
+    router.add(middleware: RequestArrivalMiddleware())
     router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
     router.add(middleware: ErrorResponseMiddleware())
     let routes = RecorderRoutes(

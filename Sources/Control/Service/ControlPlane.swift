@@ -62,8 +62,7 @@ public final class ControlPlane: RecorderService, @unchecked Sendable {
         let bus = try ClusterBus(settings: settings, logger: logger, onMessage: { [weak self] message in
             guard let self else { return }
             let tracker = self.tracker
-            let accepted = self.acceptedNanos()
-            _ = self.engine.inbox.submit { nanos in tracker.received(message, at: accepted ?? nanos) }
+            _ = self.engine.inbox.submit { nanos in tracker.received(message, at: nanos) }
         }, onStateChange: { [weak self] state in
             logger.notice("broker", metadata: ["state": "\(state)"])
             // What this server decided while away goes out unasked (the bus asks the others too).
@@ -100,8 +99,8 @@ public final class ControlPlane: RecorderService, @unchecked Sendable {
         let (clock, offset) = lock.withLock { (commandClock, wallOffset) }
         switch clock {
         case .capture: return nil
-        case .wall: return LiveCapture.wallNanos()
-        case .paced: return offset().map { LiveCapture.wallNanos() - $0 }
+        case .wall: return RequestArrival.wallNanos ?? LiveCapture.wallNanos()
+        case .paced: return offset().map { (RequestArrival.wallNanos ?? LiveCapture.wallNanos()) - $0 }
         }
     }
 

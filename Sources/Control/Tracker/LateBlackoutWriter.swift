@@ -105,9 +105,8 @@ final class LateBlackoutWriter: @unchecked Sendable {
             sidecar.blackouts.append(Sidecar.Interval(start: start, end: end, origin: interval.origin,
                                                       ended: interval.ended, late: true))
             sidecar.blackouts.sort { $0.start < $1.start }
-            for i in sidecar.dtmf.indices where sidecar.dtmf[i].time + sidecar.dtmf[i].duration > start && sidecar.dtmf[i].time < end {
-                sidecar.dtmf[i].digit = ""
-                sidecar.dtmf[i].masked = true
+            for i in sidecar.dtmf.indices where sidecar.dtmf[i].overlaps(from: start, to: end) {
+                sidecar.dtmf[i] = sidecar.dtmf[i].masking
             }
             try sidecar.write(to: entry.sidecarPath)
             logger.notice("late blackout written into a finished recording",

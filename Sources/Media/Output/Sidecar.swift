@@ -129,8 +129,32 @@ public struct Sidecar: Codable, Sendable, Equatable {
         public var channel: Int
         public var masked: Bool
 
+        public init(digit: String, time: Double, duration: Double, method: String, channel: Int, masked: Bool) {
+            self.digit = digit
+            self.time = time
+            self.duration = duration
+            self.method = method
+            self.channel = channel
+            self.masked = masked
+        }
+
         enum CodingKeys: String, CodingKey {
             case digit = "Digit", time = "Time", duration = "Duration", method = "Method", channel = "Channel", masked = "Masked"
+        }
+
+        /// The one rule for digits and blackouts, live and late: a digit that overlaps the
+        /// interval (seconds from the file's start) is masked, also when it began before it or
+        /// ends after it; a digit without duration, when it falls inside.
+        public func overlaps(from start: Double, to end: Double) -> Bool {
+            time < end && (time + duration > start || time >= start)
+        }
+
+        /// The digit without its value: pressed inside a blackout, it is never stored.
+        public var masking: Digit {
+            var d = self
+            d.digit = ""
+            d.masked = true
+            return d
         }
     }
 

@@ -309,15 +309,12 @@ public final class CallRecording {
                                     duration: durationSeconds, method: method, channel: channel(ofSide: side), masked: false))
     }
 
-    /// The digits, those pressed inside a blackout without their value: they are never stored.
+    /// The digits, those that overlap a blackout without their value: they are never stored.
     private func maskedDigits() -> [Sidecar.Digit] {
-        digits.map { digit in
-            let frame = Int64((digit.time * Double(setup.sampleRate)).rounded())
-            guard blackouts.contains(where: { frame >= $0.start && frame < ($0.end ?? Int64.max) }) else { return digit }
-            var masked = digit
-            masked.digit = ""
-            masked.masked = true
-            return masked
+        let rate = Double(setup.sampleRate)
+        return digits.map { digit in
+            blackouts.contains { digit.overlaps(from: Double($0.start) / rate, to: $0.end.map { Double($0) / rate } ?? .infinity) }
+                ? digit.masking : digit
         }
     }
 
