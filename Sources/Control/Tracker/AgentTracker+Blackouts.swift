@@ -17,7 +17,7 @@ extension AgentTracker {
         var applied: AgentState.BlackoutApplied
         switch command.action {
         case .start:
-            if let current = agent.blackout, current.isActive {
+            if let current = agent.blackout, current.isOpen {
                 // Starting what runs changes nothing.
                 applied = .init(startTime: CaptureTime.iso8601(current.startNanos), stopTime: nil, clamped: false,
                                 shared: cluster?.state.isConnected ?? false)
@@ -37,13 +37,21 @@ extension AgentTracker {
             let shared = share(decision, of: profile)
             applied = .init(startTime: CaptureTime.iso8601(start), stopTime: nil, clamped: start != requested, shared: shared)
         case .stop:
-            guard let current = agent.blackout, current.isActive else {
+            guard let current = agent.blackout, current.isOpen else {
                 // Stopping what is not running changes nothing.
                 applied = .init(startTime: nil, stopTime: nil, clamped: false, shared: false)
                 break
             }
             if requested < current.startNanos {
-                return .failure(ControlError(.badRequest, "the stop time \(CaptureTime.iso8601(requested)) is before the blackout's start \(CaptureTime.iso8601(current.startNanos))"))
+                guard current.startNanos > now else {
+                    return .failure(ControlError(.badRequest, "the stop time \(CaptureTime.iso8601(requested)) is before the blackout's start \(CaptureTime.iso8601(current.startNanos))"))
+                }
+                // A scheduled blackout stopped before it began is cancelled: nothing is silenced.
+                end(agentId: profile.id, at: current.startNanos, reason: "cancelled")
+                let shared = shareStop(of: profile)
+                applied = .init(startTime: CaptureTime.iso8601(current.startNanos), stopTime: CaptureTime.iso8601(current.startNanos),
+                                clamped: false, shared: shared)
+                break
             }
             let stop = max(requested, earliest, current.startNanos)
             end(agentId: profile.id, at: stop, reason: "stopped")
@@ -60,7 +68,7 @@ extension AgentTracker {
     /// Ends an agent's active blackout on every call of the agent. The server that started it
     /// unmasks the agent's screen, however it ended (here, by its limit, or on another server).
     func end(agentId: Int, at nanos: Int64, reason: String) {
-        guard var blackout = agents[agentId]?.blackout, blackout.isActive else { return }
+        guard var blackout = agents[agentId]?.blackout, blackout.isOpen else { return }
         blackout.stopNanos = nanos
         blackout.ended = reason
         agents[agentId]?.blackout = blackout
@@ -75,38 +83,55 @@ extension AgentTracker {
 
     /// Whether another agent on the call still has a blackout (both ends agents, one blacked out).
     private func isBlackedOut(_ callInstance: String, except agentId: Int) -> Bool {
-        calls[callInstance]?.agentIds.contains { $0 != agentId && agents[$0]?.blackout?.isActive == true } ?? false
+        calls[callInstance]?.agentIds.contains { $0 != agentId && agents[$0]?.blackout?.isOpen == true } ?? false
     }
 
-    /// The active blackout that covers a call of these agents, if any (the earliest start).
+    /// The open blackout (running or scheduled) that covers a call of these agents, if any (the
+    /// earliest start).
     func activeBlackout(of agentIds: [Int]) -> TrackedBlackout? {
-        agentIds.compactMap { agents[$0]?.blackout }.filter(\.isActive).min { $0.startNanos < $1.startNanos }
+        agentIds.compactMap { agents[$0]?.blackout }.filter(\.isOpen).min { $0.startNanos < $1.startNanos }
     }
 
     /// Recording states shown for a call: blacked out while a blackout of its agents runs.
     func refreshRecordingStates(_ callInstance: String) {
         guard var call = calls[callInstance] else { return }
-        let blackedOut = activeBlackout(of: call.agentIds) != nil
+        let blackedOut = call.agentIds.contains { agents[$0]?.blackout?.isSilencing(at: clockNanos) == true }
         for i in call.recordings.indices where call.recordings[i].recordingState != .stopped {
             call.recordings[i].recordingState = blackedOut ? .blackedOut : (call.paused ? .paused : .recording)
         }
         calls[callInstance] = call
     }
 
+    /// Moves the tracker's clock (the capture clock, or a command's accepted time ahead of it) and
+    /// shows the blackouts that began or ended meanwhile: a scheduled start turns active, a stop
+    /// with a future time turns it off, in the agent's state and its recordings' states.
+    func advanceClock(to nanos: Int64) {
+        let previous = clockNanos
+        guard nanos > previous else { return }
+        clockNanos = nanos
+        for (id, agent) in agents {
+            guard let blackout = agent.blackout,
+                  blackout.isSilencing(at: previous) != blackout.isSilencing(at: nanos) else { continue }
+            for callInstance in agent.calls { refreshRecordingStates(callInstance) }
+            changed(agents: [id])
+        }
+    }
+
     /// The agent's blackout as its state shows it.
     func blackoutView(_ blackout: TrackedBlackout?) -> AgentState.BlackoutView {
         guard let blackout else { return AgentState.BlackoutView() }
-        return AgentState.BlackoutView(active: blackout.isActive, startTime: CaptureTime.iso8601(blackout.startNanos),
+        return AgentState.BlackoutView(active: blackout.isSilencing(at: clockNanos), startTime: CaptureTime.iso8601(blackout.startNanos),
                                        stopTime: blackout.stopNanos.map(CaptureTime.iso8601), origin: blackout.origin)
     }
 
     /// Ends the blackouts that reached `blackout.maxAgentBlackoutSeconds` (the limit the starting
     /// server set; every server ends them by itself at the same time).
     public func clockAdvanced(to nanos: Int64) {
+        advanceClock(to: nanos)
         beginDeferredStarts(at: nanos)
         advanceFaceToFace(to: nanos)
         for (id, agent) in agents {
-            guard let blackout = agent.blackout, blackout.isActive, blackout.limitNanos <= nanos else { continue }
+            guard let blackout = agent.blackout, blackout.isOpen, blackout.limitNanos <= nanos else { continue }
             end(agentId: id, at: blackout.limitNanos, reason: "maxAgentBlackout")
             // Every server ends it by itself and says so: the others may not see the clock move.
             if let profile = directory.agent(id: id) { shareStop(of: profile) }

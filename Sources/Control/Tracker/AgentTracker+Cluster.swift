@@ -67,7 +67,7 @@ extension AgentTracker {
         let serverId = configuration.engine.serverId
         for profile in directory.agents {
             guard let blackout = agents[profile.id]?.blackout, let sequence = blackout.sequence else { continue }
-            if blackout.isActive {
+            if blackout.isOpen {
                 blackoutRegister.apply(ClusterBlackout(
                     agent: clusterKey(profile), action: .start, startNanos: blackout.startNanos,
                     limitNanos: blackout.limitNanos, origin: blackout.origin, sequence: sequence))
@@ -132,7 +132,7 @@ extension AgentTracker {
         switch decision.action {
         case .start:
             let outcome = blackoutRegister.apply(decision)
-            if let current = agent.blackout, current.isActive {
+            if let current = agent.blackout, current.isOpen {
                 // Already silent; an earlier start from elsewhere reaches back further, whichever
                 // decision the merge rule keeps for the agent's state.
                 if decision.startNanos < current.startNanos {
@@ -162,7 +162,7 @@ extension AgentTracker {
             if let deferred = deferredStarts[profile.id], deferred.startNanos <= stop {
                 deferredStarts[profile.id] = nil
             }
-            if let current = agent.blackout, current.isActive, current.startNanos <= stop {
+            if let current = agent.blackout, current.isOpen, current.startNanos <= stop {
                 if case .superseded = outcome {
                     // A later start holds the agent; the stopped interval before it is still silence.
                     silence(profile.id, from: decision.startNanos, to: min(stop, current.startNanos),
@@ -180,13 +180,13 @@ extension AgentTracker {
                 // Never seen running here (this server was cut off): the whole interval, less what
                 // the last blackout here covered already (servers end one at its limit by themselves).
                 var pieces = [(decision.startNanos, stop)]
-                if let last = agent.blackout, !last.isActive, let lastStop = last.stopNanos {
+                if let last = agent.blackout, !last.isOpen, let lastStop = last.stopNanos {
                     pieces = [(decision.startNanos, min(stop, last.startNanos)), (max(decision.startNanos, lastStop), stop)]
                 }
                 for (from, to) in pieces where from < to {
                     silence(profile.id, from: from, to: to, origin: decision.starter, ended: decision.ended, at: now)
                 }
-                if case .applied = outcome, agent.blackout?.isActive != true {
+                if case .applied = outcome, agent.blackout?.isOpen != true {
                     agents[profile.id]?.blackout = TrackedBlackout(
                         startNanos: decision.startNanos, limitNanos: decision.limitNanos ?? stop, origin: decision.starter,
                         stopNanos: stop, ended: decision.ended, sequence: decision.sequence)
@@ -219,7 +219,7 @@ extension AgentTracker {
         let held = deferredStarts
         deferredStarts.removeAll()
         for (id, decision) in held.sorted(by: { $0.key < $1.key }) {
-            guard let profile = directory.agent(id: id), agents[id]?.blackout?.isActive != true else { continue }
+            guard let profile = directory.agent(id: id), agents[id]?.blackout?.isOpen != true else { continue }
             begin(decision, of: profile, at: now)
             changed(agents: [id])
         }

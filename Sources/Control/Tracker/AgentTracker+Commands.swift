@@ -6,6 +6,7 @@ import Media
 extension AgentTracker {
     /// Applies `command` and answers the agent's state after it.
     public func perform(_ command: ControlCommand, at nanos: Int64) -> Result<AgentState, ControlError> {
+        advanceClock(to: nanos)
         switch command {
         case .record(let c): return record(c, at: nanos)
         case .screen(let c): return screen(c, at: nanos)

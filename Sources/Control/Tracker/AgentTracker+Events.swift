@@ -177,7 +177,8 @@ extension AgentTracker: EngineObserver {
         guard var tracked = calls[setup.callInstance] else { return }
         tracked.recordings.append(AgentState.RecordingView(
             recordingIdentifier: setup.recordingIdentifier, isDuplicate: setup.isDuplicate,
-            recordingState: activeBlackout(of: tracked.agentIds) != nil ? .blackedOut : (tracked.paused ? .paused : .recording),
+            recordingState: tracked.agentIds.contains { agents[$0]?.blackout?.isSilencing(at: clockNanos) == true }
+                ? .blackedOut : (tracked.paused ? .paused : .recording),
             callInstance: setup.callInstance))
         tracked.nextSegment = setup.segment + 1
         calls[setup.callInstance] = tracked

@@ -45,6 +45,9 @@ public final class AgentTracker {
     /// Blackout intervals that arrived after their audio was written, by open recording: they are
     /// written into the file once it is finished.
     var pendingLate: [String: [LateBlackoutWriter.Interval]] = [:]
+    /// The latest time the tracker has seen (capture clock or a command's accepted time): what
+    /// the views show scheduled blackouts against.
+    var clockNanos = Int64.min
     /// Cluster messages about agents this server does not know, skipped.
     public internal(set) var unknownClusterAgents = 0
 

@@ -75,5 +75,12 @@ struct TrackedBlackout: Codable, Sendable {
     /// The deciding server's sequence number of the start (absent in documents of older builds).
     var sequence: UInt64?
 
-    var isActive: Bool { stopNanos == nil }
+    /// Decided and not stopped: running, or scheduled to start.
+    var isOpen: Bool { stopNanos == nil }
+
+    /// Whether the audio at `nanos` is silenced by it: what `Active` says. A scheduled start is
+    /// not active yet, a stop with a future time leaves it active until then.
+    func isSilencing(at nanos: Int64) -> Bool {
+        startNanos <= nanos && (stopNanos.map { nanos < $0 } ?? true)
+    }
 }

@@ -51,7 +51,7 @@ public final class CallRecording {
     /// Pause intervals in frames (end nil while paused), with their silent stretch.
     private var pauses: [(start: Int64, end: Int64?, stretch: Int)] = []
     /// Blackout intervals in frames (end nil while active): who started each and how it ended.
-    private var blackouts: [(start: Int64, end: Int64?, stretch: Int, origin: String, ended: String?)] = []
+    private var blackouts: [(start: Int64, end: Int64?, stretch: Int, origin: String, ended: String?, startNanos: Int64)] = []
 
     /// The channel a side's audio goes to.
     @inline(__always)
@@ -98,13 +98,14 @@ public final class CallRecording {
     public func startBlackout(atNanos nanos: Int64, origin: String) {
         guard blackouts.last.map({ $0.end != nil }) ?? true else { return }
         let frame = max(0, timeline.committed, framePosition(nanos))
-        blackouts.append((frame, nil, timeline.silence(from: frame), origin, nil))
+        blackouts.append((frame, nil, timeline.silence(from: frame), origin, nil, nanos))
     }
 
     /// Ends the blackout at capture time `nanos`; `reason` is how it ended (`stopped`, `maxAgentBlackout`).
     public func endBlackout(atNanos nanos: Int64, reason: String) {
         guard let last = blackouts.last, last.end == nil else { return }
-        let frame = max(last.start, framePosition(nanos, roundingUp: true))
+        // Ended where it began (a scheduled blackout cancelled): it silences nothing.
+        let frame = nanos <= last.startNanos ? last.start : max(last.start, framePosition(nanos, roundingUp: true))
         blackouts[blackouts.count - 1].end = frame
         blackouts[blackouts.count - 1].ended = reason
         timeline.endSilence(last.stretch, at: frame)
@@ -313,7 +314,10 @@ public final class CallRecording {
     private func maskedDigits() -> [Sidecar.Digit] {
         let rate = Double(setup.sampleRate)
         return digits.map { digit in
-            blackouts.contains { digit.overlaps(from: Double($0.start) / rate, to: $0.end.map { Double($0) / rate } ?? .infinity) }
+            blackouts.contains { b in
+                b.end.map { $0 > b.start } != false
+                    && digit.overlaps(from: Double(b.start) / rate, to: b.end.map { Double($0) / rate } ?? .infinity)
+            }
                 ? digit.masking : digit
         }
     }
