@@ -104,7 +104,10 @@ public final class CaptureEngine {
                 ingest(frame, nanos: nanos, wire: wires[link])
                 if publishDue { publishStatistics(source) }
             case .idle(let nanos):
-                if let nanos, firstNanos >= 0, nanos > nowNanos { advance(to: nanos, wire: wires.first) }
+                // A server without traffic has a clock too (a live source's idle time stays behind
+                // any packet still in the kernel's blocks): blackouts scheduled or stopped ahead
+                // of it begin and end on time, and their limits run out.
+                if let nanos, nanos > nowNanos { advance(to: nanos, wire: wires.first) }
                 if inbox.hasWork { inbox.drain(at: max(nowNanos, nanos ?? nowNanos)) }
                 deliverFinished()
                 monitor.beat()
