@@ -66,6 +66,23 @@ import Glibc
             }
         }
 
+        // A blackout of agent 1 scheduled to begin and end after the restart: the schedule is
+        // persisted with the agent and survives the kill.
+        let agentOne: [String: Any] = ["AgentIdentifier": "Phone", "Value": "callee"]
+        let iso = ISO8601DateFormatter()
+        iso.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        let now = Date()
+        let scheduled = try await first.post("/api/Blackout/StartForAgent",
+                                             agentOne.merging(["BlackoutStartTime": iso.string(from: now.addingTimeInterval(9))]) { $1 })
+        #expect(scheduled.status == 200, "\(scheduled.text)")
+        #expect((scheduled.object["Blackout"] as? [String: Any])?["Active"] as? Bool == false, "scheduled, not active yet")
+        let blackoutStart = LiveServeTests.seconds((scheduled.object["Applied"] as? [String: Any])?["StartTime"])
+        let stopReply = try await first.post("/api/Blackout/StopForAgent",
+                                             agentOne.merging(["BlackoutStopTime": iso.string(from: now.addingTimeInterval(11))]) { $1 })
+        #expect(stopReply.status == 200, "\(stopReply.text)")
+        let blackoutStop = LiveServeTests.seconds((stopReply.object["Applied"] as? [String: Any])?["StopTime"])
+        #expect(abs(blackoutStart - now.timeIntervalSince1970 - 9) < 0.002 && abs(blackoutStop - now.timeIntervalSince1970 - 11) < 0.002)
+
         // kill -9 about a second before call B's BYE, and start again once B has hung up.
         let killAt = callBStarted.addingTimeInterval(planB.seconds - 1)
         if killAt > Date() { try await Task.sleep(nanoseconds: UInt64(killAt.timeIntervalSinceNow * 1e9)) }
@@ -78,6 +95,11 @@ import Glibc
         let second = server
         defer { second.kill() }
         let restarted = Date().timeIntervalSince1970
+
+        // The schedule came back: not active before its start, active between start and stop.
+        let afterRestart = try await second.agent(phone: "callee")["Blackout"] as? [String: Any] ?? [:]
+        #expect(abs(LiveServeTests.seconds(afterRestart["StartTime"]) - blackoutStart) < 0.002, "\(afterRestart)")
+        if Date().timeIntervalSince1970 < blackoutStart - 0.5 { #expect(afterRestart["Active"] as? Bool == false, "\(afterRestart)") }
 
         // The same agents.
         let agentsAfter = try await second.get("/api/Agent/GetAll")
@@ -113,6 +135,11 @@ import Glibc
             return recordings.first {
                 $0["RecordingState"] as? String == "Recording" && $0["RecordingIdentifier"] as? String != firstSegment["callee"]
             }?["RecordingIdentifier"] as? String
+        }
+        let during = blackoutStart + 0.5 - Date().timeIntervalSince1970
+        if during > 0 { try await Task.sleep(nanoseconds: UInt64(during * 1e9)) }
+        if Date().timeIntervalSince1970 < blackoutStop - 0.5 {
+            #expect(try await second.agent(phone: "callee")["Blackout"].flatMap { ($0 as? [String: Any])?["Active"] as? Bool } == true)
         }
         try await callA.waitForEnd(timeout: planA.seconds + 20)
         let listedA = try await Deadline.poll("both segments of call A to be listed, the second ended by the BYE", timeout: 10) { () -> [[String: Any]]? in
@@ -158,6 +185,13 @@ import Glibc
         #expect(a1.json["AgentId"] as? Int == 1)
         #expect(a1.metadata["calldirection"] == "I")
         #expect(a1.durationSeconds > 3)
+        // The scheduled blackout, applied to the new segment where it was scheduled.
+        let a1Blackouts = a1.json["Blackouts"] as? [[String: Any]] ?? []
+        #expect(a1Blackouts.count == 1, "\(a1Blackouts)")
+        if let b = a1Blackouts.first, let from = b["Start"] as? Double, let to = b["End"] as? Double {
+            #expect(abs(a1Start + from - blackoutStart) < 0.0015 && abs(a1Start + to - blackoutStop) < 0.0015, "\(b)")
+            for channel in 0..<2 { #expect(ToneAnalysis.rms(a1.audio.slice(channel: channel, from: from, to: to)) == 0) }
+        }
         #expect(LiveServeTests.dominant(a1, channel: 0, from: 0.2, to: a1.durationSeconds - 0.2) == 1100)
         #expect(LiveServeTests.dominant(a1, channel: 1, from: 0.2, to: a1.durationSeconds - 0.2) == 700)
 

@@ -92,6 +92,21 @@ extension AgentTracker {
         agentIds.compactMap { agents[$0]?.blackout }.filter(\.isOpen).min { $0.startNanos < $1.startNanos }
     }
 
+    /// The blackout a call or session of these agents that starts now must carry: one that runs
+    /// or is scheduled, or whose stop lies ahead (the earliest start).
+    func blackoutAhead(of agentIds: [Int]) -> TrackedBlackout? {
+        agentIds.compactMap { agents[$0]?.blackout }.filter { $0.stopNanos.map { $0 > clockNanos } ?? true }
+            .min { $0.startNanos < $1.startNanos }
+    }
+
+    /// Gives a call (or face-to-face session) that starts at `nanos` the agents' blackout, with
+    /// its stop when that is decided already.
+    func carryBlackout(of agentIds: [Int], into callInstance: String, from nanos: Int64) {
+        guard let blackout = blackoutAhead(of: agentIds) else { return }
+        engine.startBlackout(callInstance, at: max(blackout.startNanos, nanos), origin: blackout.origin)
+        if let stop = blackout.stopNanos { engine.endBlackout(callInstance, at: stop, reason: blackout.ended ?? "stopped") }
+    }
+
     /// Recording states shown for a call: blacked out while a blackout of its agents runs.
     func refreshRecordingStates(_ callInstance: String) {
         guard var call = calls[callInstance] else { return }

@@ -73,9 +73,7 @@ extension AgentTracker: EngineObserver {
         calls[call.callID] = tracked
 
         // A call that starts while one of its agents is blacked out carries the blackout from its start.
-        if let blackout = activeBlackout(of: tracked.agentIds) {
-            engine.startBlackout(call.callID, at: max(blackout.startNanos, call.inviteNanos), origin: blackout.origin)
-        }
+        carryBlackout(of: tracked.agentIds, into: call.callID, from: call.inviteNanos)
         var touched = tracked.agentIds
         if let replaced {
             for id in movers {

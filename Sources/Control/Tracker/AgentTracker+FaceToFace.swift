@@ -104,9 +104,7 @@ extension AgentTracker {
         let engineId = recording.engineIdentifier
         guard let recordingId = engine.openDeclaredSession(recording.declaredSession(metadata: metadata), at: nanos,
                                                            nextSegment: recording.recordingIdentifiers.count) else { return nil }
-        if let blackout = activeBlackout(of: [recording.agentId]) {
-            engine.startBlackout(engineId, at: max(blackout.startNanos, nanos), origin: blackout.origin)
-        }
+        carryBlackout(of: [recording.agentId], into: engineId, from: nanos)
         if recording.status == .paused { engine.setPaused(true, engineId, at: nanos) }
         if agents[recording.agentId]?.calls.contains(engineId) == false { agents[recording.agentId]?.calls.append(engineId) }
         return recordingId

@@ -11,6 +11,7 @@ extension AgentTracker {
     ///     finished index entry.
     public func restore(from stored: StoredTracker, now: Int64,
                         recover: (RecordingIndexEntry) -> RecordingIndexEntry) {
+        advanceClock(to: now)
         let decoder = JSONDecoder()
         for (id, document) in stored.agents where agents[id] != nil {
             if let agent = try? decoder.decode(TrackedAgent.self, from: document) { agents[id] = agent }

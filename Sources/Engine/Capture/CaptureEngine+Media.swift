@@ -156,9 +156,12 @@ extension CaptureEngine {
         if controls[call.slot].paused {
             sendGate(.pause, call: call, at: nanos, recording: setup.recordingIdentifier)
         }
-        if let blackout = controls[call.slot].blackout {
+        if let blackout = controls[call.slot].blackout, blackout.stop.map({ $0.nanos > nanos }) ?? true {
             sendGate(.blackoutStart(origin: blackout.origin), call: call, at: max(blackout.startNanos, nanos),
                      recording: setup.recordingIdentifier)
+            if let stop = blackout.stop {
+                sendGate(.blackoutEnd(reason: stop.reason), call: call, at: stop.nanos, recording: setup.recordingIdentifier)
+            }
         }
         observer?.recordingOpened(setup)
         return setup
