@@ -352,10 +352,16 @@ import Testing
             expectStatus(r, .created)
             r = try await get(client, "/api/F2F/Application")
             #expect(object(r)["State"] as? String == "Recording")
+            // The worker opens the file after the answer: wait for it, or its folder would be made
+            // again under the moved root (on a loaded machine it was, and the test saw a folder).
+            let deadline = Date().addingTimeInterval(10)
+            while RepositoryPaths.files(under: running.storage, withExtension: "wav").isEmpty, Date() < deadline {
+                try await Task.sleep(nanoseconds: 10_000_000)
+            }
             // The storage root goes away and a file takes its place (root may write anywhere, so a
             // mode would not stop it): nothing more can be recorded there.
             try FileManager.default.moveItem(atPath: running.storage, toPath: running.storage + ".moved")
-            _ = FileManager.default.createFile(atPath: running.storage, contents: Data("not a folder".utf8))
+            #expect(FileManager.default.createFile(atPath: running.storage, contents: Data("not a folder".utf8)))
             defer {
                 try? FileManager.default.removeItem(atPath: running.storage)
                 try? FileManager.default.moveItem(atPath: running.storage + ".moved", toPath: running.storage)
