@@ -7,10 +7,12 @@ import Testing
 /// clock just before each request and when the answer comes. Every edge in the file must lie
 /// within 20 ms after the client's time of sending; silence never starts after its start was
 /// answered and never ends before its stop was sent. Needs root (libpcap on `lo`), sipp, sox.
-@Suite(.serialized) struct CommandTimingLiveTests {
-    static let callerIP = "127.0.24.1"
-    static let calleeIP = "127.0.24.2"
-    let agent: [String: Any] = ["AgentIdentifier": "Phone", "Value": "callee"]
+/// Part of the serialized live suite: live servers and SIPp peers running side by side on two
+/// cores made calls end before their commands came.
+extension LiveServeTests {
+    static let timingCallerIP = "127.0.24.1"
+    static let timingCalleeIP = "127.0.24.2"
+    var agent: [String: Any] { ["AgentIdentifier": "Phone", "Value": "callee"] }
 
     /// The client's clock around one request.
     struct Sent {
@@ -49,13 +51,13 @@ import Testing
 
     @Test func pauseBlackoutAndRecordEdgesFollowTheAcceptedTimes() async throws {
         let dir = RepositoryPaths.temporaryDirectory("calltap-timing")
-        let plan = SIPpCall.Plan(callerIP: Self.callerIP, calleeIP: Self.calleeIP, portBase: try LivePorts.freeBlock(12), seconds: 16)
+        let plan = SIPpCall.Plan(callerIP: Self.timingCallerIP, calleeIP: Self.timingCalleeIP, portBase: try LivePorts.freeBlock(12), seconds: 20)
         let storage = dir + "/recordings"
         let config = dir + "/calltap.yaml"
         try """
         capture:
           interfaces: [lo]
-          filter: "udp and (host \(Self.callerIP) or host \(Self.calleeIP)) and portrange \(plan.callerSIPPort)-\(plan.callerSIPPort + 11)"
+          filter: "udp and (host \(Self.timingCallerIP) or host \(Self.timingCalleeIP)) and portrange \(plan.callerSIPPort)-\(plan.callerSIPPort + 11)"
           sipPorts: [\(plan.sipPorts.map(String.init).joined(separator: ", "))]
         storage: { root: "\(storage)", commitDelaySeconds: 2 }
         http: { bind: "127.0.0.1:0" }
