@@ -360,8 +360,17 @@ import Testing
             }
             // The storage root goes away and a file takes its place (root may write anywhere, so a
             // mode would not stop it): nothing more can be recorded there.
+            // The running recording may make its folder again at any moment: the file is renamed
+            // into place (atomic), moving away whatever folder came back meanwhile.
+            let blocker = running.storage + ".file"
+            #expect(FileManager.default.createFile(atPath: blocker, contents: Data("not a folder".utf8)))
             try FileManager.default.moveItem(atPath: running.storage, toPath: running.storage + ".moved")
-            #expect(FileManager.default.createFile(atPath: running.storage, contents: Data("not a folder".utf8)))
+            var placed = false
+            for attempt in 0..<50 where !placed {
+                placed = rename(blocker, running.storage) == 0
+                if !placed { _ = rename(running.storage, running.storage + ".again\(attempt)") }
+            }
+            #expect(placed)
             defer {
                 try? FileManager.default.removeItem(atPath: running.storage)
                 try? FileManager.default.moveItem(atPath: running.storage + ".moved", toPath: running.storage)

@@ -28,12 +28,14 @@ extension LiveServeTests {
         return Sent(sent: sent, answered: answered)
     }
 
-    /// The edge at wall time `edge` lies within 20 ms after the request was sent (the sidecar's
-    /// start time has whole milliseconds: 1 ms of slack before).
+    /// The edge at wall time `edge` lies between the request's sending and its answer (the
+    /// sidecar's start time has whole milliseconds: 1 ms of slack before). How far after the
+    /// sending is printed, not asserted: a loaded machine delays the server's read of a request
+    /// (quiet, every edge lands 0.5–4 ms after it).
     func expectEdge(_ edge: Double, _ request: Sent, _ what: String, sourceLocation: SourceLocation = #_sourceLocation) {
         print(String(format: "%@: %+.1f ms after the request was sent (answered after %.1f ms)",
                      what, (edge - request.sent) * 1000, (request.answered - request.sent) * 1000))
-        #expect(edge >= request.sent - 0.001 && edge < request.sent + 0.02,
+        #expect(edge >= request.sent - 0.001 && edge <= request.answered + 0.001,
                 "\(what) at \(edge), request sent at \(request.sent)", sourceLocation: sourceLocation)
     }
 
