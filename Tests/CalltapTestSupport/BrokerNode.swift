@@ -26,30 +26,19 @@ public final class BrokerNode: @unchecked Sendable {
     public func stop() throws { try run("stop", timeout: 60) }
 
     private func run(_ verb: String, timeout: Double) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [RepositoryPaths.root.appendingPathComponent("Tests/broker.sh").path, verb]
-        var environment = ProcessInfo.processInfo.environment
-        environment["CALLTAP_BROKER_PORT"] = "\(port)"
-        environment["CALLTAP_BROKER_EPMD_PORT"] = "\(epmdPort)"
-        environment["CALLTAP_BROKER_WAIT"] = "90"
-        process.environment = environment
         // Into a file, not a pipe: the broker's own processes must not hold the test's pipe open.
         let logPath = NSTemporaryDirectory() + "calltap-broker-\(port)-\(verb).log"
-        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
-        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
-        defer { try? log.close() }
-        process.standardOutput = log
-        process.standardError = log
-        try process.run()
-        let done = DispatchSemaphore(value: 0)
-        Thread { process.waitUntilExit(); done.signal() }.start()
-        if done.wait(timeout: .now() + timeout) == .timedOut {
-            process.terminate()
-            throw TestSupportError("broker.sh \(verb) did not finish in \(Int(timeout)) s: \(Self.tail(logPath))")
+        let environment = ["CALLTAP_BROKER_PORT": "\(port)", "CALLTAP_BROKER_EPMD_PORT": "\(epmdPort)",
+                           "CALLTAP_BROKER_WAIT": "90"]
+        let status: Int32
+        do {
+            status = try ChildProcess.run(["/bin/bash", RepositoryPaths.root.appendingPathComponent("Tests/broker.sh").path, verb],
+                                          environment: environment, logPath: logPath, timeout: timeout)
+        } catch {
+            throw TestSupportError("broker.sh \(verb): \(error): \(Self.tail(logPath))")
         }
-        guard process.terminationStatus == 0 else {
-            throw TestSupportError("broker.sh \(verb) exited \(process.terminationStatus): \(Self.tail(logPath))")
+        guard status == 0 else {
+            throw TestSupportError("broker.sh \(verb) exited \(status): \(Self.tail(logPath))")
         }
     }
 

@@ -21,18 +21,18 @@ enum ClusterTestBroker {
 
     /// Runs `Tests/broker.sh ctl ARGS` (bounded by rabbitmqctl's own timeout and ours).
     static func ctl(_ arguments: String...) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [RepositoryPaths.root.appendingPathComponent("Tests/broker.sh").path, "ctl", "-t", "60"] + arguments
-        try process.run()
-        let deadline = Date().addingTimeInterval(90)
-        while process.isRunning && Date() < deadline { usleep(50_000) }
-        if process.isRunning {
-            process.terminate()
-            throw BrokerTestError("rabbitmqctl \(arguments.joined(separator: " ")) did not finish in 90 s")
+        let what = "rabbitmqctl \(arguments.joined(separator: " "))"
+        let logPath = NSTemporaryDirectory() + "calltap-broker-ctl-\(ProcessInfo.processInfo.processIdentifier).log"
+        let status: Int32
+        do {
+            status = try ChildProcess.run(["/bin/bash", RepositoryPaths.root.appendingPathComponent("Tests/broker.sh").path,
+                                           "ctl", "-t", "60"] + arguments, logPath: logPath, timeout: 90)
+        } catch {
+            throw BrokerTestError("\(what): \(error)")
         }
-        guard process.terminationStatus == 0 else {
-            throw BrokerTestError("rabbitmqctl \(arguments.joined(separator: " ")) exited \(process.terminationStatus)")
+        guard status == 0 else {
+            let log = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+            throw BrokerTestError("\(what) exited \(status): \(log.suffix(1000))")
         }
     }
 

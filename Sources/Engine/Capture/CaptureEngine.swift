@@ -78,6 +78,7 @@ public final class CaptureEngine {
         let wires = source.linkTypes.map { WireDecoder(linkType: $0, vxlanPorts: configuration.vxlanPorts) }
         finisher.start()
         workers.forEach { $0.start() }
+        inbox.wake(source.wakeup)
         var truncation: String?
         var pending = schedule[...]
         var due: [(nanos: Int64, job: ControlInbox.Job)] = []

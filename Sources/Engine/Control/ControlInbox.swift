@@ -11,6 +11,8 @@ public final class ControlInbox: @unchecked Sendable {
     private var jobs: [Job] = []
     private var closed = false
     private let pending = ManagedAtomic<Int>(0)
+    /// Set by the engine while it reads a source that waits for packets: a queued job ends the wait.
+    private var wakeup: SourceWakeup?
 
     public init() {}
 
@@ -23,15 +25,25 @@ public final class ControlInbox: @unchecked Sendable {
             return false
         }
         jobs.append(job)
+        let wakeup = wakeup
         lock.unlock()
         pending.wrappingIncrement(ordering: .releasing)
+        wakeup?.signal()
         return true
+    }
+
+    /// Jobs queued from now on end `source`'s wait for packets (nil: they wait for the next read).
+    func wake(_ source: SourceWakeup?) {
+        lock.lock()
+        wakeup = source
+        lock.unlock()
     }
 
     /// The engine stopped: jobs still queued run now, and later ones are refused.
     public func close(at nanos: Int64) {
         lock.lock()
         closed = true
+        wakeup = nil
         lock.unlock()
         drain(at: nanos)
     }

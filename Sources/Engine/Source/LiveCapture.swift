@@ -25,8 +25,10 @@ public final class LiveCapture: PacketSource {
     /// Per input: what one unit of `tv_usec` is in nanoseconds (1, or 1000 where the interface
     /// cannot stamp in nanoseconds and libpcap kept microseconds).
     private let fractionScale: [Int64]
+    /// The interfaces' descriptors, then the wakeup's.
     private var fds: [pollfd]
     private var turn = 0
+    public let wakeup: SourceWakeup?
 
     public init(interfaces: [String], options: Options) throws(CaptureError) {
         var handles: [OpaquePointer] = []
@@ -83,6 +85,10 @@ public final class LiveCapture: PacketSource {
             linkTypes.append(linkType)
             fds.append(pollfd(fd: pcap_get_selectable_fd(h), events: Int16(POLLIN), revents: 0))
         }
+        let wakeup: SourceWakeup
+        do { wakeup = try SourceWakeup() } catch { throw fail(interfaces.first ?? "", "\(error)") }
+        fds.append(pollfd(fd: wakeup.fd, events: Int16(POLLIN), revents: 0))
+        self.wakeup = wakeup
         self.interfaces = interfaces
         self.handles = handles
         fractionScale = scales
@@ -116,10 +122,12 @@ public final class LiveCapture: PacketSource {
                 }
             }
             let ready = fds.withUnsafeMutableBufferPointer { poll($0.baseAddress, nfds_t($0.count), idleMilliseconds) }
+            let woken = ready > 0 && fds[fds.count - 1].revents != 0
+            if woken { wakeup?.clear() }
             // The kernel hands packets over in blocks, up to the timeout after it stamped them:
             // the clock read now is held back by that much, so a packet still in a block does not
             // arrive stamped before it.
-            if ready <= 0 { return .idle(nanos: Self.wallNanos() - Int64(idleMilliseconds) * 4_000_000) }
+            if ready <= 0 || woken { return .idle(nanos: Self.wallNanos() - Int64(idleMilliseconds) * 4_000_000) }
         }
     }
 

@@ -10,10 +10,14 @@ public protocol PacketSource: AnyObject {
     /// The source's own counters (libpcap's on live interfaces), read on the capture thread; nil
     /// for a source that has none.
     func captureStatistics() -> CaptureStatistics?
+    /// What another thread calls to end a wait in `next()` at once (which then answers `.idle`):
+    /// nil for a source that never waits long.
+    var wakeup: SourceWakeup? { get }
 }
 
 extension PacketSource {
     public func captureStatistics() -> CaptureStatistics? { nil }
+    public var wakeup: SourceWakeup? { nil }
 }
 
 /// The outcome of one read.
