@@ -79,14 +79,12 @@ final class LateBlackoutWriter: @unchecked Sendable {
         do {
             let data = try Data(contentsOf: URL(fileURLWithPath: entry.sidecarPath))
             var sidecar = try JSONDecoder().decode(Sidecar.self, from: data)
-            // Frames of the file, as the live gate counts them.
             let rate = Double(entry.sampleRate)
             let length = Int64((sidecar.audio.durationSeconds * rate).rounded())
             // Counted as the live gate counts, so that the same interval lands on the same frames.
-            func frame(_ nanos: Int64) -> Int64 {
-                min(max(CallRecording.frame(at: nanos, startNanos: entry.startNanos, sampleRate: entry.sampleRate), 0), length)
-            }
-            let frames = frame(interval.startNanos)..<frame(interval.stopNanos)
+            let silenced = RecordingFrames.silenced(fromNanos: interval.startNanos, toNanos: interval.stopNanos,
+                                                    startNanos: entry.startNanos, sampleRate: entry.sampleRate)
+            let frames = min(silenced.lowerBound, length)..<min(silenced.upperBound, length)
             guard !frames.isEmpty else { return }
             let start = Double(frames.lowerBound) / rate, end = Double(frames.upperBound) / rate
             if sidecar.blackouts.contains(where: { $0.start <= start && $0.end >= end }) { return }

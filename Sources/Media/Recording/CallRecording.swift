@@ -41,6 +41,7 @@ public final class CallRecording {
         output = try RecordingOutput(stem: setup.audioStem, sampleRate: setup.sampleRate, roles: setup.channelRoles,
                                      format: setup.format, layout: setup.layout, side: setup.side)
         timeline = RecordingTimeline(channels: setup.channelRoles.count, capacityFrames: capacity, output: output)
+        gate = RecordingGate(timeline: timeline, startNanos: setup.startNanos, sampleRate: setup.sampleRate, serverId: setup.serverId)
         payloadMaps = []
         metadata = setup.metadata
         payloadMaps = byChannel(setup.payloadMaps)
@@ -48,10 +49,8 @@ public final class CallRecording {
 
     /// The metadata the sidecar will carry; updated while the recording runs.
     public private(set) var metadata: [String: String]
-    /// Pause intervals in frames (end nil while paused), with their silent stretch.
-    private var pauses: [(start: Int64, end: Int64?, stretch: Int)] = []
-    /// Blackout intervals in frames (end nil while active): who started each and how it ended.
-    private var blackouts: [(start: Int64, end: Int64?, stretch: Int, origin: String, ended: String?, startNanos: Int64)] = []
+    /// What the recording silences (pauses and blackouts).
+    private let gate: RecordingGate
 
     /// The channel a side's audio goes to.
     @inline(__always)
@@ -77,41 +76,16 @@ public final class CallRecording {
     }
 
     /// From capture time `nanos` on, every channel is written as silence; the timeline goes on.
-    public func pause(atNanos nanos: Int64) {
-        guard pauses.last.map({ $0.end != nil }) ?? true else { return }
-        let frame = max(timeline.committed, framePosition(nanos))
-        pauses.append((frame, nil, timeline.silence(from: frame)))
-    }
+    public func pause(atNanos nanos: Int64) { gate.pause(atNanos: nanos) }
 
     /// Ends the pause at capture time `nanos` (rounded up: silence errs long).
-    public func resume(atNanos nanos: Int64) {
-        guard let last = pauses.last, last.end == nil else { return }
-        let frame = max(last.start, framePosition(nanos, roundingUp: true))
-        pauses[pauses.count - 1].end = frame
-        timeline.endSilence(last.stretch, at: frame)
-    }
+    public func resume(atNanos nanos: Int64) { gate.resume(atNanos: nanos) }
 
-    private var isPaused: Bool { pauses.last.map { $0.end == nil } ?? false }
-
-    /// From capture time `nanos` on, every channel is silence: the agent's blackout, started by
-    /// `origin`. A start before the recording's own start counts from the first frame.
-    public func startBlackout(atNanos nanos: Int64, origin: String) {
-        guard blackouts.last.map({ $0.end != nil }) ?? true else { return }
-        let frame = max(0, timeline.committed, framePosition(nanos))
-        blackouts.append((frame, nil, timeline.silence(from: frame), origin, nil, nanos))
-    }
+    /// From capture time `nanos` on, every channel is silence: the agent's blackout, started by `origin`.
+    public func startBlackout(atNanos nanos: Int64, origin: String) { gate.startBlackout(atNanos: nanos, origin: origin) }
 
     /// Ends the blackout at capture time `nanos`; `reason` is how it ended (`stopped`, `maxAgentBlackout`).
-    public func endBlackout(atNanos nanos: Int64, reason: String) {
-        guard let last = blackouts.last, last.end == nil else { return }
-        // Ended where it began (a scheduled blackout cancelled): it silences nothing.
-        let frame = nanos <= last.startNanos ? last.start : max(last.start, framePosition(nanos, roundingUp: true))
-        blackouts[blackouts.count - 1].end = frame
-        blackouts[blackouts.count - 1].ended = reason
-        timeline.endSilence(last.stretch, at: frame)
-    }
-
-    private var isBlackedOut: Bool { blackouts.last.map { $0.end == nil } ?? false }
+    public func endBlackout(atNanos nanos: Int64, reason: String) { gate.endBlackout(atNanos: nanos, reason: reason) }
 
     /// Merges metadata keys (an API update) into what the sidecar will carry.
     public func updateMetadata(_ changes: [String: String]) {
@@ -140,20 +114,10 @@ public final class CallRecording {
         for i in streams.indices { streams[i].payloadType = -1 }
     }
 
-    /// The frame at which something captured at `nanos` belongs (the frame that holds it, or
-    /// with `roundingUp` the first frame that starts at or after it: where silence ends).
-    /// Saturates far from the start (a capture whose clock jumps by days must not trap).
+    /// The frame at which something captured at `nanos` belongs.
     @inline(__always)
-    func framePosition(_ nanos: Int64, roundingUp: Bool = false) -> Int64 {
-        let frame = Self.frame(at: nanos, startNanos: setup.startNanos, sampleRate: setup.sampleRate)
-        guard roundingUp, abs(frame) < Self.farFrames,
-              CallRecording.nanos(atFrame: frame, startNanos: setup.startNanos, sampleRate: setup.sampleRate) < nanos else { return frame }
-        return frame + 1
-    }
-
-    /// When frame `frame` of a file starting at `startNanos` begins.
-    static func nanos(atFrame frame: Int64, startNanos: Int64, sampleRate: Int) -> Int64 {
-        startNanos + (frame * 1_000_000_000 + Int64(sampleRate) - 1) / Int64(sampleRate)
+    func framePosition(_ nanos: Int64) -> Int64 {
+        RecordingFrames.frame(at: nanos, startNanos: setup.startNanos, sampleRate: setup.sampleRate)
     }
 
     /// Stops taking packets captured at or after `nanos`: a stop that takes effect a little
@@ -164,19 +128,6 @@ public final class CallRecording {
     }
 
     private var cutoffNanos = Int64.max
-
-    /// The frame of a file starting at `startNanos` at which `nanos` falls: how the live gates
-    /// count, and how a late blackout written into the finished file must count too.
-    @inline(__always)
-    public static func frame(at nanos: Int64, startNanos: Int64, sampleRate: Int) -> Int64 {
-        let (delta, o1) = nanos.subtractingReportingOverflow(startNanos)
-        let (scaled, o2) = delta.multipliedReportingOverflow(by: Int64(sampleRate))
-        if o1 || o2 { return delta < 0 ? -farFrames : farFrames }
-        return scaled / 1_000_000_000
-    }
-
-    /// Beyond this many frames from the start a position is nonsense (about 3 years at 48 kHz).
-    static let farFrames: Int64 = 1 << 42
 
     /// A packet this far beyond the written audio is not placed: its timestamps or capture time
     /// jumped, and filling the gap would write hours of silence.
@@ -310,18 +261,6 @@ public final class CallRecording {
                                     duration: durationSeconds, method: method, channel: channel(ofSide: side), masked: false))
     }
 
-    /// The digits, those that overlap a blackout without their value: they are never stored.
-    private func maskedDigits() -> [Sidecar.Digit] {
-        let rate = Double(setup.sampleRate)
-        return digits.map { digit in
-            blackouts.contains { b in
-                b.end.map { $0 > b.start } != false
-                    && digit.overlaps(from: Double(b.start) / rate, to: b.end.map { Double($0) / rate } ?? .infinity)
-            }
-                ? digit.masking : digit
-        }
-    }
-
     private func noteLate(_ stream: UnsafeMutablePointer<MediaStream>, ssrc: UInt32, whole: Bool) {
         stream.pointee.lateBySSRC[ssrc, default: 0] += 1
         if whole { counters.late += 1 }
@@ -345,8 +284,7 @@ public final class CallRecording {
         if let endNanos = end.endNanos {
             endFrame = max(timeline.committed, framePosition(endNanos))
         }
-        if isPaused { resume(atNanos: end.endNanos ?? Int64.max) }
-        if isBlackedOut { endBlackout(atNanos: end.endNanos ?? Int64.max, reason: "call ended") }
+        gate.closeAll(atNanos: end.endNanos)
         try timeline.commit(upTo: endFrame)
         timeline.releaseHeld()
         heldAudioWritten = true
@@ -381,20 +319,9 @@ public final class CallRecording {
                          channels: output.files.reduce(0) { $0 + ($1.roles.count) },
                          durationSeconds: duration, channelRoles: output.files.flatMap(\.roles)),
             streams: streamReports(),
-            blackouts: blackouts.compactMap { b in
-                let start = min(b.start, frames), end = min(b.end ?? frames, frames)
-                // One that ended where it began silenced nothing.
-                guard b.start < frames, end > start else { return nil }
-                return Sidecar.Interval(start: Double(start) / Double(setup.sampleRate), end: Double(end) / Double(setup.sampleRate),
-                                        origin: b.origin, ended: b.ended ?? "call ended")
-            },
-            pauses: pauses.compactMap { p in
-                let start = min(p.start, frames), end = min(p.end ?? frames, frames)
-                guard end > start || p.start < frames else { return nil }
-                return Sidecar.Interval(start: Double(start) / Double(setup.sampleRate),
-                                        end: Double(end) / Double(setup.sampleRate), origin: setup.serverId)
-            },
-            dtmf: maskedDigits().sorted { $0.time < $1.time },
+            blackouts: gate.sidecarBlackouts(frames: frames),
+            pauses: gate.sidecarPauses(frames: frames),
+            dtmf: gate.masking(digits).sorted { $0.time < $1.time },
             endReason: end.reason,
             notUsed: counters.byCause,
             sha256: digests.first ?? ""
