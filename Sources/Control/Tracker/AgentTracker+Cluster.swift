@@ -10,17 +10,12 @@ import Media
 /// - the *silence* is the union of every interval any server decided: a stop carries its whole
 ///   interval, and an interval whose audio is already written is overwritten in the file (`Late`).
 extension AgentTracker {
-    /// Agents other servers remember at most this many stopped blackouts for.
-    static let historyLimit = 1000
-
     func clusterKey(_ profile: AgentProfile) -> ClusterAgentKey {
         ClusterAgentKey(id: profile.id, phone: profile.phone)
     }
 
     func nextBlackoutSequence() -> UInt64 {
-        if let cluster { return cluster.nextSequence() }
-        localSequence += 1
-        return localSequence
+        ledger.nextSequence(cluster)
     }
 
     /// Records and publishes a blackout decided here (a start also masks the agent's screen; the
@@ -28,8 +23,8 @@ extension AgentTracker {
     /// it now (`Shared`).
     @discardableResult
     func share(_ decision: ClusterBlackout, of profile: AgentProfile) -> Bool {
-        blackoutRegister.apply(decision)
-        if decision.action == .stop { remember(decision) }
+        ledger.merge(decision)
+        if decision.action == .stop { ledger.remember(decision) }
         guard let cluster else { return false }
         cluster.publish(decision.action == .start ? .blackoutStart(decision) : .blackoutStop(decision))
         if decision.action == .start {
@@ -68,7 +63,7 @@ extension AgentTracker {
         for profile in directory.agents {
             guard let blackout = agents[profile.id]?.blackout, let sequence = blackout.sequence else { continue }
             if blackout.isOpen {
-                blackoutRegister.apply(ClusterBlackout(
+                ledger.merge(ClusterBlackout(
                     agent: clusterKey(profile), action: .start, startNanos: blackout.startNanos,
                     limitNanos: blackout.limitNanos, origin: blackout.origin, sequence: sequence))
             } else {
@@ -77,8 +72,8 @@ extension AgentTracker {
                     agent: clusterKey(profile), action: .stop, startNanos: blackout.startNanos, stopNanos: blackout.stopNanos,
                     limitNanos: blackout.limitNanos, ended: blackout.ended, origin: serverId,
                     startedBy: blackout.origin == serverId ? nil : blackout.origin, sequence: bus.nextSequence())
-                blackoutRegister.apply(stop)
-                remember(stop)
+                ledger.merge(stop)
+                ledger.remember(stop)
             }
         }
     }
@@ -86,10 +81,7 @@ extension AgentTracker {
     /// Tells the others what this server knows, unasked: on every (re)connection, so that what
     /// it decided while cut off (or before a restart) reaches servers whose queues lost it.
     func announceState() {
-        guard let cluster else { return }
-        var seen = Set(blackoutRegister.all.map(Self.key))
-        let known = blackoutRegister.all + blackoutHistory.filter { seen.insert(Self.key($0)).inserted }
-        cluster.publish(.state(requestedBy: "", blackouts: known))
+        cluster?.publish(.state(requestedBy: "", blackouts: ledger.known))
     }
 
     /// A message from another server, its times in this server's capture time; runs on the
@@ -109,29 +101,19 @@ extension AgentTracker {
         }
     }
 
-    static func key(_ decision: ClusterBlackout) -> String {
-        "\(decision.origin)#\(decision.sequence)"
-    }
-
-    func remember(_ stop: ClusterBlackout) {
-        appliedStops.insert(Self.key(stop))
-        blackoutHistory.append(stop)
-        if blackoutHistory.count > Self.historyLimit {
-            for old in blackoutHistory.prefix(blackoutHistory.count - Self.historyLimit) { appliedStops.remove(Self.key(old)) }
-            blackoutHistory.removeFirst(blackoutHistory.count - Self.historyLimit)
-        }
-    }
-
     /// Applies another server's decision (or this server's own, come back in a state answer).
     func apply(remote decision: ClusterBlackout, at now: Int64) {
         guard let profile = directory.agent(id: decision.agent.id), let agent = agents[profile.id] else {
-            unknownClusterAgents += 1
+            if ledger.noteUnknownAgent(decision.agent.id) {
+                logger.warning("blackout from another server for an agent this server does not know: skipped",
+                               metadata: ["agent": "\(decision.agent.id)", "origin": "\(decision.origin)"])
+            }
             return
         }
         let earliest = now - Int64(configuration.engine.commitDelaySeconds * 1e9)
         switch decision.action {
         case .start:
-            let outcome = blackoutRegister.apply(decision)
+            let outcome = ledger.merge(decision)
             if let current = agent.blackout, current.isOpen {
                 // Already silent; an earlier start from elsewhere reaches back further, whichever
                 // decision the merge rule keeps for the agent's state.
@@ -148,19 +130,19 @@ extension AgentTracker {
                 // Its first part is written already. Hold it for one clock tick: a peer back from
                 // an outage sends a start and its stop back to back, and then the whole interval is
                 // overwritten exactly instead of gating live audio past the stop.
-                deferredStarts[profile.id] = decision
+                ledger.deferredStarts[profile.id] = decision
                 return
             }
             begin(decision, of: profile, at: now)
         case .stop:
-            guard !appliedStops.contains(Self.key(decision)), let stop = decision.stopNanos else {
-                blackoutRegister.apply(decision)
+            guard !ledger.hasApplied(decision), let stop = decision.stopNanos else {
+                ledger.merge(decision)
                 return
             }
-            let outcome = blackoutRegister.apply(decision)
-            remember(decision)
-            if let deferred = deferredStarts[profile.id], deferred.startNanos <= stop {
-                deferredStarts[profile.id] = nil
+            let outcome = ledger.merge(decision)
+            ledger.remember(decision)
+            if let deferred = ledger.deferredStarts[profile.id], deferred.startNanos <= stop {
+                ledger.deferredStarts[profile.id] = nil
             }
             if let current = agent.blackout, current.isOpen, current.startNanos <= stop {
                 if case .superseded = outcome {
@@ -215,9 +197,9 @@ extension AgentTracker {
 
     /// Begins the remote starts held back at the last tick (no stop came for them meanwhile).
     func beginDeferredStarts(at now: Int64) {
-        guard !deferredStarts.isEmpty else { return }
-        let held = deferredStarts
-        deferredStarts.removeAll()
+        guard !ledger.deferredStarts.isEmpty else { return }
+        let held = ledger.deferredStarts
+        ledger.deferredStarts.removeAll()
         for (id, decision) in held.sorted(by: { $0.key < $1.key }) {
             guard let profile = directory.agent(id: id), agents[id]?.blackout?.isOpen != true else { continue }
             begin(decision, of: profile, at: now)
@@ -233,7 +215,7 @@ extension AgentTracker {
         if to > earliest {
             let liveFrom = max(from, earliest)
             var notGated: Set<String> = []
-            for (_, entry) in openEntries where entry.agentId == agentId || calls[entry.callInstance]?.agentIds.contains(agentId) == true {
+            for entry in recordingIndex.openEntries where entry.agentId == agentId || calls[entry.callInstance]?.agentIds.contains(agentId) == true {
                 let callInstance = entry.callInstance
                 // A call whose audio has a blackout of its own running, or that has ended, cannot
                 // take another one live: its files take the interval when they are finished.
@@ -261,19 +243,13 @@ extension AgentTracker {
     /// finish, finished ones are rewritten now.
     private func late(_ agentId: Int, from: Int64, to: Int64, origin: String, ended: String?, onlyCalls: Set<String>? = nil) {
         let interval = LateBlackoutWriter.Interval(startNanos: from, stopNanos: to, origin: origin, ended: ended)
-        for (id, entry) in openEntries where entry.startNanos < to && (onlyCalls?.contains(entry.callInstance) ?? true)
+        for entry in recordingIndex.openEntries where entry.startNanos < to && (onlyCalls?.contains(entry.callInstance) ?? true)
             && (entry.agentId == agentId || calls[entry.callInstance]?.agentIds.contains(agentId) == true) {
-            pendingLate[id, default: []].append(interval)
+            recordingIndex.holdLate(interval, for: entry.recordingIdentifier)
         }
         guard onlyCalls == nil else { return }
-        lateWriter.apply(interval, toRecordingsOf: agentId, except: Set(openEntries.keys))
+        lateWriter.apply(interval, toRecordingsOf: agentId, except: recordingIndex.openIdentifiers)
         logger.notice("late blackout", metadata: ["agent": "\(agentId)", "origin": "\(origin)",
                                                   "start": "\(CaptureTime.iso8601(from))", "stop": "\(CaptureTime.iso8601(to))"])
-    }
-
-    /// Writes the late blackouts an open recording collected, now that it is finished.
-    func applyPendingLate(to entry: RecordingIndexEntry) {
-        guard let intervals = pendingLate.removeValue(forKey: entry.recordingIdentifier) else { return }
-        for interval in intervals { lateWriter.apply(interval, to: entry) }
     }
 }

@@ -118,7 +118,7 @@ extension AgentTracker {
     /// Rewrites the sidecars of finished recordings with the new keys, off the capture thread.
     func updateFinished(_ callInstance: String, recordings: [String], with changes: [String: String]) {
         guard !recordings.isEmpty else { return }
-        let paths = recordings.compactMap { sidecarPaths[$0] ?? (try? store?.recording(id: $0))?.sidecarPath }
+        let paths = recordings.compactMap(recordingIndex.sidecarPath(of:))
         sidecarRewriter.merge(changes, into: paths)
     }
 

@@ -153,9 +153,7 @@ extension AgentTracker: EngineObserver {
 
     public func callPurged(_ callInstance: String) {
         // A late update for one of its recordings finds the sidecar through the index from now on.
-        for recording in calls.removeValue(forKey: callInstance)?.recordings ?? [] {
-            sidecarPaths[recording.recordingIdentifier] = nil
-        }
+        recordingIndex.forget(calls.removeValue(forKey: callInstance)?.recordings.map(\.recordingIdentifier) ?? [])
     }
 
     public func recordingOpened(_ setup: RecordingSetup) {
@@ -169,9 +167,7 @@ extension AgentTracker: EngineObserver {
                                              side: setup.side).files.map(\.path),
             format: setup.format.rawValue, sampleRate: setup.sampleRate, channelRoles: setup.channelRoles,
             metadata: setup.metadata)
-        openEntries[setup.recordingIdentifier] = entry
-        sidecarPaths[setup.recordingIdentifier] = entry.sidecarPath
-        store?.saveRecording(entry)
+        recordingIndex.opened(entry)
         guard var tracked = calls[setup.callInstance] else { return }
         tracked.recordings.append(AgentState.RecordingView(
             recordingIdentifier: setup.recordingIdentifier, isDuplicate: setup.isDuplicate,
@@ -186,19 +182,20 @@ extension AgentTracker: EngineObserver {
 
     public func recordingFinished(_ result: RecordingResult) {
         let sidecar = result.sidecar
-        var entry = openEntries.removeValue(forKey: sidecar.recordingIdentifier) ?? RecordingIndexEntry(
+        let (entry, late) = recordingIndex.finished(sidecar.recordingIdentifier, orElse: RecordingIndexEntry(
             recordingIdentifier: sidecar.recordingIdentifier, callInstance: sidecar.callInstance, agentId: sidecar.agentId,
             isDuplicate: sidecar.isDuplicate, segment: sidecar.segment, startNanos: 0, endNanos: nil, state: "Recording",
             endReason: nil, sidecarPath: absolute(result.sidecarPath), audioPaths: result.audioPaths.map(absolute),
             format: sidecar.audio.format, sampleRate: sidecar.audio.sampleRate, channelRoles: sidecar.audio.channelRoles,
-            metadata: sidecar.metadata)
-        entry.state = "Stopped"
-        entry.endReason = sidecar.endReason
-        entry.endNanos = entry.startNanos + Int64(sidecar.audio.durationSeconds * 1e9)
-        entry.audioPaths = result.audioPaths.map(absolute)
-        entry.metadata = sidecar.metadata
-        store?.saveRecording(entry)
-        applyPendingLate(to: entry)
+            metadata: sidecar.metadata)) { entry in
+            entry.state = "Stopped"
+            entry.endReason = sidecar.endReason
+            entry.endNanos = entry.startNanos + Int64(sidecar.audio.durationSeconds * 1e9)
+            entry.audioPaths = result.audioPaths.map(absolute)
+            entry.metadata = sidecar.metadata
+        }
+        // Blackouts that came for it while it was open, their audio already written.
+        for interval in late { lateWriter.apply(interval, to: entry) }
         finishedTotals.add(bytes: result.audioPaths.reduce(0) { sum, path in
             sum + ((try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0)
         })

@@ -235,7 +235,7 @@ extension AgentTracker {
     private func writeTags(_ recording: FaceToFaceRecording) {
         guard !recording.tags.isEmpty else { return }
         for recordingId in recording.recordingIdentifiers {
-            guard let path = sidecarPaths[recordingId] ?? (try? store?.recording(id: recordingId))?.sidecarPath else { continue }
+            guard let path = recordingIndex.sidecarPath(of: recordingId) else { continue }
             sidecarRewriter.setTags(recording.tags, taggedBy: recording.taggedBy, in: path)
         }
     }

@@ -21,35 +21,19 @@ public final class AgentTracker {
     var calls: [String: TrackedCall] = [:]
     /// Calls stored before a restart, waiting for their signalling to be replayed.
     var restoring: [String: TrackedCall] = [:]
-    /// Open recordings' index entries, completed when they finish.
-    var openEntries: [String: RecordingIndexEntry] = [:]
-    /// Sidecar paths of the recordings opened by this process.
-    var sidecarPaths: [String: String] = [:]
+    /// The recordings opened here and where their sidecars are.
+    var recordingIndex: RecordingIndex
     let sidecarRewriter = SidecarRewriter()
     let lateWriter: LateBlackoutWriter
 
     // Cluster (AgentTracker+Cluster.swift).
     /// The other servers, when `cluster.broker` is configured; set before the capture runs.
     public internal(set) var cluster: ClusterBus?
-    /// Every server's latest blackout decision per agent, this one's included.
-    var blackoutRegister = BlackoutMerge()
-    /// Blackouts stopped (here or elsewhere), oldest first and bounded: a peer that was cut off
-    /// learns from them what it missed.
-    var blackoutHistory: [ClusterBlackout] = []
-    /// Other servers' starts that reach back past the commit delay, held for one clock tick.
-    var deferredStarts: [Int: ClusterBlackout] = [:]
-    /// Stop decisions already applied here, by origin and sequence.
-    var appliedStops: Set<String> = []
-    /// Sequence numbers of decisions made here when there is no cluster.
-    var localSequence: UInt64 = 0
-    /// Blackout intervals that arrived after their audio was written, by open recording: they are
-    /// written into the file once it is finished.
-    var pendingLate: [String: [LateBlackoutWriter.Interval]] = [:]
+    /// The cluster's blackout decisions as this server knows them.
+    var ledger = ClusterBlackoutLedger()
     /// The latest time the tracker has seen (capture clock or a command's accepted time): what
     /// the views show scheduled blackouts against.
     var clockNanos = Int64.min
-    /// Cluster messages about agents this server does not know, skipped.
-    public internal(set) var unknownClusterAgents = 0
 
     /// Face-to-face recordings as the API reads them.
     public let faceToFaceSnapshots = FaceToFaceSnapshots()
@@ -65,6 +49,7 @@ public final class AgentTracker {
         self.snapshots = snapshots
         self.store = store
         self.logger = logger
+        recordingIndex = RecordingIndex(store: store)
         lateWriter = LateBlackoutWriter(store: store, logger: logger, queue: sidecarRewriter.queue)
         for profile in directory.agents {
             agents[profile.id] = TrackedAgent(agentId: profile.id)
