@@ -151,7 +151,7 @@ struct ClusterLiveTests {
     @Test func blackoutsStartedOnOneServerSilenceTheCallTheOtherRecords() async throws {
         try Self.node.start()
         defer { try? Self.node.stop() }
-        let c = try await Self.cluster(seconds: 24)
+        let c = try await Self.cluster(seconds: 30)
         defer { c.kill() }
         // The agent's station, as its desktop would: a queue bound to its routing key.
         var stationSettings = BrokerSettings(url: Self.node.url, serverId: "station-WS-7")
@@ -188,6 +188,24 @@ struct ClusterLiveTests {
         #expect(t2 >= stopSent - 0.001 && t2 < stopSent + 0.02, "the stop at \(t2) for a command sent at \(stopSent)")
         try await awaitAgreement(c, start: t1, stop: t2, timeout: 5)
 
+        // A blackout scheduled 3 s ahead and cancelled before it begins: both servers show it
+        // scheduled (not active, its future start), then stopped where it would have begun; B
+        // silences nothing of it.
+        let scheduleSent = Date().timeIntervalSince1970
+        let ts = Self.seconds(try await blackout(c.a, "StartForAgent", ["TimeOffset": 3])["StartTime"])
+        #expect(ts >= scheduleSent + 3 - 0.001 && ts < scheduleSent + 3 + 0.02, "scheduled at \(ts) by a command sent at \(scheduleSent)")
+        try await awaitAgreement(c, start: ts, stop: nil, timeout: 2)
+        for server in [c.a, c.b] {
+            #expect(try await blackoutState(server)["Active"] as? Bool == false, "a scheduled blackout is not active before its start")
+        }
+        let cancelled = try await blackout(c.a, "StopForAgent")
+        #expect(Self.seconds(cancelled["StopTime"]) == ts, "a cancelled blackout stops where it would have begun")
+        try await awaitAgreement(c, start: ts, stop: ts, timeout: 2)
+        try await Task.sleep(nanoseconds: UInt64(max(0, ts + 0.5 - Date().timeIntervalSince1970) * 1e9))
+        for server in [c.a, c.b] {
+            #expect(try await blackoutState(server)["Active"] as? Bool == false, "a cancelled blackout never begins")
+        }
+
         // A start that nobody stops: maxAgentBlackoutSeconds (8 s) ends it on both servers.
         try await Task.sleep(nanoseconds: 1_500_000_000)
         let startSent = Date().timeIntervalSince1970
@@ -212,14 +230,18 @@ struct ClusterLiveTests {
         expectInterval(r, found.first, wallStart: t1, wallStop: t2, ended: "stopped", late: false)
         expectInterval(r, found.dropFirst().first, wallStart: t3, wallStop: t3 + 8, ended: "maxAgentBlackout", late: false)
 
-        // The station heard a mask and an unmask per blackout, then the screen recording's start.
-        _ = try await Deadline.poll("the station's five screen commands", timeout: 5) {
-            screen.all.filter { $0.exchange == c.exchanges.screen }.count >= 5 ? true : nil
+        // The station heard a mask and an unmask per blackout (the cancelled one's both at its
+        // start: it masks nothing), then the screen recording's start.
+        _ = try await Deadline.poll("the station's seven screen commands", timeout: 5) {
+            screen.all.filter { $0.exchange == c.exchanges.screen }.count >= 7 ? true : nil
         }
         let messages = screen.all.filter { $0.exchange == c.exchanges.screen }
         #expect(messages.allSatisfy { $0.routingKey == "WS-7" })
         let bodies = messages.compactMap { try? JSONSerialization.jsonObject(with: Data($0.body)) as? [String: Any] }
-        #expect(bodies.map { $0["Type"] as? String ?? "?" } == ["Mask", "Unmask", "Mask", "Unmask", "Start"])
+        #expect(bodies.map { $0["Type"] as? String ?? "?" } == ["Mask", "Unmask", "Mask", "Unmask", "Mask", "Unmask", "Start"])
+        if bodies.count == 7 {
+            #expect(abs(Self.seconds(bodies[2]["Time"]) - ts) < 0.0015 && abs(Self.seconds(bodies[3]["Time"]) - ts) < 0.0015)
+        }
         // The limit ends the blackout on every server by itself; the server that started it unmasks.
         #expect(bodies.allSatisfy { $0["AgentId"] as? Int == 7 && $0["Station"] as? String == "WS-7" && $0["Origin"] as? String == "recorder-a" })
         #expect(abs(Self.seconds(bodies.first?["Time"]) - t1) < 0.0015)
