@@ -75,6 +75,13 @@ struct FaceToFaceRecording: Codable, Sendable {
         ControlError(.conflict, "face-to-face recording '\(id)' \(why)")
     }
 
+    /// How the agent's `DesktopOnlySessions` lists it while it is not closed.
+    var desktopSession: AgentState.DesktopSession? {
+        status == .closed ? nil : AgentState.DesktopSession(sessionIdentifier: id, kind: Self.sessionKind,
+                                                            state: status.rawValue, startTime: CaptureTime.iso8601(startNanos))
+    }
+    static let sessionKind = "F2F"
+
     var view: FaceToFaceView {
         FaceToFaceView(id: id, status: status, media: media, audioSource: audioSource, tags: tags, startedBy: startedBy,
                        agentId: agentId, startTime: CaptureTime.iso8601(startNanos), stopTime: stopNanos.map(CaptureTime.iso8601),

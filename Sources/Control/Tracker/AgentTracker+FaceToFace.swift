@@ -8,9 +8,6 @@ import Media
 /// (capture time, `f2f.wrapUpSeconds`), still taking tags, and closes with the tags written into
 /// its sidecars (`Tags`, and per key `TaggedBy`).
 extension AgentTracker {
-    /// Closed recordings kept per agent, for reads and for the `409` of a late command.
-    static let closedFaceToFaceKept = 8
-
     /// Applies a face-to-face command and answers the recording after it.
     public func performFaceToFace(_ command: FaceToFaceCommand, at nanos: Int64) -> Result<FaceToFaceView, ControlError> {
         // A wrap-up that ended before this command closed its recording, whatever the clock tick.
@@ -30,13 +27,7 @@ extension AgentTracker {
         if let open = kept.first(where: { $0.status.isOpen }) {
             return .failure(ControlError(.conflict, "agent \(profile.id) already has face-to-face recording '\(open.id)' \(open.status.rawValue.lowercased())"))
         }
-        // Named from the server, the agent and the capture time, so a replay names it the same way every time.
-        var segment = Int(truncatingIfNeeded: nanos)
-        var id = RecordingIdentifier.make(serverId: configuration.engine.serverId, callInstance: "f2f:\(profile.id)", segment: segment)
-        while faceToFaceOwners[id] != nil {
-            segment &+= 1
-            id = RecordingIdentifier.make(serverId: configuration.engine.serverId, callInstance: "f2f:\(profile.id)", segment: segment)
-        }
+        let id = faceToFaceSessions.newIdentifier(serverId: configuration.engine.serverId, agentId: profile.id, at: nanos)
         var recording = FaceToFaceRecording(id: id, agentId: profile.id, media: start.media, audioSource: start.audioSource,
                                             streams: start.streams, startedBy: start.startedBy, status: .active, startNanos: nanos)
         if start.media.hasAudio {
@@ -63,9 +54,6 @@ extension AgentTracker {
             recording.tags = start.tags
             recording.taggedBy = start.tags.mapValues { _ in by }
         }
-        agents[profile.id]?.desktopSessions.append(.init(sessionIdentifier: id, kind: "F2F", state: recording.status.rawValue,
-                                                         startTime: CaptureTime.iso8601(nanos)))
-        faceToFaceOwners[id] = profile.id
         save(recording)
         return .success(recording.view)
     }
@@ -186,38 +174,20 @@ extension AgentTracker {
     }
 
     func faceToFace(id: String) -> FaceToFaceRecording? {
-        faceToFaceOwners[id].flatMap { owner in faceToFace(of: owner).first { $0.id == id } }
+        faceToFaceSessions.owner(of: id).flatMap { owner in faceToFace(of: owner).first { $0.id == id } }
     }
 
     /// Keeps the recording with its agent, shows its state, and stores and publishes the agent.
     private func save(_ recording: FaceToFaceRecording) {
         var list = faceToFace(of: recording.agentId)
-        if let i = list.firstIndex(where: { $0.id == recording.id }) { list[i] = recording } else { list.append(recording) }
-        // Old closed recordings go; the open ones and the latest closed stay.
-        let closed = list.filter { $0.status == .closed }
-        if closed.count > Self.closedFaceToFaceKept {
-            let dropped = Set(closed.prefix(closed.count - Self.closedFaceToFaceKept).map(\.id))
-            list.removeAll { dropped.contains($0.id) }
-            for id in dropped {
-                faceToFaceOwners[id] = nil
-                faceToFaceSnapshots.remove(id)
-            }
-        }
+        faceToFaceSessions.keep(recording, in: &list)
         agents[recording.agentId]?.faceToFace = list
-        if let i = agents[recording.agentId]?.desktopSessions.firstIndex(where: { $0.sessionIdentifier == recording.id }) {
-            if recording.status == .closed {
-                agents[recording.agentId]?.desktopSessions.remove(at: i)
-            } else {
-                agents[recording.agentId]?.desktopSessions[i].state = recording.status.rawValue
-            }
-        }
-        faceToFaceSnapshots.publish(recording.view)
         changed(agents: [recording.agentId])
     }
 
     /// Closes the recordings whose wrap-up is over (called as the capture clock advances).
     func advanceFaceToFace(to nanos: Int64) {
-        for (id, _) in faceToFaceOwners { closeFaceToFaceIfDue(id, at: nanos) }
+        for id in faceToFaceSessions.identifiers { closeFaceToFaceIfDue(id, at: nanos) }
     }
 
     /// Closes a recording once its wrap-up is over, by capture time alone (so a replay closes it
@@ -254,8 +224,9 @@ extension AgentTracker {
     /// (the interrupted one is recovered like a call's), and the wrap-ups go on.
     func restoreFaceToFace(at now: Int64) {
         for (agentId, agent) in agents {
+            // Sessions listed by builds that kept a copy of each recording's state there.
+            agents[agentId]?.desktopSessions.removeAll { $0.kind == FaceToFaceRecording.sessionKind }
             for var recording in agent.faceToFace ?? [] {
-                faceToFaceOwners[recording.id] = agentId
                 if recording.status.isOpen && recording.media.hasAudio,
                    let recordingId = openAudio(&recording, at: now) {
                     recording.recordingIdentifiers.append(recordingId)

@@ -35,10 +35,10 @@ public final class AgentTracker {
     /// the views show scheduled blackouts against.
     var clockNanos = Int64.min
 
+    /// Which agent holds each face-to-face recording, and their views (AgentTracker+FaceToFace.swift).
+    var faceToFaceSessions = FaceToFaceSessions()
     /// Face-to-face recordings as the API reads them.
-    public let faceToFaceSnapshots = FaceToFaceSnapshots()
-    /// The agent of each face-to-face recording kept.
-    var faceToFaceOwners: [String: Int] = [:]
+    public var faceToFaceSnapshots: FaceToFaceSnapshots { faceToFaceSessions.snapshots }
     /// Recordings finished so far and the bytes of their audio, for `/metrics` on any thread.
     public let finishedTotals = FinishedTotals()
 
@@ -72,7 +72,7 @@ public final class AgentTracker {
         let active = activeCall(of: agent)
         state.activeCall = active.map(callView)
         state.inactiveCalls = live.filter { $0.callInstance != active?.callInstance }.map(callView)
-        state.desktopOnlySessions = agent.desktopSessions
+        state.desktopOnlySessions = agent.desktopSessions + (agent.faceToFace ?? []).compactMap(\.desktopSession)
         state.blackout = blackoutView(agent.blackout)
         return state
     }

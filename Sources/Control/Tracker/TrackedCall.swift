@@ -53,6 +53,7 @@ struct TrackedAgent: Codable, Sendable {
     var lastCall: String?
     /// Recordings of the call that last ended, for a late `UpdateForAgent`.
     var lastCallRecordings: [String] = []
+    /// Desktop-only screen sessions (face-to-face recordings are listed from `faceToFace`).
     var desktopSessions: [AgentState.DesktopSession] = []
     /// Screen recordings without a call.
     var desktopScreenRecordings: [AgentState.ScreenRecordingView] = []
