@@ -27,11 +27,8 @@ struct CallControl {
     var profile: CallProfile?
     var primary: String?
     var duplicates: [String] = []
-    var paused = false
-    /// The agent's blackout on this call: from when, started by which server, and until when
-    /// once its stop is decided (a stop may be decided ahead of its time: recordings the call
-    /// opens before then still carry it).
-    var blackout: (startNanos: Int64, origin: String, stop: (nanos: Int64, reason: String)?)?
+    /// The pause and the agent's blackout, for recordings the call opens later too.
+    var silence = CallSilence()
     /// The first INVITE, each side's latest session description, the answer.
     var signalling: [String: StoredSIPMessage] = [:]
     /// A declared session's payload maps per side: its streams name their codecs, not an SDP.

@@ -153,15 +153,8 @@ extension CaptureEngine {
             controls[call.slot].primary = setup.recordingIdentifier
         }
         sendControl(to: calls[call.slot].worker, .open, call: call.slot, object: MessageBox(setup))
-        if controls[call.slot].paused {
-            sendGate(.pause, call: call, at: nanos, recording: setup.recordingIdentifier)
-        }
-        if let blackout = controls[call.slot].blackout, blackout.stop.map({ $0.nanos > nanos }) ?? true {
-            sendGate(.blackoutStart(origin: blackout.origin), call: call, at: max(blackout.startNanos, nanos),
-                     recording: setup.recordingIdentifier)
-            if let stop = blackout.stop {
-                sendGate(.blackoutEnd(reason: stop.reason), call: call, at: stop.nanos, recording: setup.recordingIdentifier)
-            }
+        for gate in controls[call.slot].silence.gates(forRecordingOpenedAt: nanos) {
+            sendGate(gate.command, call: call, at: gate.nanos, recording: setup.recordingIdentifier)
         }
         observer?.recordingOpened(setup)
         return setup

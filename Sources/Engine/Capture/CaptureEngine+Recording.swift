@@ -61,8 +61,8 @@ extension CaptureEngine {
 
     /// Silences (`paused: true`) or resumes every recording of the call from `nanos` on.
     public func setPaused(_ paused: Bool, _ callInstance: String, at nanos: Int64) {
-        guard let call = callTable.call(id: callInstance), controls[call.slot].paused != paused else { return }
-        controls[call.slot].paused = paused
+        guard let call = callTable.call(id: callInstance), controls[call.slot].silence.paused != paused else { return }
+        controls[call.slot].silence.paused = paused
         guard calls[call.slot].openRecordings > 0 else { return }
         sendGate(paused ? .pause : .resume, call: call, at: nanos)
     }
@@ -86,15 +86,13 @@ extension CaptureEngine {
     /// Silences every recording of the call from `nanos` (which may lie in the past, within the
     /// commit delay) on: the agent's blackout. Recordings the call opens later carry it too.
     public func startBlackout(_ callInstance: String, at nanos: Int64, origin: String) {
-        guard let call = callTable.call(id: callInstance), controls[call.slot].blackout.map({ $0.stop != nil }) ?? true else { return }
-        controls[call.slot].blackout = (nanos, origin, nil)
+        guard let call = callTable.call(id: callInstance), controls[call.slot].silence.start(atNanos: nanos, origin: origin) else { return }
         if calls[call.slot].openRecordings > 0 { sendGate(.blackoutStart(origin: origin), call: call, at: nanos) }
     }
 
     /// Ends the call's blackout at `nanos`; `reason` says how (`stopped`, `maxAgentBlackout`).
     public func endBlackout(_ callInstance: String, at nanos: Int64, reason: String) {
-        guard let call = callTable.call(id: callInstance), let blackout = controls[call.slot].blackout, blackout.stop == nil else { return }
-        controls[call.slot].blackout?.stop = (nanos, reason)
+        guard let call = callTable.call(id: callInstance), controls[call.slot].silence.stop(atNanos: nanos, reason: reason) else { return }
         if calls[call.slot].openRecordings > 0 { sendGate(.blackoutEnd(reason: reason), call: call, at: nanos) }
     }
 
