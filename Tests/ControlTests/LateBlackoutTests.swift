@@ -11,17 +11,18 @@ import Testing
 /// SIPp's 700 Hz caller and 1100 Hz callee; the agent is the callee.
 @Suite struct LateBlackoutTests {
     /// Replays the call to its end with the recordings index on disk; the finished recording.
-    func finishedRecording(format: AudioFileFormat) throws -> (plane: ControlPlane, entry: RecordingIndexEntry, storage: String) {
+    func finishedRecording(format: AudioFileFormat, capture: String = "sipp-g711-tones.pcap",
+                           agent: AgentProfile = AgentTrackerTests.callee) throws -> (plane: ControlPlane, entry: RecordingIndexEntry, storage: String) {
         let storage = RepositoryPaths.temporaryDirectory("calltap-late")
         var configuration = ServerConfiguration()
         configuration.engine.storageRoot = storage
         configuration.engine.format = format
         configuration.engine.mediaWorkers = 1
-        configuration.agents = [AgentTrackerTests.callee]
+        configuration.agents = [agent]
         let store = try SQLiteTrackerStore(storageRoot: storage)
         let engine = CaptureEngine(configuration: configuration.engine)
         let plane = ControlPlane(configuration: configuration, engine: engine, store: store)
-        _ = engine.run(try PcapSource.open(file: RepositoryPaths.capture("sipp-g711-tones.pcap")))
+        _ = engine.run(try PcapSource.open(file: RepositoryPaths.capture(capture)))
         plane.tracker.flush()
         let entry = try #require(try store.recordings(RecordingQuery()).items.first)
         #expect(entry.state == "Stopped")
@@ -29,9 +30,9 @@ import Testing
     }
 
     func stop(from: Double, to: Double, after entry: RecordingIndexEntry, origin: String = "recorder-z",
-              sequence: UInt64 = 9) -> ClusterMessage {
+              sequence: UInt64 = 9, phone: String = "callee") -> ClusterMessage {
         let start = entry.startNanos + Int64(from * 1e9), stop = entry.startNanos + Int64(to * 1e9)
-        let blackout = ClusterBlackout(agent: ClusterAgentKey(id: 2, phone: "callee"), action: .stop, startNanos: start,
+        let blackout = ClusterBlackout(agent: ClusterAgentKey(id: 2, phone: phone), action: .stop, startNanos: start,
                                        stopNanos: stop, ended: "stopped", origin: origin,
                                        startedBy: origin == "recorder-z" ? nil : "recorder-z", sequence: sequence)
         return ClusterMessage(origin: origin, sequence: sequence, sentNanos: stop, body: .blackoutStop(blackout))
@@ -98,5 +99,27 @@ import Testing
             #expect(ToneAnalysis.rms(fourth.audio.slice(channel: channel, from: 1.0, to: 3.0)) == 0)
             #expect(ToneAnalysis.rms(fourth.audio.slice(channel: channel, from: 3.0, to: 3.02)) > 1000)
         }
+    }
+
+    /// The late path masks digits by the live gate's rule: a digit that overlaps the interval.
+    /// In SIP_DTMF2.cap's recording, 6 (4.70–4.82 s) is pressed before the blackout's start and
+    /// 3 (8.84–8.96 s) released after its stop (BlackoutReplayTests has the same case live).
+    @Test func aLateBlackoutMasksTheDigitsStraddlingItsEdges() throws {
+        let agent = AgentProfile(id: 2, businessUnit: 0, phone: "2504", policy: .always)
+        let (plane, entry, storage) = try finishedRecording(format: .wav, capture: "SIP_DTMF2.cap", agent: agent)
+        let before = try #require(try RecordedCall.all(under: storage).first { ($0.json["Dtmf"] as? [Any])?.isEmpty == false })
+        let digits = (before.json["Dtmf"] as? [[String: Any]] ?? [])
+        #expect(digits.count == 7 && digits.allSatisfy { $0["Masked"] as? Bool == false })
+        #expect(digits.first?["Time"] as? Double == 4.7 && digits.last?["Time"] as? Double == 8.84)
+
+        let now = (entry.endNanos ?? entry.startNanos) + 60_000_000_000
+        plane.tracker.received(stop(from: 4.76, to: 8.9, after: entry, phone: "2504"), at: now)
+        plane.tracker.flush()
+        let r = try #require(try RecordedCall.all(under: storage).first { ($0.json["Dtmf"] as? [Any])?.isEmpty == false })
+        let interval = try #require((r.json["Blackouts"] as? [[String: Any]])?.first)
+        #expect(interval["Late"] as? Bool == true)
+        let masked = r.json["Dtmf"] as? [[String: Any]] ?? []
+        #expect(masked.map { $0["Digit"] as? String } == Array(repeating: "", count: 7), "\(masked)")
+        #expect(masked.allSatisfy { $0["Masked"] as? Bool == true })
     }
 }
