@@ -6,13 +6,14 @@ extension CaptureEngine {
     /// The call, sending side and kind of media for an address pair no flow holds yet, from the
     /// addresses the calls' SDPs declared. With several candidates (a peer that uses one port for
     /// every call), the call whose SDPs allow both addresses of the pair wins; then a live call
-    /// over an ended one; then the newest SDP.
-    func resolve(_ key: FlowTable.Key) -> (call: Int, sender: CallSide, isAudio: Bool, weak: Bool)? {
-        var best: (call: Int, sender: CallSide, isAudio: Bool, rank: (Int, Int, Int))?
-        func consider(_ call: Int, _ sender: CallSide, _ isAudio: Bool, score: Int) {
+    /// over an ended one; then the newest SDP. The claim chosen says whether the flow is encrypted.
+    func resolve(_ key: FlowTable.Key) -> (call: Int, sender: CallSide, claim: FlowTable.Claim, weak: Bool)? {
+        var best: (call: Int, sender: CallSide, claim: FlowTable.Claim, rank: (Int, Int, Int))?
+        func consider(_ claim: FlowTable.Claim, sender: CallSide, score: Int) {
+            let call = claim.call
             guard call < callObjects.count, let object = callObjects[call] else { return }
             let rank = (calls[call].ended ? 0 : 1, score, object.mediaGeneration)
-            if best == nil || rank > best!.rank { best = (call, sender, isAudio, rank) }
+            if best == nil || rank > best!.rank { best = (call, sender, claim, rank) }
         }
         for claim in flows.claims(on: key.destination) {
             let sender = claim.side.other
@@ -25,19 +26,19 @@ extension CaptureEngine {
                     score = 3
                 }
             }
-            consider(claim.call, sender, claim.isAudio, score: score)
+            consider(claim, sender: sender, score: score)
         }
         // Symmetric RTP: a side sends from the address it receives on. Not for declared sessions:
         // their streams are known by where they are sent, and a session may have one side only.
         for claim in flows.claims(on: key.source) where callObjects[claim.call]?.isDeclared != true {
-            consider(claim.call, claim.side, claim.isAudio, score: 1)
+            consider(claim, sender: claim.side, score: 1)
         }
-        return best.map { ($0.call, $0.sender, $0.isAudio, $0.rank.1 == 1) }
+        return best.map { ($0.call, $0.sender, $0.claim, $0.rank.1 == 1) }
     }
 
     /// Binds a new flow. A flow bound by where it was sent, whose source is where a weakly bound
     /// flow of the same call sends to, is that flow's reverse: the weak one belongs to the other side.
-    func bind(_ key: FlowTable.Key, call: Int, sender: CallSide, isAudio: Bool, weak: Bool) -> Int {
+    func bind(_ key: FlowTable.Key, call: Int, sender: CallSide, claim: FlowTable.Claim, weak: Bool) -> Int {
         if !weak {
             for reverse in flows.weakBindings(of: call, sendingTo: key.source) where flows.bindings[reverse].sender == sender {
                 flows.setSender(reverse, sender.other)
@@ -47,7 +48,8 @@ extension CaptureEngine {
                 }
             }
         }
-        return flows.bind(key, FlowTable.Binding(key: key, call: call, sender: sender, isAudio: isAudio, weak: weak))
+        return flows.bind(key, FlowTable.Binding(key: key, call: call, sender: sender, isAudio: claim.isAudio,
+                                                 isEncrypted: claim.isEncrypted, weak: weak))
     }
 
     /// Hands one packet of a bound flow to its call's worker.
@@ -116,7 +118,7 @@ extension CaptureEngine {
         calls[binding.call].flows += 1
         flows.setFlow(bindingIndex, flow)
         let media = MediaFlow(channel: binding.sender.rawValue, source: "\(binding.key.source)",
-                              destination: "\(binding.key.destination)")
+                              destination: "\(binding.key.destination)", isEncrypted: binding.isEncrypted)
         sendControl(to: calls[binding.call].worker, .addFlow, call: binding.call, object: MessageBox(media))
         return flow
     }
@@ -194,7 +196,6 @@ extension CaptureEngine {
         func map(_ side: CallSide) -> PayloadMap {
             var m = PayloadMap()
             for media in call.media[side.rawValue] where media.media == "audio" {
-                if media.isEncrypted { m.isEncrypted = true }
                 for (pt, r) in media.rtpmaps {
                     m[pt] = Codec(encoding: r.encoding, clockRate: r.clockRate, channels: r.channels)
                 }

@@ -26,7 +26,7 @@ extension CaptureEngine {
             counters.otherUdp += 1
             return
         }
-        guard let (call, sender, isAudio, weak) = resolve(key) else {
+        guard let (call, sender, claim, weak) = resolve(key) else {
             counters.rtpWithoutCall += 1
             return
         }
@@ -36,7 +36,7 @@ extension CaptureEngine {
             counters.tooManyFlows += 1
             return
         }
-        let binding = bind(key, call: call, sender: sender, isAudio: isAudio, weak: weak)
+        let binding = bind(key, call: call, sender: sender, claim: claim, weak: weak)
         forward(binding, payload, nanos: nanos)
     }
 
@@ -109,7 +109,8 @@ extension CaptureEngine {
             case .mediaChanged(let call, let side):
                 for m in call.media[side.rawValue] {
                     guard let endpoint = m.endpoint, !endpoint.address.isUnspecified else { continue }
-                    flows.claim(endpoint, call: call.slot, side: side, isAudio: m.media == "audio") { [calls] other in
+                    flows.claim(endpoint, call: call.slot, side: side, isAudio: m.media == "audio",
+                                isEncrypted: m.isEncrypted) { [calls] other in
                         other < calls.count && calls[other].ended
                     }
                 }

@@ -16,6 +16,9 @@ final class FlowTable {
         var call: Int
         var sender: CallSide
         var isAudio: Bool
+        /// The SDP that claimed the address it was bound by declared SRTP: its payloads are
+        /// ciphertext. Decided per flow: one leg of a call may be encrypted and another plain.
+        var isEncrypted = false
         /// Bound only because its source is an address one side's SDP declared (symmetric RTP),
         /// not because of where it was sent: a later, better-founded flow may correct its side.
         var weak = false
@@ -30,6 +33,8 @@ final class FlowTable {
         var call: Int
         var side: CallSide
         var isAudio: Bool
+        /// The SDP media that declared the address is encrypted (SRTP).
+        var isEncrypted: Bool
     }
 
     private var index = FlowIndex()
@@ -108,10 +113,11 @@ final class FlowTable {
     /// Records that `call`'s `side` receives media at `endpoint`. Pairs on this address that are
     /// bound to calls that have ended are released: the address was reused by a newer call. Live
     /// calls keep theirs (a peer may use one port for many calls at once).
-    func claim(_ endpoint: Endpoint, call: Int, side: CallSide, isAudio: Bool, hasEnded: (Int) -> Bool) {
+    func claim(_ endpoint: Endpoint, call: Int, side: CallSide, isAudio: Bool, isEncrypted: Bool,
+               hasEnded: (Int) -> Bool) {
         var list = claims[endpoint] ?? []
         list.removeAll { $0.call == call && $0.side == side }
-        list.append(Claim(call: call, side: side, isAudio: isAudio))
+        list.append(Claim(call: call, side: side, isAudio: isAudio, isEncrypted: isEncrypted))
         claims[endpoint] = list
         claimedByCall[call, default: []].insert(endpoint)
         var live: [Key] = []

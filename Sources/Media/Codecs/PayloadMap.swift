@@ -2,15 +2,12 @@
 /// declared it; static payload types fill in where the SDP is silent.
 public struct PayloadMap: Sendable, Equatable {
     private var entries: [UInt8: Codec]
-    /// The SDP declared the media encrypted (SRTP): its payloads are ciphertext, never decoded.
-    public var isEncrypted: Bool
     /// The codec of every payload type the map does not name. A stream declared without SDP (a
     /// face-to-face session) names one codec, and its sender picks the (dynamic) payload type.
     public var fallback: Codec?
 
-    public init(_ entries: [UInt8: Codec] = [:], isEncrypted: Bool = false, fallback: Codec? = nil) {
+    public init(_ entries: [UInt8: Codec] = [:], fallback: Codec? = nil) {
         self.entries = entries
-        self.isEncrypted = isEncrypted
         self.fallback = fallback
     }
 
@@ -21,8 +18,7 @@ public struct PayloadMap: Sendable, Equatable {
 
     /// Entries of `other` win over those of `self`.
     public func merging(_ other: PayloadMap) -> PayloadMap {
-        PayloadMap(entries.merging(other.entries) { _, new in new }, isEncrypted: isEncrypted || other.isEncrypted,
-                   fallback: other.fallback ?? fallback)
+        PayloadMap(entries.merging(other.entries) { _, new in new }, fallback: other.fallback ?? fallback)
     }
 
     public var codecs: [Codec] { Array(entries.values) + (fallback.map { [$0] } ?? []) }

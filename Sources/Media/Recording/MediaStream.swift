@@ -65,7 +65,7 @@ struct MediaStream {
             let name = codec?.name ?? "PT\(pt)"
             if codecNames[ssrc]?.contains(name) != true { codecNames[ssrc, default: []].append(name) }
         }
-        if map.isEncrypted || encryptedInBand {
+        if flow.isEncrypted || encryptedInBand {
             handling = .encrypted
             if notDecoded[ssrc] == nil {
                 notDecoded[ssrc] = encryptedInBand ? "encrypted: ZRTP key agreement on the stream" : "encrypted: SRTP declared in SDP"

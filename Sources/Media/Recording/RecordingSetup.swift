@@ -57,11 +57,14 @@ public struct MediaFlow: Sendable {
     public var channel: Int
     public var source: String
     public var destination: String
+    /// The SDP that declared this flow's leg says SRTP: its payloads are ciphertext.
+    public var isEncrypted: Bool
 
-    public init(channel: Int, source: String, destination: String) {
+    public init(channel: Int, source: String, destination: String, isEncrypted: Bool = false) {
         self.channel = channel
         self.source = source
         self.destination = destination
+        self.isEncrypted = isEncrypted
     }
 }
 
