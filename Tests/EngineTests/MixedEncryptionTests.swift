@@ -80,4 +80,26 @@ import Testing
         #expect(ToneAnalysis.dominantFrequency(r.audio.slice(channel: 1, from: 0.3, to: 1.9), sampleRate: rate) == 1100)
         #expect(ToneAnalysis.rms(r.audio.slice(channel: 0, from: 0.3, to: 1.9)) > 1000)
     }
+
+    /// A re-INVITE that turns SRTP off on the same addresses: from its answer on, the stream is
+    /// decoded; before it, the declared ciphertext stays silent.
+    @Test func aReInviteThatTurnsSRTPOffDecodesFromThenOn() throws {
+        var c = SyntheticCall()
+        c.transport = "RTP/SAVP"
+        c.invite(0)
+        c.response(0.05, "200 OK")
+        c.media(from: 0, seconds: 0.1...1.1, hz: 700)
+        c.transport = "RTP/AVP"
+        c.pcap.sip(c.at(1.2), from: "\(c.caller):5060", to: "\(c.callee):5060",
+                   "INVITE sip:2002@\(c.callee) SIP/2.0\n\(c.headers(toTag: "b2", cseq: "3 INVITE"))\nContent-Type: application/sdp",
+                   body: c.sdp(c.caller, 4000))
+        c.response(1.25, "200 OK", cseq: "3 INVITE")
+        c.media(from: 0, seconds: 1.3...2.3, hz: 700, sequence: { UInt16($0 + 50) }, timestamp: { UInt32(($0 + 60) * 160) })
+        c.request(2.4, "BYE", cseq: 4)
+        let (summary, recordings) = try c.replay()
+        #expect(summary.notUsed["encrypted"] == 50, "\(summary.notUsed)")
+        let r = try #require(recordings.first)
+        #expect(ToneAnalysis.rms(r.audio.slice(channel: 0, from: 0.2, to: 1.0)) == 0)
+        #expect(ToneAnalysis.dominantFrequency(r.audio.slice(channel: 0, from: 1.4, to: 2.2), sampleRate: r.audio.sampleRate) == 700)
+    }
 }

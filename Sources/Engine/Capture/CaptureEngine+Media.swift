@@ -52,6 +52,24 @@ extension CaptureEngine {
                                                  isEncrypted: claim.isEncrypted, weak: weak))
     }
 
+    /// After a new SDP of the call, its flows follow what the claims they were bound by now say
+    /// of encryption (a re-INVITE that turns SRTP on or off on the same addresses).
+    func updateEncryption(ofCall call: Int) {
+        for i in flows.bindings(of: call) {
+            let binding = flows.bindings[i]
+            // Bound by where it is sent, or (symmetric RTP) by where it is sent from.
+            let claim = binding.weak
+                ? flows.claims(on: binding.key.source).first { $0.call == call && $0.side == binding.sender }
+                : flows.claims(on: binding.key.destination).first { $0.call == call && $0.side == binding.sender.other }
+            guard let claim, claim.isEncrypted != binding.isEncrypted else { continue }
+            flows.setEncrypted(i, claim.isEncrypted)
+            if binding.flow >= 0 {
+                sendControl(to: calls[call].worker, .flowEncryption, call: call, flow: binding.flow,
+                            object: MessageBox(claim.isEncrypted))
+            }
+        }
+    }
+
     /// Hands one packet of a bound flow to its call's worker.
     @inline(__always)
     func forward(_ bindingIndex: Int, _ payload: UnsafeRawBufferPointer, nanos: Int64) {

@@ -114,6 +114,7 @@ extension CaptureEngine {
                         other < calls.count && calls[other].ended
                     }
                 }
+                updateEncryption(ofCall: call.slot)
                 if calls[call.slot].openRecordings > 0 {
                     sendControl(to: calls[call.slot].worker, .updatePayloadMaps, call: call.slot,
                                 object: MessageBox(payloadMaps(call)))

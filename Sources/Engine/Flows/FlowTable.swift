@@ -102,6 +102,15 @@ final class FlowTable {
         bindings[binding].weak = false
     }
 
+    /// The flows bound to `call`.
+    func bindings(of call: Int) -> [Int] {
+        (keysByCall[call] ?? []).compactMap { key in index[key].flatMap { bindings[$0].call == call ? $0 : nil } }
+    }
+
+    func setEncrypted(_ binding: Int, _ encrypted: Bool) {
+        bindings[binding].isEncrypted = encrypted
+    }
+
     /// The weakly bound flows of `call` that send to `destination`.
     func weakBindings(of call: Int, sendingTo destination: Endpoint) -> [Int] {
         (keysByCall[call] ?? []).compactMap { key in

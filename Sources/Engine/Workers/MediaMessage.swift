@@ -19,6 +19,8 @@ enum MediaMessage {
         /// Packets of a flow the ring could not take, that no later packet of the flow told.
         case ringDropped
         case stop
+        /// A new SDP declared the flow's leg encrypted, or no longer.
+        case flowEncryption
     }
 
     static let kindOffset = 0

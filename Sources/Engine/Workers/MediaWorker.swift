@@ -120,6 +120,10 @@ final class MediaWorker: @unchecked Sendable {
             guard let box = MediaMessage.takeObject(record, as: MessageBox<Int>.self) else { return }
             let flow = Int(record.load(fromByteOffset: MediaMessage.flowOffset, as: UInt16.self))
             existing(call)?.moveFlow(flow, toSide: box.value)
+        case .flowEncryption:
+            guard let box = MediaMessage.takeObject(record, as: MessageBox<Bool>.self) else { return }
+            let flow = Int(record.load(fromByteOffset: MediaMessage.flowOffset, as: UInt16.self))
+            existing(call)?.setFlowEncrypted(flow, box.value)
         case .dtmf:
             guard let box = MediaMessage.takeObject(record, as: MessageBox<InfoDigitEvent>.self) else { return }
             let e = box.value

@@ -39,6 +39,12 @@ final class WorkerCall {
         forEach { $0.moveFlow(flow, toSide: side) }
     }
 
+    /// A new SDP declared the flow's leg encrypted (or plain): its payloads are resolved again.
+    func setFlowEncrypted(_ flow: Int, _ encrypted: Bool) {
+        if flow >= 0 && flow < flows.count { flows[flow].isEncrypted = encrypted }
+        forEach { $0.setFlowEncrypted(flow, encrypted) }
+    }
+
     /// Takes the recording named `identifier` (or, with nil, every one) out of the call.
     func remove(_ identifier: String?) -> [CallRecording] {
         var removed: [CallRecording] = []

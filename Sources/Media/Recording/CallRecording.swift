@@ -108,6 +108,12 @@ public final class CallRecording {
         streams[flow].moveTo(channel: channel)
     }
 
+    /// A re-INVITE declared the flow's leg encrypted, or plain: the flow is resolved again.
+    public func setFlowEncrypted(_ flow: Int, _ encrypted: Bool) {
+        guard flow >= 0, flow < streams.count else { return }
+        streams[flow].setEncrypted(encrypted)
+    }
+
     /// New payload meanings after a re-INVITE; each stream resolves its payload type again.
     public func updatePayloadMaps(_ maps: [PayloadMap]) {
         payloadMaps = byChannel(maps)

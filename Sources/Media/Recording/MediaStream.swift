@@ -87,6 +87,12 @@ struct MediaStream {
         }
     }
 
+    /// The SDP now says the flow is (or is not) SRTP; the next packet resolves its payload again.
+    mutating func setEncrypted(_ encrypted: Bool) {
+        flow.isEncrypted = encrypted
+        payloadType = -1
+    }
+
     mutating func moveTo(channel: Int) {
         flow.channel = channel
         payloadType = -1

@@ -278,7 +278,8 @@ public final class CallTable {
         guard a.count == b.count else { return false }
         for (x, y) in zip(a, b) {
             if x.media != y.media || x.port != y.port || x.connection != y.connection || x.direction != y.direction
-                || x.rtpmaps != y.rtpmaps || x.payloadTypes != y.payloadTypes { return false }
+                || x.rtpmaps != y.rtpmaps || x.payloadTypes != y.payloadTypes
+                || x.isEncrypted != y.isEncrypted { return false }
         }
         return true
     }
