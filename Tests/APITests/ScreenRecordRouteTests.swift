@@ -12,7 +12,9 @@ import Testing
             let screen = try #require(try started.decode(AgentState.self).activeCall?.screenRecordings.first)
             #expect(screen.relatedCallInstance == "call-1@pbx")
             #expect(screen.recordingState == .recording)
-            #expect(started.text.contains(#""ScreenRecordingIdentifier""#))
+            // The documented wire spelling (lower-case i), which case-sensitive clients read.
+            #expect(started.text.contains(#""ScreenRecordingidentifier""#))
+            #expect(!started.text.contains(#""ScreenRecordingIdentifier""#))
 
             let updated = try await client.post("/api/ScreenRecord/UpdateForAgent",
                                                 json: #"{"AgentIdentifier": "Id", "Value": "2", "CallMetadata": {"user4": "d"}}"#)

@@ -1211,8 +1211,9 @@ public enum OpenAPIDocument {
                 properties:
                   RelatedCallInstance:
                     type: [string, 'null']
-                  ScreenRecordingIdentifier:
+                  ScreenRecordingidentifier:
                     type: string
+                    description: Spelt with a lower-case i, as the documented wire format has it.
                   RecordingState:
                     $ref: '#/components/schemas/RecordingState'
         RecordingState:

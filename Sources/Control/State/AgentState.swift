@@ -101,9 +101,21 @@ public struct AgentState: Sendable, Codable, Equatable {
             self.recordingState = recordingState
         }
 
+        /// The documented wire format spells it `ScreenRecordingidentifier` (lower-case i), and
+        /// case-sensitive clients read exactly that; agent documents stored by earlier builds say
+        /// `ScreenRecordingIdentifier`, so both are read.
         enum CodingKeys: String, CodingKey {
-            case relatedCallInstance = "RelatedCallInstance", screenRecordingIdentifier = "ScreenRecordingIdentifier"
+            case relatedCallInstance = "RelatedCallInstance", screenRecordingIdentifier = "ScreenRecordingidentifier"
             case recordingState = "RecordingState"
+            case screenRecordingIdentifierCapitalI = "ScreenRecordingIdentifier"
+        }
+
+        public init(from decoder: Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            relatedCallInstance = try c.decodeIfPresent(String.self, forKey: .relatedCallInstance)
+            screenRecordingIdentifier = try c.decodeIfPresent(String.self, forKey: .screenRecordingIdentifier)
+                ?? c.decode(String.self, forKey: .screenRecordingIdentifierCapitalI)
+            recordingState = try c.decode(RecordingStateName.self, forKey: .recordingState)
         }
 
         public func encode(to encoder: Encoder) throws {
