@@ -297,4 +297,22 @@ import Testing
             #expect(response.headers[.contentRange] == "bytes 100-199/1000")
         }
     }
+
+    /// Load balancers and download tools ask with HEAD: every GET answers it over a real socket
+    /// with the GET's status and headers (Content-Length included) and no body.
+    @Test func headAnswersLikeGetWithoutABody() async throws {
+        let (recorder, storage) = try await arranged()
+        defer { storage.remove() }
+        try await Fixture.application(recorder).test(.live) { client in
+            for path in ["/healthz", "/readyz", "/api/Agent/GetAll", "/api/Recordings/rec-a/Audio", "/api/Recordings/no-such/Audio"] {
+                let get = try await client.execute(uri: path, method: .get)
+                let head = try await client.execute(uri: path, method: .head)
+                #expect(head.status == get.status, "\(path)")
+                #expect(head.status != .methodNotAllowed, "\(path)")
+                #expect(head.body.readableBytes == 0, "\(path)")
+                #expect(head.headers[.contentType] == get.headers[.contentType], "\(path)")
+                #expect(head.headers[.contentLength] == String(get.body.readableBytes), "\(path)")
+            }
+        }
+    }
 }
