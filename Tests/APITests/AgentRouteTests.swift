@@ -29,6 +29,18 @@ import Testing
         }
     }
 
+    @Test func namesAreMatchedWithoutRegardToCase() async throws {
+        let app = Fixture.application(await Fixture.recorder())
+        try await app.test(.router) { client in
+            for query in ["SystemUsername&Value=ME", "CrmUsername&Value=CRM.Me", "Username&Value=User.ME", "DeviceId&Value=sep5003"] {
+                let response = try await client.get("/api/Agent?AgentIdentifier=\(query)")
+                #expect(response.status == .ok, "\(query): \(response.text)")
+                #expect(try response.decode(AgentState.self).agentId == 2, "\(query)")
+            }
+            #expect(try await client.get("/api/Agent?AgentIdentifier=SystemUsername&Value=m").status == .notFound)
+        }
+    }
+
     @Test func queryNamesAndIdentifierValuesIgnoreCase() async throws {
         let app = Fixture.application(await Fixture.recorder())
         try await app.test(.router) { client in

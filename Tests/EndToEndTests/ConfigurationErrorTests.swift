@@ -158,7 +158,7 @@ import Testing
               - { id: 1, phone: "5003", systemUsername: me }
               - { id: 2, phone: "805003" }
               - { id: 3 }
-              - { phone: "5010", systemUsername: me }
+              - { phone: "5010", systemUsername: Me }
               - { id: -4, phone: "5011", businessUnit: x }
               - { id: 5, phone: "80" }
             businessUnits:
@@ -169,7 +169,7 @@ import Testing
             "t.yaml:4: agents[1].phone: phone '805003' is '5003' after the dial plan, the same as agents[0] (line 3)",
             "t.yaml:5: agents[2].phone: required, but missing",
             "t.yaml:6: agents[3].id: required, but missing",
-            "t.yaml:6: agents[3].systemUsername: duplicate systemUsername 'me' (agents[0], line 3)",
+            "t.yaml:6: agents[3].systemUsername: duplicate systemUsername 'Me' (agents[0], line 3; names are matched without regard to case)",
             "t.yaml:7: agents[4].id: must be between 0 and 2147483647, not -4",
             "t.yaml:7: agents[4].businessUnit: expected a whole number, found 'x'",
             "t.yaml:11: businessUnits[1].policy: unknown policy 'never' (always, on-demand)",

@@ -84,12 +84,14 @@ private struct AgentIdentities {
     /// Records the agent's identifiers and returns those an earlier agent already has.
     mutating func admit(_ agent: AgentProfile, id: Int?, index: Int, entry: ConfigurationSection, dialPlan: DialPlan) -> [Clash] {
         var clashes: [Clash] = []
-        func check(_ key: String, _ value: String?, shown: (String, Int, Int) -> String) {
+        /// `matched` is the form requests find the value in (names: lower case).
+        func check(_ key: String, _ value: String?, matched: String? = nil, shown: (String, Int, Int) -> String) {
             guard let value, !value.isEmpty, let node = entry[key] else { return }
-            if let earlier = taken[key]?[value] {
+            let match = matched ?? value
+            if let earlier = taken[key]?[match] {
                 clashes.append(Clash(key: key, message: shown(value, earlier.index, earlier.line)))
             } else {
-                taken[key, default: [:]][value] = (index, ConfigurationReader.line(of: node))
+                taken[key, default: [:]][match] = (index, ConfigurationReader.line(of: node))
             }
         }
         if let id {
@@ -101,15 +103,33 @@ private struct AgentIdentities {
                 ? "duplicate phone '\(value)' (agents[\(index)], line \(line))"
                 : "phone '\(agent.phone)' is '\(value)' after the dial plan, the same as agents[\(index)] (line \(line))"
         }
-        for key in ["systemUsername", "crmUsername", "username", "deviceId"] {
-            let value: String? = switch key {
-            case "systemUsername": agent.systemUsername
-            case "crmUsername": agent.crmUsername
-            case "username": agent.username
+        // Names are matched without regard to case: `Me` and `me` name the same agent.
+        for kind in AgentDirectory.nameKinds {
+            let key = kind.configurationKey
+            let value: String? = switch kind {
+            case .systemUsername: agent.systemUsername
+            case .crmUsername: agent.crmUsername
+            case .username: agent.username
             default: agent.deviceId
             }
-            check(key, value) { "duplicate \(key) '\($0)' (agents[\($1)], line \($2))" }
+            check(key, value, matched: AgentDirectory.name(kind, of: agent)) {
+                "duplicate \(key) '\($0)' (agents[\($1)], line \($2); names are matched without regard to case)"
+            }
         }
         return clashes
+    }
+}
+
+private extension AgentIdentifierKind {
+    /// The agent's key in the configuration.
+    var configurationKey: String {
+        switch self {
+        case .id: "id"
+        case .phone: "phone"
+        case .systemUsername: "systemUsername"
+        case .crmUsername: "crmUsername"
+        case .username: "username"
+        case .deviceId: "deviceId"
+        }
     }
 }

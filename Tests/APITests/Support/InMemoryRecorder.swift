@@ -1,4 +1,5 @@
 import Control
+import SIP
 import Foundation
 
 /// A `RecorderService` that keeps agents, calls and recordings in memory and applies commands
@@ -19,8 +20,11 @@ actor InMemoryRecorder: RecorderService {
     /// `dialPlan.stripPrefixes`: `805003` names the agent with phone `5003`.
     let dialPrefixes = ["80"]
 
+    private let directory: AgentDirectory
+
     init(agents: [AgentProfile]) {
         profiles = agents.sorted { $0.id < $1.id }
+        directory = AgentDirectory(agents: agents, dialPlan: DialPlan(stripPrefixes: dialPrefixes))
         for profile in profiles { states[profile.id] = AgentState(profile: profile) }
     }
 
@@ -104,19 +108,9 @@ actor InMemoryRecorder: RecorderService {
 
     // MARK: Commands
 
+    /// Agents are found as the recorder finds them (its directory), with `dialPrefixes`.
     private func resolve(_ reference: AgentReference) throws(ControlError) -> Int {
-        let value = reference.value
-        let profile = profiles.first { profile in
-            switch reference.kind {
-            case .id: String(profile.id) == value
-            case .phone: profile.phone == value || dialPrefixes.contains { value.hasPrefix($0) && profile.phone == value.dropFirst($0.count) }
-            case .systemUsername: profile.systemUsername == value
-            case .crmUsername: profile.crmUsername == value
-            case .username: profile.username == value
-            case .deviceId: profile.deviceId == value
-            }
-        }
-        guard let profile else { throw .agentNotFound(reference) }
+        guard let profile = directory.agent(reference) else { throw .agentNotFound(reference) }
         return profile.id
     }
 
