@@ -92,19 +92,24 @@ extension AgentTracker {
         agentIds.compactMap { agents[$0]?.blackout }.filter(\.isOpen).min { $0.startNanos < $1.startNanos }
     }
 
-    /// The blackout a call or session of these agents that starts now must carry: one that runs
+    /// The blackout a recording of these agents that opens at `nanos` must carry: one that runs
     /// or is scheduled, or whose stop lies ahead (the earliest start).
-    func blackoutAhead(of agentIds: [Int]) -> TrackedBlackout? {
-        agentIds.compactMap { agents[$0]?.blackout }.filter { $0.stopNanos.map { $0 > clockNanos } ?? true }
+    func blackoutAhead(of agentIds: [Int], from nanos: Int64) -> TrackedBlackout? {
+        agentIds.compactMap { agents[$0]?.blackout }.filter { $0.stopNanos.map { $0 > nanos } ?? true }
             .min { $0.startNanos < $1.startNanos }
     }
 
-    /// Gives a call (or face-to-face session) that starts at `nanos` the agents' blackout, with
-    /// its stop when that is decided already.
-    func carryBlackout(of agentIds: [Int], into callInstance: String, from nanos: Int64) {
-        guard let blackout = blackoutAhead(of: agentIds) else { return }
-        engine.startBlackout(callInstance, at: max(blackout.startNanos, nanos), origin: blackout.origin)
-        if let stop = blackout.stopNanos { engine.endBlackout(callInstance, at: stop, reason: blackout.ended ?? "stopped") }
+    /// Gives a recording that opens at `nanos` (a record command, a duplicate, a call's first
+    /// packet, a new segment after a restart, a face-to-face session) what silences it from then
+    /// on: the pause, and the agents' blackout with its stop when that is decided already. The
+    /// engine keeps none of this: each recording's gate holds what it was given.
+    func giveSilence(toRecording recording: String, of callInstance: String, agentIds: [Int], paused: Bool, from nanos: Int64) {
+        if paused { engine.setPaused(true, callInstance, at: nanos, recording: recording) }
+        guard let blackout = blackoutAhead(of: agentIds, from: nanos) else { return }
+        engine.startBlackout(callInstance, at: max(blackout.startNanos, nanos), origin: blackout.origin, recording: recording)
+        if let stop = blackout.stopNanos {
+            engine.endBlackout(callInstance, at: stop, reason: blackout.ended ?? "stopped", recording: recording)
+        }
     }
 
     /// Recording states shown for a call: blacked out while a blackout of its agents runs.

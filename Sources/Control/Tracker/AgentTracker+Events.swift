@@ -72,8 +72,6 @@ extension AgentTracker: EngineObserver {
         tracked.signalling = engine.signalling(of: call.callID)
         calls[call.callID] = tracked
 
-        // A call that starts while one of its agents is blacked out carries the blackout from its start.
-        carryBlackout(of: tracked.agentIds, into: call.callID, from: call.inviteNanos)
         var touched = tracked.agentIds
         if let replaced {
             for id in movers {
@@ -169,6 +167,9 @@ extension AgentTracker: EngineObserver {
             metadata: setup.metadata)
         recordingIndex.opened(entry)
         guard var tracked = calls[setup.callInstance] else { return }
+        // A recording opened while its call is paused or an agent blacked out is silent from its start.
+        giveSilence(toRecording: setup.recordingIdentifier, of: setup.callInstance, agentIds: tracked.agentIds,
+                    paused: tracked.paused, from: setup.startNanos)
         tracked.recordings.append(AgentState.RecordingView(
             recordingIdentifier: setup.recordingIdentifier, isDuplicate: setup.isDuplicate,
             recordingState: tracked.agentIds.contains { agents[$0]?.blackout?.isSilencing(at: clockNanos) == true }

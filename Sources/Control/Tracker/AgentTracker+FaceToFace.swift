@@ -92,8 +92,8 @@ extension AgentTracker {
         let engineId = recording.engineIdentifier
         guard let recordingId = engine.openDeclaredSession(recording.declaredSession(metadata: metadata), at: nanos,
                                                            nextSegment: recording.recordingIdentifiers.count) else { return nil }
-        carryBlackout(of: [recording.agentId], into: engineId, from: nanos)
-        if recording.status == .paused { engine.setPaused(true, engineId, at: nanos) }
+        giveSilence(toRecording: recordingId, of: engineId, agentIds: [recording.agentId], paused: recording.status == .paused,
+                    from: nanos)
         if agents[recording.agentId]?.calls.contains(engineId) == false { agents[recording.agentId]?.calls.append(engineId) }
         return recordingId
     }

@@ -27,8 +27,6 @@ struct CallControl {
     var profile: CallProfile?
     var primary: String?
     var duplicates: [String] = []
-    /// The pause and the agent's blackout, for recordings the call opens later too.
-    var silence = CallSilence()
     /// The first INVITE, each side's latest session description, the answer.
     var signalling: [String: StoredSIPMessage] = [:]
     /// A declared session's payload maps per side: its streams name their codecs, not an SDP.

@@ -173,9 +173,6 @@ extension CaptureEngine {
             controls[call.slot].primary = setup.recordingIdentifier
         }
         sendControl(to: calls[call.slot].worker, .open, call: call.slot, object: MessageBox(setup))
-        for gate in controls[call.slot].silence.gates(forRecordingOpenedAt: nanos) {
-            sendGate(gate.command, call: call, at: gate.nanos, recording: setup.recordingIdentifier)
-        }
         observer?.recordingOpened(setup)
         return setup
     }

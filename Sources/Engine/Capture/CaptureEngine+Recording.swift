@@ -59,12 +59,12 @@ extension CaptureEngine {
         }
     }
 
-    /// Silences (`paused: true`) or resumes every recording of the call from `nanos` on.
-    public func setPaused(_ paused: Bool, _ callInstance: String, at nanos: Int64) {
-        guard let call = callTable.call(id: callInstance), controls[call.slot].silence.paused != paused else { return }
-        controls[call.slot].silence.paused = paused
-        guard calls[call.slot].openRecordings > 0 else { return }
-        sendGate(paused ? .pause : .resume, call: call, at: nanos)
+    /// Silences (`paused: true`) or resumes the call's open recordings (or only `recording`)
+    /// from `nanos` on. The engine keeps no pause of its own: Control gives a recording opened
+    /// later what silences it (`AgentTracker.recordingOpened`).
+    public func setPaused(_ paused: Bool, _ callInstance: String, at nanos: Int64, recording: String? = nil) {
+        guard let call = callTable.call(id: callInstance), calls[call.slot].openRecordings > 0 else { return }
+        sendGate(paused ? .pause : .resume, call: call, at: nanos, recording: recording)
     }
 
     /// Merges metadata keys into the call's metadata and into every open recording of it.
@@ -83,17 +83,19 @@ extension CaptureEngine {
         callTable.call(id: callInstance).map(metadata)
     }
 
-    /// Silences every recording of the call from `nanos` (which may lie in the past, within the
-    /// commit delay) on: the agent's blackout. Recordings the call opens later carry it too.
-    public func startBlackout(_ callInstance: String, at nanos: Int64, origin: String) {
-        guard let call = callTable.call(id: callInstance), controls[call.slot].silence.start(atNanos: nanos, origin: origin) else { return }
-        if calls[call.slot].openRecordings > 0 { sendGate(.blackoutStart(origin: origin), call: call, at: nanos) }
+    /// Silences the call's open recordings (or only `recording`) from `nanos` (which may lie in
+    /// the past, within the commit delay) on: the agent's blackout. A recording already in one
+    /// keeps it (its gate takes the first start).
+    public func startBlackout(_ callInstance: String, at nanos: Int64, origin: String, recording: String? = nil) {
+        guard let call = callTable.call(id: callInstance), calls[call.slot].openRecordings > 0 else { return }
+        sendGate(.blackoutStart(origin: origin), call: call, at: nanos, recording: recording)
     }
 
-    /// Ends the call's blackout at `nanos`; `reason` says how (`stopped`, `maxAgentBlackout`).
-    public func endBlackout(_ callInstance: String, at nanos: Int64, reason: String) {
-        guard let call = callTable.call(id: callInstance), controls[call.slot].silence.stop(atNanos: nanos, reason: reason) else { return }
-        if calls[call.slot].openRecordings > 0 { sendGate(.blackoutEnd(reason: reason), call: call, at: nanos) }
+    /// Ends the blackout of the call's open recordings (or only `recording`) at `nanos`; `reason`
+    /// says how (`stopped`, `maxAgentBlackout`).
+    public func endBlackout(_ callInstance: String, at nanos: Int64, reason: String, recording: String? = nil) {
+        guard let call = callTable.call(id: callInstance), calls[call.slot].openRecordings > 0 else { return }
+        sendGate(.blackoutEnd(reason: reason), call: call, at: nanos, recording: recording)
     }
 
     func sendGate(_ command: GateCommand, call: Call, at nanos: Int64, recording: String? = nil) {
