@@ -35,15 +35,9 @@ public struct AgentDirectory: Sendable {
     /// The kinds of `AgentIdentifier` that are names, matched without regard to case.
     public static let nameKinds: [AgentIdentifierKind] = [.systemUsername, .crmUsername, .username, .deviceId]
 
-    /// The agent's name of this kind, in the form it is matched in (lower case).
+    /// The agent's name of this kind in the form it is matched in (lower case); empty when it has none.
     public static func name(_ kind: AgentIdentifierKind, of agent: AgentProfile) -> String {
-        switch kind {
-        case .systemUsername: agent.systemUsername.lowercased()
-        case .crmUsername: agent.crmUsername.lowercased()
-        case .username: (agent.username ?? "").lowercased()
-        case .deviceId: agent.deviceId.lowercased()
-        case .id, .phone: ""
-        }
+        agent.name(kind)?.lowercased() ?? ""
     }
 
     public func agent(id: Int) -> AgentProfile? {

@@ -26,6 +26,18 @@ public struct AgentProfile: Sendable, Codable, Equatable {
         self.station = station
         self.policy = policy
     }
+
+    /// The agent's name of this kind (user names, CRM name, device id) as configured; nil for
+    /// the id and the phone, which are not names.
+    public func name(_ kind: AgentIdentifierKind) -> String? {
+        switch kind {
+        case .systemUsername: systemUsername
+        case .crmUsername: crmUsername
+        case .username: username
+        case .deviceId: deviceId
+        case .id, .phone: nil
+        }
+    }
 }
 
 /// Whether an agent's calls are recorded from their start (`always`) or only after a start command (`on-demand`).

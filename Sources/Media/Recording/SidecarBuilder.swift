@@ -73,7 +73,7 @@ struct SidecarBuilder {
     }
 }
 
-extension String {
+private extension String {
     func leftPadded(to width: Int) -> String {
         count >= width ? self : String(repeating: "0", count: width - count) + self
     }

@@ -106,13 +106,7 @@ private struct AgentIdentities {
         // Names are matched without regard to case: `Me` and `me` name the same agent.
         for kind in AgentDirectory.nameKinds {
             let key = kind.configurationKey
-            let value: String? = switch kind {
-            case .systemUsername: agent.systemUsername
-            case .crmUsername: agent.crmUsername
-            case .username: agent.username
-            default: agent.deviceId
-            }
-            check(key, value, matched: AgentDirectory.name(kind, of: agent)) {
+            check(key, agent.name(kind), matched: AgentDirectory.name(kind, of: agent)) {
                 "duplicate \(key) '\($0)' (agents[\($1)], line \($2); names are matched without regard to case)"
             }
         }
