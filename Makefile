@@ -2,7 +2,7 @@
 # when they are missing (root, Debian 12), so a fresh machine with only Swift can run it.
 
 SWIFT ?= swift
-BUILD_DEPS := pkg-config libpcap-dev libsndfile1-dev libopus-dev libspandsp-dev libbcg729-dev librabbitmq-dev
+BUILD_DEPS := pkg-config libpcap-dev libsndfile1-dev libopus-dev libspandsp-dev libbcg729-dev libsrtp2-dev librabbitmq-dev
 # sip-tester (SIPp), sox and sqlite3: the live tests (LiveServeTests, RestartTests) place real
 # calls on loopback with SIPp peers sending sox tones, and read the tracker's database.
 # rabbitmq-server: the cluster tests publish and consume on a real broker (Tests/broker.sh).

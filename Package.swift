@@ -26,6 +26,7 @@ let package = Package(
         .systemLibrary(name: "COpus", pkgConfig: "opus", providers: [.apt(["libopus-dev"])]),
         .systemLibrary(name: "CSpanDSP", pkgConfig: "spandsp", providers: [.apt(["libspandsp-dev"])]),
         .systemLibrary(name: "CBcg729", pkgConfig: "libbcg729", providers: [.apt(["libbcg729-dev"])]),
+        .systemLibrary(name: "CSRTP", pkgConfig: "libsrtp2", providers: [.apt(["libsrtp2-dev"])]),
         .systemLibrary(name: "CRabbitMQ", pkgConfig: "librabbitmq", providers: [.apt(["librabbitmq-dev"])]),
         // rabbitmq-c's variadic amqp_login and the method numbers Swift cannot import.
         .target(name: "AMQPShim", dependencies: ["CRabbitMQ"]),
@@ -34,9 +35,9 @@ let package = Package(
         .target(name: "Wire", swiftSettings: hotPath),
         // SIP and SDP parsing, dialogs, calls, metadata.
         .target(name: "SIP", dependencies: ["Wire"]),
-        // RTP, codecs, timeline, gate, sound files, quality statistics.
+        // RTP, SRTP, codecs, timeline, gate, sound files, quality statistics.
         .target(name: "Media", dependencies: [
-            "CSndfile", "COpus", "CSpanDSP", "CBcg729",
+            "CSndfile", "COpus", "CSpanDSP", "CBcg729", "CSRTP",
             .product(name: "Crypto", package: "swift-crypto"),
         ], swiftSettings: hotPath),
         // Packet sources, classifier, flow table, threads, commands, events.
@@ -74,7 +75,7 @@ let package = Package(
         .target(name: "CalltapTestSupport", dependencies: ["CSndfile", "COpus", "CSpanDSP", "CBcg729"], path: "Tests/CalltapTestSupport"),
         .testTarget(name: "WireTests", dependencies: ["Wire", "CalltapTestSupport"]),
         .testTarget(name: "SIPTests", dependencies: ["SIP", "Wire", "CalltapTestSupport"]),
-        .testTarget(name: "MediaTests", dependencies: ["Media", "CalltapTestSupport"]),
+        .testTarget(name: "MediaTests", dependencies: ["Media", "CSRTP", "CalltapTestSupport"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "CalltapTestSupport"]),
         .testTarget(name: "ControlTests", dependencies: ["Control", "Engine", "CalltapTestSupport"]),
         .testTarget(name: "APITests", dependencies: [

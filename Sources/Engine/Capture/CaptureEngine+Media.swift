@@ -49,11 +49,21 @@ extension CaptureEngine {
             }
         }
         return flows.bind(key, FlowTable.Binding(key: key, call: call, sender: sender, isAudio: claim.isAudio,
-                                                 isEncrypted: claim.isEncrypted, weak: weak))
+                                                 encryption: encryption(call: call, sender: sender, source: key.source,
+                                                                        declaredEncrypted: claim.isEncrypted),
+                                                 weak: weak))
     }
 
-    /// After a new SDP of the call, its flows follow what the claims they were bound by now say
-    /// of encryption (a re-INVITE that turns SRTP on or off on the same addresses).
+    /// A flow's encryption from the call's SDPs as they stand: the claim says whether its leg
+    /// is SRTP, the sender's own SDP holds its keys.
+    private func encryption(call: Int, sender: CallSide, source: Endpoint, declaredEncrypted: Bool) -> FlowEncryption {
+        guard declaredEncrypted, let object = callObjects[call] else { return .none }
+        return FlowEncryption(sender: object.media[sender.rawValue], receiver: object.media[sender.other.rawValue],
+                              source: source, declaredEncrypted: true)
+    }
+
+    /// After a new SDP of the call, its flows follow what the SDPs now say of encryption: a
+    /// re-INVITE that turns SRTP on or off on the same addresses, or that brings new keys.
     func updateEncryption(ofCall call: Int) {
         for i in flows.bindings(of: call) {
             let binding = flows.bindings[i]
@@ -61,11 +71,14 @@ extension CaptureEngine {
             let claim = binding.weak
                 ? flows.claims(on: binding.key.source).first { $0.call == call && $0.side == binding.sender }
                 : flows.claims(on: binding.key.destination).first { $0.call == call && $0.side == binding.sender.other }
-            guard let claim, claim.isEncrypted != binding.isEncrypted else { continue }
-            flows.setEncrypted(i, claim.isEncrypted)
+            guard let claim else { continue }
+            let now = encryption(call: call, sender: binding.sender, source: binding.key.source,
+                                 declaredEncrypted: claim.isEncrypted)
+            guard now != binding.encryption else { continue }
+            flows.setEncryption(i, now)
             if binding.flow >= 0 {
                 sendControl(to: calls[call].worker, .flowEncryption, call: call, flow: binding.flow,
-                            object: MessageBox(claim.isEncrypted))
+                            object: MessageBox(now))
             }
         }
     }
@@ -73,8 +86,8 @@ extension CaptureEngine {
     /// Hands one packet of a bound flow to its call's worker.
     @inline(__always)
     func forward(_ bindingIndex: Int, _ payload: UnsafeRawBufferPointer, nanos: Int64) {
-        let binding = flows.bindings[bindingIndex]
-        guard binding.isAudio else {
+        // Field by field: a copy of the binding would retain its encryption's keys per packet.
+        guard flows.bindings[bindingIndex].isAudio else {
             counters.notAudio += 1
             return
         }
@@ -82,7 +95,7 @@ extension CaptureEngine {
             counters.rtcp += 1
             return
         }
-        let call = binding.call
+        let call = flows.bindings[bindingIndex].call
         if calls[call].ended {
             counters.afterCallEnd += 1
             return
@@ -95,7 +108,7 @@ extension CaptureEngine {
             }
             _ = openRecording(object, nanos: nanos, duplicate: false)
         }
-        var flow = binding.flow
+        var flow = flows.bindings[bindingIndex].flow
         if flow < 0 {
             flow = announceFlow(bindingIndex)
         }
@@ -136,7 +149,7 @@ extension CaptureEngine {
         calls[binding.call].flows += 1
         flows.setFlow(bindingIndex, flow)
         let media = MediaFlow(channel: binding.sender.rawValue, source: "\(binding.key.source)",
-                              destination: "\(binding.key.destination)", isEncrypted: binding.isEncrypted)
+                              destination: "\(binding.key.destination)", encryption: binding.encryption)
         sendControl(to: calls[binding.call].worker, .addFlow, call: binding.call, object: MessageBox(media))
         return flow
     }

@@ -1,3 +1,4 @@
+import Media
 import SIP
 import Wire
 
@@ -16,9 +17,9 @@ final class FlowTable {
         var call: Int
         var sender: CallSide
         var isAudio: Bool
-        /// The SDP that claimed the address it was bound by declared SRTP: its payloads are
-        /// ciphertext. Decided per flow: one leg of a call may be encrypted and another plain.
-        var isEncrypted = false
+        /// Plain, SRTP with the sender's keys, or SRTP that cannot be decrypted: decided per flow
+        /// (one leg of a call may be encrypted and another plain).
+        var encryption = FlowEncryption.none
         /// Bound only because its source is an address one side's SDP declared (symmetric RTP),
         /// not because of where it was sent: a later, better-founded flow may correct its side.
         var weak = false
@@ -107,8 +108,8 @@ final class FlowTable {
         (keysByCall[call] ?? []).compactMap { key in index[key].flatMap { bindings[$0].call == call ? $0 : nil } }
     }
 
-    func setEncrypted(_ binding: Int, _ encrypted: Bool) {
-        bindings[binding].isEncrypted = encrypted
+    func setEncryption(_ binding: Int, _ encryption: FlowEncryption) {
+        bindings[binding].encryption = encryption
     }
 
     /// The weakly bound flows of `call` that send to `destination`.

@@ -17,6 +17,9 @@ final class MediaWorker: @unchecked Sendable {
     private let finisher: RecordingFinisher
     private var thread: Thread?
     private let done = DispatchSemaphore(value: 0)
+    /// Where SRTP packets are decrypted, one at a time: room for the largest packet a record
+    /// holds, aligned as libsrtp needs.
+    private let scratch = UnsafeMutableRawPointer.allocate(byteCount: MediaMessage.maxPayload, alignment: 16)
 
     // Read by the engine after `join()`.
     private(set) var counters = RecordingCounters()
@@ -29,6 +32,10 @@ final class MediaWorker: @unchecked Sendable {
         ring = SPSCRing(bytes: ringBytes)
         self.logger = logger
         self.finisher = finisher
+    }
+
+    deinit {
+        scratch.deallocate()
     }
 
     func start() {
@@ -77,13 +84,16 @@ final class MediaWorker: @unchecked Sendable {
             let flow = Int(record.load(fromByteOffset: MediaMessage.flowOffset, as: UInt16.self))
             let length = Int(record.load(fromByteOffset: MediaMessage.lengthOffset, as: UInt16.self))
             let dropped = Int(record.load(fromByteOffset: MediaMessage.droppedOffset, as: Int64.self))
-            let bytes = UnsafeRawBufferPointer(start: record + MediaMessage.payloadOffset, count: length)
+            let packet = UnsafeRawBufferPointer(start: record + MediaMessage.payloadOffset, count: length)
             entry._withUnsafeGuaranteedRef { workerCall in
                 if workerCall.count == 0 {
                     storageFailures += 1
                     return
                 }
                 if dropped > 0 { workerCall.forEach { $0.noteRingOverflow(flow: flow, count: dropped) } }
+                guard let bytes = workerCall.plainPacket(flow: flow, packet, captureNanos: nanos, scratch: scratch) else {
+                    return
+                }
                 for i in 0..<workerCall.count {
                     do {
                         try workerCall.recordings[i]._withUnsafeGuaranteedRef {
@@ -121,9 +131,9 @@ final class MediaWorker: @unchecked Sendable {
             let flow = Int(record.load(fromByteOffset: MediaMessage.flowOffset, as: UInt16.self))
             existing(call)?.moveFlow(flow, toSide: box.value)
         case .flowEncryption:
-            guard let box = MediaMessage.takeObject(record, as: MessageBox<Bool>.self) else { return }
+            guard let box = MediaMessage.takeObject(record, as: MessageBox<FlowEncryption>.self) else { return }
             let flow = Int(record.load(fromByteOffset: MediaMessage.flowOffset, as: UInt16.self))
-            existing(call)?.setFlowEncrypted(flow, box.value)
+            existing(call)?.setFlowEncryption(flow, box.value)
         case .dtmf:
             guard let box = MediaMessage.takeObject(record, as: MessageBox<InfoDigitEvent>.self) else { return }
             let e = box.value

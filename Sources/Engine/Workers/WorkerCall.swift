@@ -7,6 +7,11 @@ final class WorkerCall {
     static let maxRecordings = 16
 
     private(set) var flows: [MediaFlow] = []
+    /// Per flow, the SRTP decryptor of a flow with SDES keys: one per flow, shared by the
+    /// call's recordings, so that each packet is decrypted once.
+    private var decryptors: [SRTPDecryptor?] = []
+    /// Some flow has a decryptor: plain calls skip the lookup.
+    private var decrypts = false
     let recordings: UnsafeMutablePointer<Unmanaged<CallRecording>>
     private(set) var count = 0
 
@@ -31,6 +36,8 @@ final class WorkerCall {
 
     func addFlow(_ flow: MediaFlow) {
         flows.append(flow)
+        decryptors.append(nil)
+        setDecryptor(flows.count - 1, flow.encryption)
         forEach { $0.addFlow(flow) }
     }
 
@@ -39,10 +46,47 @@ final class WorkerCall {
         forEach { $0.moveFlow(flow, toSide: side) }
     }
 
-    /// A new SDP declared the flow's leg encrypted (or plain): its payloads are resolved again.
-    func setFlowEncrypted(_ flow: Int, _ encrypted: Bool) {
-        if flow >= 0 && flow < flows.count { flows[flow].isEncrypted = encrypted }
-        forEach { $0.setFlowEncrypted(flow, encrypted) }
+    /// A new SDP declared the flow's leg encrypted or plain, or gave new keys: its payloads
+    /// are resolved again.
+    func setFlowEncryption(_ flow: Int, _ encryption: FlowEncryption) {
+        guard flow >= 0 && flow < flows.count else { return }
+        flows[flow].encryption = encryption
+        setDecryptor(flow, encryption)
+        forEach { $0.setFlowEncryption(flow, encryption) }
+    }
+
+    private func setDecryptor(_ flow: Int, _ encryption: FlowEncryption) {
+        if case .srtp(let keys) = encryption {
+            if let existing = decryptors[flow] {
+                existing.replaceKeys(keys)
+            } else {
+                decryptors[flow] = SRTPDecryptor(keys: keys)
+            }
+        } else {
+            decryptors[flow] = nil
+        }
+        decrypts = decryptors.contains { $0 != nil }
+    }
+
+    /// The packet the recordings are to see: `bytes` itself on a plain flow, else its plain
+    /// form decrypted into `scratch`. Nil when it cannot be decrypted; the recordings have then
+    /// counted it.
+    @inline(__always)
+    func plainPacket(flow: Int, _ bytes: UnsafeRawBufferPointer, captureNanos: Int64,
+                     scratch: UnsafeMutableRawPointer) -> UnsafeRawBufferPointer? {
+        guard decrypts, flow < decryptors.count, let decryptor = decryptors[flow] else { return bytes }
+        let outcome = decryptor.unprotect(bytes, into: scratch)
+        guard case .decrypted(let length, let newKey) = outcome else {
+            forEach { $0.noteUndecrypted(flow: flow, packet: bytes, captureNanos: captureNanos, outcome: outcome) }
+            return nil
+        }
+        if newKey {
+            let ssrc = UInt32(bytes[8]) << 24 | UInt32(bytes[9]) << 16 | UInt32(bytes[10]) << 8 | UInt32(bytes[11])
+            if let suite = decryptor.suite(of: ssrc) {
+                forEach { $0.noteDecryption(flow: flow, ssrc: ssrc, suite: suite) }
+            }
+        }
+        return UnsafeRawBufferPointer(start: scratch, count: length)
     }
 
     /// Takes the recording named `identifier` (or, with nil, every one) out of the call.

@@ -83,6 +83,10 @@ public struct Sidecar: Codable, Sendable, Equatable {
         public var notDecoded: String?
         public var firstPacket: String
         public var lastPacket: String
+        /// `SRTP <suite>` when the stream was decrypted with keys from the SDP; absent when plain.
+        public var encryption: String?
+        /// SRTP packets that no key authenticated (wrong keys, tampered, truncated); absent when none.
+        public var authenticationFailed: Int?
 
         enum CodingKeys: String, CodingKey {
             case ssrc = "Ssrc", source = "Source", destination = "Destination", channel = "Channel", role = "Role"
@@ -91,6 +95,7 @@ public struct Sidecar: Codable, Sendable, Equatable {
             case jitterMs = "JitterMs", maxJitterMs = "MaxJitterMs", maxGapMs = "MaxGapMs", mos = "Mos"
             case reanchored = "Reanchored", decoded = "Decoded", notDecoded = "NotDecoded"
             case firstPacket = "FirstPacket", lastPacket = "LastPacket"
+            case encryption = "Encryption", authenticationFailed = "AuthenticationFailed"
         }
     }
 

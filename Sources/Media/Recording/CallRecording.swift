@@ -108,10 +108,38 @@ public final class CallRecording {
         streams[flow].moveTo(channel: channel)
     }
 
-    /// A re-INVITE declared the flow's leg encrypted, or plain: the flow is resolved again.
-    public func setFlowEncrypted(_ flow: Int, _ encrypted: Bool) {
+    /// A re-INVITE declared the flow's leg encrypted or plain, or gave new keys: the flow is
+    /// resolved again.
+    public func setFlowEncryption(_ flow: Int, _ encryption: FlowEncryption) {
         guard flow >= 0, flow < streams.count else { return }
-        streams[flow].setEncrypted(encrypted)
+        streams[flow].setEncryption(encryption)
+    }
+
+    /// The worker decrypted `ssrc` of `flow` with a key of `suite` (its first key, or a new one).
+    public func noteDecryption(flow: Int, ssrc: UInt32, suite: SRTPSuite) {
+        guard flow >= 0, flow < streams.count else { return }
+        streams[flow].srtpSuites[ssrc] = "SRTP " + suite.rawValue
+    }
+
+    /// An SRTP packet of `flow` that the worker could not decrypt: counted against its SSRC
+    /// (the header is in clear), never decoded.
+    public func noteUndecrypted(flow: Int, packet bytes: UnsafeRawBufferPointer, captureNanos: Int64,
+                                outcome: SRTPDecryptor.Outcome) {
+        guard captureNanos >= setup.startNanos, captureNanos < cutoffNanos, flow >= 0, flow < streams.count else { return }
+        switch outcome {
+        case .replayed:
+            counters.duplicate += 1
+        case .malformed:
+            counters.malformedRTP += 1
+        case .decrypted:
+            return
+        case .authenticationFailed:
+            counters.srtpAuthenticationFailed += 1
+            guard bytes.count >= 12 else { return }
+            let ssrc = UInt32(bytes[8]) << 24 | UInt32(bytes[9]) << 16 | UInt32(bytes[10]) << 8 | UInt32(bytes[11])
+            streams[flow].undecrypted[ssrc, default: .init(firstNanos: captureNanos, lastNanos: captureNanos)].packets += 1
+            streams[flow].undecrypted[ssrc]!.lastNanos = captureNanos
+        }
     }
 
     /// New payload meanings after a re-INVITE; each stream resolves its payload type again.

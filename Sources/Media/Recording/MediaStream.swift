@@ -44,6 +44,16 @@ struct MediaStream {
     var currentDigit: Int?
     /// ZRTP was seen on this flow: from then on its payloads are SRTP ciphertext.
     var encryptedInBand = false
+    /// Per SSRC, the SRTP suite its packets were decrypted with.
+    var srtpSuites: [UInt32: String] = [:]
+    /// Per SSRC, SRTP packets that no key authenticated (wrong keys, tampered, truncated).
+    var undecrypted: [UInt32: Undecrypted] = [:]
+
+    struct Undecrypted {
+        var packets = 0
+        var firstNanos: Int64
+        var lastNanos: Int64
+    }
 
     init(flow: MediaFlow, sampleRate: Int) {
         self.flow = flow
@@ -65,11 +75,14 @@ struct MediaStream {
             let name = codec?.name ?? "PT\(pt)"
             if codecNames[ssrc]?.contains(name) != true { codecNames[ssrc, default: []].append(name) }
         }
-        if flow.isEncrypted || encryptedInBand {
+        if case .undecryptable(let reason) = flow.encryption {
             handling = .encrypted
-            if notDecoded[ssrc] == nil {
-                notDecoded[ssrc] = encryptedInBand ? "encrypted: ZRTP key agreement on the stream" : "encrypted: SRTP declared in SDP"
-            }
+            if notDecoded[ssrc] == nil { notDecoded[ssrc] = "encrypted: " + reason }
+            return
+        }
+        if encryptedInBand {
+            handling = .encrypted
+            if notDecoded[ssrc] == nil { notDecoded[ssrc] = "encrypted: ZRTP key agreement on the stream" }
             return
         }
         switch codec {
@@ -87,9 +100,10 @@ struct MediaStream {
         }
     }
 
-    /// The SDP now says the flow is (or is not) SRTP; the next packet resolves its payload again.
-    mutating func setEncrypted(_ encrypted: Bool) {
-        flow.isEncrypted = encrypted
+    /// The SDP now says the flow is (or is not) SRTP, or gives new keys; the next packet
+    /// resolves its payload again.
+    mutating func setEncryption(_ encryption: FlowEncryption) {
+        flow.encryption = encryption
         payloadType = -1
     }
 

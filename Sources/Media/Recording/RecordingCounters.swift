@@ -8,6 +8,8 @@ public struct RecordingCounters: Sendable, Equatable {
     public var telephoneEvent = 0
     public var comfortNoise = 0
     public var encrypted = 0
+    /// SRTP packets that no key from the SDP authenticated.
+    public var srtpAuthenticationFailed = 0
     public var timeJump = 0
     public var unknownFlow = 0
     /// Packets the capture thread could not hand to the worker (it was behind).
@@ -24,6 +26,7 @@ public struct RecordingCounters: Sendable, Equatable {
         a.telephoneEvent += b.telephoneEvent
         a.comfortNoise += b.comfortNoise
         a.encrypted += b.encrypted
+        a.srtpAuthenticationFailed += b.srtpAuthenticationFailed
         a.timeJump += b.timeJump
         a.unknownFlow += b.unknownFlow
         a.ringOverflow += b.ringOverflow
@@ -41,6 +44,7 @@ public struct RecordingCounters: Sendable, Equatable {
         put("telephoneEvent", telephoneEvent)
         put("comfortNoise", comfortNoise)
         put("encrypted", encrypted)
+        put("srtpAuthenticationFailed", srtpAuthenticationFailed)
         put("timeJump", timeJump)
         put("unknownFlow", unknownFlow)
         put("ringOverflow", ringOverflow)

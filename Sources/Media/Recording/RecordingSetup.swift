@@ -57,14 +57,15 @@ public struct MediaFlow: Sendable {
     public var channel: Int
     public var source: String
     public var destination: String
-    /// The SDP that declared this flow's leg says SRTP: its payloads are ciphertext.
-    public var isEncrypted: Bool
+    /// Plain, SRTP with the sender's keys (decrypted by the worker before the recording sees
+    /// a packet), or SRTP that cannot be decrypted.
+    public var encryption: FlowEncryption
 
-    public init(channel: Int, source: String, destination: String, isEncrypted: Bool = false) {
+    public init(channel: Int, source: String, destination: String, encryption: FlowEncryption = .none) {
         self.channel = channel
         self.source = source
         self.destination = destination
-        self.isEncrypted = isEncrypted
+        self.encryption = encryption
     }
 }
 

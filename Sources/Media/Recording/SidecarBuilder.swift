@@ -42,19 +42,41 @@ struct SidecarBuilder {
         )
     }
 
-    /// One report per SSRC the stream carried, in the order they came.
+    /// One report per SSRC the stream carried, in the order they came, then one per SSRC of
+    /// which no packet could be decrypted.
     private func reports(_ stream: MediaStream) -> [Sidecar.Stream] {
+        let decoded = stream.allStatistics
+        let role = stream.flow.channel < setup.channelRoles.count ? setup.channelRoles[stream.flow.channel] : ""
+        let closed = stream.undecrypted.filter { entry in !decoded.contains { $0.ssrc == entry.key } }
+        let undecryptable = closed.sorted { $0.value.firstNanos < $1.value.firstNanos }.map { ssrc, u in
+            Sidecar.Stream(
+                ssrc: Self.hex(ssrc), source: stream.flow.source, destination: stream.flow.destination,
+                channel: stream.flow.channel, role: role, codecs: [], payloadTypes: [],
+                packets: 0, expected: 0, lost: 0, ringOverflow: 0, duplicated: 0, outOfOrder: 0, late: 0,
+                jitterMs: 0, maxJitterMs: 0, maxGapMs: 0, mos: nil, reanchored: 0, decoded: false,
+                notDecoded: "encrypted: no key from the SDP authenticates its packets",
+                firstPacket: CaptureTime.iso8601(u.firstNanos), lastPacket: CaptureTime.iso8601(u.lastNanos),
+                encryption: "SRTP", authenticationFailed: u.packets)
+        }
+        return decodedReports(stream, role: role) + undecryptable
+    }
+
+    private static func hex(_ ssrc: UInt32) -> String {
+        "0x" + String(ssrc, radix: 16, uppercase: true).leftPadded(to: 8)
+    }
+
+    private func decodedReports(_ stream: MediaStream, role: String) -> [Sidecar.Stream] {
         stream.allStatistics.enumerated().map { index, s in
             let isCurrent = index == stream.allStatistics.count - 1 && stream.statistics != nil
             let reanchors = (stream.reanchorsBefore[s.ssrc] ?? 0) + (isCurrent ? stream.clock.reanchors : 0)
-            // Packets the recorder dropped are not network loss.
+            // Packets the recorder dropped, or could not authenticate, are not network loss.
             let overflow = stream.ringOverflowBySSRC[s.ssrc] ?? 0
-            let lost = max(0, s.lost - overflow)
+            let unauthenticated = stream.undecrypted[s.ssrc]?.packets
+            let lost = max(0, s.lost - overflow - (unauthenticated ?? 0))
             let lossPercent = s.expected > 0 ? 100 * Double(lost) / Double(s.expected) : 0
-            let role = stream.flow.channel < setup.channelRoles.count ? setup.channelRoles[stream.flow.channel] : ""
             let reason = stream.notDecoded[s.ssrc]
             return Sidecar.Stream(
-                ssrc: "0x" + String(s.ssrc, radix: 16, uppercase: true).leftPadded(to: 8),
+                ssrc: Self.hex(s.ssrc),
                 source: stream.flow.source, destination: stream.flow.destination,
                 channel: stream.flow.channel, role: role,
                 codecs: stream.codecNames[s.ssrc] ?? [], payloadTypes: stream.payloadTypes[s.ssrc] ?? [],
@@ -68,7 +90,8 @@ struct SidecarBuilder {
                 decoded: reason == nil,
                 notDecoded: reason,
                 firstPacket: CaptureTime.iso8601(s.firstArrivalNanos),
-                lastPacket: CaptureTime.iso8601(s.lastArrivalNanos))
+                lastPacket: CaptureTime.iso8601(s.lastArrivalNanos),
+                encryption: stream.srtpSuites[s.ssrc], authenticationFailed: unauthenticated)
         }
     }
 }

@@ -279,7 +279,7 @@ public final class CallTable {
         for (x, y) in zip(a, b) {
             if x.media != y.media || x.port != y.port || x.connection != y.connection || x.direction != y.direction
                 || x.rtpmaps != y.rtpmaps || x.payloadTypes != y.payloadTypes
-                || x.isEncrypted != y.isEncrypted { return false }
+                || x.isEncrypted != y.isEncrypted || x.crypto != y.crypto { return false }
         }
         return true
     }

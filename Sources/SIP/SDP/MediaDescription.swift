@@ -33,11 +33,21 @@ public struct MediaDescription: Hashable, Sendable {
     /// A SAVP/SAVPF transport, or a=crypto, a=fingerprint or a=zrtp-hash at media or session level:
     /// the RTP payload will be ciphertext, not audio.
     public var isEncrypted: Bool
+    /// The SDES keys (`a=crypto`) with which this side encrypts what it sends, in SDP order.
+    public var crypto: [SDESCrypto]
+    /// An `a=crypto` line that could not be read was present.
+    public var unreadableCrypto: Bool
+    /// `a=fingerprint` at media or session level: DTLS-SRTP, whose keys are agreed on the media path.
+    public var dtlsFingerprint: Bool
+    /// `a=zrtp-hash`: ZRTP, whose keys are agreed on the media path.
+    public var zrtpHash: Bool
 
     public init(media: String, port: UInt16, transport: String, formats: [String] = [],
                 payloadTypes: [UInt8] = [], rtpmaps: [UInt8: RTPMap] = [:], fmtp: [UInt8: String] = [:],
                 connection: IPAddress? = nil, direction: MediaDirection = .sendrecv, rtcpPort: UInt16? = nil,
-                rtcpAddress: IPAddress? = nil, rtcpMux: Bool = false, ptime: Int? = nil, isEncrypted: Bool = false) {
+                rtcpAddress: IPAddress? = nil, rtcpMux: Bool = false, ptime: Int? = nil, isEncrypted: Bool = false,
+                crypto: [SDESCrypto] = [], unreadableCrypto: Bool = false, dtlsFingerprint: Bool = false,
+                zrtpHash: Bool = false) {
         self.media = media
         self.port = port
         self.transport = transport
@@ -52,6 +62,10 @@ public struct MediaDescription: Hashable, Sendable {
         self.rtcpMux = rtcpMux
         self.ptime = ptime
         self.isEncrypted = isEncrypted
+        self.crypto = crypto
+        self.unreadableCrypto = unreadableCrypto
+        self.dtlsFingerprint = dtlsFingerprint
+        self.zrtpHash = zrtpHash
     }
 
     /// Where the stream's RTP is to be sent; nil without a connection address or with port 0.

@@ -13,6 +13,7 @@ struct SDPParser {
     private var sessionConnection: IPAddress?
     private var sessionDirection: MediaDirection?
     private var sessionEncrypted = false
+    private var sessionFingerprint = false
     private var sections: [Section] = []
     /// False after a broken m= line, until the next m= line.
     private var inUsableSection = true
@@ -126,6 +127,18 @@ struct SDPParser {
         if name.equalsIgnoringCase("crypto") || name.equalsIgnoringCase("fingerprint")
             || name.equalsIgnoringCase("zrtp-hash") {
             if inMedia { sections[last].encrypted = true } else { sessionEncrypted = true }
+            if name.equalsIgnoringCase("fingerprint") {
+                if inMedia { sections[last].media.dtlsFingerprint = true } else { sessionFingerprint = true }
+            } else if inMedia, name.equalsIgnoringCase("zrtp-hash") {
+                sections[last].media.zrtpHash = true
+            } else if inMedia, name.equalsIgnoringCase("crypto") {
+                // RFC 4568 allows it at media level only.
+                if let crypto = SDESCrypto.parse(argument) {
+                    sections[last].media.crypto.append(crypto)
+                } else {
+                    sections[last].media.unreadableCrypto = true
+                }
+            }
             return
         }
         guard inMedia else { return }
@@ -197,6 +210,7 @@ struct SDPParser {
             media.connection = section.connection ?? sessionConnection
             media.direction = section.direction ?? sessionDirection ?? .sendrecv
             media.isEncrypted = section.encrypted || sessionEncrypted
+            media.dtlsFingerprint = media.dtlsFingerprint || sessionFingerprint
             if media.transport.uppercased().contains("RTP") {
                 for payloadType in media.payloadTypes where media.rtpmaps[payloadType] == nil {
                     media.rtpmaps[payloadType] = RTPMap.staticPayloadType(payloadType)

@@ -1,0 +1,215 @@
+import CSRTP
+import CalltapTestSupport
+import Testing
+@testable import Media
+
+/// The decryptor against libsrtp as the sender: every suite, the rollover counter across a
+/// wrap and when the capture starts after many wraps, bad packets, several keys and a re-key.
+/// (The captures of real peers and of an independent implementation are replayed in
+/// EngineTests/SRTPReplayTests.)
+@Suite struct SRTPDecryptorTests {
+    /// A sending side: libsrtp protecting packets of one SSRC under one key.
+    final class Sender {
+        let session: srtp_t
+        let ssrc: UInt32
+        private(set) var sequence: UInt16
+        private(set) var packets = 0
+
+        init(_ keys: SRTPKeys, ssrc: UInt32 = 0x1234_5678, firstSequence: UInt16 = 1000) {
+            SRTPLibrary.initialize()
+            var policy = srtp_policy_t()
+            keys.suite.apply(rtp: &policy.rtp, rtcp: &policy.rtcp)
+            policy.ssrc.type = ssrc_specific
+            policy.ssrc.value = ssrc
+            policy.window_size = 1024
+            var session: srtp_t?
+            var key = keys.keyAndSalt
+            var mki = keys.mki
+            let status = key.withUnsafeMutableBufferPointer { k in
+                mki.withUnsafeMutableBufferPointer { m -> srtp_err_status_t in
+                    if m.isEmpty {
+                        policy.key = k.baseAddress
+                        return srtp_create(&session, &policy)
+                    }
+                    var master = srtp_master_key_t(key: k.baseAddress, mki_id: m.baseAddress, mki_size: UInt32(m.count))
+                    return withUnsafeMutablePointer(to: &master) { p in
+                        var list: UnsafeMutablePointer<srtp_master_key_t>? = p
+                        return withUnsafeMutablePointer(to: &list) { l in
+                            policy.keys = l
+                            policy.num_master_keys = 1
+                            return srtp_create(&session, &policy)
+                        }
+                    }
+                }
+            }
+            precondition(status == srtp_err_status_ok, "srtp_create: \(status)")
+            self.session = session!
+            self.ssrc = ssrc
+            sequence = firstSequence
+            usesMKI = !keys.mki.isEmpty
+        }
+
+        private let usesMKI: Bool
+
+        deinit { srtp_dealloc(session) }
+
+        /// The plain packet and its SRTP form; the sequence number goes on by one.
+        func next(payload: [UInt8]? = nil) -> (plain: [UInt8], srtp: [UInt8]) {
+            let body = payload ?? (0..<160).map { UInt8(truncatingIfNeeded: $0 &+ packets) }
+            let plain = ToneSynthesis.rtp(payloadType: 0, sequence: sequence, timestamp: UInt32(packets * 160),
+                                          ssrc: ssrc, payload: body)
+            var buffer = plain + [UInt8](repeating: 0, count: Int(SRTP_MAX_TRAILER_LEN))
+            var length = Int32(plain.count)
+            let status = buffer.withUnsafeMutableBytes {
+                usesMKI ? srtp_protect_mki(session, $0.baseAddress, &length, 1, 0) : srtp_protect(session, $0.baseAddress, &length)
+            }
+            precondition(status == srtp_err_status_ok, "srtp_protect: \(status)")
+            sequence &+= 1
+            packets += 1
+            return (plain, Array(buffer.prefix(Int(length))))
+        }
+    }
+
+    static func keys(_ suite: SRTPSuite, seed: UInt8 = 1, mki: UInt64? = nil) -> SRTPKeys {
+        let bytes = (0..<(suite.keyLength + suite.saltLength)).map { UInt8(truncatingIfNeeded: Int(seed) &* 31 &+ $0 &* 7) }
+        return SRTPKeys(suite: suite.rawValue, keyAndSalt: bytes, mkiValue: mki, mkiLength: mki == nil ? 0 : 4)!
+    }
+
+    /// Decrypts `packet`; the plain bytes when it worked.
+    func open(_ decryptor: SRTPDecryptor, _ packet: [UInt8]) -> (SRTPDecryptor.Outcome, [UInt8]?) {
+        let scratch = UnsafeMutableRawPointer.allocate(byteCount: 2048, alignment: 16)
+        defer { scratch.deallocate() }
+        let outcome = packet.withUnsafeBytes { decryptor.unprotect($0, into: scratch) }
+        if case .decrypted(let length, _) = outcome {
+            return (outcome, Array(UnsafeRawBufferPointer(start: scratch, count: length)))
+        }
+        return (outcome, nil)
+    }
+
+    @Test(arguments: SRTPSuite.allCases)
+    func everySuiteDecryptsToThePlainPacket(suite: SRTPSuite) {
+        let keys = Self.keys(suite)
+        let sender = Sender(keys)
+        let decryptor = SRTPDecryptor(keys: [keys])
+        for i in 0..<50 {
+            let (plain, srtp) = sender.next()
+            #expect(srtp != plain)
+            let (outcome, opened) = open(decryptor, srtp)
+            #expect(outcome == .decrypted(length: plain.count, newKey: i == 0))
+            #expect(opened == plain)
+        }
+        #expect(decryptor.suite(of: sender.ssrc) == suite)
+    }
+
+    @Test func theRolloverCounterFollowsASequenceWrap() {
+        let keys = Self.keys(.aesCM128HmacSHA1_80)
+        let sender = Sender(keys, firstSequence: 65_500)
+        let decryptor = SRTPDecryptor(keys: [keys])
+        var opened = 0
+        for _ in 0..<200 {
+            let (plain, srtp) = sender.next()
+            if open(decryptor, srtp).1 == plain { opened += 1 }
+        }
+        #expect(opened == 200)
+    }
+
+    /// The capture starts after the sequence number wrapped twice: the first packet seen is
+    /// found by searching the rollover counter, and the rest follow.
+    @Test func aCaptureThatStartsAfterWrapsFindsTheRolloverCounter() {
+        let keys = Self.keys(.aesCM128HmacSHA1_32)
+        let sender = Sender(keys, firstSequence: 0)
+        for _ in 0..<(2 * 65_536 + 300) { _ = sender.next() }
+        let decryptor = SRTPDecryptor(keys: [keys])
+        var outcomes: [SRTPDecryptor.Outcome] = []
+        var matching = 0
+        for _ in 0..<100 {
+            let (plain, srtp) = sender.next()
+            let (outcome, opened) = open(decryptor, srtp)
+            outcomes.append(outcome)
+            if opened == plain { matching += 1 }
+        }
+        #expect(matching == 100)
+        #expect(outcomes.first == .decrypted(length: 172, newKey: true))
+    }
+
+    @Test func tamperedTruncatedAndShortPacketsAreRefusedAndTheStreamGoesOn() {
+        let keys = Self.keys(.aesCM128HmacSHA1_80)
+        let sender = Sender(keys)
+        let decryptor = SRTPDecryptor(keys: [keys])
+        #expect(open(decryptor, sender.next().srtp).1 != nil)
+        var tampered = sender.next().srtp
+        tampered[40] ^= 0x01
+        #expect(open(decryptor, tampered).0 == .authenticationFailed)
+        let truncated = Array(sender.next().srtp.dropLast(5))
+        #expect(open(decryptor, truncated).0 == .authenticationFailed)
+        #expect(open(decryptor, [0x80, 0, 1]).0 == .malformed)
+        #expect(open(decryptor, [UInt8](repeating: 0, count: 40)).0 == .malformed)
+        let (plain, srtp) = sender.next()
+        #expect(open(decryptor, srtp).1 == plain)
+    }
+
+    @Test func aDuplicateIsAReplay() {
+        let keys = Self.keys(.aesCM128HmacSHA1_80)
+        let sender = Sender(keys)
+        let decryptor = SRTPDecryptor(keys: [keys])
+        let (_, srtp) = sender.next()
+        #expect(open(decryptor, srtp).1 != nil)
+        #expect(open(decryptor, srtp).0 == .replayed)
+    }
+
+    @Test func wrongKeysNeverDecrypt() {
+        let sender = Sender(Self.keys(.aesCM128HmacSHA1_80, seed: 1))
+        let decryptor = SRTPDecryptor(keys: [Self.keys(.aesCM128HmacSHA1_80, seed: 2), Self.keys(.aeadAES128GCM, seed: 1)])
+        for _ in 0..<600 {
+            #expect(open(decryptor, sender.next().srtp).0 == .authenticationFailed)
+        }
+        #expect(decryptor.suite(of: sender.ssrc) == nil)
+    }
+
+    @Test func theKeyThatAuthenticatesIsFoundAmongSeveral() {
+        let right = Self.keys(.aes256CMHmacSHA1_80, seed: 5)
+        let sender = Sender(right)
+        let decryptor = SRTPDecryptor(keys: [Self.keys(.aesCM128HmacSHA1_80, seed: 5), Self.keys(.aes256CMHmacSHA1_80, seed: 6), right])
+        for _ in 0..<10 {
+            let (plain, srtp) = sender.next()
+            #expect(open(decryptor, srtp).1 == plain)
+        }
+        #expect(decryptor.suite(of: sender.ssrc) == .aes256CMHmacSHA1_80)
+    }
+
+    @Test func aKeyWithAnMKIDecrypts() {
+        let keys = Self.keys(.aesCM128HmacSHA1_80, mki: 7)
+        #expect(keys.mki == [0, 0, 0, 7])
+        let sender = Sender(keys)
+        let decryptor = SRTPDecryptor(keys: [keys])
+        for _ in 0..<10 {
+            let (plain, srtp) = sender.next()
+            #expect(srtp.count == plain.count + 4 + 10)
+            #expect(open(decryptor, srtp).1 == plain)
+        }
+    }
+
+    /// A re-INVITE brings new keys: the sender's same SSRC goes on under them (its rollover
+    /// counter with it, here across a wrap), and packets sent before the change still open.
+    @Test func aReKeyGoesOnWithTheSameStream() {
+        let old = Self.keys(.aesCM128HmacSHA1_80, seed: 1)
+        let new = Self.keys(.aesCM128HmacSHA1_80, seed: 9)
+        let before = Sender(old, firstSequence: 65_400)
+        let decryptor = SRTPDecryptor(keys: [old])
+        for _ in 0..<200 { #expect(open(decryptor, before.next().srtp).1 != nil) }
+        let inFlight = before.next()
+        // The new key's sender continues the same sequence: past the wrap, rollover counter 1.
+        let after = Sender(new, firstSequence: 0)
+        for _ in 0..<65_536 { _ = after.next() }
+        for _ in 0..<(Int(inFlight.plain[2]) << 8 | Int(inFlight.plain[3])) + 1 { _ = after.next() }
+        decryptor.replaceKeys([new])
+        #expect(decryptor.keys == [new, old])
+        var opened = 0
+        for _ in 0..<100 {
+            let (plain, srtp) = after.next()
+            if open(decryptor, srtp).1 == plain { opened += 1 }
+        }
+        #expect(opened == 100)
+        #expect(open(decryptor, inFlight.srtp).1 == inFlight.plain)
+    }
+}
