@@ -27,8 +27,8 @@ import Testing
         let out = RepositoryPaths.temporaryDirectory()
         let outcome = try CalltapProcess.run(["replay", RepositoryPaths.capture("SIP_CALL_RTP_G711.pcap"), "--out", out])
         #expect(outcome.status == 0)
-        #expect(outcome.standardOutput.contains("recordings      1"))
-        #expect(outcome.standardOutput.contains("rtpWithoutCall 1445"))
+        #expect(outcome.standardOutput.contains("recordings      3"))
+        #expect(outcome.standardOutput.contains("otherUdp 657"))
     }
 
     @Test func twoReplaysGiveByteIdenticalFiles() throws {

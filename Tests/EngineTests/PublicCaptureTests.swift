@@ -68,16 +68,28 @@ import Testing
 
     @Test func callWithLargeJitterAndNoBye() throws {
         let replay = try EngineReplay("SIP_CALL_RTP_G711.pcap")
-        #expect(replay.summary.calls == 2)
-        #expect(replay.recordings.count == 1)
-        let r = try #require(replay.recordings.first)
+        // The two SIP calls, and two calls known only from their media.
+        #expect(replay.summary.calls == 4)
+        #expect(replay.recordings.count == 3)
+        let r = try #require(replay.recording("12013223@200.57.7.195"))
+        #expect(r.json["Signalling"] == nil)
         #expect(r.streams.map { $0["Packets"] as! Int }.sorted() == [548, 891])
         // No BYE: the capture ends and so does the recording, at its last audio.
         #expect(r.endReason == "shutdown")
         // The direction with 5.8 s gaps is re-anchored where its timestamps and capture times part.
         try expectPlacement(r, capture: "SIP_CALL_RTP_G711.pcap", minimum: 0.99)
-        // The gateway leg has no SIP: it is counted, not recorded.
-        #expect(replay.summary.notUsed["rtpWithoutCall"] == 1445)
+        // 200.57.7.196 relays the call to a gateway (200.57.7.199) whose leg no SIP in the capture
+        // describes; tshark's RTP heuristic finds the same streams. It is recorded as a call of
+        // its own, every packet from the first, and so is a 6-packet stream of another gateway.
+        let gateway = try #require(replay.recordings.first { $0.callInstance.hasPrefix("rtp:200.57.7.196:40378-200.57.7.199:4800@") })
+        #expect(gateway.json["Signalling"] as? String == "none")
+        #expect(gateway.streams.map { $0["Packets"] as! Int }.sorted() == [548, 891])
+        #expect(gateway.streams.allSatisfy { $0["Lost"] as? Int == 0 })
+        #expect(gateway.endReason == "shutdown")
+        try expectPlacement(gateway, capture: "SIP_CALL_RTP_G711.pcap", minimum: 0.99)
+        let short = try #require(replay.recordings.first { $0.callInstance.hasPrefix("rtp:200.57.7.196:40362-200.57.7.202:30000@") })
+        #expect(short.streams.map { $0["Packets"] as! Int } == [6])
+        #expect(replay.summary.notUsed["rtpWithoutCall"] == nil)
     }
 
     @Test func lateOfferThroughAMediaAnchoringPBX() throws {

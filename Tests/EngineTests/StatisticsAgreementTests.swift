@@ -3,7 +3,8 @@ import Foundation
 import Testing
 
 /// The sidecar's stream statistics agree with tshark's `-z rtp,streams` on the same packets
-/// (tshark limited to the recording's span: RTP after the BYE is counted, not recorded).
+/// (tshark limited to the recording's span: RTP after the BYE is counted, not recorded), calls
+/// known only from their media included.
 @Suite struct StatisticsAgreementTests {
     struct TsharkStream {
         var source: String, destination: String, ssrc: String
@@ -13,7 +14,9 @@ import Testing
     func tsharkStreams(_ capture: String, until epoch: Double) throws -> [TsharkStream] {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/tshark")
-        process.arguments = ["-r", capture, "-2", "-R", String(format: "frame.time_epoch <= %.6f", epoch), "-q", "-z", "rtp,streams"]
+        // The heuristic finds RTP that no SDP in the capture describes, as calltap does.
+        process.arguments = ["-r", capture, "-o", "rtp.heuristic_rtp:TRUE", "-2", "-R",
+                             String(format: "frame.time_epoch <= %.6f", epoch), "-q", "-z", "rtp,streams"]
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = FileHandle.nullDevice

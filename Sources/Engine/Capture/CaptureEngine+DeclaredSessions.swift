@@ -28,9 +28,8 @@ extension CaptureEngine {
         for (index, stream) in session.streams.enumerated() {
             // A claim names the side that receives at the address; the stream's sender is the other.
             let receiver = CallSide(rawValue: index)!.other
-            flows.claim(stream.destination, call: call.slot, side: receiver, isAudio: true, isEncrypted: false) { [calls] other in
-                other < calls.count && calls[other].ended
-            }
+            flows.claim(stream.destination, call: call.slot, side: receiver, isAudio: true, isEncrypted: false,
+                        yields: yieldsToSignalling)
         }
         setProfile(CallProfile(recordFromStart: false, agentId: session.agentId, sideToChannel: [0, 1],
                                channelRoles: session.streams.map(\.role), metadata: session.metadata,

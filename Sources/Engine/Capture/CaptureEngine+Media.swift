@@ -5,14 +5,16 @@ import Wire
 extension CaptureEngine {
     /// The call, sending side and kind of media for an address pair no flow holds yet, from the
     /// addresses the calls' SDPs declared. With several candidates (a peer that uses one port for
-    /// every call), the call whose SDPs allow both addresses of the pair wins; then a live call
-    /// over an ended one; then the newest SDP. The claim chosen says whether the flow is encrypted.
+    /// every call), a live call wins over an ended one, and a call that signalling describes over
+    /// one known only from its media; then the call whose SDPs allow both addresses of the pair;
+    /// then the newest SDP. The claim chosen says whether the flow is encrypted.
     func resolve(_ key: FlowTable.Key) -> (call: Int, sender: CallSide, claim: FlowTable.Claim, weak: Bool)? {
-        var best: (call: Int, sender: CallSide, claim: FlowTable.Claim, rank: (Int, Int, Int))?
+        var best: (call: Int, sender: CallSide, claim: FlowTable.Claim, rank: (Int, Int, Int, Int))?
         func consider(_ claim: FlowTable.Claim, sender: CallSide, score: Int) {
             let call = claim.call
             guard call < callObjects.count, let object = callObjects[call] else { return }
-            let rank = (calls[call].ended ? 0 : 1, score, object.mediaGeneration)
+            // A call known only from its media comes after every call that signalling describes.
+            let rank = (calls[call].ended ? 0 : 1, object.isUnsignalled ? 0 : 1, score, object.mediaGeneration)
             if best == nil || rank > best!.rank { best = (call, sender, claim, rank) }
         }
         for claim in flows.claims(on: key.destination) {
@@ -33,7 +35,7 @@ extension CaptureEngine {
         for claim in flows.claims(on: key.source) where callObjects[claim.call]?.isDeclared != true {
             consider(claim, sender: claim.side, score: 1)
         }
-        return best.map { ($0.call, $0.sender, $0.claim, $0.rank.1 == 1) }
+        return best.map { ($0.call, $0.sender, $0.claim, $0.rank.2 == 1) }
     }
 
     /// Binds a new flow. A flow bound by where it was sent, whose source is where a weakly bound
@@ -178,6 +180,7 @@ extension CaptureEngine {
             metadata: metadata(call),
             payloadMaps: maps)
         setup.sideToChannel = profile?.sideToChannel ?? [0, 1]
+        if call.isUnsignalled { setup.signalling = "none" }
         calls[call.slot].segment += 1
         calls[call.slot].openRecordings += 1
         if duplicate {
@@ -195,7 +198,8 @@ extension CaptureEngine {
         let reason = call.endReason ?? .shutdown
         // BYE and CANCEL end the file at their capture time; a dead or unfinished call ends at its last audio.
         let endNanos: Int64? = (reason == .bye || reason == .cancel || reason == .rejected || reason == .stopped) ? call.endNanos : nil
-        let end = RecordingEnd(endNanos: endNanos, reason: reason.rawValue, metadata: metadata(call))
+        var end = RecordingEnd(endNanos: endNanos, reason: reason.rawValue, metadata: metadata(call))
+        end.callInstance = call.signalledCallID
         flushRingDrops(of: call.slot)
         sendControl(to: calls[call.slot].worker, .end, call: call.slot, object: MessageBox(end))
         calls[call.slot].openRecordings = 0
@@ -240,7 +244,7 @@ extension CaptureEngine {
             "deviceid": "", "devicealias": "", "gate": "", "sgroup": "", "station": "", "istrunk": "",
             "sessionid": "", "callsegmentid": "", "keepdays": "-1", "archiveaction": "-1",
             "ani": call.ani(dialPlan: dial), "dnis": call.dnis(dialPlan: dial),
-            "callid": call.callID, "callinstance": call.callID,
+            "callid": call.signalledCallID ?? call.callID, "callinstance": call.signalledCallID ?? call.callID,
             // Direction is relative to an agent; with no agent on the call it is unknown (the
             // control plane sets it through the call's profile).
             "calldirection": "",

@@ -27,7 +27,7 @@ extension CaptureEngine {
             return
         }
         guard let (call, sender, claim, weak) = resolve(key) else {
-            counters.rtpWithoutCall += 1
+            if !handleUnsignalled(key, payload, nanos: nanos) { counters.rtpWithoutCall += 1 }
             return
         }
         // A call has a handful of flows; thousands of source ports toward one call's address are
@@ -110,9 +110,7 @@ extension CaptureEngine {
                 for m in call.media[side.rawValue] {
                     guard let endpoint = m.endpoint, !endpoint.address.isUnspecified else { continue }
                     flows.claim(endpoint, call: call.slot, side: side, isAudio: m.media == "audio",
-                                isEncrypted: m.isEncrypted) { [calls] other in
-                        other < calls.count && calls[other].ended
-                    }
+                                isEncrypted: m.isEncrypted, yields: yieldsToSignalling)
                 }
                 updateEncryption(ofCall: call.slot)
                 if calls[call.slot].openRecordings > 0 {

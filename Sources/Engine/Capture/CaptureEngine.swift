@@ -12,6 +12,8 @@ public final class CaptureEngine {
     public let configuration: EngineConfiguration
     let logger: Logger
     let callTable = CallTable()
+    /// Unclaimed RTP watched until it proves to be a call's.
+    var unsignalled = UnsignalledMedia()
     let flows = FlowTable()
     var counters = EngineCounters()
     var calls: [CallMedia] = []
@@ -225,6 +227,7 @@ public final class CaptureEngine {
             publishDue = true
             if let wire { collectEvictions(wire) }
             expireStreams(now: nowNanos)
+            counters.rtpWithoutCall += unsignalled.expire(before: nowNanos - 2_000_000_000)
             let idle = Int64(configuration.idleTimeoutSeconds * 1e9)
             let events = callTable.expire(now: nowNanos, holdTimeoutNanos: Int64(configuration.holdTimeoutSeconds * 1e9)) { call in
                 nowNanos - max(call.lastSIPNanos, calls[call.slot].lastRTPNanos) >= idle
@@ -263,6 +266,7 @@ public final class CaptureEngine {
 
     /// End of input: every live call ends as at a shutdown, then the workers drain and stop.
     private func finish() {
+        counters.rtpWithoutCall += unsignalled.held
         apply(callTable.endAll(now: nowNanos, reason: .shutdown))
         for w in workers.indices {
             sendControl(to: w, .tick, call: 0, object: nil)

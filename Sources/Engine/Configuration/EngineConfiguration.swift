@@ -21,6 +21,9 @@ public struct EngineConfiguration: Sendable {
     public var maxCalls = 100_000
     /// Record calls that involve no configured agent.
     public var recordWithoutAgent = true
+    /// Make calls of RTP that no SDP claims once it proves to be an audio stream
+    /// (`calls.rtpWithoutSignalling`): the capture began after those calls were set up.
+    public var rtpWithoutSignalling = true
     /// Names this server in recording identifiers and sidecars.
     public var serverId = "calltap"
     /// Time zone of the legacy metadata times (`starttime`, `endtime`).

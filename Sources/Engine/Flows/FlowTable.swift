@@ -121,10 +121,12 @@ final class FlowTable {
     }
 
     /// Records that `call`'s `side` receives media at `endpoint`. Pairs on this address that are
-    /// bound to calls that have ended are released: the address was reused by a newer call. Live
-    /// calls keep theirs (a peer may use one port for many calls at once).
+    /// bound to calls that `yields` says give it up are released: calls that have ended (the
+    /// address was reused by a newer call), and calls known only from their media when signalling
+    /// now describes the address. Other live calls keep theirs (a peer may use one port for many
+    /// calls at once).
     func claim(_ endpoint: Endpoint, call: Int, side: CallSide, isAudio: Bool, isEncrypted: Bool,
-               hasEnded: (Int) -> Bool) {
+               yields: (Int) -> Bool) {
         var list = claims[endpoint] ?? []
         list.removeAll { $0.call == call && $0.side == side }
         list.append(Claim(call: call, side: side, isAudio: isAudio, isEncrypted: isEncrypted))
@@ -133,7 +135,7 @@ final class FlowTable {
         var live: [Key] = []
         for key in keysByEndpoint[endpoint] ?? [] {
             guard let i = index[key] else { continue }
-            if bindings[i].call != call && hasEnded(bindings[i].call) { unbind(key) } else { live.append(key) }
+            if bindings[i].call != call && yields(bindings[i].call) { unbind(key) } else { live.append(key) }
         }
         keysByEndpoint[endpoint] = live.isEmpty ? nil : live
     }

@@ -23,6 +23,9 @@ public struct Sidecar: Codable, Sendable, Equatable {
     /// Absent from call recordings.
     public var tags: [String: String]? = nil
     public var taggedBy: [String: String]? = nil
+    /// `none` for a call known only from its media (the capture began after it was set up);
+    /// absent when SIP described the call.
+    public var signalling: String? = nil
 
     /// The audio file (or, one per side, files) and their shape.
     public struct Audio: Codable, Sendable, Equatable {
@@ -169,6 +172,7 @@ public struct Sidecar: Codable, Sendable, Equatable {
         case startTime = "StartTime", endTime = "EndTime", audio = "Audio", streams = "Streams"
         case blackouts = "Blackouts", pauses = "Pauses", dtmf = "Dtmf", endReason = "EndReason"
         case notUsed = "NotUsed", sha256 = "Sha256", tags = "Tags", taggedBy = "TaggedBy"
+        case signalling = "Signalling"
     }
 
     // AgentId is written as null when there is none, so that clients see the key.
@@ -176,6 +180,7 @@ public struct Sidecar: Codable, Sendable, Equatable {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(recordingIdentifier, forKey: .recordingIdentifier)
         try c.encode(callInstance, forKey: .callInstance)
+        try c.encodeIfPresent(signalling, forKey: .signalling)
         try c.encode(isDuplicate, forKey: .isDuplicate)
         if let agentId { try c.encode(agentId, forKey: .agentId) } else { try c.encodeNil(forKey: .agentId) }
         try c.encode(serverId, forKey: .serverId)

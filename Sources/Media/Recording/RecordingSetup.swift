@@ -23,6 +23,8 @@ public struct RecordingSetup: Sendable {
     /// The channel of each side (caller, callee): `[1, 0]` puts the callee left, where the
     /// agent goes when the agent was called.
     public var sideToChannel: [Int] = [0, 1]
+    /// `none` for a call known only from its media; nil when SIP described it.
+    public var signalling: String?
 
     public init(recordingIdentifier: String, callInstance: String, segment: Int = 0, isDuplicate: Bool = false,
                 agentId: Int? = nil, serverId: String, startNanos: Int64, sampleRate: Int, channelRoles: [String],
@@ -78,6 +80,10 @@ public struct RecordingEnd: Sendable {
     public var metadata: [String: String]?
     /// The one recording of the call to end; nil ends all of them.
     public var recordingIdentifier: String?
+
+    /// The call's name learned while it ran (the BYE of a call known only from its media), to
+    /// replace the one the recording started with.
+    public var callInstance: String?
 
     public init(endNanos: Int64?, reason: String, metadata: [String: String]?, recordingIdentifier: String? = nil) {
         self.endNanos = endNanos

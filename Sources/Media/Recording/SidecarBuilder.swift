@@ -15,7 +15,7 @@ struct SidecarBuilder {
         let oneFile = output.files.count == 1 && output.layout != .separate
         return Sidecar(
             recordingIdentifier: setup.recordingIdentifier,
-            callInstance: setup.callInstance,
+            callInstance: end.callInstance ?? setup.callInstance,
             isDuplicate: setup.isDuplicate,
             agentId: setup.agentId,
             serverId: setup.serverId,
@@ -38,7 +38,8 @@ struct SidecarBuilder {
             dtmf: gate.masking(digits).sorted { $0.time < $1.time },
             endReason: end.reason,
             notUsed: counters.byCause,
-            sha256: digests.first ?? ""
+            sha256: digests.first ?? "",
+            signalling: setup.signalling
         )
     }
 

@@ -24,6 +24,12 @@ public final class Call {
     /// Declared by the control plane rather than learned from SIP (a face-to-face session): no
     /// signalling describes it, so neither the idle nor the hold timeout ends it; its end is declared too.
     public let isDeclared: Bool
+    /// Known only from its media: RTP between two endpoints that no SDP claims (the capture
+    /// began after the call was set up). Its sides are the two endpoints in address order; RTP
+    /// idleness or a BYE between the same hosts ends it.
+    public let isUnsignalled: Bool
+    /// The Call-ID of the BYE that ended an unsignalled call: the call's real name.
+    public internal(set) var signalledCallID: String?
 
     public internal(set) var state: CallState = .trying
     public internal(set) var callerTag: String?
@@ -55,6 +61,28 @@ public final class Call {
         callerContact = message.contact
         replacesCallID = message.header("Replaces").flatMap(Call.replacedCallID)
         isDeclared = false
+        isUnsignalled = false
+    }
+
+    /// A call seen first as media at `nanos`, between `low` (the caller side) and `high`.
+    init(slot: Int, unsignalledID: String, nanos: Int64, low: Endpoint, high: Endpoint) {
+        self.slot = slot
+        callID = unsignalledID
+        inviteNanos = nanos
+        lastSIPNanos = nanos
+        let nobody = SIPURI(scheme: "sip", host: "")
+        requestURI = nobody
+        from = NameAddress(uri: nobody)
+        to = NameAddress(uri: nobody)
+        pAssertedIdentity = []
+        callerSignalling = low
+        calleeSignalling = high
+        callerContact = nil
+        replacesCallID = nil
+        isDeclared = false
+        isUnsignalled = true
+        state = .confirmed
+        answerNanos = nanos
     }
 
     /// A session the control plane declares at `nanos`, without signalling: it has no parties
@@ -75,6 +103,7 @@ public final class Call {
         callerContact = nil
         replacesCallID = nil
         isDeclared = true
+        isUnsignalled = false
         state = .confirmed
         answerNanos = nanos
     }

@@ -41,6 +41,8 @@ public final class CallTable {
     private var unansweredCalls = SlotQueue()
     /// Ended calls that linger, in the order they ended.
     private var endedCalls = SlotQueue()
+    /// Calls known only from their media, by slot: a BYE with no call of its own may end one.
+    private var unsignalledCalls: Set<Int> = []
     private var freeSlots: [Int] = []
     /// Stamps each change of media across all calls, so that the newest claim on an address wins.
     private var mediaSequence = 0
@@ -65,6 +67,13 @@ public final class CallTable {
             }
             call = existing
         } else {
+            if message.method == .bye, let call = unsignalledCall(between: source.address, and: destination.address) {
+                // The BYE of a call known only from its media: its Call-ID is the call's name.
+                call.signalledCallID = message.callID
+                call.lastSIPNanos = max(call.lastSIPNanos, nanos)
+                end(call, .bye, at: nanos, into: &events)
+                return events
+            }
             guard message.method == .invite, message.to.tag == nil else {
                 messagesWithoutCall += 1
                 return []
@@ -154,6 +163,39 @@ public final class CallTable {
         return events
     }
 
+    /// Starts a call that only its media shows, between `low` and `high` (RTP that no SDP
+    /// claims), from `nanos`, under the derived name `id`. Nil when the name is taken, or when the
+    /// table is full and no call may make room.
+    public func startUnsignalled(id: String, nanos: Int64, low: Endpoint, high: Endpoint,
+                                 mayEvict: (Call) -> Bool = { _ in true }) -> [CallEvent]? {
+        guard calls[id] == nil else { return nil }
+        var events: [CallEvent] = []
+        var evicted: Call?
+        if calls.count >= limits.maxCalls {
+            // Not counted as a refused INVITE: the packets are counted as RTP without a call.
+            guard let victim = evictionCandidate(mayEvict) else { return nil }
+            evicted = victim
+        }
+        let call = Call(slot: takeSlot(), unsignalledID: id, nanos: nanos, low: low, high: high)
+        if let evicted { evict(evicted, at: nanos, into: &events) }
+        admit(call)
+        unsignalledCalls.insert(call.slot)
+        callsSeen += 1
+        events.append(.started(call))
+        events.append(.answered(call))
+        return events
+    }
+
+    /// The live unsignalled call between two hosts (either way round), if there is one.
+    private func unsignalledCall(between a: IPAddress, and b: IPAddress) -> Call? {
+        for slot in unsignalledCalls {
+            guard let call = bySlot[slot], call.state != .ended else { continue }
+            let x = call.callerSignalling.address, y = call.calleeSignalling.address
+            if (x == a && y == b) || (x == b && y == a) { return call }
+        }
+        return nil
+    }
+
     /// Declares a session without signalling (a face-to-face recording) under `id`, in progress
     /// from `nanos`. Nil when a call with that id exists. It lives until `endDeclared` or `endAll`.
     public func declare(id: String, nanos: Int64) -> [CallEvent]? {
@@ -230,6 +272,7 @@ public final class CallTable {
     }
 
     private func forget(_ call: Call) {
+        unsignalledCalls.remove(call.slot)
         calls[call.callID] = nil
         bySlot[call.slot] = nil
         unansweredCalls.remove(call.slot)

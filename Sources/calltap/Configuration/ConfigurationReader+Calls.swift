@@ -2,10 +2,11 @@ import Control
 import Yams
 
 extension ConfigurationReader {
-    /// `calls`: when a call is dead, when a held call is, and whether calls without an agent are recorded.
+    /// `calls`: when a call is dead, when a held call is, whether calls without an agent are
+    /// recorded, and whether RTP without SDP makes calls.
     func readCalls(_ node: Node?, into configuration: inout ServerConfiguration) {
         guard let section = section(node, at: .root.key("calls"), keys: [
-            "idleTimeoutSeconds", "holdTimeoutSeconds", "recordWithoutAgent",
+            "idleTimeoutSeconds", "holdTimeoutSeconds", "recordWithoutAgent", "rtpWithoutSignalling",
         ]) else { return }
         if let idle = seconds(section["idleTimeoutSeconds"], at: section.path("idleTimeoutSeconds"),
                               minimum: 0, inclusive: false, maximum: 86_400) {
@@ -17,6 +18,9 @@ extension ConfigurationReader {
         }
         if let record = flag(section["recordWithoutAgent"], at: section.path("recordWithoutAgent")) {
             configuration.engine.recordWithoutAgent = record
+        }
+        if let media = flag(section["rtpWithoutSignalling"], at: section.path("rtpWithoutSignalling")) {
+            configuration.engine.rtpWithoutSignalling = media
         }
     }
 
