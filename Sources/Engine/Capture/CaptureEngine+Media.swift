@@ -61,7 +61,7 @@ extension CaptureEngine {
     private func encryption(call: Int, sender: CallSide, source: Endpoint, declaredEncrypted: Bool) -> FlowEncryption {
         guard declaredEncrypted, let object = callObjects[call] else { return .none }
         return FlowEncryption(sender: object.media[sender.rawValue], receiver: object.media[sender.other.rawValue],
-                              source: source, declaredEncrypted: true)
+                              earlier: object.earlierCrypto[sender.rawValue], source: source, declaredEncrypted: true)
     }
 
     /// After a new SDP of the call, its flows follow what the SDPs now say of encryption: a

@@ -10,7 +10,11 @@ extension FlowEncryption {
     /// Keys are listed in the order to try them: the sender's media sent from `source` first,
     /// and within a media the line whose tag the other side answered with (the answer picks one
     /// of an offer's lines). The packets' authentication tags settle which key is right.
-    init(sender: [MediaDescription], receiver: [MediaDescription], source: Endpoint, declaredEncrypted: Bool) {
+    ///
+    /// `earlier` are the sender's keys from SDPs it sent before (another leg of a proxied call,
+    /// keys before a re-key): tried after the current ones.
+    init(sender: [MediaDescription], receiver: [MediaDescription], earlier: [SDESCrypto] = [], source: Endpoint,
+         declaredEncrypted: Bool) {
         guard declaredEncrypted else {
             self = .none
             return
@@ -21,22 +25,24 @@ extension FlowEncryption {
         let answered = Set(other.compactMap { $0.crypto.count == 1 ? $0.crypto[0].tag : nil })
         var keys: [SRTPKeys] = []
         var refused: String?
+        var lines: [SDESCrypto] = []
         for media in ordered {
-            let lines = media.crypto.filter { answered.contains($0.tag) } + media.crypto.filter { !answered.contains($0.tag) }
-            for line in lines {
-                if let reason = Self.unsupported(line) {
-                    refused = refused ?? reason
+            lines += media.crypto.filter { answered.contains($0.tag) } + media.crypto.filter { !answered.contains($0.tag) }
+        }
+        lines += earlier
+        for line in lines {
+            if let reason = Self.unsupported(line) {
+                refused = refused ?? reason
+                continue
+            }
+            for key in line.keys {
+                guard let found = SRTPKeys(suite: line.suite, keyAndSalt: key.keyAndSalt, mkiValue: key.mki?.value,
+                                           mkiLength: key.mki?.length ?? 0)
+                else {
+                    refused = refused ?? "SRTP key of \(line.suite) that calltap cannot use"
                     continue
                 }
-                for key in line.keys {
-                    guard let found = SRTPKeys(suite: line.suite, keyAndSalt: key.keyAndSalt, mkiValue: key.mki?.value,
-                                               mkiLength: key.mki?.length ?? 0)
-                    else {
-                        refused = refused ?? "SRTP key of \(line.suite) that calltap cannot use"
-                        continue
-                    }
-                    if !keys.contains(found) { keys.append(found) }
-                }
+                if !keys.contains(found) { keys.append(found) }
             }
         }
         if !keys.isEmpty {

@@ -42,6 +42,21 @@ public final class Call {
     var cancelNanos: Int64?
     /// The latest media each side declared (its SDP's m= lines), caller first.
     public internal(set) var media: [[MediaDescription]] = [[], []]
+    /// Per side, the SDES keys of the side's earlier SDPs, newest first (at most
+    /// `maxEarlierCrypto`): a proxied call's other leg, or keys before a re-key, whose packets
+    /// may still be on the wire.
+    public internal(set) var earlierCrypto: [[SDESCrypto]] = [[], []]
+    static let maxEarlierCrypto = 16
+
+    /// Replaces a side's media, keeping the keys of what it replaces.
+    func declare(_ newMedia: [MediaDescription], by side: CallSide) {
+        var kept = media[side.rawValue].flatMap(\.crypto).filter { line in !newMedia.contains { $0.crypto.contains(line) } }
+        for line in earlierCrypto[side.rawValue] where !kept.contains(line) && !newMedia.contains(where: { $0.crypto.contains(line) }) {
+            kept.append(line)
+        }
+        earlierCrypto[side.rawValue] = Array(kept.prefix(Self.maxEarlierCrypto))
+        media[side.rawValue] = newMedia
+    }
     /// When the call's media last changed, on a sequence shared by all calls of the table: the
     /// newest claim on an address wins.
     public internal(set) var mediaGeneration = 0

@@ -104,7 +104,7 @@ public final class CallTable {
         if let sdp = message.sdp, carriesSessionDescription(message) {
             let media = sdp.media
             if !sameMedia(call.media[sender.rawValue], media) {
-                call.media[sender.rawValue] = media
+                call.declare(media, by: sender)
                 mediaSequence += 1
                 call.mediaGeneration = mediaSequence
                 events.append(.mediaChanged(call, sender))
