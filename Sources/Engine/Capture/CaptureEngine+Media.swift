@@ -181,6 +181,7 @@ extension CaptureEngine {
             payloadMaps: maps)
         setup.sideToChannel = profile?.sideToChannel ?? [0, 1]
         if call.isUnsignalled { setup.signalling = "none" }
+        setup.detectsInbandDTMF = configuration.inbandDTMF
         calls[call.slot].segment += 1
         calls[call.slot].openRecordings += 1
         if duplicate {

@@ -24,6 +24,8 @@ public struct EngineConfiguration: Sendable {
     /// Make calls of RTP that no SDP claims once it proves to be an audio stream
     /// (`calls.rtpWithoutSignalling`): the capture began after those calls were set up.
     public var rtpWithoutSignalling = true
+    /// Look for DTMF tones in G.711 and G.722 audio (`media.inbandDtmf`).
+    public var inbandDTMF = true
     /// Names this server in recording identifiers and sidecars.
     public var serverId = "calltap"
     /// Time zone of the legacy metadata times (`starttime`, `endtime`).

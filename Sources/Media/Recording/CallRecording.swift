@@ -215,6 +215,7 @@ public final class CallRecording {
                 stream.pointee.decoder = decoder(flow: flow, codec: codec)
                 if stream.pointee.decoder == nil { stream.pointee.handling = .unsupported }
             }
+            updateInbandDetector(stream, flow: flow)
         }
         let clockRate = stream.pointee.clockRate
         let arrival = stream.pointee.statistics!.record(sequence: rtp.sequenceNumber, timestamp: rtp.timestamp,
@@ -224,6 +225,12 @@ public final class CallRecording {
             return
         }
         if stream.pointee.handling == .telephoneEvent {
+            if !stream.pointee.signalsDigitsOutOfBand {
+                // The sender signals its digits: its audio is not searched for them as well.
+                stream.pointee.signalsDigitsOutOfBand = true
+                stream.pointee.inband = nil
+                inbandOpen[flow] = nil
+            }
             counters.telephoneEvent += 1
             noteEvent(stream, rtp: rtp, capturePosition: framePosition(captureNanos))
             return
@@ -241,6 +248,10 @@ public final class CallRecording {
             let payload = rtp.payload
             let late = try timeline.placeCodes(channel: channel, at: position, codes: payload, table: table)
             if late > 0 { noteLate(stream, ssrc: rtp.ssrc, whole: late == payload.count) }
+            if let inband = stream.pointee.inband {
+                inbandFlow = (flow, channel)
+                inband.feed(codes: payload, table: table, at: position)
+            }
         case .decoded:
             guard let decoder = stream.pointee.decoder else { break }
             let out = decoder.decode(rtp)
@@ -252,6 +263,10 @@ public final class CallRecording {
             let start = position - Int64(out.lead) - Int64(decoder.latency)
             let late = try timeline.place(channel: channel, at: start, count: out.count) { offset, destination, count in
                 destination.update(from: samples + offset, count: count)
+            }
+            if let inband = stream.pointee.inband {
+                inbandFlow = (flow, channel)
+                inband.feed(samples: samples, count: out.count, at: start)
             }
             // Recovered audio or the resampler's run-in landing before the file start is not lateness.
             if late > out.lead + decoder.latency { noteLate(stream, ssrc: rtp.ssrc, whole: late == out.count) }
@@ -287,6 +302,44 @@ public final class CallRecording {
         stream.pointee.currentDigit = digits.count
         digits.append(Sidecar.Digit(digit: String(digit), time: Double(max(0, position)) / Double(setup.sampleRate),
                                     duration: seconds, method: "rfc4733", channel: stream.pointee.flow.channel, masked: false))
+    }
+
+    /// The flow and channel whose audio the in-band receiver is being fed.
+    private var inbandFlow = (flow: 0, channel: 0)
+    /// Per flow, the index in `digits` of the in-band digit whose tone goes on.
+    private var inbandOpen: [Int: Int] = [:]
+
+    /// Makes or drops a flow's in-band receiver after its payload type was resolved: G.711
+    /// and G.722 audio is searched, unless the sender signals digits as RFC 4733 events.
+    private func updateInbandDetector(_ stream: UnsafeMutablePointer<MediaStream>, flow: Int) {
+        let searched: Bool
+        switch stream.pointee.codec {
+        case .pcmu?, .pcma?, .g722?: searched = setup.detectsInbandDTMF && !stream.pointee.signalsDigitsOutOfBand
+            && (stream.pointee.handling == .pcmu || stream.pointee.handling == .pcma || stream.pointee.handling == .decoded)
+        default: searched = false
+        }
+        if searched, stream.pointee.inband == nil {
+            stream.pointee.inband = InbandDTMFDetector(fileRate: setup.sampleRate) { [unowned self] digit, frame in
+                inbandEdge(digit, frame: frame)
+            }
+        }
+        // Comfort noise and events between talk keep the receiver; another codec does not.
+        if !searched, stream.pointee.handling != .comfortNoise, stream.pointee.handling != .telephoneEvent {
+            stream.pointee.inband = nil
+        }
+    }
+
+    /// The in-band receiver found the start of `digit`, or (nil) the end of the one in progress.
+    private func inbandEdge(_ digit: Character?, frame: Int64) {
+        let (flow, channel) = inbandFlow
+        let seconds = Double(frame) / Double(setup.sampleRate)
+        if let open = inbandOpen.removeValue(forKey: flow) {
+            digits[open].duration = max(0, seconds - digits[open].time)
+        }
+        guard let digit else { return }
+        inbandOpen[flow] = digits.count
+        digits.append(Sidecar.Digit(digit: String(digit), time: seconds, duration: 0, method: "inband", channel: channel,
+                                    masked: false))
     }
 
     /// A digit signalled out of band (SIP INFO) at capture time `nanos`.

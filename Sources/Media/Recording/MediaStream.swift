@@ -44,6 +44,11 @@ struct MediaStream {
     var currentDigit: Int?
     /// ZRTP was seen on this flow: from then on its payloads are SRTP ciphertext.
     var encryptedInBand = false
+    /// The receiver of digits sent as tones in the audio, while the codec is G.711 or G.722
+    /// and the sender has not signalled digits as RFC 4733 events.
+    var inband: InbandDTMFDetector?
+    /// RFC 4733 events came on this flow: its digits are not looked for in the audio too.
+    var signalsDigitsOutOfBand = false
     /// Per SSRC, the SRTP suite its packets were decrypted with.
     var srtpSuites: [UInt32: String] = [:]
     /// Per SSRC, SRTP packets that no key authenticated (wrong keys, tampered, truncated).

@@ -42,15 +42,18 @@ extension ConfigurationReader {
         }
     }
 
-    /// `media`: how many media worker threads run beside the capture thread, and how much each
-    /// one's ring from the capture thread holds.
+    /// `media`: how many media worker threads run beside the capture thread, how much each
+    /// one's ring from the capture thread holds, and whether DTMF tones are looked for in the audio.
     func readMedia(_ node: Node?, into configuration: inout ServerConfiguration) {
-        guard let section = section(node, at: .root.key("media"), keys: ["workers", "ringMiB"]) else { return }
+        guard let section = section(node, at: .root.key("media"), keys: ["workers", "ringMiB", "inbandDtmf"]) else { return }
         if let workers = integer(section["workers"], at: section.path("workers"), in: 1...64) {
             configuration.engine.mediaWorkers = workers
         }
         if let mebibytes = integer(section["ringMiB"], at: section.path("ringMiB"), in: 1...4096) {
             configuration.engine.ringBytes = mebibytes << 20
+        }
+        if let inband = flag(section["inbandDtmf"], at: section.path("inbandDtmf")) {
+            configuration.engine.inbandDTMF = inband
         }
     }
 }
