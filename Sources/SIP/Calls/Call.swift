@@ -79,8 +79,10 @@ public final class Call {
         isUnsignalled = false
     }
 
-    /// A call seen first as media at `nanos`, between `low` (the caller side) and `high`.
-    init(slot: Int, unsignalledID: String, nanos: Int64, low: Endpoint, high: Endpoint) {
+    /// A call seen first as media at `nanos`, between `low` (the caller side) and `high`. The
+    /// users registered at their addresses, if known, are the sides' contacts: they name no
+    /// caller or callee (`ani` and `dnis` stay empty), but an agent's phone is found by them.
+    init(slot: Int, unsignalledID: String, nanos: Int64, low: Endpoint, high: Endpoint, lowUser: String?, highUser: String?) {
         self.slot = slot
         callID = unsignalledID
         inviteNanos = nanos
@@ -92,7 +94,8 @@ public final class Call {
         pAssertedIdentity = []
         callerSignalling = low
         calleeSignalling = high
-        callerContact = nil
+        callerContact = lowUser.map { NameAddress(uri: SIPURI(scheme: "sip", user: $0, host: "\(low.address)")) }
+        calleeContact = highUser.map { NameAddress(uri: SIPURI(scheme: "sip", user: $0, host: "\(high.address)")) }
         replacesCallID = nil
         isDeclared = false
         isUnsignalled = true

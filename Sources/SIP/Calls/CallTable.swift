@@ -43,6 +43,8 @@ public final class CallTable {
     private var endedCalls = SlotQueue()
     /// Calls known only from their media, by slot: a BYE with no call of its own may end one.
     private var unsignalledCalls: Set<Int> = []
+    /// The phones that registered, by address: the parties of calls known only from their media.
+    public private(set) var phones = PhoneAddresses()
     private var freeSlots: [Int] = []
     /// Stamps each change of media across all calls, so that the newest claim on an address wins.
     private var mediaSequence = 0
@@ -75,6 +77,7 @@ public final class CallTable {
                 return events
             }
             guard message.method == .invite, message.to.tag == nil else {
+                phones.note(message)
                 messagesWithoutCall += 1
                 return []
             }
@@ -176,7 +179,8 @@ public final class CallTable {
             guard let victim = evictionCandidate(mayEvict) else { return nil }
             evicted = victim
         }
-        let call = Call(slot: takeSlot(), unsignalledID: id, nanos: nanos, low: low, high: high)
+        let call = Call(slot: takeSlot(), unsignalledID: id, nanos: nanos, low: low, high: high,
+                        lowUser: phones.user(at: low.address), highUser: phones.user(at: high.address))
         if let evicted { evict(evicted, at: nanos, into: &events) }
         admit(call)
         unsignalledCalls.insert(call.slot)
