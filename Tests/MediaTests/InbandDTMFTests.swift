@@ -15,9 +15,10 @@ import Testing
 
     func makeRecording(_ dir: String, codec: Codec, payloadType: UInt8, rate: Int) throws -> CallRecording {
         let maps = [PayloadMap([payloadType: codec, 101: .telephoneEvent]), PayloadMap([payloadType: codec, 101: .telephoneEvent])]
-        let setup = RecordingSetup(recordingIdentifier: "dtmf", callInstance: "dtmf@test", serverId: "t", startNanos: Self.start,
+        var setup = RecordingSetup(recordingIdentifier: "dtmf", callInstance: "dtmf@test", serverId: "t", startNanos: Self.start,
                                    sampleRate: rate, channelRoles: ["caller", "callee"], directory: dir,
                                    commitDelayNanos: 2_000_000_000, metadata: [:], payloadMaps: maps)
+        setup.detectsInbandDTMF = true
         let r = try CallRecording(setup: setup)
         r.addFlow(MediaFlow(channel: 0, source: "10.0.0.1:4000", destination: "10.0.0.2:5000"))
         r.addFlow(MediaFlow(channel: 1, source: "10.0.0.2:5000", destination: "10.0.0.1:4000"))
@@ -121,10 +122,10 @@ import Testing
 
     @Test func turnedOff() throws {
         let dir = RepositoryPaths.temporaryDirectory()
-        var setup = RecordingSetup(recordingIdentifier: "off", callInstance: "off@test", serverId: "t", startNanos: Self.start,
+        let setup = RecordingSetup(recordingIdentifier: "off", callInstance: "off@test", serverId: "t", startNanos: Self.start,
                                    sampleRate: 8000, channelRoles: ["caller", "callee"], directory: dir,
                                    metadata: [:], payloadMaps: [PayloadMap([0: .pcmu]), PayloadMap([0: .pcmu])])
-        setup.detectsInbandDTMF = false
+        #expect(!setup.detectsInbandDTMF)   // off unless configured
         let r = try CallRecording(setup: setup)
         r.addFlow(MediaFlow(channel: 0, source: "10.0.0.1:4000", destination: "10.0.0.2:5000"))
         try send(r, flow: 0, samples: audio(seconds: 3, rate: 8000, digits: Self.sent, background: nil), rate: 8000,

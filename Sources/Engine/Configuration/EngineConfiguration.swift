@@ -24,8 +24,9 @@ public struct EngineConfiguration: Sendable {
     /// Make calls of RTP that no SDP claims once it proves to be an audio stream
     /// (`calls.rtpWithoutSignalling`): the capture began after those calls were set up.
     public var rtpWithoutSignalling = true
-    /// Look for DTMF tones in G.711 and G.722 audio (`media.inbandDtmf`).
-    public var inbandDTMF = true
+    /// Look for DTMF tones in G.711 and G.722 audio (`media.inbandDtmf`). Off by default: the
+    /// receiver costs about twice what the rest of a packet's path does.
+    public var inbandDTMF = false
     /// Names this server in recording identifiers and sidecars.
     public var serverId = "calltap"
     /// Time zone of the legacy metadata times (`starttime`, `endtime`).

@@ -26,7 +26,7 @@ public struct RecordingSetup: Sendable {
     /// `none` for a call known only from its media; nil when SIP described it.
     public var signalling: String?
     /// Look for DTMF tones in G.711 and G.722 audio (`media.inbandDtmf`).
-    public var detectsInbandDTMF = true
+    public var detectsInbandDTMF = false
 
     public init(recordingIdentifier: String, callInstance: String, segment: Int = 0, isDuplicate: Bool = false,
                 agentId: Int? = nil, serverId: String, startNanos: Int64, sampleRate: Int, channelRoles: [String],
