@@ -17,25 +17,28 @@ extension CaptureEngine {
     func handleUnsignalled(_ key: FlowTable.Key, _ payload: UnsafeRawBufferPointer, nanos: Int64) -> Bool {
         guard configuration.rtpWithoutSignalling, let rtp = RTPPacket.parse(payload),
               UnsignalledMedia.isStaticAudio(rtp.payloadType) else { return false }
-        let (held, dropped) = unsignalled.observe(key, rtp, bytes: payload, nanos: nanos)
+        let (confirmed, dropped) = unsignalled.observe(key, rtp, bytes: payload, nanos: nanos)
         counters.rtpWithoutCall += dropped
-        guard let held, let first = held.first else { return true }
-        guard startUnsignalledCall(key, at: first.nanos, payloadType: rtp.payloadType) != nil,
+        guard let slot = confirmed else { return true }
+        defer { unsignalled.release(slot) }
+        var first = nanos
+        unsignalled.forEachHeld(slot) { _, at in first = min(first, at) }
+        guard startUnsignalledCall(key, at: first, payloadType: rtp.payloadType) != nil,
               let (call, sender, claim, weak) = resolve(key) else {
-            counters.rtpWithoutCall += held.count
+            unsignalled.forEachHeld(slot) { _, _ in counters.rtpWithoutCall += 1 }
             return true
         }
         let binding = bind(key, call: call, sender: sender, claim: claim, weak: weak)
-        for packet in held {
-            packet.bytes.withUnsafeBytes { forward(binding, $0, nanos: packet.nanos) }
-        }
+        unsignalled.forEachHeld(slot) { bytes, at in forward(binding, bytes, nanos: at) }
         // The other direction, watched on its own until now, joins with what it held.
         let reverse = FlowTable.Key(source: key.destination, destination: key.source)
-        let before = unsignalled.take(reverse)
-        if !before.isEmpty, let (call, sender, claim, weak) = resolve(reverse) {
-            let other = bind(reverse, call: call, sender: sender, claim: claim, weak: weak)
-            for packet in before {
-                packet.bytes.withUnsafeBytes { forward(other, $0, nanos: packet.nanos) }
+        if let other = unsignalled.take(reverse) {
+            defer { unsignalled.release(other) }
+            if let (call, sender, claim, weak) = resolve(reverse) {
+                let binding = bind(reverse, call: call, sender: sender, claim: claim, weak: weak)
+                unsignalled.forEachHeld(other) { bytes, at in forward(binding, bytes, nanos: at) }
+            } else {
+                unsignalled.forEachHeld(other) { _, _ in counters.rtpWithoutCall += 1 }
             }
         }
         return true

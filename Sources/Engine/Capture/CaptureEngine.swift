@@ -14,6 +14,10 @@ public final class CaptureEngine {
     let callTable = CallTable()
     /// Unclaimed RTP watched until it proves to be a call's.
     var unsignalled = UnsignalledMedia()
+
+    deinit {
+        unsignalled.deallocate()
+    }
     let flows = FlowTable()
     var counters = EngineCounters()
     var calls: [CallMedia] = []
@@ -266,7 +270,7 @@ public final class CaptureEngine {
 
     /// End of input: every live call ends as at a shutdown, then the workers drain and stop.
     private func finish() {
-        counters.rtpWithoutCall += unsignalled.held
+        counters.rtpWithoutCall += unsignalled.watched
         apply(callTable.endAll(now: nowNanos, reason: .shutdown))
         for w in workers.indices {
             sendControl(to: w, .tick, call: 0, object: nil)
