@@ -8,8 +8,9 @@ import Wire
 /// address order (the lower one is the caller side), each endpoint is claimed as an SDP would
 /// claim it (so the other direction joins the call when it shows), and its payload types have
 /// their static meanings. RTP idleness ends it, or a BYE between the same hosts, whose Call-ID
-/// then names it. Agent policies see it like any call; with no identities to match, it is
-/// recorded when `calls.recordWithoutAgent` says so.
+/// then names it. Agent policies see it like any call: the phones that registered from its
+/// addresses name its sides (`PhoneAddresses`); between unknown addresses,
+/// `calls.recordWithoutAgent` decides.
 extension CaptureEngine {
     /// Takes a packet of an unclaimed pair that looks like RTP. True when it was used: held
     /// while the pair is watched, or forwarded with the packets held before it once the pair

@@ -14,10 +14,6 @@ public final class CaptureEngine {
     let callTable = CallTable()
     /// Unclaimed RTP watched until it proves to be a call's.
     var unsignalled = UnsignalledMedia()
-
-    deinit {
-        unsignalled.deallocate()
-    }
     let flows = FlowTable()
     var counters = EngineCounters()
     var calls: [CallMedia] = []
@@ -70,6 +66,10 @@ public final class CaptureEngine {
         }
         rings = workers.map { Unmanaged.passUnretained($0.ring) }
         monitor = EngineMonitor(rings: workers.map(\.ring), finisher: finisher)
+    }
+
+    deinit {
+        unsignalled.deallocate()
     }
 
     /// Reads the whole source, then ends every call and waits for the workers to finish their files.
