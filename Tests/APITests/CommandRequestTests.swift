@@ -150,6 +150,32 @@ import Testing
         }
     }
 
+    /// What a .NET client sends without a format string: `DateTimeOffset.ToString()` in the
+    /// invariant culture, the round-trip form with 7 digits, and a `DateTime` with no offset (a
+    /// time of the configured zone, placed by the control plane).
+    @Test(arguments: [
+        ("11/22/2026 10:15:30 +01:00", 1_795_338_930_000_000_000, false),
+        ("11/22/2026 09:15:30 +00:00", 1_795_338_930_000_000_000, false),
+        ("2026-11-22T10:15:30.2500000+01:00", 1_795_338_930_250_000_000, false),
+        ("2026-11-22T09:15:30.25Z", 1_795_338_930_250_000_000, false),
+        ("2026-11-22T09:15:30.25", 1_795_338_930_250_000_000, true),
+        ("11/22/2026 09:15:30", 1_795_338_930_000_000_000, true),
+        ("2026-11-22 09:15:30", 1_795_338_930_000_000_000, true),
+        ("02/29/2028 00:00:00 -05:30", 1_835_415_000_000_000_000, false),
+    ] as [(String, Int64, Bool)])
+    func blackoutTimesAsDotNetWritesThem(text: String, nanos: Int64, isLocal: Bool) throws {
+        let command = try parse("Blackout/StartForAgent", #"{"AgentIdentifier": "Id", "Value": "2", "BlackoutStartTime": "\#(text)"}"#)
+        #expect(command == .blackout(BlackoutCommand(action: .start, agent: .init(kind: .id, value: "2"), time: nanos,
+                                                     timeIsLocal: isLocal)))
+    }
+
+    @Test(arguments: ["13/22/2026 09:15:30", "02/30/2026 10:00:00", "2026-11-22T25:00:00", "11/22/26 10:15:30",
+                      "11/22/2026 10:15:30 +15:00", "11/22/2026", "2026-11-22T10:15:30.1234567890", "11/22/2026 10:15:30 PM"])
+    func timesThatAreNotTimes(text: String) {
+        let error = failure("Blackout/StartForAgent", #"{"AgentIdentifier": "Id", "Value": "2", "BlackoutStartTime": "\#(text)"}"#)
+        #expect(error?.code == .badRequest, "\(text)")
+    }
+
     @Test func unknownCommandsAreBadRequests() {
         for path in ["Record/Explode", "Blackout/Explode", "Record", "", "Record/StartForAgent/x"] {
             let error = failure(path, #"{"AgentIdentifier": "Id", "Value": "2"}"#)

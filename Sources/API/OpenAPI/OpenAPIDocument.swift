@@ -1110,8 +1110,8 @@ public enum OpenAPIDocument {
               properties:
                 BlackoutStartTime:
                   type: string
-                  format: date-time
-                  description: Wins over TimeOffset.
+                  description: Wins over TimeOffset. ISO 8601 (2026-11-22T10:15:30.250+01:00), or .NET's invariant
+                    DateTimeOffset text (11/22/2026 10:15:30 +01:00); without an offset, in the configured timezone.
                 TimeOffset:
                   type: integer
                   description: Whole seconds added to the moment the command is accepted; may be negative.
@@ -1122,7 +1122,7 @@ public enum OpenAPIDocument {
               properties:
                 BlackoutStopTime:
                   type: string
-                  format: date-time
+                  description: As BlackoutStartTime.
                 TimeOffset:
                   type: integer
         AgentState:

@@ -66,16 +66,20 @@ public enum CommandRequest {
         return ScreenCommand(action: action, agent: agent, metadata: metadata, screenRecordingIdentifier: identifier)
     }
 
-    /// `BlackoutStartTime` (start) or `BlackoutStopTime` (stop): ISO 8601 with an offset; `TimeOffset`: whole seconds.
+    /// `BlackoutStartTime` (start) or `BlackoutStopTime` (stop): ISO 8601, or .NET's invariant
+    /// `DateTimeOffset`/`DateTime` text; without an offset, a time of the configured `timezone`.
+    /// `TimeOffset`: whole seconds.
     private static func parseBlackout(_ action: BlackoutCommand.Action, document: RequestDocument) throws(ControlError) -> BlackoutCommand {
         let agent = try agentReference(document)
         let timeKey = action == .start ? "BlackoutStartTime" : "BlackoutStopTime"
         var time: Int64?
+        var timeIsLocal = false
         if let text = try document.text(timeKey), !text.isEmpty {
-            guard let nanos = ISO8601Time.nanoseconds(from: text) else {
-                throw ControlError(.badRequest, "'\(timeKey)' must be an ISO 8601 time with an offset, like 2026-11-22T10:15:30.250+01:00")
+            guard let parsed = ClientTime.parse(text) else {
+                throw ControlError(.badRequest, "'\(timeKey)' must be a time like 2026-11-22T10:15:30.250+01:00 or 11/22/2026 10:15:30 +01:00 (without an offset, in the server's configured time zone)")
             }
-            time = nanos
+            time = parsed.nanos
+            timeIsLocal = parsed.isLocal
         }
         var offset: Int?
         switch document["TimeOffset"] {
@@ -85,7 +89,7 @@ public enum CommandRequest {
         case .string(let t)? where Int(t) != nil: offset = Int(t)
         case let other?: throw ControlError(.badRequest, "'TimeOffset' must be whole seconds, not \(other.typeName)")
         }
-        return BlackoutCommand(action: action, agent: agent, time: time, timeOffsetSeconds: offset)
+        return BlackoutCommand(action: action, agent: agent, time: time, timeIsLocal: timeIsLocal, timeOffsetSeconds: offset)
     }
 
     static func agentReference(_ document: RequestDocument) throws(ControlError) -> AgentReference {

@@ -20,13 +20,18 @@ public struct BlackoutCommand: Sendable, Equatable {
     public var agent: AgentReference
     /// `BlackoutStartTime` or `BlackoutStopTime`, nanoseconds since 1970.
     public var time: Int64?
+    /// The time was written without an offset: it is a wall-clock time of the configured
+    /// `timezone`, and `time` reads it as if it were UTC.
+    public var timeIsLocal: Bool
     /// `TimeOffset`, whole seconds, may be negative.
     public var timeOffsetSeconds: Int?
 
-    public init(action: Action, agent: AgentReference, time: Int64? = nil, timeOffsetSeconds: Int? = nil) {
+    public init(action: Action, agent: AgentReference, time: Int64? = nil, timeIsLocal: Bool = false,
+                timeOffsetSeconds: Int? = nil) {
         self.action = action
         self.agent = agent
         self.time = time
+        self.timeIsLocal = timeIsLocal
         self.timeOffsetSeconds = timeOffsetSeconds
     }
 }
