@@ -36,7 +36,7 @@ extension AgentTracker {
         case .update:
             guard let changes = command.metadata else { return .failure(ControlError(.missingParameter, "CallMetadata is required")) }
             if let active {
-                update(active.callInstance, with: changes)
+                if let refused = update(active.callInstance, with: changes) { return .failure(refused) }
             } else if let last = agent.lastCall {
                 // The call just ended: its recordings are finished, their sidecars take the keys.
                 updateFinished(last, recordings: agent.lastCallRecordings, with: changes)
@@ -55,7 +55,9 @@ extension AgentTracker {
                 target = active
             }
             if command.action == .startDuplicate {
-                if let metadata = command.metadata { update(target.callInstance, with: metadata) }
+                if let metadata = command.metadata, let refused = update(target.callInstance, with: metadata) {
+                    return .failure(refused)
+                }
                 guard engine.startDuplicate(target.callInstance, at: nanos) != nil else {
                     return .failure(ControlError(.conflict, "call '\(target.callInstance)' already has as many recordings open as a call may"))
                 }
@@ -69,7 +71,7 @@ extension AgentTracker {
             let id = active.callInstance
             switch command.action {
             case .start:
-                if let metadata = command.metadata { update(id, with: metadata) }
+                if let metadata = command.metadata, let refused = update(id, with: metadata) { return .failure(refused) }
                 calls[id]?.primaryStopped = false
                 engine.startPrimary(id, at: nanos)
             case .stop:
@@ -100,10 +102,28 @@ extension AgentTracker {
         calls[callInstance] = call
     }
 
+    /// Keys a client may add to a call beyond the documented ones (in total, over every update).
+    static let maxClientMetadataKeys = 64
+
     /// Merges API metadata into a live call: shown at once, carried by its open recordings, and
-    /// written into the sidecars of its recordings that already finished.
-    func update(_ callInstance: String, with changes: [String: String]) {
-        guard var call = calls[callInstance] else { return }
+    /// written into the sidecars of its recordings that already finished. A key the call already
+    /// has, in whatever case, keeps the call's spelling (`User2` updates `user2`). Refused, and
+    /// nothing changed, when the call would carry more than `maxClientMetadataKeys` keys of the
+    /// client's own.
+    @discardableResult
+    func update(_ callInstance: String, with changes: [String: String]) -> ControlError? {
+        guard var call = calls[callInstance] else { return nil }
+        var spelling: [String: String] = [:]
+        for key in call.metadata.keys { spelling[key.lowercased()] = key }
+        for key in CaptureEngine.documentedMetadataKeys { spelling[key] = key }
+        var canonical: [String: String] = [:]
+        // Sorted: of two keys that differ only in case, the same one wins every time.
+        for key in changes.keys.sorted() { canonical[spelling[key.lowercased()] ?? key] = changes[key] }
+        let clientKeys = Set(call.metadata.keys).union(canonical.keys).subtracting(CaptureEngine.documentedMetadataKeys)
+        if clientKeys.count > Self.maxClientMetadataKeys {
+            return ControlError(.badRequest, "call '\(callInstance)' would carry \(clientKeys.count) metadata keys of the client's own; at most \(Self.maxClientMetadataKeys) are allowed")
+        }
+        let changes = canonical
         call.overrides.merge(changes) { _, new in new }
         engine.updateMetadata(changes, of: callInstance)
         call.metadata = engine.currentMetadata(of: callInstance) ?? call.metadata.merging(changes) { _, new in new }
@@ -113,6 +133,7 @@ extension AgentTracker {
             .union(engine.openRecordings(of: callInstance).duplicates)
         let finished = call.recordings.map(\.recordingIdentifier).filter { !open.contains($0) }
         updateFinished(callInstance, recordings: finished, with: changes)
+        return nil
     }
 
     /// Rewrites the sidecars of finished recordings with the new keys, off the capture thread.
@@ -170,7 +191,10 @@ extension AgentTracker {
                     if command.action == .stop { call.screenRecordings[i].recordingState = .stopped }
                 }
                 if command.action == .stop { call.screenRecordings.removeAll { $0.recordingState == .stopped } }
-                if let changes = command.metadata, command.action == .update { update(active.callInstance, with: changes) }
+                if let changes = command.metadata, command.action == .update,
+                   let refused = update(active.callInstance, with: changes) {
+                    return .failure(refused)
+                }
                 calls[active.callInstance] = call.merging(metadataOf: calls[active.callInstance])
                 persist(calls[active.callInstance]!)
             }

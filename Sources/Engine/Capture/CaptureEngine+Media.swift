@@ -238,21 +238,27 @@ extension CaptureEngine {
         return CallSide.allCases.map { sender in map(sender).merging(map(sender.other)) }
     }
 
+    /// The keys every call's metadata has (../shared/API.md, "Agent state"). A client's keys
+    /// are matched to them without regard to case, and these do not count against the keys a
+    /// client may add.
+    public static let documentedMetadataKeys: Set<String> = Set([
+        "deviceid", "devicealias", "gate", "sgroup", "station", "istrunk", "sessionid", "callsegmentid", "keepdays",
+        "archiveaction", "ani", "dnis", "callid", "callinstance", "calldirection", "starttime", "endtime",
+    ] + (1...15).map { "user\($0)" })
+
     /// The call's metadata in the Recording API's shape (../shared/API.md, "Agent state").
     func metadata(_ call: Call) -> [String: String] {
         let dial = configuration.dialPlan
-        var m: [String: String] = [
-            "deviceid": "", "devicealias": "", "gate": "", "sgroup": "", "station": "", "istrunk": "",
-            "sessionid": "", "callsegmentid": "", "keepdays": "-1", "archiveaction": "-1",
-            "ani": call.ani(dialPlan: dial), "dnis": call.dnis(dialPlan: dial),
-            "callid": call.signalledCallID ?? call.callID, "callinstance": call.signalledCallID ?? call.callID,
-            // Direction is relative to an agent; with no agent on the call it is unknown (the
-            // control plane sets it through the call's profile).
-            "calldirection": "",
-            "starttime": CaptureTime.legacy(call.inviteNanos, offsetSeconds: configuration.timeZoneOffset(at: call.inviteNanos)),
-            "endtime": "",
-        ]
-        for i in 1...15 { m["user\(i)"] = "" }
+        var m = Dictionary(uniqueKeysWithValues: Self.documentedMetadataKeys.map { ($0, "") })
+        m["keepdays"] = "-1"
+        m["archiveaction"] = "-1"
+        m["ani"] = call.ani(dialPlan: dial)
+        m["dnis"] = call.dnis(dialPlan: dial)
+        m["callid"] = call.signalledCallID ?? call.callID
+        m["callinstance"] = call.signalledCallID ?? call.callID
+        // Direction is relative to an agent; with no agent on the call it is unknown (the
+        // control plane sets it through the call's profile).
+        m["starttime"] = CaptureTime.legacy(call.inviteNanos, offsetSeconds: configuration.timeZoneOffset(at: call.inviteNanos))
         if call.state == .ended, let reason = call.endReason {
             let end = (reason == .timeout || reason == .shutdown)
                 ? max(call.lastSIPNanos, calls[call.slot].lastRTPNanos)
