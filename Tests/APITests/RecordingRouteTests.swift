@@ -91,6 +91,10 @@ import Testing
             }
             #expect(try await ids("/api/Recordings?agentId=7").0 == ["rec-sep"])
             #expect(try await ids("/api/Recordings?AGENTID=7").0 == ["rec-sep"], "query names ignore case")
+            // The agent as every other endpoint names it.
+            #expect(try await ids("/api/Recordings?AgentIdentifier=Phone&Value=5010").0 == ["rec-sep"])
+            #expect(try await ids("/api/Recordings?agentIdentifier=SystemUsername&value=ME").0 == ["rec-open", "rec-a", "rec-empty"])
+            #expect(try await ids("/api/Recordings?AgentIdentifier=Id&Value=7&agentId=7").0 == ["rec-sep"])
             #expect(try await ids("/api/Recordings?callInstance=call-2@pbx").0 == ["rec-sep"])
             #expect(try await ids("/api/Recordings?from=2026-11-22T11:00:00%2B01:00&to=2026-11-22T10:01:00Z").0 == ["rec-open", "rec-a"])
             #expect(try await ids("/api/Recordings?from=2026-11-22T10:00:59.500Z").0 == ["rec-sep", "rec-open"])
@@ -111,9 +115,19 @@ import Testing
         defer { storage.remove() }
         try await Fixture.application(recorder).test(.router) { client in
             for query in ["agentId=two", "limit=0", "limit=1001", "limit=x", "from=yesterday", "to=2026-13-01T00:00:00Z",
-                          "from=2026-11-22T11:00:00Z&to=2026-11-22T10:00:00Z"] {
+                          "from=2026-11-22T11:00:00Z&to=2026-11-22T10:00:00Z", "AgentIdentifier=Id&Value=7&agentId=2"] {
                 expectError(try await client.get("/api/Recordings?\(query)"), .badRequest, "bad_request")
             }
+            // A misspelt filter is refused, not ignored (it would answer every agent's recordings).
+            expectError(try await client.get("/api/Recordings?agent=7"), .badRequest, "bad_request", messageContains: "'agent'")
+            expectError(try await client.get("/api/Recordings?callInstance=x&Fromm=2026-11-22T10:00:00Z&limt=2"), .badRequest,
+                        "bad_request", messageContains: "'fromm', 'limt'")
+            // The agent named as on /api/Agent, with its errors.
+            expectError(try await client.get("/api/Recordings?AgentIdentifier=Phone"), .badRequest, "missing_parameter")
+            expectError(try await client.get("/api/Recordings?AgentIdentifier=Shoe&Value=5010"), .badRequest, "invalid_identifier")
+            // An agent nobody is.
+            let unknown = try await client.get("/api/Recordings?AgentIdentifier=Phone&Value=9999")
+            #expect(unknown.status == .notFound)
         }
     }
 

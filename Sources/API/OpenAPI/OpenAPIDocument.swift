@@ -678,11 +678,23 @@ public enum OpenAPIDocument {
           operationId: listRecordings
           summary: Recordings, newest first, paged
           tags: [Recordings]
+          description: >-
+            Unknown query parameters are refused with 400. The agent is named by agentId, or as
+            elsewhere by agentIdentifier and value (404 when no agent has it).
           parameters:
             - name: agentId
               in: query
               schema:
                 type: integer
+            - name: agentIdentifier
+              in: query
+              description: Which property value names (case-insensitive); with value.
+              schema:
+                $ref: '#/components/schemas/AgentIdentifier'
+            - name: value
+              in: query
+              schema:
+                type: string
             - name: callInstance
               in: query
               schema:
@@ -722,6 +734,8 @@ public enum OpenAPIDocument {
               $ref: '#/components/responses/BadRequest'
             '401':
               $ref: '#/components/responses/Unauthorized'
+            '404':
+              $ref: '#/components/responses/NotFound'
       /api/Recordings/{id}:
         get:
           operationId: getRecording

@@ -17,6 +17,15 @@ struct QueryParameters: Sendable {
         return value
     }
 
+    /// Refuses a parameter the route does not know (`allowed`, lower-cased): a misspelt filter
+    /// would otherwise be ignored and answer more than was asked for.
+    func refuseUnknown(_ allowed: Set<String>) throws(ControlError) {
+        let unknown = Set(pairs.map(\.name)).subtracting(allowed).sorted()
+        guard unknown.isEmpty else {
+            throw ControlError(.badRequest, "unknown query parameter\(unknown.count == 1 ? "" : "s") \(unknown.map { "'\($0)'" }.joined(separator: ", ")); known: \(allowed.sorted().joined(separator: ", "))")
+        }
+    }
+
     func integer(_ name: String, in range: ClosedRange<Int>? = nil) throws(ControlError) -> Int? {
         guard let text = self[name] else { return nil }
         guard let number = Int(text), range?.contains(number) ?? true else {

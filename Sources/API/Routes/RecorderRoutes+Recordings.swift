@@ -5,11 +5,27 @@ extension RecorderRoutes {
     /// Page sizes a client may ask for; the default is `RecordingQuery`'s.
     static let pageLimits = 1...1000
 
-    /// `GET /api/Recordings?agentId=&callInstance=&from=&to=&limit=&cursor=`, newest first.
+    /// The parameters `GET /api/Recordings` takes, lower-cased.
+    static let listParameters: Set<String> = ["agentid", "agentidentifier", "value", "callinstance", "from", "to", "cursor", "limit"]
+
+    /// `GET /api/Recordings?agentId=|AgentIdentifier=&Value=&callInstance=&from=&to=&limit=&cursor=`, newest first;
+    /// any other parameter is refused.
+
     func recordings(_ request: Request) async throws -> Response {
         let parameters = QueryParameters(request)
+        try parameters.refuseUnknown(Self.listParameters)
+        var agentId = try parameters.integer("agentId")
+        // The agent as every other endpoint names it: AgentIdentifier and Value.
+        if parameters["agentIdentifier"] != nil || parameters["value"] != nil {
+            let reference = try AgentReference(identifier: parameters["agentIdentifier"], value: parameters["value"])
+            let named = try await service.agent(reference).agentId
+            if let agentId, agentId != named {
+                throw ControlError(.badRequest, "'agentId' \(agentId) and the agent that AgentIdentifier and Value name (\(named)) differ")
+            }
+            agentId = named
+        }
         var query = RecordingQuery(
-            agentId: try parameters.integer("agentId"),
+            agentId: agentId,
             callInstance: parameters["callInstance"],
             fromNanos: try parameters.time("from"),
             toNanos: try parameters.time("to"),
