@@ -10,7 +10,6 @@ extension RecorderRoutes {
 
     /// `GET /api/Recordings?agentId=|AgentIdentifier=&Value=&callInstance=&from=&to=&limit=&cursor=`, newest first;
     /// any other parameter is refused.
-
     func recordings(_ request: Request) async throws -> Response {
         let parameters = QueryParameters(request)
         try parameters.refuseUnknown(Self.listParameters)
