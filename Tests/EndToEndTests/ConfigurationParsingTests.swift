@@ -31,14 +31,15 @@ import Testing
             - { key: k-read, role: read }
             - { key: k-control, role: Control }
           publicMetrics: true
+          cors: { allowedOrigins: ["https://CRM.example.com:8443", "http://localhost:3000"] }
         timezone: Europe/Berlin
         dialPlan: { stripPrefixes: ["80", "9"] }
-        calls: { idleTimeoutSeconds: 45, holdTimeoutSeconds: 3600.5, recordWithoutAgent: false }
+        calls: { idleTimeoutSeconds: 45, holdTimeoutSeconds: 3600.5, recordWithoutAgent: false, rtpWithoutSignalling: false }
         blackout: { maxAgentBlackoutSeconds: 900 }
         f2f: { wrapUpSeconds: 0 }
         cluster: { broker: "amqp://u:p@broker:5672/", serverId: rec-b, blackoutExchange: bx, screenExchange: sx }
         limits: { maxBodyBytes: 2048, maxCalls: 500 }
-        media: { workers: 3 }
+        media: { workers: 3, inbandDtmf: true }
         recording: { defaultPolicy: on-demand }
         businessUnits: [{ id: 3, policy: always }, { id: 4, policy: on-demand }]
         agents:
@@ -66,6 +67,9 @@ import Testing
         #expect(try HTTPBindAddress(parsing: c.http.bind) == HTTPBindAddress(host: "::1", port: 9090))
         #expect(c.http.keys == [.init(key: "k-read", role: .read), .init(key: "k-control", role: .control)])
         #expect(c.http.publicMetrics)
+        #expect(c.http.allowedOrigins == ["https://crm.example.com:8443", "http://localhost:3000"])
+        #expect(c.engine.rtpWithoutSignalling == false)
+        #expect(c.engine.inbandDTMF)
         #expect(c.engine.timeZone == "Europe/Berlin")
         #expect(c.engine.dialPlan == DialPlan(stripPrefixes: ["80", "9"]))
         #expect(c.engine.idleTimeoutSeconds == 45)
@@ -107,6 +111,13 @@ import Testing
             #expect(c.engine.sipPorts == [5060])
             #expect(c.engine.serverId == "calltap")
             #expect(c.defaultPolicy == .always)
+        }
+    }
+
+    @Test(arguments: ["crm.example.com", "https://crm.example.com/widget", "ftp://crm.example.com", "https://", "https://a b"])
+    func originsThatAreNotOrigins(origin: String) {
+        #expect(throws: (any Error).self) {
+            try ConfigurationFile.parse("http: { cors: { allowedOrigins: [\"\(origin)\"] } }", file: "o.yaml")
         }
     }
 

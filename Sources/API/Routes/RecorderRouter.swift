@@ -6,7 +6,8 @@ import Hummingbird
 /// serves it.
 /// - Parameters:
 ///   - service: the control plane (or any other `RecorderService`).
-///   - configuration: `http` (keys, roles, `publicMetrics`) and `limits.maxBodyBytes` are read.
+///   - configuration: `http` (keys, roles, `publicMetrics`, allowed origins) and
+///     `limits.maxBodyBytes` are read.
 ///   - metrics: where request latencies go and what `/metrics` renders.
 public func buildRecorderRouter(
     service: some RecorderService,
@@ -19,6 +20,9 @@ public func buildRecorderRouter(
     // Added before the routes: a router applies middleware only to routes added after it.
     router.add(middleware: RequestArrivalMiddleware())
     router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
+    // Outside the error bodies: an error answered to an allowed page carries the header too.
+    let crossOrigin = CrossOriginPolicy(allowedOrigins: configuration.http.allowedOrigins)
+    router.add(middleware: CrossOriginMiddleware(policy: crossOrigin))
     router.add(middleware: ErrorResponseMiddleware())
     let routes = RecorderRoutes(
         service: service,
@@ -26,6 +30,15 @@ public func buildRecorderRouter(
         bodyLimit: RequestBodyLimit(maxBytes: configuration.limits.maxBodyBytes),
         metrics: metrics,
         fileIO: FileIO())
+    // A browser's preflight: without keys (browsers send none), answered for every path.
+    var methodsByPath: [String: [HTTPRequest.Method]] = [:]
+    for endpoint in RecorderEndpoint.allCases where methodsByPath[endpoint.path]?.contains(endpoint.method) != true {
+        methodsByPath[endpoint.path, default: []].append(endpoint.method)
+    }
+    for (path, methods) in methodsByPath {
+        let listed = methods.contains(.get) ? methods + [.head] : methods
+        router.on(RouterPath(path), method: .options) { request, _ in crossOrigin.preflight(request, methods: listed) }
+    }
     for endpoint in RecorderEndpoint.allCases {
         router.on(RouterPath(endpoint.path), method: endpoint.method) { request, context in
             // The route's own spelling labels the metrics (the router keeps a lower-cased one),

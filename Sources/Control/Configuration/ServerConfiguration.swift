@@ -44,6 +44,9 @@ public struct ServerConfiguration: Sendable {
         public var keys: [APIKey] = []
         /// `/metrics` without a key.
         public var publicMetrics = false
+        /// Web origins whose pages may call the API from a browser (`http.cors.allowedOrigins`):
+        /// `scheme://host[:port]`, or `*` for any. None by default.
+        public var allowedOrigins: [String] = []
         public init() {}
     }
 
