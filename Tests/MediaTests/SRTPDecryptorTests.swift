@@ -17,33 +17,7 @@ import Testing
 
         init(_ keys: SRTPKeys, ssrc: UInt32 = 0x1234_5678, firstSequence: UInt16 = 1000) {
             SRTPLibrary.initialize()
-            var policy = srtp_policy_t()
-            keys.suite.apply(rtp: &policy.rtp, rtcp: &policy.rtcp)
-            policy.ssrc.type = ssrc_specific
-            policy.ssrc.value = ssrc
-            policy.window_size = 1024
-            var session: srtp_t?
-            var key = keys.keyAndSalt
-            var mki = keys.mki
-            let status = key.withUnsafeMutableBufferPointer { k in
-                mki.withUnsafeMutableBufferPointer { m -> srtp_err_status_t in
-                    if m.isEmpty {
-                        policy.key = k.baseAddress
-                        return srtp_create(&session, &policy)
-                    }
-                    var master = srtp_master_key_t(key: k.baseAddress, mki_id: m.baseAddress, mki_size: UInt32(m.count))
-                    return withUnsafeMutablePointer(to: &master) { p in
-                        var list: UnsafeMutablePointer<srtp_master_key_t>? = p
-                        return withUnsafeMutablePointer(to: &list) { l in
-                            policy.keys = l
-                            policy.num_master_keys = 1
-                            return srtp_create(&session, &policy)
-                        }
-                    }
-                }
-            }
-            precondition(status == srtp_err_status_ok, "srtp_create: \(status)")
-            self.session = session!
+            session = SRTPDecryptor.makeSession(key: keys, ssrc: ssrc)!
             self.ssrc = ssrc
             sequence = firstSequence
             usesMKI = !keys.mki.isEmpty

@@ -160,8 +160,8 @@ public final class SRTPDecryptor {
         usesMKI ? srtp_unprotect_mki(session, buffer, &length, 1) : srtp_unprotect(session, buffer, &length)
     }
 
-    /// A receiving session for one SSRC under one key.
-    private static func makeSession(key: SRTPKeys, ssrc: UInt32) -> srtp_t? {
+    /// A session for one SSRC under one key (the tests send with one too).
+    static func makeSession(key: SRTPKeys, ssrc: UInt32) -> srtp_t? {
         var policy = srtp_policy_t()
         key.suite.apply(rtp: &policy.rtp, rtcp: &policy.rtcp)
         policy.ssrc.type = ssrc_specific
