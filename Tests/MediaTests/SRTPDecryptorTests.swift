@@ -16,7 +16,6 @@ import Testing
         private(set) var packets = 0
 
         init(_ keys: SRTPKeys, ssrc: UInt32 = 0x1234_5678, firstSequence: UInt16 = 1000) {
-            SRTPLibrary.initialize()
             session = SRTPDecryptor.makeSession(key: keys, ssrc: ssrc)!
             self.ssrc = ssrc
             sequence = firstSequence
@@ -138,6 +137,28 @@ import Testing
             #expect(open(decryptor, sender.next().srtp).0 == .authenticationFailed)
         }
         #expect(decryptor.suite(of: sender.ssrc) == nil)
+    }
+
+    /// Garbage with a new SSRC in every packet takes no more than the entries a flow has; the
+    /// real stream still opens among it, and keeps its entry.
+    @Test func aFloodOfNewSSRCsIsBounded() {
+        let keys = Self.keys(.aesCM128HmacSHA1_80)
+        let sender = Sender(keys)
+        let decryptor = SRTPDecryptor(keys: [keys])
+        var random = SystemRandomNumberGenerator()
+        func garbage() -> [UInt8] {
+            var p = (0..<182).map { _ in UInt8.random(in: 0...255, using: &random) }
+            p[0] = 0x80
+            p[1] = 0
+            return p
+        }
+        for _ in 0..<500 { #expect(open(decryptor, garbage()).0 == .authenticationFailed) }
+        let (plain, srtp) = sender.next()
+        #expect(open(decryptor, srtp).1 == plain)
+        for _ in 0..<500 { #expect(open(decryptor, garbage()).0 == .authenticationFailed) }
+        #expect(decryptor.ssrcCount == SRTPDecryptor.maxStreams)
+        let (plain2, srtp2) = sender.next()
+        #expect(open(decryptor, srtp2) == (.decrypted(length: plain2.count, newKey: false), plain2))
     }
 
     @Test func theKeyThatAuthenticatesIsFoundAmongSeveral() {

@@ -22,8 +22,7 @@ extension CaptureEngine {
         counters.rtpWithoutCall += dropped
         guard let slot = confirmed else { return true }
         defer { unsignalled.release(slot) }
-        var first = nanos
-        unsignalled.forEachHeld(slot) { _, at in first = min(first, at) }
+        let first = unsignalled.firstHeldNanos(slot) ?? nanos
         guard startUnsignalledCall(key, at: first, payloadType: rtp.payloadType) != nil,
               let (call, sender, claim, weak) = resolve(key) else {
             unsignalled.forEachHeld(slot) { _, _ in counters.rtpWithoutCall += 1 }

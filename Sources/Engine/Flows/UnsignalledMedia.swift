@@ -144,6 +144,12 @@ struct UnsignalledMedia {
         slots[slot].held += 1
     }
 
+    /// The capture time of the first packet held in `slot`, if any was.
+    func firstHeldNanos(_ slot: Int) -> Int64? {
+        guard let times, slots[slot].held > 0 else { return nil }
+        return times[slot * Self.packetsToConfirm]
+    }
+
     /// The packets held in `slot`, in the order they came.
     func forEachHeld(_ slot: Int, _ body: (UnsafeRawBufferPointer, Int64) -> Void) {
         guard let bytes, let lengths, let times else { return }

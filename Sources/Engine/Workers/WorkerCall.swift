@@ -81,7 +81,7 @@ final class WorkerCall {
             return nil
         }
         if newKey {
-            let ssrc = UInt32(bytes[8]) << 24 | UInt32(bytes[9]) << 16 | UInt32(bytes[10]) << 8 | UInt32(bytes[11])
+            let ssrc = RTPPacket.ssrc(of: bytes)
             if let suite = decryptor.suite(of: ssrc) {
                 forEach { $0.noteDecryption(flow: flow, ssrc: ssrc, suite: suite) }
             }

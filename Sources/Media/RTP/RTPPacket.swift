@@ -36,9 +36,15 @@ public struct RTPPacket {
             marker: b1 & 0x80 != 0,
             sequenceNumber: UInt16(bytes[2]) << 8 | UInt16(bytes[3]),
             timestamp: UInt32(bytes[4]) << 24 | UInt32(bytes[5]) << 16 | UInt32(bytes[6]) << 8 | UInt32(bytes[7]),
-            ssrc: UInt32(bytes[8]) << 24 | UInt32(bytes[9]) << 16 | UInt32(bytes[10]) << 8 | UInt32(bytes[11]),
+            ssrc: ssrc(of: bytes),
             payload: UnsafeRawBufferPointer(rebasing: bytes[offset..<end])
         )
+    }
+
+    /// The SSRC of a packet of at least 12 bytes: in clear also in SRTP, whose payload is not.
+    @inline(__always)
+    public static func ssrc(of bytes: UnsafeRawBufferPointer) -> UInt32 {
+        UInt32(bytes[8]) << 24 | UInt32(bytes[9]) << 16 | UInt32(bytes[10]) << 8 | UInt32(bytes[11])
     }
 
     /// True for an RTCP packet (version 2, packet type SR, RR, SDES, BYE or APP).

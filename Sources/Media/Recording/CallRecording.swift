@@ -136,7 +136,7 @@ public final class CallRecording {
         case .authenticationFailed:
             counters.srtpAuthenticationFailed += 1
             guard bytes.count >= 12 else { return }
-            let ssrc = UInt32(bytes[8]) << 24 | UInt32(bytes[9]) << 16 | UInt32(bytes[10]) << 8 | UInt32(bytes[11])
+            let ssrc = RTPPacket.ssrc(of: bytes)
             streams[flow].undecrypted[ssrc, default: .init(firstNanos: captureNanos, lastNanos: captureNanos)].packets += 1
             streams[flow].undecrypted[ssrc]!.lastNanos = captureNanos
         }

@@ -48,8 +48,8 @@ struct SidecarBuilder {
     private func reports(_ stream: MediaStream) -> [Sidecar.Stream] {
         let decoded = stream.allStatistics
         let role = stream.flow.channel < setup.channelRoles.count ? setup.channelRoles[stream.flow.channel] : ""
-        let closed = stream.undecrypted.filter { entry in !decoded.contains { $0.ssrc == entry.key } }
-        let undecryptable = closed.sorted { $0.value.firstNanos < $1.value.firstNanos }.map { ssrc, u in
+        let neverOpened = stream.undecrypted.filter { entry in !decoded.contains { $0.ssrc == entry.key } }
+        let undecryptable = neverOpened.sorted { $0.value.firstNanos < $1.value.firstNanos }.map { ssrc, u in
             Sidecar.Stream(
                 ssrc: Self.hex(ssrc), source: stream.flow.source, destination: stream.flow.destination,
                 channel: stream.flow.channel, role: role, codecs: [], payloadTypes: [],

@@ -8,7 +8,10 @@ import CSRTP
 /// boundedly. A packet whose tag fails with every key is reported, never decrypted to noise.
 ///
 /// Per packet, this code copies the packet into the worker's scratch buffer and allocates
-/// nothing; sessions are made only when an SSRC is new or its key changes.
+/// nothing; sessions are made only when an SSRC is new or its key changes. (Debian's libsrtp
+/// is built on NSS, which makes a cipher context per packet inside the library.) At most
+/// `maxStreams` SSRCs are kept per flow, so that garbage with a new SSRC in every packet costs
+/// neither memory nor a search per packet once they are taken.
 public final class SRTPDecryptor {
     public enum Outcome: Equatable {
         /// The scratch buffer holds the plain RTP packet of `length` bytes. `newKey` is true on
@@ -32,6 +35,8 @@ public final class SRTPDecryptor {
     static let maxKeys = 8
     /// libsrtp's replay window in packets: reordering deeper than this is not decrypted.
     static let replayWindow: UInt = 1024
+    /// SSRCs kept per flow (a flow carries one, a few after re-INVITEs or forks).
+    static let maxStreams = 16
 
     public private(set) var keys: [SRTPKeys]
     private var streams: [Stream] = []
@@ -48,7 +53,6 @@ public final class SRTPDecryptor {
     }
 
     public init(keys: [SRTPKeys]) {
-        SRTPLibrary.initialize()
         self.keys = keys
     }
 
@@ -74,6 +78,9 @@ public final class SRTPDecryptor {
         keys = kept
     }
 
+    /// SSRCs the flow keeps entries for.
+    var ssrcCount: Int { streams.count }
+
     /// The suite with which `ssrc` is being decrypted, if any key opened it.
     public func suite(of ssrc: UInt32) -> SRTPSuite? {
         guard let i = streams.firstIndex(where: { $0.ssrc == ssrc }), streams[i].keyIndex >= 0 else { return nil }
@@ -83,8 +90,8 @@ public final class SRTPDecryptor {
     /// Decrypts `packet` into `scratch` (at least `packet.count` bytes, 4-byte aligned).
     public func unprotect(_ packet: UnsafeRawBufferPointer, into scratch: UnsafeMutableRawPointer) -> Outcome {
         guard packet.count >= 12, packet[0] >> 6 == 2 else { return .malformed }
-        let ssrc = UInt32(packet[8]) << 24 | UInt32(packet[9]) << 16 | UInt32(packet[10]) << 8 | UInt32(packet[11])
-        let i = streamIndex(ssrc)
+        let ssrc = RTPPacket.ssrc(of: packet)
+        guard let i = streamIndex(ssrc) else { return .authenticationFailed }
         if let session = streams[i].session {
             var length = Int32(packet.count)
             scratch.copyMemory(from: packet.baseAddress!, byteCount: packet.count)
@@ -112,15 +119,24 @@ public final class SRTPDecryptor {
         return .authenticationFailed
     }
 
+    /// The entry of `ssrc`, made if new; nil when every entry is taken by an SSRC that some key
+    /// opened (a new one then gets no search).
     @inline(__always)
-    private func streamIndex(_ ssrc: UInt32) -> Int {
+    private func streamIndex(_ ssrc: UInt32) -> Int? {
         if last >= 0, streams[last].ssrc == ssrc { return last }
         if let i = streams.firstIndex(where: { $0.ssrc == ssrc }) {
             last = i
             return i
         }
-        streams.append(Stream(ssrc: ssrc))
-        last = streams.count - 1
+        if streams.count < Self.maxStreams {
+            streams.append(Stream(ssrc: ssrc))
+            last = streams.count - 1
+        } else {
+            // An SSRC that no key ever opened gives its entry up.
+            guard let unopened = streams.firstIndex(where: { $0.session == nil }) else { return nil }
+            streams[unopened] = Stream(ssrc: ssrc)
+            last = unopened
+        }
         return last
     }
 
@@ -162,6 +178,7 @@ public final class SRTPDecryptor {
 
     /// A session for one SSRC under one key (the tests send with one too).
     static func makeSession(key: SRTPKeys, ssrc: UInt32) -> srtp_t? {
+        SRTPLibrary.initialize()
         var policy = srtp_policy_t()
         key.suite.apply(rtp: &policy.rtp, rtcp: &policy.rtcp)
         policy.ssrc.type = ssrc_specific

@@ -44,7 +44,7 @@ public final class CallTable {
     /// Calls known only from their media, by slot: a BYE with no call of its own may end one.
     private var unsignalledCalls: Set<Int> = []
     /// The phones that registered, by address: the parties of calls known only from their media.
-    public private(set) var phones = PhoneAddresses()
+    private var phones = PhoneAddresses()
     private var freeSlots: [Int] = []
     /// Stamps each change of media across all calls, so that the newest claim on an address wins.
     private var mediaSequence = 0
