@@ -2,7 +2,7 @@
 # when they are missing (root, Debian 12), so a fresh machine with only Swift can run it.
 
 SWIFT ?= swift
-BUILD_DEPS := pkg-config libpcap-dev libsndfile1-dev libopus-dev libspandsp-dev libbcg729-dev libsrtp2-dev librabbitmq-dev
+BUILD_DEPS := pkg-config libpcap-dev libsndfile1-dev libopus-dev libspandsp-dev libbcg729-dev libsrtp2-dev libssl-dev librabbitmq-dev
 # sip-tester (SIPp), sox and sqlite3: the live tests (LiveServeTests, RestartTests) place real
 # calls on loopback with SIPp peers sending sox tones, and read the tracker's database.
 # rabbitmq-server: the cluster tests publish and consume on a real broker (Tests/broker.sh).
@@ -10,7 +10,7 @@ TEST_DEPS := tshark sip-tester sox sqlite3 rabbitmq-server
 DEMO_CAPTURE ?= captures/sipp-g711-tones.pcap
 DEMO_OUT ?= recordings
 
-.PHONY: all deps build release demo test broker-start broker-stop bench bench-live bench-api alloc-check clean
+.PHONY: all deps build release demo test broker-start broker-stop bench bench-live bench-api bench-srtp alloc-check clean
 
 all: build
 
@@ -84,6 +84,15 @@ bench-api: release
 alloc-check: EXTRA_DEPS = python3 gcc
 alloc-check: release
 	Benchmarks/alloc_check.sh .build/release/calltap
+
+# Time, allocations and locks per decrypted SRTP packet: libsrtp's own crypto (NSS on Debian)
+# against calltap's on libcrypto (Sources/SRTPCrypto), every suite.
+bench-srtp: EXTRA_DEPS = gcc
+bench-srtp: deps
+	mkdir -p Benchmarks/work
+	cc -O2 -ISources/SRTPCrypto/include -o Benchmarks/work/srtp_bench Benchmarks/srtp_bench.c \
+		Benchmarks/malloc_count.c Sources/SRTPCrypto/SRTPCrypto.c -ldl -lsrtp2 -lcrypto
+	Benchmarks/work/srtp_bench
 
 clean:
 	rm -rf .build $(DEMO_OUT) Benchmarks/work

@@ -30,6 +30,8 @@ let package = Package(
         .systemLibrary(name: "CRabbitMQ", pkgConfig: "librabbitmq", providers: [.apt(["librabbitmq-dev"])]),
         // rabbitmq-c's variadic amqp_login and the method numbers Swift cannot import.
         .target(name: "AMQPShim", dependencies: ["CRabbitMQ"]),
+        // libsrtp's ciphers and HMAC on OpenSSL's libcrypto: nothing allocated per packet.
+        .target(name: "SRTPCrypto", dependencies: ["CSRTP"], linkerSettings: [.linkedLibrary("crypto")]),
 
         // Frame → L4 decoding.
         .target(name: "Wire", swiftSettings: hotPath),
@@ -37,7 +39,7 @@ let package = Package(
         .target(name: "SIP", dependencies: ["Wire"]),
         // RTP, SRTP, codecs, timeline, gate, sound files, quality statistics.
         .target(name: "Media", dependencies: [
-            "CSndfile", "COpus", "CSpanDSP", "CBcg729", "CSRTP",
+            "CSndfile", "COpus", "CSpanDSP", "CBcg729", "CSRTP", "SRTPCrypto",
             .product(name: "Crypto", package: "swift-crypto"),
         ], swiftSettings: hotPath),
         // Packet sources, classifier, flow table, threads, commands, events.

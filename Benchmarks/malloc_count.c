@@ -1,6 +1,7 @@
 /* Counts calls to malloc, calloc, realloc and posix_memalign in a process (LD_PRELOAD) and prints
  * the totals to stderr at exit. Used by `make alloc-check` to show that the RTP path does not
- * allocate: two replays that differ only in the number of RTP packets must allocate alike. */
+ * allocate: two replays that differ only in the number of RTP packets must allocate alike.
+ * Linked into a program instead, it counts that program's allocations (malloc_count_total). */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <stdatomic.h>
@@ -59,6 +60,9 @@ void free(void *p) {
     if (!real_free) real_free = dlsym(RTLD_NEXT, "free");
     real_free(p);
 }
+
+/* The count so far, for a program that links this file in (Benchmarks/srtp_bench.c). */
+long malloc_count_total(void) { return atomic_load(&count); }
 
 __attribute__((destructor)) static void report(void) {
     fprintf(stderr, "malloc_count: %ld allocations\n", atomic_load(&count));

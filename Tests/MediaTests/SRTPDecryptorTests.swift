@@ -5,9 +5,17 @@ import Testing
 
 /// The decryptor against libsrtp as the sender: every suite, the rollover counter across a
 /// wrap and when the capture starts after many wraps, bad packets, several keys and a re-key.
-/// (The captures of real peers and of an independent implementation are replayed in
-/// EngineTests/SRTPReplayTests.)
+/// Sender and decryptor share libsrtp's crypto kernel, on libcrypto (`SRTPCrypto`); the
+/// captures of real peers and of an independent implementation, replayed in
+/// EngineTests/SRTPReplayTests, check the crypto itself.
 @Suite struct SRTPDecryptorTests {
+    /// libsrtp took the libcrypto ciphers and HMAC, each after passing libsrtp's known-answer
+    /// tests (RFC 3711 and RFC 7714 vectors): packets are decrypted without allocating.
+    @Test func libsrtpRunsOnLibcrypto() {
+        #expect(SRTPLibrary.cryptoStatus == 0)
+        #expect(SRTPLibrary.usesLibcrypto)
+    }
+
     /// A sending side: libsrtp protecting packets of one SSRC under one key.
     final class Sender {
         let session: srtp_t

@@ -1,4 +1,5 @@
 import CSRTP
+import SRTPCrypto
 
 /// Decrypts the SRTP of one flow with libsrtp, on the media worker that owns the flow's call
 /// (never on the capture thread). Each SSRC of the flow gets a libsrtp session of its own, made
@@ -8,8 +9,9 @@ import CSRTP
 /// boundedly. A packet whose tag fails with every key is reported, never decrypted to noise.
 ///
 /// Per packet, this code copies the packet into the worker's scratch buffer and allocates
-/// nothing; sessions are made only when an SSRC is new or its key changes. (Debian's libsrtp
-/// is built on NSS, which makes a cipher context per packet inside the library.) At most
+/// nothing; sessions are made only when an SSRC is new or its key changes. libsrtp's ciphers
+/// and HMAC are replaced by ones on libcrypto that allocate nothing per packet either
+/// (`SRTPCrypto`; Debian's libsrtp is built on NSS, which makes a cipher context per packet). At most
 /// `maxStreams` SSRCs are kept per flow, so that garbage with a new SSRC in every packet costs
 /// neither memory nor a search per packet once they are taken.
 public final class SRTPDecryptor {
@@ -209,9 +211,19 @@ public final class SRTPDecryptor {
     }
 }
 
-/// libsrtp's one-time initialisation (its crypto kernel), done before the first session.
+/// libsrtp's one-time initialisation (its crypto kernel, with the libcrypto ciphers and HMAC
+/// of `SRTPCrypto` in place of its own), done before the first session.
 enum SRTPLibrary {
-    private static let initialized: Bool = srtp_init() == srtp_err_status_ok
+    /// libsrtp's status on replacing its crypto, or -1 when srtp_init failed. Should the
+    /// replacement fail (a libsrtp whose known-answer tests it does not pass), libsrtp's own
+    /// crypto stays: slower and allocating, never wrong.
+    static let cryptoStatus: Int32 = {
+        guard srtp_init() == srtp_err_status_ok else { return -1 }
+        return calltap_srtp_use_libcrypto()
+    }()
 
-    static func initialize() { _ = initialized }
+    /// Whether packets are decrypted by `SRTPCrypto` (allocation-free) rather than libsrtp's own.
+    static var usesLibcrypto: Bool { cryptoStatus == 0 }
+
+    static func initialize() { _ = cryptoStatus }
 }
