@@ -80,6 +80,52 @@ import Testing
         expectToneThroughout(r, expected.tones, expected.capture, hold: expected.hold)
     }
 
+    /// baresip to baresip with noise instead of tones, and what each phone itself decoded of the
+    /// other's SRTP (captures/srtp-sdes-80-noise.*-decoded.flac, from baresip's sndfile module).
+    /// Every 20 ms the phone decoded is found, sample for sample, in calltap's channel of the
+    /// other side, in order and at one offset: the decrypted payload is the bytes the phone
+    /// decrypted. The two G.711 decoders differ only for the codes of zero (calltap 0, baresip's
+    /// table ±2), so samples may differ by 2 and no more; any other difference is a different
+    /// code (the smallest step of μ-law is 8).
+    @Test func decryptedAudioIsWhatTheBaresipPhonesDecoded() throws {
+        let replay = try EngineReplay("srtp-sdes-80-noise.pcap")
+        let r = try #require(replay.recordings.first)
+        #expect(replay.recordings.count == 1)
+        #expect(r.streams.map { $0["Encryption"] as? String } == ["SRTP AES_CM_128_HMAC_SHA1_80", "SRTP AES_CM_128_HMAC_SHA1_80"])
+        // alice is the caller (channel 0): she decoded bob's channel 1, and bob alice's.
+        for (phone, channel) in [("alice", 1), ("bob", 0)] {
+            let decoded = try DecodedAudio(path: RepositoryPaths.capture("srtp-sdes-80-noise.\(phone)-decoded.flac"))
+            #expect(decoded.sampleRate == r.audio.sampleRate)
+            let match = Self.frameMatch(decoded.channels[0], in: r.audio.channels[channel])
+            #expect(match.frames > 300, "\(phone): \(match.frames) frames of 20 ms decoded")
+            #expect(match.found == match.frames, "\(phone): \(match.found) of \(match.frames) frames found in channel \(channel)")
+            #expect(match.offsets.count == 1, "\(phone): frames found at offsets \(match.offsets)")
+        }
+    }
+
+    /// Looks up each 160-sample frame of `reference` in `recorded`: first anywhere, then each
+    /// next one within 100 ms of where the one before it ended (a phone's jitter buffer may
+    /// shift its audio). Samples match when they differ by at most 2.
+    static func frameMatch(_ reference: [Int16], in recorded: [Int16]) -> (frames: Int, found: Int, offsets: Set<Int>) {
+        let frame = 160
+        func matches(_ start: Int, _ at: Int) -> Bool {
+            for i in 0..<frame where abs(Int(recorded[at + i]) - Int(reference[start + i])) > 2 { return false }
+            return true
+        }
+        var found = 0, frames = 0
+        var offsets = Set<Int>()
+        var expected: Int?
+        for start in stride(from: 0, through: reference.count - frame, by: frame) {
+            frames += 1
+            let window = expected.map { max(0, $0 - 800)...min(recorded.count - frame, $0 + 800) } ?? 0...(recorded.count - frame)
+            guard let at = window.first(where: { matches(start, $0) }) else { continue }
+            found += 1
+            offsets.insert(at - start)
+            expected = at + frame
+        }
+        return (frames, found, offsets)
+    }
+
     /// Every 7th packet has a bit flipped: counted per stream, never decoded, and the stream
     /// goes on (the tampered packets are not counted as lost).
     @Test func tamperedPacketsAreCountedAndSkipped() throws {

@@ -70,7 +70,8 @@ stop_capture() {
 # ---------------------------------------------------------------- baresip
 # baresip_peer DIR IP RTP_MIN CTRL_PORT HZ ACCOUNT_PARAMS: write a config dir for one
 # headless baresip (SIP on IP:5060, RTP ports RTP_MIN..RTP_MIN+9, ctrl_tcp on
-# 127.0.0.1:CTRL_PORT, audio source: a 20 s sine of HZ at half full scale, 8 kHz mono;
+# 127.0.0.1:CTRL_PORT, audio source: a 20 s sine of HZ at half full scale, 8 kHz mono, or
+# when HZ is not a number, that sox noise instead, e.g. pinknoise, from a fixed seed;
 # no audio player module: the received audio is decoded and dropped), start it, and wait
 # until it is ready. Its pid is added to PIDS; its log is DIR/baresip.log. The sndfile
 # module dumps the audio it encodes and decodes to DIR/dump-*-enc.wav / -dec.wav (kept in
@@ -79,7 +80,11 @@ baresip_peer() {
     local dir=$1 ip=$2 rtp=$3 ctrl=$4 hz=$5 params=$6 user
     user=$(basename "$dir")
     mkdir -p "$dir"
-    sox -n -r 8000 -c 1 -b 16 "$dir/tone.wav" synth 20 sine "$hz" vol 0.5
+    if [[ $hz =~ ^[0-9.]+$ ]]; then
+        sox -n -r 8000 -c 1 -b 16 "$dir/tone.wav" synth 20 sine "$hz" vol 0.5
+    else
+        sox -R -n -r 8000 -c 1 -b 16 "$dir/tone.wav" synth 20 "$hz" vol 0.5
+    fi
     cat >"$dir/config" <<EOF
 poll_method		epoll
 sip_listen		$ip:5060
@@ -213,6 +218,27 @@ make_sdes_80() {
     sip_summary "$WORK/srtp-sdes-80.pcap"
     check_srtp "$WORK/srtp-sdes-80.pcap" || return 1
     publish srtp-sdes-80
+}
+
+# The same call with noise instead of tones, and baresip's own decoded audio published beside
+# it (NAME.alice-decoded.flac: what alice decoded of bob's SRTP; NAME.bob-decoded.flac): noise
+# repeats nowhere, so each 20 ms of it that calltap decrypts can be found, sample for sample, in
+# what the phone itself decoded.
+make_sdes_80_noise() {
+    local name=srtp-sdes-80-noise
+    echo "== $name: baresip -> baresip, RTP/SAVP AES_CM_128_HMAC_SHA1_80, pink / brown noise, ~6 s"
+    b2b_call $name 41 pinknoise brownnoise 6.5 ";mediaenc=srtp-mand"
+    sip_summary "$WORK/$name.pcap"
+    check_srtp "$WORK/$name.pcap" || return 1
+    publish $name
+    local who dump
+    for who in alice bob; do
+        dump=$(find "$WORK/$name/$who" -name 'dump-*-dec.wav')
+        [ "$(echo "$dump" | wc -l)" = 1 ] || { echo "$name: expected one decoded dump of $who" >&2; return 1; }
+        sox "$dump" "$OUT/$name.$who-decoded.flac"
+        chmod 644 "$OUT/$name.$who-decoded.flac"
+        echo "  wrote $OUT/$name.$who-decoded.flac ($(stat -c %s "$OUT/$name.$who-decoded.flac") bytes)"
+    done
 }
 
 # A real re-INVITE: the caller puts the call on hold (re-INVITE a=sendonly) 2.5 s after the
@@ -494,12 +520,13 @@ make_synth_rekey() {
     publish srtp-synth-rekey
 }
 
-ALL="srtp-sdes-80 srtp-sdes-32 srtp-sdes-gcm128 srtp-sdes-gcm256 srtp-sbc-rtpengine
+ALL="srtp-sdes-80 srtp-sdes-80-noise srtp-sdes-32 srtp-sdes-gcm128 srtp-sdes-gcm256 srtp-sbc-rtpengine
      srtp-sbc-multicrypto-hold
      srtp-midcall rtp-midcall srtp-reinvite-samekey srtp-reinvite-rekey srtp-synth-rekey srtp-synth"
 for name in ${@:-$ALL}; do
     case $name in
         srtp-sdes-80) make_sdes_80 ;;
+        srtp-sdes-80-noise) make_sdes_80_noise ;;
         srtp-sdes-32) make_suite_leg srtp-sdes-32 31 AES_CM_128_HMAC_SHA1_32 520 1080 ;;
         srtp-sdes-gcm128) make_suite_leg srtp-sdes-gcm128 35 AEAD_AES_128_GCM 560 1160 ;;
         srtp-sdes-gcm256) make_suite_leg srtp-sdes-gcm256 36 AEAD_AES_256_GCM 580 1240 ;;
