@@ -15,6 +15,13 @@ final class RecordingFinisher: @unchecked Sendable {
     /// Ended recordings that may wait to be finished before the workers wait for the finisher.
     let maxBacklog: Int
 
+    /// Finishing a recording leaves freed pages scattered in this thread's malloc arena, which
+    /// glibc keeps: a burst of 2,000 call ends took 62 MiB of memory that nothing used, a third
+    /// of the peak of a 2,000-call replay. Giving free pages back every this many recordings
+    /// keeps the peak at what live calls hold.
+    static let trimEvery = 32
+    private var finishedSinceTrim = 0
+
     private let condition = NSCondition()
     private var queue: [Job] = []
     private var closed = false
@@ -88,7 +95,14 @@ final class RecordingFinisher: @unchecked Sendable {
             queue.removeAll(keepingCapacity: true)
             condition.broadcast()
             condition.unlock()
-            for job in batch { finish(job) }
+            for job in batch {
+                finish(job)
+                finishedSinceTrim += 1
+                if finishedSinceTrim == Self.trimEvery {
+                    _ = malloc_trim(0)
+                    finishedSinceTrim = 0
+                }
+            }
         }
     }
 
@@ -128,3 +142,7 @@ struct BoundedErrors: Sendable {
         more == 0 ? messages : messages + ["… and \(more) more errors"]
     }
 }
+
+/// glibc's malloc_trim (malloc.h, which Swift's Glibc module does not import): returns the free
+/// pages of every arena to the system, keeping `pad` bytes at the top of the main heap.
+@_silgen_name("malloc_trim") private func malloc_trim(_ pad: Int) -> Int32
