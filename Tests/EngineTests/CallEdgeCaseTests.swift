@@ -102,16 +102,31 @@ import Testing
         #expect(r.audio.channels.allSatisfy { ToneAnalysis.rms($0[...]) == 0 })
     }
 
-    @Test func rtcpIsCountedNotDecoded() throws {
+    /// RTCP from a call's RTCP ports (RTP's + 1) feeds the receiver reports of the stream it
+    /// reports on, and is not audio; RTCP between other ports is counted as not used.
+    @Test func rtcpGivesTheReceiverReportsOfTheStreamItReportsOn() throws {
         var c = SyntheticCall()
         c.invite(0)
         c.response(0.05, "200 OK")
         c.media(from: 0, seconds: 0.1...1.1, hz: 700)
+        c.media(from: 1, seconds: 0.1...1.1, hz: 900)
         c.rtcp(0.5)
-        c.rtcp(1.0)
+        c.rtcp(0.6, from: 1, about: 7, fractionLost: 26, jitter: 80)
+        c.rtcp(1.0, from: 1, about: 7, fractionLost: 0, jitter: 40)
+        c.pcap.udp(c.at(1.05), from: "10.0.0.9:7001", to: "10.0.0.1:9001", payload: [0x80, 201, 0, 1, 0, 0, 0, 9])
         c.request(1.2, "BYE", cseq: 2)
-        let (summary, _) = try c.replay()
-        #expect(summary.notUsed["rtcp"] == 2)
+        let (summary, recordings) = try c.replay()
+        #expect(summary.notUsed["rtcp"] == 1)
+        let r = try #require(recordings.first)
+        let callers = try #require(r.streams.first { $0["Ssrc"] as? String == "0x00000007" })
+        #expect(r.streams.first { $0["Ssrc"] as? String == "0x00000008" }?["ReceiverReports"] == nil)
+        let report = try #require(callers["ReceiverReports"] as? [String: Any])
+        #expect(report["Reports"] as? Int == 2)
+        #expect(report["FractionLostPercent"] as? Double == 0 && report["MaxFractionLostPercent"] as? Double == 10.16)
+        #expect(report["JitterMs"] as? Double == 5 && report["MaxJitterMs"] as? Double == 10)
+        #expect(report["CumulativeLost"] as? Int == 5)
+        #expect(r.notUsed.isEmpty)
+        #expect(abs(ToneAnalysis.dominantFrequency(r.audio.slice(channel: 0, from: 0.3, to: 0.9), sampleRate: r.audio.sampleRate) - 700) < 10)
     }
 
     @Test func holdOutlastsTheIdleTimeout() throws {

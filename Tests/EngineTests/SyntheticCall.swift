@@ -62,9 +62,16 @@ struct SyntheticCall {
         }
     }
 
-    mutating func rtcp(_ t: Double) {
-        // A receiver report: version 2, packet type 201.
-        pcap.udp(at(t), from: "\(caller):4001", to: "\(callee):5001", payload: [0x80, 201, 0, 1, 0, 0, 0, 7])
+    /// A receiver report from a side's RTCP port (RTP's + 1) to the other's, from the side's SSRC
+    /// (7 or 8), with a block about `about` when given (cumulative loss 5).
+    mutating func rtcp(_ t: Double, from side: Int = 0, about: UInt32? = nil, fractionLost: UInt8 = 0, jitter: UInt32 = 0) {
+        let (from, to) = side == 0 ? ("\(caller):4001", "\(callee):5001") : ("\(callee):5001", "\(caller):4001")
+        var payload: [UInt8] = [about == nil ? 0x80 : 0x81, 201, 0, about == nil ? 1 : 7, 0, 0, 0, UInt8(7 + side)]
+        if let about {
+            func be32(_ v: UInt32) -> [UInt8] { [UInt8(v >> 24), UInt8((v >> 16) & 0xFF), UInt8((v >> 8) & 0xFF), UInt8(v & 0xFF)] }
+            payload += be32(about) + [fractionLost, 0, 0, 5] + be32(1000) + be32(jitter) + be32(0) + be32(0)
+        }
+        pcap.udp(at(t), from: from, to: to, payload: payload)
     }
 
     /// Writes the capture and replays it.

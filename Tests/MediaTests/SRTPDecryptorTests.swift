@@ -51,6 +51,43 @@ import Testing
         }
     }
 
+    /// An RTCP receiver report from the sender's SSRC about `about`, and its SRTCP form.
+    static func rtcp(_ sender: Sender, about: UInt32) -> (plain: [UInt8], srtcp: [UInt8]) {
+        let plain = RTCPPacketTests.receiverReport(from: sender.ssrc, blocks: [(about, 12, 3, 160)])
+        var buffer = plain + [UInt8](repeating: 0, count: Int(SRTP_MAX_TRAILER_LEN) + 4)
+        var length = Int32(plain.count)
+        let status = buffer.withUnsafeMutableBytes { srtp_protect_rtcp(sender.session, $0.baseAddress, &length) }
+        precondition(status == srtp_err_status_ok, "srtp_protect_rtcp: \(status)")
+        return (plain, Array(buffer.prefix(Int(length))))
+    }
+
+    /// SRTCP decrypts with the session its sender's RTP opened, in every suite; a tampered packet,
+    /// plain RTCP, and SRTCP from an SSRC whose RTP was never decrypted do not.
+    @Test(arguments: SRTPSuite.allCases)
+    func srtcpDecryptsWithTheSessionOfItsSender(suite: SRTPSuite) {
+        let keys = Self.keys(suite)
+        let sender = Sender(keys)
+        let decryptor = SRTPDecryptor(keys: [keys])
+        let scratch = UnsafeMutableRawPointer.allocate(byteCount: 2048, alignment: 16)
+        defer { scratch.deallocate() }
+        func unprotect(_ packet: [UInt8]) -> [UInt8]? {
+            packet.withUnsafeBytes { decryptor.unprotectRTCP($0, into: scratch) }.map {
+                Array(UnsafeRawBufferPointer(start: scratch, count: $0))
+            }
+        }
+        let early = Self.rtcp(sender, about: 0xABCD)
+        #expect(unprotect(early.srtcp) == nil, "no RTP of the sender decrypted yet")
+        #expect(open(decryptor, sender.next().srtp).1 != nil)
+        let report = Self.rtcp(sender, about: 0xABCD)
+        #expect(report.srtcp != report.plain)
+        #expect(unprotect(report.srtcp) == report.plain)
+        var tampered = Self.rtcp(sender, about: 0xABCD).srtcp
+        tampered[12] ^= 0x01
+        #expect(unprotect(tampered) == nil)
+        #expect(unprotect(report.plain) == nil, "plain RTCP on an SRTP leg is not authenticated")
+        #expect(unprotect(Self.rtcp(sender, about: 0xABCD).srtcp) != nil)
+    }
+
     static func keys(_ suite: SRTPSuite, seed: UInt8 = 1, mki: UInt64? = nil) -> SRTPKeys {
         let bytes = (0..<(suite.keyLength + suite.saltLength)).map { UInt8(truncatingIfNeeded: Int(seed) &* 31 &+ $0 &* 7) }
         return SRTPKeys(suite: suite.rawValue, keyAndSalt: bytes, mkiValue: mki, mkiLength: mki == nil ? 0 : 4)!

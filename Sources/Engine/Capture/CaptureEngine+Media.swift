@@ -94,7 +94,7 @@ extension CaptureEngine {
             return
         }
         if RTPPacket.isRTCP(payload) {
-            counters.rtcp += 1
+            forwardRTCP(bindingIndex, payload, nanos: nanos)
             return
         }
         let call = flows.bindings[bindingIndex].call
@@ -132,6 +132,36 @@ extension CaptureEngine {
             (record + MediaMessage.payloadOffset).copyMemory(from: base, byteCount: payload.count)
         }
         publish(w)
+    }
+
+    /// Hands an RTCP packet from the sender of a bound flow (on the flow itself with rtcp-mux,
+    /// else from the next port up) to the worker, for the receiver reports of the call's
+    /// recordings. RTCP that no open recording's flow can take is only counted.
+    func forwardRTCP(_ bindingIndex: Int, _ payload: UnsafeRawBufferPointer, nanos: Int64) {
+        let call = flows.bindings[bindingIndex].call
+        let flow = flows.bindings[bindingIndex].flow
+        guard flows.bindings[bindingIndex].isAudio, flow >= 0, !calls[call].ended, calls[call].openRecordings > 0,
+              payload.count <= MediaMessage.maxPayload,
+              let record = reserve(calls[call].worker, bytes: MediaMessage.recordBytes(length: payload.count), mayDrop: true)
+        else {
+            counters.rtcp += 1
+            return
+        }
+        MediaMessage.writeHeader(record, kind: .rtcp, call: call, flow: flow, length: payload.count, nanos: nanos)
+        if let base = payload.baseAddress {
+            (record + MediaMessage.payloadOffset).copyMemory(from: base, byteCount: payload.count)
+        }
+        publish(calls[call].worker)
+    }
+
+    /// The bound flow whose sender sends RTCP from `key`: RTCP goes from and to the port after
+    /// RTP's (RFC 3550 §11) when the SDP does not multiplex them.
+    func rtcpBinding(_ key: FlowTable.Key) -> Int? {
+        guard key.source.port > 0, key.destination.port > 0 else { return nil }
+        var rtp = key
+        rtp.source.port -= 1
+        rtp.destination.port -= 1
+        return flows.lookup(rtp)
     }
 
     /// Tells the worker the ring drops of `call`'s flows that no later packet carried (the call's

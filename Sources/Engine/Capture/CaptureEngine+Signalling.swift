@@ -19,7 +19,7 @@ extension CaptureEngine {
             return
         }
         if RTPPacket.isRTCP(payload) {
-            counters.rtcp += 1
+            if let binding = rtcpBinding(key) { forwardRTCP(binding, payload, nanos: nanos) } else { counters.rtcp += 1 }
             return
         }
         guard RTPPacket.looksLikeRTP(payload) else {

@@ -21,6 +21,8 @@ enum MediaMessage {
         case stop
         /// A new SDP declared the flow's leg encrypted, or no longer.
         case flowEncryption
+        /// An RTCP packet from the sender of the record's flow, as bytes like RTP.
+        case rtcp
     }
 
     static let kindOffset = 0

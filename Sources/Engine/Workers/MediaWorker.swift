@@ -151,6 +151,11 @@ final class MediaWorker: @unchecked Sendable {
                 case .blackoutEnd(let reason): recording.endBlackout(atNanos: nanos, reason: reason)
                 }
             }
+        case .rtcp:
+            let flow = Int(record.load(fromByteOffset: MediaMessage.flowOffset, as: UInt16.self))
+            let length = Int(record.load(fromByteOffset: MediaMessage.lengthOffset, as: UInt16.self))
+            existing(call)?.receiveRTCP(flow: flow, UnsafeRawBufferPointer(start: record + MediaMessage.payloadOffset, count: length),
+                                        captureNanos: nanos, scratch: scratch)
         case .ringDropped:
             let flow = Int(record.load(fromByteOffset: MediaMessage.flowOffset, as: UInt16.self))
             let dropped = Int(record.load(fromByteOffset: MediaMessage.droppedOffset, as: Int64.self))

@@ -89,6 +89,24 @@ final class WorkerCall {
         return UnsafeRawBufferPointer(start: scratch, count: length)
     }
 
+    /// An RTCP packet that came with `flow`'s sender, for every recording of the call: as it is
+    /// on a plain flow, decrypted once on an SRTP one (into `scratch`); SRTCP that does not
+    /// authenticate is counted and goes no further, and that of a leg whose keys cannot be known
+    /// is not read.
+    func receiveRTCP(flow: Int, _ bytes: UnsafeRawBufferPointer, captureNanos: Int64, scratch: UnsafeMutableRawPointer) {
+        guard flow >= 0, flow < flows.count else { return }
+        if case .undecryptable = flows[flow].encryption { return }
+        var plain = bytes
+        if let decryptor = decryptors[flow] {
+            guard let length = decryptor.unprotectRTCP(bytes, into: scratch) else {
+                forEach { $0.noteUnauthenticatedRTCP(flow: flow, captureNanos: captureNanos) }
+                return
+            }
+            plain = UnsafeRawBufferPointer(start: scratch, count: length)
+        }
+        forEach { $0.receiveRTCP(flow: flow, packet: plain, captureNanos: captureNanos) }
+    }
+
     /// Takes the recording named `identifier` (or, with nil, every one) out of the call.
     func remove(_ identifier: String?) -> [CallRecording] {
         var removed: [CallRecording] = []

@@ -90,6 +90,8 @@ public struct Sidecar: Codable, Sendable, Equatable {
         public var encryption: String?
         /// SRTP packets that no key authenticated (wrong keys, tampered, truncated); absent when none.
         public var authenticationFailed: Int?
+        /// What the stream's receiver reported of it in RTCP; absent when it sent no report.
+        public var receiverReports: ReceiverReports?
 
         enum CodingKeys: String, CodingKey {
             case ssrc = "Ssrc", source = "Source", destination = "Destination", channel = "Channel", role = "Role"
@@ -99,6 +101,29 @@ public struct Sidecar: Codable, Sendable, Equatable {
             case reanchored = "Reanchored", decoded = "Decoded", notDecoded = "NotDecoded"
             case firstPacket = "FirstPacket", lastPacket = "LastPacket"
             case encryption = "Encryption", authenticationFailed = "AuthenticationFailed"
+            case receiverReports = "ReceiverReports"
+        }
+    }
+
+    /// RTCP reception reports about one SSRC, from the phone that received it (RFC 3550 §6.4.1):
+    /// loss and jitter as the phone saw them, beyond the mirror port too.
+    public struct ReceiverReports: Codable, Sendable, Equatable {
+        public var reports: Int
+        /// The last report's fraction lost, and the largest, in percent.
+        public var fractionLostPercent: Double
+        public var maxFractionLostPercent: Double
+        /// Lost since the stream began, by the last report.
+        public var cumulativeLost: Int
+        public var jitterMs: Double
+        public var maxJitterMs: Double
+        /// Between the mirror port and the reporter and back (a sender report as captured, to the
+        /// report that echoes it, less the reporter's delay); absent until a report echoes one.
+        public var roundTripMs: Double?
+
+        enum CodingKeys: String, CodingKey {
+            case reports = "Reports", fractionLostPercent = "FractionLostPercent"
+            case maxFractionLostPercent = "MaxFractionLostPercent", cumulativeLost = "CumulativeLost"
+            case jitterMs = "JitterMs", maxJitterMs = "MaxJitterMs", roundTripMs = "RoundTripMs"
         }
     }
 

@@ -142,6 +142,35 @@ public final class CallRecording {
         }
     }
 
+    /// An RTCP packet (plain, or SRTCP the worker decrypted) that came with `flow`'s sender.
+    /// Sender reports are kept for the round trip; each reception report block goes to the
+    /// stream it reports on: on the same leg, the stream the reporter receives.
+    public func receiveRTCP(flow: Int, packet bytes: UnsafeRawBufferPointer, captureNanos: Int64) {
+        guard captureNanos >= setup.startNanos, captureNanos < cutoffNanos, flow >= 0, flow < streams.count,
+              !streams[flow].encryptedInBand else { return }
+        let reporter = streams[flow].flow.source
+        RTCPPacket.read(bytes, senderReport: { ssrc, ntpMiddle in
+            let i = streams[flow].carries(ssrc) ? flow : streams.firstIndex { $0.carries(ssrc) }
+            if let i { streams[i].lastSenderReport[ssrc] = (ntpMiddle, captureNanos) }
+        }, block: { block in
+            let carrying = streams.indices.filter { streams[$0].carries(block.ssrc) }
+            guard let i = carrying.first(where: { streams[$0].flow.destination == reporter }) ?? carrying.first else { return }
+            var roundTrip: Int64?
+            if block.lastSenderReport != 0, let sent = streams[i].lastSenderReport[block.ssrc],
+               sent.ntpMiddle == block.lastSenderReport {
+                let nanos = captureNanos - sent.nanos - Int64(block.delaySinceLastSenderReport) * 1_000_000_000 / 65536
+                if nanos >= 0 { roundTrip = nanos }
+            }
+            streams[i].receiverReports[block.ssrc, default: ReceiverReports()].add(block, roundTripNanos: roundTrip)
+        })
+    }
+
+    /// An SRTCP packet of `flow` that no key authenticated: counted, never read.
+    public func noteUnauthenticatedRTCP(flow: Int, captureNanos: Int64) {
+        guard captureNanos >= setup.startNanos, captureNanos < cutoffNanos else { return }
+        counters.srtcpAuthenticationFailed += 1
+    }
+
     /// New payload meanings after a re-INVITE; each stream resolves its payload type again.
     public func updatePayloadMaps(_ maps: [PayloadMap]) {
         payloadMaps = byChannel(maps)

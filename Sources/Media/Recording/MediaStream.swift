@@ -53,6 +53,16 @@ struct MediaStream {
     var srtpSuites: [UInt32: String] = [:]
     /// Per SSRC, SRTP packets that no key authenticated (wrong keys, tampered, truncated).
     var undecrypted: [UInt32: Undecrypted] = [:]
+    /// Per SSRC, what its receiver reported of it in RTCP.
+    var receiverReports: [UInt32: ReceiverReports] = [:]
+    /// Per SSRC, its sender's last RTCP sender report: the middle of its NTP time and when it was
+    /// captured. A report block that echoes it gives the round trip.
+    var lastSenderReport: [UInt32: (ntpMiddle: UInt32, nanos: Int64)] = [:]
+
+    /// Whether `ssrc` is, or was, this stream's.
+    func carries(_ ssrc: UInt32) -> Bool {
+        statistics?.ssrc == ssrc || finished.contains { $0.ssrc == ssrc }
+    }
 
     struct Undecrypted {
         var packets = 0

@@ -10,6 +10,8 @@ public struct RecordingCounters: Sendable, Equatable {
     public var encrypted = 0
     /// SRTP packets that no key from the SDP authenticated.
     public var srtpAuthenticationFailed = 0
+    /// SRTCP packets that no key authenticated (baresip, for one, sends some RTCP in clear).
+    public var srtcpAuthenticationFailed = 0
     public var timeJump = 0
     public var unknownFlow = 0
     /// Packets the capture thread could not hand to the worker (it was behind).
@@ -27,6 +29,7 @@ public struct RecordingCounters: Sendable, Equatable {
         a.comfortNoise += b.comfortNoise
         a.encrypted += b.encrypted
         a.srtpAuthenticationFailed += b.srtpAuthenticationFailed
+        a.srtcpAuthenticationFailed += b.srtcpAuthenticationFailed
         a.timeJump += b.timeJump
         a.unknownFlow += b.unknownFlow
         a.ringOverflow += b.ringOverflow
@@ -45,6 +48,7 @@ public struct RecordingCounters: Sendable, Equatable {
         put("comfortNoise", comfortNoise)
         put("encrypted", encrypted)
         put("srtpAuthenticationFailed", srtpAuthenticationFailed)
+        put("srtcpAuthenticationFailed", srtcpAuthenticationFailed)
         put("timeJump", timeJump)
         put("unknownFlow", unknownFlow)
         put("ringOverflow", ringOverflow)

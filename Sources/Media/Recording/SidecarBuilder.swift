@@ -92,8 +92,18 @@ struct SidecarBuilder {
                 notDecoded: reason,
                 firstPacket: CaptureTime.iso8601(s.firstArrivalNanos),
                 lastPacket: CaptureTime.iso8601(s.lastArrivalNanos),
-                encryption: stream.srtpSuites[s.ssrc], authenticationFailed: unauthenticated)
+                encryption: stream.srtpSuites[s.ssrc], authenticationFailed: unauthenticated,
+                receiverReports: stream.receiverReports[s.ssrc].map { Self.sidecar($0, clockRate: stream.clockRate) })
         }
+    }
+
+    private static func sidecar(_ r: ReceiverReports, clockRate: Int) -> Sidecar.ReceiverReports {
+        func percent(_ fraction: UInt8) -> Double { (Double(fraction) * 10000 / 256).rounded() / 100 }
+        func ms(_ units: UInt32) -> Double { (Double(units) * 100_000 / Double(max(clockRate, 1))).rounded() / 100 }
+        return Sidecar.ReceiverReports(
+            reports: r.count, fractionLostPercent: percent(r.fractionLost), maxFractionLostPercent: percent(r.maxFractionLost),
+            cumulativeLost: Int(r.cumulativeLost), jitterMs: ms(r.jitter), maxJitterMs: ms(r.maxJitter),
+            roundTripMs: r.roundTripNanos.map { (Double($0) / 10_000).rounded() / 100 })
     }
 }
 

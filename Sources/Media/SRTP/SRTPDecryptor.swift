@@ -121,6 +121,21 @@ public final class SRTPDecryptor {
         return .authenticationFailed
     }
 
+    /// Decrypts an SRTCP packet into `scratch` (at least `packet.count` bytes, 4-byte aligned)
+    /// with the session of its sender's SSRC, made when that SSRC's RTP was first decrypted.
+    /// Returns the length of the plain RTCP, or nil when that session does not authenticate it
+    /// (plain RTCP on an SRTP leg, tampered, or RTCP before the SSRC's first RTP).
+    public func unprotectRTCP(_ packet: UnsafeRawBufferPointer, into scratch: UnsafeMutableRawPointer) -> Int? {
+        guard RTPPacket.isRTCP(packet), let ssrc = RTCPPacket.senderSSRC(of: packet),
+              let i = streams.firstIndex(where: { $0.ssrc == ssrc }), let session = streams[i].session else { return nil }
+        var length = Int32(packet.count)
+        scratch.copyMemory(from: packet.baseAddress!, byteCount: packet.count)
+        let status = keys[streams[i].keyIndex].mki.isEmpty
+            ? srtp_unprotect_rtcp(session, scratch, &length)
+            : srtp_unprotect_rtcp_mki(session, scratch, &length, 1)
+        return status == srtp_err_status_ok ? Int(length) : nil
+    }
+
     /// The entry of `ssrc`, made if new; nil when every entry is taken by an SSRC that some key
     /// opened (a new one then gets no search).
     @inline(__always)
