@@ -153,8 +153,8 @@ public final class CallRecording {
             let i = streams[flow].carries(ssrc) ? flow : streams.firstIndex { $0.carries(ssrc) }
             if let i { streams[i].lastSenderReport[ssrc] = (ntpMiddle, captureNanos) }
         }, block: { block in
-            let carrying = streams.indices.filter { streams[$0].carries(block.ssrc) }
-            guard let i = carrying.first(where: { streams[$0].flow.destination == reporter }) ?? carrying.first else { return }
+            guard let i = streams.firstIndex(where: { $0.flow.destination == reporter && $0.carries(block.ssrc) })
+                ?? streams.firstIndex(where: { $0.carries(block.ssrc) }) else { return }
             var roundTrip: Int64?
             if block.lastSenderReport != 0, let sent = streams[i].lastSenderReport[block.ssrc],
                sent.ntpMiddle == block.lastSenderReport {
