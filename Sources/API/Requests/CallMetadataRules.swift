@@ -1,6 +1,6 @@
 import Control
 
-/// What `CallMetadata` may hold (../shared/API.md, "Recording commands"): string values, at most
+/// What `CallMetadata` may hold (docs/API.md, "Recording commands"): string values, at most
 /// 64 keys of `[A-Za-z0-9_.-]{1,64}`, values of at most 1024 UTF-8 bytes, and none of the keys
 /// the recorder itself owns.
 enum CallMetadataRules {

@@ -1,6 +1,6 @@
 import Control
 
-/// The Face-to-Face API's commands (../shared/API.md, "Face-to-Face API"): `F2F/Recordings` starts
+/// The Face-to-Face API's commands (docs/API.md, "Face-to-Face API"): `F2F/Recordings` starts
 /// one, `F2F/Recordings/{id}/Stop|Pause|Resume|Tags` act on one. In place of `{id}`, `Current`
 /// names the agent of the body's `AgentIdentifier` and `Value` (its recording that is not
 /// closed): a control script cannot know a recording's id in advance.

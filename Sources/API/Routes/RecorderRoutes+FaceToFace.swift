@@ -2,7 +2,7 @@ import Control
 import Hummingbird
 
 extension RecorderRoutes {
-    /// `/api/F2F/*` (../shared/API.md, "Face-to-Face API"). Commands go through the parser a
+    /// `/api/F2F/*` (docs/API.md, "Face-to-Face API"). Commands go through the parser a
     /// control script uses, with the path's `{id}` in place.
     func faceToFace(_ endpoint: RecorderEndpoint, request: Request, context: some RequestContext) async throws -> Response {
         switch endpoint {

@@ -1,4 +1,4 @@
-/// How a request names an agent: `AgentIdentifier` + `Value` (../shared/API.md, "Conventions").
+/// How a request names an agent: `AgentIdentifier` + `Value` (docs/API.md, "Conventions").
 public struct AgentReference: Sendable, Equatable, CustomStringConvertible {
     public var kind: AgentIdentifierKind
     public var value: String

@@ -1,4 +1,4 @@
-/// What this server knows of the cluster's blackout decisions (../shared/API.md, "Blackouts"):
+/// What this server knows of the cluster's blackout decisions (docs/API.md, "Blackouts"):
 /// every server's latest decision per agent (`BlackoutMerge`, this server's own included), the
 /// stops applied here (a bounded history: what a peer that was cut off is told), the other
 /// servers' starts held back for one clock tick, and the numbering of this server's own

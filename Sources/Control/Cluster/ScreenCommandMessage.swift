@@ -1,7 +1,7 @@
 import Foundation
 
 /// A screen-recording command for the agent's desktop, published on the `calltap.screen` topic
-/// exchange under the agent's station (else its device id): ../shared/API.md "Screen recording".
+/// exchange under the agent's station (else its device id): docs/API.md "Screen recording".
 public struct ScreenCommandMessage: Codable, Sendable, Equatable {
     /// What the desktop should do.
     public enum CommandType: String, Codable, Sendable {

@@ -8,7 +8,7 @@ public enum ControlCommand: Sendable, Equatable {
     case faceToFace(FaceToFaceCommand)
 }
 
-/// `/api/Blackout/StartForAgent|StopForAgent` (../shared/API.md, "Blackouts"): the explicit time
+/// `/api/Blackout/StartForAgent|StopForAgent` (docs/API.md, "Blackouts"): the explicit time
 /// wins; else the acceptance time plus `TimeOffset`; else the acceptance time.
 public struct BlackoutCommand: Sendable, Equatable {
     public enum Action: String, Sendable, CaseIterable {
@@ -36,7 +36,7 @@ public struct BlackoutCommand: Sendable, Equatable {
     }
 }
 
-/// `/api/Record/*` (../shared/API.md, "Recording commands").
+/// `/api/Record/*` (docs/API.md, "Recording commands").
 public struct RecordCommand: Sendable, Equatable {
     public enum Action: String, Sendable, CaseIterable {
         case start = "StartForAgent"
@@ -63,7 +63,7 @@ public struct RecordCommand: Sendable, Equatable {
     }
 }
 
-/// `/api/ScreenRecord/*` (../shared/API.md, "Screen recording"; the broker part is issue 5's).
+/// `/api/ScreenRecord/*` (docs/API.md, "Screen recording"; the broker part is issue 5's).
 public struct ScreenCommand: Sendable, Equatable {
     public enum Action: String, Sendable, CaseIterable {
         case start = "StartForAgent"

@@ -24,7 +24,7 @@ public struct ServerConfiguration: Sendable {
 
     public init() {}
 
-    /// Live capture: which interfaces, how (../shared/API.md "Configuration", `capture`).
+    /// Live capture: which interfaces, how (docs/API.md "Configuration", `capture`).
     public struct CaptureSettings: Sendable, Equatable {
         public var interfaces: [String] = []
         /// A BPF filter expression; empty captures everything.

@@ -1,4 +1,4 @@
-/// A Face-to-Face API command (../shared/API.md, "Face-to-Face API"), parsed from an HTTP
+/// A Face-to-Face API command (docs/API.md, "Face-to-Face API"), parsed from an HTTP
 /// request or a control-script line and applied at the capture time it is accepted.
 public enum FaceToFaceCommand: Sendable, Equatable {
     /// `POST /api/F2F/Recordings`.

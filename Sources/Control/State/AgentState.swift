@@ -1,4 +1,4 @@
-/// An agent as `GET /api/Agent` shows it (../shared/API.md, "Agent state"): identity, the active
+/// An agent as `GET /api/Agent` shows it (docs/API.md, "Agent state"): identity, the active
 /// call, the other live calls, desktop-only sessions and the blackout. Encoded with the API's
 /// PascalCase names; `null` where the contract shows `null`.
 public struct AgentState: Sendable, Codable, Equatable {

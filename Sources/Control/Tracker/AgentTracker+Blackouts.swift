@@ -2,7 +2,7 @@ import Engine
 import Foundation
 import Media
 
-/// Blackouts on this server (../shared/API.md, "Blackouts"): per agent, not per call. While one
+/// Blackouts on this server (docs/API.md, "Blackouts"): per agent, not per call. While one
 /// is active every recording involving the agent is silence on every channel from its start;
 /// calls that start meanwhile carry it from their start; it ends by a stop command, by
 /// `blackout.maxAgentBlackoutSeconds`, or, for one recording, with the call.

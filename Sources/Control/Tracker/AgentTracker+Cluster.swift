@@ -2,7 +2,7 @@ import Engine
 import Foundation
 import Media
 
-/// Blackouts shared by the servers of a cluster (../shared/API.md, "Blackouts"). What this server
+/// Blackouts shared by the servers of a cluster (docs/API.md, "Blackouts"). What this server
 /// decides is published; what the others decide is applied here. Two rules keep every server
 /// right whatever order the broker delivers in:
 /// - the agent's *state* (active or not, since when) follows `BlackoutMerge`: the decision with

@@ -2,7 +2,7 @@ import Engine
 import Foundation
 import Media
 
-/// Face-to-face recordings (../shared/API.md, "Face-to-Face API"). The audio is a session declared
+/// Face-to-face recordings (docs/API.md, "Face-to-Face API"). The audio is a session declared
 /// to the engine (no SIP): its recording is one of the agent's calls for blackouts, pauses go
 /// through the same gates as a call's, and stop ends it. Then the recording waits out the wrap-up
 /// (capture time, `f2f.wrapUpSeconds`), still taking tags, and closes with the tags written into

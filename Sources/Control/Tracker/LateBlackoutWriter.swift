@@ -2,7 +2,7 @@ import Foundation
 import Logging
 import Media
 
-/// Applies blackouts that reached this server after their audio was written (../shared/API.md:
+/// Applies blackouts that reached this server after their audio was written (docs/API.md:
 /// "No blackout is ever lost"): the finished file's samples in the interval become silence on
 /// every channel, its digest is computed again, and its sidecar lists the interval with
 /// `"Late": true` and masks the digits inside it. File work runs on a queue of its own, never

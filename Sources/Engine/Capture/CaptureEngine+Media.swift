@@ -268,7 +268,7 @@ extension CaptureEngine {
         return CallSide.allCases.map { sender in map(sender).merging(map(sender.other)) }
     }
 
-    /// The keys every call's metadata has (../shared/API.md, "Agent state"). A client's keys
+    /// The keys every call's metadata has (docs/API.md, "Agent state"). A client's keys
     /// are matched to them without regard to case, and these do not count against the keys a
     /// client may add.
     public static let documentedMetadataKeys: Set<String> = Set([
@@ -276,7 +276,7 @@ extension CaptureEngine {
         "archiveaction", "ani", "dnis", "callid", "callinstance", "calldirection", "starttime", "endtime",
     ] + (1...15).map { "user\($0)" })
 
-    /// The call's metadata in the Recording API's shape (../shared/API.md, "Agent state").
+    /// The call's metadata in the Recording API's shape (docs/API.md, "Agent state").
     func metadata(_ call: Call) -> [String: String] {
         let dial = configuration.dialPlan
         var m = Dictionary(uniqueKeysWithValues: Self.documentedMetadataKeys.map { ($0, "") })

@@ -1,5 +1,5 @@
 /// What a replay did, as `calltap replay` prints it (`--json` keys are the contract of
-/// ../shared/API.md, "Command line").
+/// docs/API.md, "Command line").
 public struct ReplaySummary: Encodable, Sendable {
     /// Distinct calls (Call-IDs with an INVITE) the call table took.
     public var calls: Int
