@@ -230,6 +230,53 @@ import Wire
         }
     }
 
+    /// Screen recordings of a call: Start takes its CallMetadata into the call; Update reaches
+    /// the running one only (after a stop it is a 404 and the call keeps its metadata); a stopped
+    /// one stays listed as Stopped, as a stopped audio recording does, and a new start adds another.
+    @Test func screenRecordingsOfACallOverTheirLife() async throws {
+        let running = try RunningPlane(capture: "sipp-g711-tones.pcap", holdAfter: 4, agents: Self.agents)
+        defer { running.stop() }
+        let app = Application(router: buildRecorderRouter(service: running.plane, configuration: ServerConfiguration()))
+        try await app.test(.router) { client in
+            try await waitForHold(running, client)
+            func active(_ r: TestResponse) throws -> [String: Any] { try #require(try json(r)["ActiveCall"] as? [String: Any]) }
+            func screens(_ r: TestResponse) throws -> [[String: Any]] { try #require(try active(r)["ScreenRecordings"] as? [[String: Any]]) }
+
+            var r = try await client.execute(uri: "/api/ScreenRecord/StartForAgent", method: .post,
+                                             body: Self.body(#"{"AgentIdentifier": "Id", "Value": "2", "CallMetadata": {"user3": "case-7"}}"#))
+            #expect(r.status == .ok)
+            #expect((try active(r)["Metadata"] as? [String: String])?["user3"] == "case-7")
+            let first = try #require(try screens(r).first?["ScreenRecordingidentifier"] as? String)
+            #expect(try screens(r).map { $0["RecordingState"] as? String } == ["Recording"])
+
+            r = try await client.execute(uri: "/api/ScreenRecord/UpdateForAgent", method: .post,
+                                         body: Self.body(#"{"AgentIdentifier": "Id", "Value": "2", "CallMetadata": {"user4": "x"}}"#))
+            #expect(r.status == .ok)
+            #expect((try active(r)["Metadata"] as? [String: String])?["user4"] == "x")
+
+            r = try await client.execute(uri: "/api/ScreenRecord/StopForAgent", method: .post, body: Self.body(#"{"AgentIdentifier": "Id", "Value": "2"}"#))
+            #expect(r.status == .ok)
+            #expect(try screens(r).map { $0["RecordingState"] as? String } == ["Stopped"])
+            #expect(try screens(r).first?["ScreenRecordingidentifier"] as? String == first)
+
+            r = try await client.execute(uri: "/api/ScreenRecord/UpdateForAgent", method: .post,
+                                         body: Self.body(#"{"AgentIdentifier": "Id", "Value": "2", "CallMetadata": {"ticket": "late"}}"#))
+            #expect(r.status == .notFound)
+            #expect(try json(r)["Code"] as? String == "call_not_found")
+            r = try await client.execute(uri: "/api/Agent?agentIdentifier=Id&value=2", method: .get)
+            #expect((try active(r)["Metadata"] as? [String: String])?["ticket"] == nil)
+            #expect(try screens(r).map { $0["RecordingState"] as? String } == ["Stopped"])
+            // Stopping again changes nothing.
+            r = try await client.execute(uri: "/api/ScreenRecord/StopForAgent", method: .post, body: Self.body(#"{"AgentIdentifier": "Id", "Value": "2"}"#))
+            #expect(r.status == .ok)
+            #expect(try screens(r).count == 1)
+
+            r = try await client.execute(uri: "/api/ScreenRecord/StartForAgent", method: .post, body: Self.body(#"{"AgentIdentifier": "Id", "Value": "2"}"#))
+            #expect(try screens(r).map { $0["RecordingState"] as? String } == ["Stopped", "Recording"])
+            #expect(try Set(screens(r).compactMap { $0["ScreenRecordingidentifier"] as? String }).count == 2)
+        }
+    }
+
     @Test func recordingsIndexListsWhatTheCallRecorded() async throws {
         let running = try RunningPlane(capture: "sipp-g711-tones.pcap", holdAfter: 100, agents: Self.agents)
         let app = Application(router: buildRecorderRouter(service: running.plane, configuration: ServerConfiguration()))

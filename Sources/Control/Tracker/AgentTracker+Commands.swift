@@ -143,10 +143,12 @@ extension AgentTracker {
         sidecarRewriter.merge(changes, into: paths)
     }
 
-    /// Screen recordings are named like audio ones, from the server, the agent and the capture
-    /// time of the start, so a replay names them the same way every time.
-    func screenIdentifier(agentId: Int, at nanos: Int64) -> String {
-        RecordingIdentifier.make(serverId: configuration.engine.serverId, callInstance: "screen:\(agentId)",
+    /// Screen recordings are named like audio ones, from the server, the agent, the capture time
+    /// of the start and how many the agent had before on the call (two starts may share a
+    /// capture time), so a replay names them the same way every time.
+    func screenIdentifier(agentId: Int, at nanos: Int64, earlier: Int = 0) -> String {
+        RecordingIdentifier.make(serverId: configuration.engine.serverId,
+                                 callInstance: earlier == 0 ? "screen:\(agentId)" : "screen:\(agentId):\(earlier)",
                                  segment: Int(truncatingIfNeeded: nanos))
     }
 
@@ -162,9 +164,13 @@ extension AgentTracker {
         switch command.action {
         case .start:
             if let active {
+                // Its CallMetadata goes into the call, as Record/UpdateForAgent's would.
+                if let changes = command.metadata, let refused = update(active.callInstance, with: changes) {
+                    return .failure(refused)
+                }
                 var call = calls[active.callInstance]!
                 if !call.screenRecordings.contains(where: { $0.recordingState != .stopped }) {
-                    let id = screenIdentifier(agentId: profile.id, at: nanos)
+                    let id = screenIdentifier(agentId: profile.id, at: nanos, earlier: call.screenRecordings.count)
                     call.screenRecordings.append(.init(relatedCallInstance: active.callInstance,
                                                        screenRecordingIdentifier: id, recordingState: .recording))
                     calls[active.callInstance] = call
@@ -183,20 +189,24 @@ extension AgentTracker {
             let wanted = command.screenRecordingIdentifier
             var found = false
             if let active, var call = calls[active.callInstance] {
-                for i in call.screenRecordings.indices
-                where call.screenRecordings[i].recordingState != .stopped
-                    && (wanted == nil || call.screenRecordings[i].screenRecordingIdentifier == wanted) {
+                // A stopped screen recording stays listed with its call, as a stopped audio one does.
+                let running = call.screenRecordings.indices.filter {
+                    call.screenRecordings[$0].recordingState != .stopped
+                        && (wanted == nil || call.screenRecordings[$0].screenRecordingIdentifier == wanted)
+                }
+                if !running.isEmpty {
                     found = true
-                    touched.append((call.screenRecordings[i].screenRecordingIdentifier, active.callInstance))
-                    if command.action == .stop { call.screenRecordings[i].recordingState = .stopped }
+                    if let changes = command.metadata, command.action == .update,
+                       let refused = update(active.callInstance, with: changes) {
+                        return .failure(refused)
+                    }
+                    for i in running {
+                        touched.append((call.screenRecordings[i].screenRecordingIdentifier, active.callInstance))
+                        if command.action == .stop { call.screenRecordings[i].recordingState = .stopped }
+                    }
+                    calls[active.callInstance] = call.merging(metadataOf: calls[active.callInstance])
+                    persist(calls[active.callInstance]!)
                 }
-                if command.action == .stop { call.screenRecordings.removeAll { $0.recordingState == .stopped } }
-                if let changes = command.metadata, command.action == .update,
-                   let refused = update(active.callInstance, with: changes) {
-                    return .failure(refused)
-                }
-                calls[active.callInstance] = call.merging(metadataOf: calls[active.callInstance])
-                persist(calls[active.callInstance]!)
             }
             if var desk = agents[profile.id] {
                 // A face-to-face recording's screen is steered through the F2F API only.
@@ -217,6 +227,11 @@ extension AgentTracker {
             }
             if !found, let wanted {
                 return .failure(ControlError(.callNotFound, "agent \(profile.id) has no screen recording '\(wanted)'"))
+            }
+            // Stopping what is not running changes nothing; updating it is an error, and the
+            // call's metadata stays as it was.
+            if !found, command.action == .update {
+                return .failure(ControlError(.callNotFound, "agent \(profile.id) has no screen recording running"))
             }
         }
         let type: ScreenCommandMessage.CommandType = switch command.action {
