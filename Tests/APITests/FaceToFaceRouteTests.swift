@@ -378,6 +378,12 @@ import Testing
             r = try await get(client, "/api/F2F/Application")
             #expect(object(r)["State"] as? String == "Error")
             #expect((object(r)["Detail"] as? String ?? "").contains("is not a directory"), "\(String(buffer: r.body))")
+            // A new recording cannot be written there: refused, not answered 201.
+            r = try await post(client, "/api/F2F/Recordings", Self.start(agent: 3))
+            expectStatus(r, .serviceUnavailable, "unavailable")
+            #expect((object(r)["Message"] as? String ?? "").contains("storage"))
+            r = try await get(client, "/api/F2F/Recordings/Current?agentIdentifier=Id&value=3")
+            expectStatus(r, .notFound, "not_found")
         }
     }
 }

@@ -5,6 +5,11 @@ import Foundation
 /// tracker, reads from the snapshots it publishes.
 extension ControlPlane {
     public func faceToFace(_ command: FaceToFaceCommand) async throws(ControlError) -> FaceToFaceView {
+        // A start needs somewhere to write: with storage unusable it is refused (503), not
+        // answered 201 for a recording that cannot be written.
+        if case .start(let start) = command, start.media.hasAudio, let problem = StorageCheck.writable(storageRoot) {
+            throw ControlError(.unavailable, "storage: \(problem)")
+        }
         let tracker = tracker
         return try await onCaptureThread { nanos in tracker.performFaceToFace(command, at: nanos) }
     }
