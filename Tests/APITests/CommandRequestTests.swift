@@ -145,7 +145,13 @@ import Testing
                                                    time: 1_795_338_930_250_000_000, timeOffsetSeconds: -3)))
         let stop = try parse("Blackout/StopForAgent", #"{"AgentIdentifier": "Id", "Value": "2", "TimeOffset": 5}"#)
         #expect(stop == .blackout(BlackoutCommand(action: .stop, agent: .init(kind: .id, value: "2"), time: nil, timeOffsetSeconds: 5)))
-        for bad in [#""BlackoutStartTime": "yesterday""#, #""TimeOffset": 1.5"#, #""TimeOffset": "soon""#, #""TimeOffset": true"#] {
+        #expect(try parse("Blackout/StopForAgent", #"{"AgentIdentifier": "Id", "Value": "2", "TimeOffset": "-31622400"}"#)
+            == .blackout(BlackoutCommand(action: .stop, agent: .init(kind: .id, value: "2"), time: nil, timeOffsetSeconds: -31_622_400)))
+        // Past a year either way, as a number or as text: 400 (a string of 10^11 s once trapped
+        // the server when made nanoseconds).
+        for bad in [#""BlackoutStartTime": "yesterday""#, #""TimeOffset": 1.5"#, #""TimeOffset": "soon""#, #""TimeOffset": true"#,
+                    #""TimeOffset": "99999999999""#, #""TimeOffset": "-9223372036854775807""#, #""TimeOffset": 31622401"#,
+                    #""TimeOffset": -1e300"#] {
             #expect(failure("Blackout/StartForAgent", #"{"AgentIdentifier": "Id", "Value": "2", \#(bad)}"#)?.code == .badRequest, "\(bad)")
         }
     }

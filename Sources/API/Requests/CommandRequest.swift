@@ -81,13 +81,16 @@ public enum CommandRequest {
             time = parsed.nanos
             timeIsLocal = parsed.isLocal
         }
+        // Whole seconds within a year either way, as a number or a numeric string.
+        let limit = BlackoutCommand.maxTimeOffsetSeconds
         var offset: Int?
         switch document["TimeOffset"] {
         case nil, .null?: offset = nil
-        case .integer(let n)? where abs(n) < 86_400 * 366: offset = Int(n)
-        case .double(let n)? where n == n.rounded() && abs(n) < 86_400 * 366: offset = Int(n)
-        case .string(let t)? where Int(t) != nil: offset = Int(t)
-        case let other?: throw ControlError(.badRequest, "'TimeOffset' must be whole seconds, not \(other.typeName)")
+        case .integer(let n)? where abs(n) <= limit: offset = Int(n)
+        case .double(let n)? where n == n.rounded() && abs(n) <= Double(limit): offset = Int(n)
+        case .string(let t)? where Int(t).map { abs($0) <= limit } == true: offset = Int(t)
+        case let other?:
+            throw ControlError(.badRequest, "'TimeOffset' must be whole seconds between -\(limit) and \(limit), not \(other.typeName)")
         }
         return BlackoutCommand(action: action, agent: agent, time: time, timeIsLocal: timeIsLocal, timeOffsetSeconds: offset)
     }

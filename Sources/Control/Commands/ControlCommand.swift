@@ -23,8 +23,10 @@ public struct BlackoutCommand: Sendable, Equatable {
     /// The time was written without an offset: it is a wall-clock time of the configured
     /// `timezone`, and `time` reads it as if it were UTC.
     public var timeIsLocal: Bool
-    /// `TimeOffset`, whole seconds, may be negative.
+    /// `TimeOffset`, whole seconds, may be negative; at most `maxTimeOffsetSeconds` either way.
     public var timeOffsetSeconds: Int?
+    /// A year (366 days): further is a client's mistake, and in nanoseconds it would overflow.
+    public static let maxTimeOffsetSeconds = 86_400 * 366
 
     public init(action: Action, agent: AgentReference, time: Int64? = nil, timeIsLocal: Bool = false,
                 timeOffsetSeconds: Int? = nil) {

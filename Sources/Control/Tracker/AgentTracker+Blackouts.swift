@@ -14,7 +14,7 @@ extension AgentTracker {
         let requested = command.time.map { time in
             // A wall-clock time of the configured zone: its offset at that time makes it absolute.
             command.timeIsLocal ? time - Int64(configuration.engine.timeZoneOffset(at: time)) * 1_000_000_000 : time
-        } ?? now + Int64(command.timeOffsetSeconds ?? 0) * 1_000_000_000
+        } ?? now + Int64(command.timeOffsetSeconds.map { max(-BlackoutCommand.maxTimeOffsetSeconds, min(BlackoutCommand.maxTimeOffsetSeconds, $0)) } ?? 0) * 1_000_000_000
         // Audio is held for the commit delay: what lies further back is written and out of reach.
         let earliest = now - Int64(configuration.engine.commitDelaySeconds * 1e9)
         var applied: AgentState.BlackoutApplied
