@@ -1280,7 +1280,7 @@ public enum OpenAPIDocument {
               type: [string, 'null']
         Sidecar:
           type: object
-          description: The recording's sidecar file, as README.md and API.md describe it.
+          description: The recording's sidecar file, as docs/API.md and the README describe it.
           properties:
             RecordingIdentifier:
               type: string
