@@ -277,6 +277,35 @@ import Wire
         }
     }
 
+    /// A paced replay: an explicit BlackoutStartTime is the client's wall-clock time and goes
+    /// through the replay's offset to the capture time it means (it once stayed wall time, and
+    /// the blackout was scheduled days ahead of the capture).
+    @Test func anExplicitBlackoutTimeInAPacedReplayIsWallClock() async throws {
+        let running = try RunningPlane(capture: "sipp-g711-tones.pcap", holdAfter: 4, agents: Self.agents)
+        defer { running.stop() }
+        let app = Application(router: buildRecorderRouter(service: running.plane, configuration: ServerConfiguration()))
+        try await app.test(.router) { client in
+            try await waitForHold(running, client)
+            func applied(_ r: TestResponse) throws -> [String: Any] { try #require(try json(r)["Applied"] as? [String: Any]) }
+            // The capture clock now, as a blackout without a time takes it.
+            var r = try await client.execute(uri: "/api/Blackout/StartForAgent", method: .post, body: Self.body(#"{"AgentIdentifier": "Id", "Value": "2"}"#))
+            let captureNow = try #require(try applied(r)["StartTime"] as? String)
+            _ = try await client.execute(uri: "/api/Blackout/StopForAgent", method: .post, body: Self.body(#"{"AgentIdentifier": "Id", "Value": "2"}"#))
+            let formatter = ISO8601DateFormatter()
+            formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+            let captureDate = try #require(formatter.date(from: captureNow))
+            // The replay started a whole number of seconds ago by the wall clock.
+            let offsetSeconds = (Date().timeIntervalSince(captureDate)).rounded()
+            let offset = Int64(offsetSeconds) * 1_000_000_000
+            running.plane.setWallOffset { offset }
+            let wall = formatter.string(from: captureDate.addingTimeInterval(offsetSeconds + 0.5))
+            r = try await client.execute(uri: "/api/Blackout/StartForAgent", method: .post,
+                                         body: Self.body(#"{"AgentIdentifier": "Id", "Value": "2", "BlackoutStartTime": "\#(wall)"}"#))
+            #expect(r.status == .ok)
+            #expect(try applied(r)["StartTime"] as? String == formatter.string(from: captureDate.addingTimeInterval(0.5)))
+        }
+    }
+
     @Test func recordingsIndexListsWhatTheCallRecorded() async throws {
         let running = try RunningPlane(capture: "sipp-g711-tones.pcap", holdAfter: 100, agents: Self.agents)
         let app = Application(router: buildRecorderRouter(service: running.plane, configuration: ServerConfiguration()))

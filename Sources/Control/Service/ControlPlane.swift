@@ -119,7 +119,17 @@ public final class ControlPlane: RecorderService, @unchecked Sendable {
 
     public func perform(_ command: ControlCommand) async throws(ControlError) -> AgentState {
         let tracker = tracker
+        let command = inCaptureTime(command)
         return try await onCaptureThread { nanos in tracker.perform(command, at: nanos) }
+    }
+
+    /// In a paced replay an explicit blackout time is the client's wall-clock time; the tracker
+    /// works in capture time, which the replay's offset gives.
+    private func inCaptureTime(_ command: ControlCommand) -> ControlCommand {
+        guard case .blackout(var blackout) = command, let time = blackout.time,
+              let offset = lock.withLock({ wallOffset })() else { return command }
+        blackout.time = time - offset
+        return .blackout(blackout)
     }
 
     /// Runs `work` on the capture thread, where the tracker lives, at the time the command was
