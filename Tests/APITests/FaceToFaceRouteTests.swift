@@ -84,6 +84,75 @@ import Testing
         }
     }
 
+    /// Audio and screen are started, paused, resumed and stopped each on its own; the recording
+    /// runs while either does, and goes to wrap-up once neither does.
+    @Test func audioAndScreenAreSteeredEachOnItsOwn() async throws {
+        try await withHeldPlane(holdAfter: 2) { client, running in
+            func states(_ r: TestResponse) -> [String?] {
+                let o = object(r)
+                return [o["Status"] as? String, o["AudioStatus"] as? String, o["ScreenStatus"] as? String]
+            }
+            func screenSessions() async throws -> Int {
+                try await desktopSessions(client, agent: 2).filter { $0["Kind"] as? String == "Screen" }.count
+            }
+            var r = try await post(client, "/api/F2F/Recordings",
+                                   #"{"AgentIdentifier": "Id", "Value": "2", "Media": "Both", "AudioSource": "Both", "Streams": \#(Self.streams)}"#)
+            expectStatus(r, .created)
+            let id = try #require(object(r)["Id"] as? String)
+            #expect(states(r) == ["Active", "Active", "Active"])
+            #expect(try await screenSessions() == 1)
+
+            r = try await post(client, "/api/F2F/Recordings/\(id)/Pause", #"{"Media": "Screen"}"#)
+            #expect(states(r) == ["Active", "Active", "Paused"], "the audio goes on while the screen is paused")
+            r = try await post(client, "/api/F2F/Recordings/\(id)/Pause", #"{"Media": "Screen"}"#)
+            expectStatus(r, .conflict, "conflict")
+            r = try await post(client, "/api/F2F/Recordings/\(id)/Pause", #"{"Media": "Audio"}"#)
+            #expect(states(r) == ["Paused", "Paused", "Paused"])
+            r = try await post(client, "/api/F2F/Recordings/\(id)/Resume", #"{"Media": "Screen"}"#)
+            #expect(states(r) == ["Active", "Paused", "Active"], "the screen runs while the audio is paused")
+
+            r = try await post(client, "/api/F2F/Recordings/\(id)/Stop", #"{"Media": "Screen"}"#)
+            #expect(states(r) == ["Paused", "Paused", "Stopped"], "stopping the screen leaves the audio")
+            #expect(try await screenSessions() == 0)
+            r = try await post(client, "/api/F2F/Recordings/\(id)/Start", #"{"Media": "Screen"}"#)
+            #expect(states(r) == ["Active", "Paused", "Active"])
+            #expect(try await screenSessions() == 1)
+
+            r = try await post(client, "/api/F2F/Recordings/\(id)/Stop", #"{"Media": "Audio"}"#)
+            #expect(states(r) == ["Active", "Stopped", "Active"], "stopping the audio leaves the screen")
+            #expect((object(r)["RecordingIdentifiers"] as? [String])?.count == 1)
+            r = try await post(client, "/api/F2F/Recordings/\(id)/Start", #"{"Media": "Audio"}"#)
+            #expect(states(r) == ["Active", "Active", "Active"], "the audio starts again with the streams it declared")
+            #expect((object(r)["RecordingIdentifiers"] as? [String])?.count == 2, "a new segment")
+            r = try await post(client, "/api/F2F/Recordings/\(id)/Start", #"{}"#)
+            expectStatus(r, .badRequest, "missing_parameter")
+
+            r = try await post(client, "/api/F2F/Recordings/\(id)/Stop")
+            #expect(states(r) == ["WrapUp", "Stopped", "Stopped"])
+            #expect(try await screenSessions() == 0)
+            r = try await post(client, "/api/F2F/Recordings/\(id)/Start", #"{"Media": "Screen"}"#)
+            expectStatus(r, .conflict, "conflict")
+        }
+    }
+
+    /// A recording of one medium takes the other while it runs.
+    @Test func aRunningRecordingTakesTheOtherMedium() async throws {
+        try await withHeldPlane(holdAfter: 2) { client, running in
+            var r = try await post(client, "/api/F2F/Recordings", #"{"AgentIdentifier": "Id", "Value": "2", "Media": "Screen"}"#)
+            expectStatus(r, .created)
+            let id = try #require(object(r)["Id"] as? String)
+            #expect(object(r)["AudioStatus"] is NSNull)
+            r = try await post(client, "/api/F2F/Recordings/\(id)/Start", #"{"Media": "Audio"}"#)
+            expectStatus(r, .badRequest, "missing_parameter")
+            r = try await post(client, "/api/F2F/Recordings/\(id)/Start",
+                               #"{"Media": "Audio", "AudioSource": "Microphone", "Streams": \#(Self.streams)}"#)
+            expectStatus(r, .ok)
+            #expect(object(r)["Media"] as? String == "Both")
+            #expect(object(r)["AudioStatus"] as? String == "Active" && object(r)["ScreenStatus"] as? String == "Active")
+            #expect((object(r)["RecordingIdentifiers"] as? [String])?.count == 1)
+        }
+    }
+
     @Test func startConflictsPauseResumeStopAndWrapUp() async throws {
         try await withHeldPlane(holdAfter: 2) { client, running in
             var r = try await get(client, "/api/F2F/Service")

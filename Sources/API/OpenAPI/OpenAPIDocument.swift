@@ -541,11 +541,46 @@ public enum OpenAPIDocument {
               $ref: '#/components/responses/Unauthorized'
             '404':
               $ref: '#/components/responses/NotFound'
+      /api/F2F/Recordings/{id}/Start:
+        post:
+          operationId: faceToFaceStartMedia
+          summary: Start a medium of an open face-to-face recording
+          description: Starts the media named in Media that do not run (the screen, or the audio with Streams, else the streams the recording declared); a medium that runs is left as it is. 409 in WrapUp or once Closed.
+          tags: [FaceToFace]
+          parameters:
+            - $ref: '#/components/parameters/FaceToFaceId'
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema:
+                  $ref: '#/components/schemas/FaceToFaceSteerCommand'
+          responses:
+            '200':
+              description: The recording after the command.
+              content:
+                application/json:
+                  schema:
+                    $ref: '#/components/schemas/FaceToFaceRecording'
+            '400':
+              $ref: '#/components/responses/BadRequest'
+            '401':
+              $ref: '#/components/responses/Unauthorized'
+            '403':
+              $ref: '#/components/responses/Forbidden'
+            '404':
+              $ref: '#/components/responses/NotFound'
+            '409':
+              $ref: '#/components/responses/Conflict'
+            '413':
+              $ref: '#/components/responses/PayloadTooLarge'
+            '503':
+              $ref: '#/components/responses/Unavailable'
       /api/F2F/Recordings/{id}/Stop:
         post:
           operationId: faceToFaceStop
           summary: Stop a face-to-face recording
-          description: Ends the audio and moves the recording to WrapUp for f2f.wrapUpSeconds, then Closed. During WrapUp it answers 200 and changes nothing.
+          description: Stops the media named in Media (absent, all); once no medium runs, the recording moves to WrapUp for f2f.wrapUpSeconds, then Closed. During WrapUp it answers 200 and changes nothing.
           tags: [FaceToFace]
           parameters:
             - $ref: '#/components/parameters/FaceToFaceId'
@@ -578,7 +613,7 @@ public enum OpenAPIDocument {
         post:
           operationId: faceToFacePause
           summary: Pause a face-to-face recording
-          description: Silence from now on; the timeline goes on. 409 unless Active.
+          description: Pauses the media named in Media (absent, all it runs); paused audio is silence and its timeline goes on. 409 when none of them is active.
           tags: [FaceToFace]
           parameters:
             - $ref: '#/components/parameters/FaceToFaceId'
@@ -611,7 +646,7 @@ public enum OpenAPIDocument {
         post:
           operationId: faceToFaceResume
           summary: Resume a face-to-face recording
-          description: 409 unless Paused.
+          description: Resumes the media named in Media (absent, all it runs). 409 when none of them is paused.
           tags: [FaceToFace]
           parameters:
             - $ref: '#/components/parameters/FaceToFaceId'
@@ -933,6 +968,12 @@ public enum OpenAPIDocument {
             application/json:
               schema:
                 $ref: '#/components/schemas/Error'
+        Unavailable:
+          description: Capture or storage cannot be used.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/Error'
       schemas:
         Error:
           type: object
@@ -1000,10 +1041,20 @@ public enum OpenAPIDocument {
             Media:
               type: string
               enum: [Audio, Screen, Both]
+              description: The media acted on; absent, every medium the recording runs. Required by Start.
             Controller:
               type: string
               enum: [Api, Desktop]
               default: Api
+            AudioSource:
+              type: string
+              enum: [Microphone, Speaker, Both]
+              description: Start of audio only; else the recording's.
+            Streams:
+              type: array
+              description: Start of audio only; else the streams the recording declared.
+              items:
+                $ref: '#/components/schemas/FaceToFaceStream'
         FaceToFaceTagsCommand:
           type: object
           required: [TaggedByComponent, Tags]
@@ -1052,6 +1103,14 @@ public enum OpenAPIDocument {
               description: The audio recordings, as /api/Recordings lists them.
               items:
                 type: string
+            AudioStatus:
+              type: [string, 'null']
+              enum: [Active, Paused, Stopped, null]
+              description: The audio on its own; null when the recording has none.
+            ScreenStatus:
+              type: [string, 'null']
+              enum: [Active, Paused, Stopped, null]
+              description: The screen on its own; null when the recording has none.
         AgentIdentifier:
           type: string
           description: Matched case-insensitively.

@@ -1,7 +1,8 @@
 import Control
 
 /// The Face-to-Face API's commands (docs/API.md, "Face-to-Face API"): `F2F/Recordings` starts
-/// one, `F2F/Recordings/{id}/Stop|Pause|Resume|Tags` act on one. In place of `{id}`, `Current`
+/// one, `F2F/Recordings/{id}/Start|Stop|Pause|Resume|Tags` act on one (`Start` a medium it does
+/// not run). In place of `{id}`, `Current`
 /// names the agent of the body's `AgentIdentifier` and `Value` (its recording that is not
 /// closed): a control script cannot know a recording's id in advance.
 extension CommandRequest {
@@ -29,8 +30,18 @@ extension CommandRequest {
             guard let steering = FaceToFaceCommand.Steering.Action.allCases.first(where: { $0.rawValue.lowercased() == action }) else {
                 throw unknownCommand(path)
             }
-            return .steer(FaceToFaceCommand.Steering(action: steering, target: target, media: try faceToFaceMedia(document),
-                                                     controller: try controller(document, name: "Controller")))
+            let media = try faceToFaceMedia(document)
+            var audioSource: FaceToFaceAudioSource?
+            var streams: [FaceToFaceStream] = []
+            if steering == .start {
+                guard let media else { throw ControlError(.missingParameter, "'Media' is required: the medium to start") }
+                audioSource = try faceToFaceAudioSource(document)
+                // A recording that had audio may restart it with the streams it declared.
+                streams = try faceToFaceStreams(document, required: false)
+            }
+            return .steer(FaceToFaceCommand.Steering(action: steering, target: target, media: media,
+                                                     controller: try controller(document, name: "Controller"),
+                                                     audioSource: audioSource, streams: streams))
         default:
             throw unknownCommand(path)
         }
@@ -46,28 +57,36 @@ extension CommandRequest {
     private static func faceToFaceStart(_ document: RequestDocument) throws(ControlError) -> FaceToFaceCommand.Start {
         let agent = try agentReference(document)
         let media = try faceToFaceMedia(document) ?? .audio
-        var audioSource = FaceToFaceAudioSource.both
-        if let text = try document.text("AudioSource") {
-            guard let value = FaceToFaceAudioSource(name: text) else {
-                throw ControlError(.badRequest, "'AudioSource' must be Microphone, Speaker or Both, not '\(text)'")
-            }
-            audioSource = value
+        let audioSource = try faceToFaceAudioSource(document) ?? .both
+        let streams = try faceToFaceStreams(document, required: media.hasAudio)
+        let tags = try document["Tags"].map { value throws(ControlError) in try Self.tags(value) } ?? [:]
+        return FaceToFaceCommand.Start(agent: agent, media: media, audioSource: audioSource, streams: streams, tags: tags,
+                                       taggedBy: try taggedBy(document), startedBy: try controller(document, name: "StartedBy"))
+    }
+
+    private static func faceToFaceAudioSource(_ document: RequestDocument) throws(ControlError) -> FaceToFaceAudioSource? {
+        guard let text = try document.text("AudioSource") else { return nil }
+        guard let value = FaceToFaceAudioSource(name: text) else {
+            throw ControlError(.badRequest, "'AudioSource' must be Microphone, Speaker or Both, not '\(text)'")
         }
+        return value
+    }
+
+    /// `Streams`; when `required` (audio is started), present and not empty.
+    private static func faceToFaceStreams(_ document: RequestDocument, required: Bool) throws(ControlError) -> [FaceToFaceStream] {
         var streams: [FaceToFaceStream] = []
         switch document["Streams"] {
         case nil:
-            if media.hasAudio { throw ControlError(.missingParameter, "'Streams' is required when Media records audio") }
+            if required { throw ControlError(.missingParameter, "'Streams' is required when Media records audio") }
         case .array(let items)?:
             for item in items { streams.append(try stream(item)) }
-            if media.hasAudio && streams.isEmpty {
+            if required && streams.isEmpty {
                 throw ControlError(.missingParameter, "'Streams' is empty; audio needs at least one declared stream")
             }
         case let other?:
             throw ControlError(.badRequest, "'Streams' must be an array, not \(other.typeName)")
         }
-        let tags = try document["Tags"].map { value throws(ControlError) in try Self.tags(value) } ?? [:]
-        return FaceToFaceCommand.Start(agent: agent, media: media, audioSource: audioSource, streams: streams, tags: tags,
-                                       taggedBy: try taggedBy(document), startedBy: try controller(document, name: "StartedBy"))
+        return streams
     }
 
     private static func faceToFaceTagging(_ target: FaceToFaceCommand.Target, document: RequestDocument) throws(ControlError) -> FaceToFaceCommand.Tagging {

@@ -6,6 +6,8 @@ public struct ScreenCommandMessage: Codable, Sendable, Equatable {
     /// What the desktop should do.
     public enum CommandType: String, Codable, Sendable {
         case start = "Start", update = "Update", stop = "Stop", mask = "Mask", unmask = "Unmask"
+        /// A face-to-face recording's screen paused or resumed on its own.
+        case pause = "Pause", resume = "Resume"
     }
 
     public var type: CommandType

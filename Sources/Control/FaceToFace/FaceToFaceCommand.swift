@@ -3,7 +3,7 @@
 public enum FaceToFaceCommand: Sendable, Equatable {
     /// `POST /api/F2F/Recordings`.
     case start(Start)
-    /// `POST /api/F2F/Recordings/{id}/Stop|Pause|Resume`.
+    /// `POST /api/F2F/Recordings/{id}/Start|Stop|Pause|Resume`.
     case steer(Steering)
     /// `POST /api/F2F/Recordings/{id}/Tags`.
     case tag(Tagging)
@@ -40,6 +40,9 @@ public enum FaceToFaceCommand: Sendable, Equatable {
 
     public struct Steering: Sendable, Equatable {
         public enum Action: String, Sendable, CaseIterable {
+            /// Starts a medium the recording does not run (again): its screen, or its audio with
+            /// `Streams` (and `AudioSource`) as a start declares them.
+            case start = "Start"
             case stop = "Stop"
             case pause = "Pause"
             case resume = "Resume"
@@ -47,15 +50,21 @@ public enum FaceToFaceCommand: Sendable, Equatable {
 
         public var action: Action
         public var target: Target
-        /// Checked against the recording's media; the command acts on the whole recording.
+        /// The media acted on; nil for every medium the recording runs (for `Start`: required).
         public var media: FaceToFaceMedia?
         public var controller: FaceToFaceController
+        /// For `Start` with audio: the streams and which of them to record.
+        public var audioSource: FaceToFaceAudioSource?
+        public var streams: [FaceToFaceStream]
 
-        public init(action: Action, target: Target, media: FaceToFaceMedia? = nil, controller: FaceToFaceController = .api) {
+        public init(action: Action, target: Target, media: FaceToFaceMedia? = nil, controller: FaceToFaceController = .api,
+                    audioSource: FaceToFaceAudioSource? = nil, streams: [FaceToFaceStream] = []) {
             self.action = action
             self.target = target
             self.media = media
             self.controller = controller
+            self.audioSource = audioSource
+            self.streams = streams
         }
     }
 

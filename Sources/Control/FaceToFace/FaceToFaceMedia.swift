@@ -13,3 +13,20 @@ public enum FaceToFaceMedia: String, Sendable, Codable, CaseIterable {
         self = value
     }
 }
+
+/// One medium of a face-to-face recording.
+public enum FaceToFaceMedium: Sendable, CaseIterable {
+    case audio
+    case screen
+}
+
+extension FaceToFaceMedia {
+    /// The media it names.
+    public var media: [FaceToFaceMedium] {
+        switch self {
+        case .audio: [.audio]
+        case .screen: [.screen]
+        case .both: [.audio, .screen]
+        }
+    }
+}

@@ -23,6 +23,39 @@ struct FaceToFaceRecording: Codable, Sendable {
     var recordingIdentifiers: [String] = []
     /// The desktop-only screen session of `Media` `Screen` or `Both`.
     var screenRecordingIdentifier: String?
+    /// Each medium on its own; nil for a medium never started. Records from builds before them
+    /// have neither, and read them from `media` and `status` (`audio`, `screen`).
+    var audioStatus: FaceToFaceMediumStatus?
+    var screenStatus: FaceToFaceMediumStatus?
+
+    /// The audio's status: nil when the recording never had audio.
+    var audio: FaceToFaceMediumStatus? {
+        get { audioStatus ?? (media.hasAudio ? legacyStatus : nil) }
+        set { audioStatus = newValue }
+    }
+
+    /// The screen's status: nil when the recording never had a screen.
+    var screen: FaceToFaceMediumStatus? {
+        get { screenStatus ?? (media.hasScreen ? legacyStatus : nil) }
+        set { screenStatus = newValue }
+    }
+
+    private var legacyStatus: FaceToFaceMediumStatus { status == .paused ? .paused : status.isOpen ? .active : .stopped }
+
+    /// The audio runs (active or paused).
+    var recordsAudio: Bool { audio == .active || audio == .paused }
+
+    /// The media ever started.
+    var startedMedia: FaceToFaceMedia {
+        audio != nil && screen != nil ? .both : audio != nil ? .audio : .screen
+    }
+
+    /// Open while either medium runs: active when one is active, else paused. Not for a
+    /// recording in wrap-up or closed.
+    mutating func deriveOpenStatus() {
+        let running = [audio, screen].compactMap { $0 }.filter { $0 != .stopped }
+        status = running.contains(.active) ? .active : .paused
+    }
 
     /// The name of its declared session in the engine; it is one of the agent's calls while the
     /// audio runs, so the agent's blackouts reach it as they reach calls.
@@ -55,11 +88,27 @@ struct FaceToFaceRecording: Codable, Sendable {
         }
         switch (action, status) {
         case (.stop, _): return nil
-        case (.pause, .active), (.resume, .paused): return nil
-        case (.pause, .paused): return conflict("is already paused")
-        case (.resume, .active): return conflict("is not paused")
+        case (.pause, .active), (.pause, .paused), (.resume, .active), (.resume, .paused), (.start, .active), (.start, .paused): return nil
         default: return conflict("is in wrap-up")
         }
+    }
+
+    /// Why `action` cannot apply to `media` (its media that are started) now, or nil.
+    func mediumRefusal(_ action: FaceToFaceCommand.Steering.Action, _ media: [FaceToFaceMedium]) -> ControlError? {
+        let states = media.map { self[$0] }
+        switch action {
+        case .pause where !states.contains(.active):
+            return conflict(states.contains(.paused) ? "is already paused" : "has nothing running to pause")
+        case .resume where !states.contains(.paused):
+            return conflict("is not paused")
+        default:
+            return nil
+        }
+    }
+
+    subscript(medium: FaceToFaceMedium) -> FaceToFaceMediumStatus? {
+        get { medium == .audio ? audio : screen }
+        set { if medium == .audio { audio = newValue } else { screen = newValue } }
     }
 
     /// Why `controller` may not tag this recording now, or nil.
@@ -85,6 +134,8 @@ struct FaceToFaceRecording: Codable, Sendable {
     var view: FaceToFaceView {
         FaceToFaceView(id: id, status: status, media: media, audioSource: audioSource, tags: tags, startedBy: startedBy,
                        agentId: agentId, startTime: CaptureTime.iso8601(startNanos), stopTime: stopNanos.map(CaptureTime.iso8601),
-                       recordingIdentifiers: recordingIdentifiers)
+                       recordingIdentifiers: recordingIdentifiers,
+                       audioStatus: status == .closed || status == .wrapUp ? audio.map { _ in .stopped } : audio,
+                       screenStatus: status == .closed || status == .wrapUp ? screen.map { _ in .stopped } : screen)
     }
 }

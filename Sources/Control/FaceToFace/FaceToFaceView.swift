@@ -12,11 +12,15 @@ public struct FaceToFaceView: Sendable, Codable, Equatable {
     public var startTime: String
     public var stopTime: String?
     public var recordingIdentifiers: [String]
+    /// Each medium on its own (null for one the recording does not have): `Active`, `Paused`,
+    /// `Stopped`.
+    public var audioStatus: FaceToFaceMediumStatus?
+    public var screenStatus: FaceToFaceMediumStatus?
 
     enum CodingKeys: String, CodingKey {
         case id = "Id", status = "Status", media = "Media", audioSource = "AudioSource", tags = "Tags"
         case startedBy = "StartedBy", agentId = "AgentId", startTime = "StartTime", stopTime = "StopTime"
-        case recordingIdentifiers = "RecordingIdentifiers"
+        case recordingIdentifiers = "RecordingIdentifiers", audioStatus = "AudioStatus", screenStatus = "ScreenStatus"
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -31,5 +35,7 @@ public struct FaceToFaceView: Sendable, Codable, Equatable {
         try c.encode(startTime, forKey: .startTime)
         if let stopTime { try c.encode(stopTime, forKey: .stopTime) } else { try c.encodeNil(forKey: .stopTime) }
         try c.encode(recordingIdentifiers, forKey: .recordingIdentifiers)
+        if let audioStatus { try c.encode(audioStatus, forKey: .audioStatus) } else { try c.encodeNil(forKey: .audioStatus) }
+        if let screenStatus { try c.encode(screenStatus, forKey: .screenStatus) } else { try c.encodeNil(forKey: .screenStatus) }
     }
 }

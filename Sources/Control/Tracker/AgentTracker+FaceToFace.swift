@@ -30,25 +30,10 @@ extension AgentTracker {
         let id = faceToFaceSessions.newIdentifier(serverId: configuration.engine.serverId, agentId: profile.id, at: nanos)
         var recording = FaceToFaceRecording(id: id, agentId: profile.id, media: start.media, audioSource: start.audioSource,
                                             streams: start.streams, startedBy: start.startedBy, status: .active, startNanos: nanos)
-        if start.media.hasAudio {
-            if let problem = streamProblem(recording) { return .failure(problem) }
-            // Before any capture time is known there is nothing to place the audio against.
-            guard nanos > 0 else { return .failure(ControlError(.unavailable, "the capture has no time yet: no packet was read")) }
-            guard let recordingId = openAudio(&recording, at: nanos) else {
-                return .failure(ControlError(.internalFault, "the engine did not take face-to-face recording '\(id)'"))
-            }
-            recording.recordingIdentifiers.append(recordingId)
-        }
-        if start.media.hasScreen {
-            let screen = RecordingIdentifier.make(serverId: configuration.engine.serverId, callInstance: "f2f-screen:\(id)", segment: 0)
-            recording.screenRecordingIdentifier = screen
-            agents[profile.id]?.desktopScreenRecordings.append(.init(relatedCallInstance: nil, screenRecordingIdentifier: screen,
-                                                                     recordingState: .recording))
-            agents[profile.id]?.desktopSessions.append(.init(sessionIdentifier: screen, kind: "Screen", state: "Active",
-                                                             startTime: CaptureTime.iso8601(nanos)))
-            // Routed like ScreenRecord: the agent's desktop is told to record.
-            publishScreen(.start, of: profile, identifier: screen, relatedCall: nil, metadata: start.tags, at: nanos)
-        }
+        if start.media.hasAudio, let refused = startAudio(&recording, at: nanos) { return .failure(refused) }
+        // The desktop's start message carries the tags.
+        recording.tags = start.tags
+        if start.media.hasScreen { startScreen(&recording, of: profile, at: nanos) }
         if !start.tags.isEmpty {
             let by = start.taggedBy ?? start.startedBy.rawValue
             recording.tags = start.tags
@@ -56,6 +41,55 @@ extension AgentTracker {
         }
         save(recording)
         return .success(recording.view)
+    }
+
+    /// Starts the recording's audio from `nanos` (its first, or again after a stop: a new
+    /// segment); a refusal changes nothing.
+    private func startAudio(_ recording: inout FaceToFaceRecording, at nanos: Int64) -> ControlError? {
+        if let problem = streamProblem(recording) { return problem }
+        // Before any capture time is known there is nothing to place the audio against.
+        guard nanos > 0 else { return ControlError(.unavailable, "the capture has no time yet: no packet was read") }
+        var started = recording
+        started.audio = .active
+        guard let recordingId = openAudio(&started, at: nanos) else {
+            return ControlError(.internalFault, "the engine did not take face-to-face recording '\(recording.id)'")
+        }
+        started.recordingIdentifiers.append(recordingId)
+        recording = started
+        return nil
+    }
+
+    /// Starts the recording's screen: a desktop-only screen session, and the agent's desktop
+    /// told to record (routed like ScreenRecord). The first is segment 0 of the recording's
+    /// screen; one started again after a stop is named by its start time.
+    private func startScreen(_ recording: inout FaceToFaceRecording, of profile: AgentProfile, at nanos: Int64) {
+        let segment = recording.screenRecordingIdentifier == nil ? 0 : Int(truncatingIfNeeded: nanos)
+        let screen = RecordingIdentifier.make(serverId: configuration.engine.serverId, callInstance: "f2f-screen:\(recording.id)",
+                                              segment: segment)
+        recording.screenRecordingIdentifier = screen
+        recording.screen = .active
+        agents[profile.id]?.desktopScreenRecordings.append(.init(relatedCallInstance: nil, screenRecordingIdentifier: screen,
+                                                                 recordingState: .recording))
+        agents[profile.id]?.desktopSessions.append(.init(sessionIdentifier: screen, kind: "Screen", state: "Active",
+                                                         startTime: CaptureTime.iso8601(nanos)))
+        publishScreen(.start, of: profile, identifier: screen, relatedCall: nil, metadata: recording.tags, at: nanos)
+    }
+
+    /// Stops one running medium of the recording.
+    private func stopMedium(_ medium: FaceToFaceMedium, of recording: inout FaceToFaceRecording, at nanos: Int64) {
+        switch medium {
+        case .audio:
+            engine.closeDeclaredSession(recording.engineIdentifier, at: nanos)
+            agents[recording.agentId]?.calls.removeAll { $0 == recording.engineIdentifier }
+        case .screen:
+            guard let screen = recording.screenRecordingIdentifier else { break }
+            agents[recording.agentId]?.desktopScreenRecordings.removeAll { $0.screenRecordingIdentifier == screen }
+            agents[recording.agentId]?.desktopSessions.removeAll { $0.sessionIdentifier == screen }
+            if let profile = directory.agent(id: recording.agentId) {
+                publishScreen(.stop, of: profile, identifier: screen, relatedCall: nil, metadata: recording.tags, at: nanos)
+            }
+        }
+        recording[medium] = .stopped
     }
 
     /// Why the declared streams cannot be recorded (`400`/`409`), or nil.
@@ -71,7 +105,7 @@ extension AgentTracker {
             return ControlError(.badRequest, "'Streams' declares one address for two streams")
         }
         for agent in agents.values {
-            for other in agent.faceToFace ?? [] where other.status.isOpen && other.media.hasAudio {
+            for other in agent.faceToFace ?? [] where other.id != recording.id && other.status.isOpen && other.recordsAudio {
                 if let shared = other.recordedStreams.first(where: { addresses.contains($0.destination) }) {
                     return ControlError(.conflict, "address \(shared.address) is already recorded for face-to-face recording '\(other.id)'")
                 }
@@ -105,36 +139,70 @@ extension AgentTracker {
         case .success(let found): recording = found
         }
         if let refusal = recording.refusal(steering.action, by: steering.controller) { return .failure(refusal) }
-        if let media = steering.media, (media.hasAudio && !recording.media.hasAudio) || (media.hasScreen && !recording.media.hasScreen) {
-            return .failure(ControlError(.conflict, "face-to-face recording '\(recording.id)' has no \(media.rawValue.lowercased()) media (it records \(recording.media.rawValue))"))
+        if steering.action == .start { return startMedia(&recording, steering, at: nanos) }
+        // Stop during the wrap-up changes nothing.
+        if steering.action == .stop && !recording.status.isOpen { return .success(recording.view) }
+        if let media = steering.media, let missing = media.media.first(where: { recording[$0] == nil }) {
+            return .failure(ControlError(.conflict, "face-to-face recording '\(recording.id)' has no \(missing == .audio ? "audio" : "screen") media (it records \(recording.startedMedia.rawValue))"))
         }
-        let engineId = recording.engineIdentifier
+        // The media named (every one the recording has, when none is), that have not stopped.
+        let targets = (steering.media?.media ?? FaceToFaceMedium.allCases).filter { recording[$0] != nil && recording[$0] != .stopped }
         switch steering.action {
         case .stop:
-            // Stop during the wrap-up changes nothing.
-            guard recording.status.isOpen else { return .success(recording.view) }
-            if recording.media.hasAudio {
-                engine.closeDeclaredSession(engineId, at: nanos)
-                agents[recording.agentId]?.calls.removeAll { $0 == engineId }
+            for medium in targets { stopMedium(medium, of: &recording, at: nanos) }
+            if FaceToFaceMedium.allCases.allSatisfy({ recording[$0] == nil || recording[$0] == .stopped }) {
+                recording.status = .wrapUp
+                recording.stopNanos = nanos
+                recording.wrapUpEndNanos = nanos + Int64(configuration.f2f.wrapUpSeconds * 1e9)
+            } else {
+                recording.deriveOpenStatus()
             }
-            if let screen = recording.screenRecordingIdentifier {
-                agents[recording.agentId]?.desktopScreenRecordings.removeAll { $0.screenRecordingIdentifier == screen }
-                agents[recording.agentId]?.desktopSessions.removeAll { $0.sessionIdentifier == screen }
-                if let profile = directory.agent(id: recording.agentId) {
-                    publishScreen(.stop, of: profile, identifier: screen, relatedCall: nil, metadata: recording.tags, at: nanos)
+        case .pause, .resume:
+            if let refusal = recording.mediumRefusal(steering.action, targets) { return .failure(refusal) }
+            let paused = steering.action == .pause
+            for medium in targets where recording[medium] == (paused ? .active : .paused) {
+                recording[medium] = paused ? .paused : .active
+                switch medium {
+                case .audio:
+                    engine.setPaused(paused, recording.engineIdentifier, at: nanos)
+                case .screen:
+                    if let profile = directory.agent(id: recording.agentId) {
+                        publishScreen(paused ? .pause : .resume, of: profile, identifier: recording.screenRecordingIdentifier,
+                                      relatedCall: nil, metadata: recording.tags, at: nanos)
+                    }
                 }
             }
-            recording.status = .wrapUp
-            recording.stopNanos = nanos
-            recording.wrapUpEndNanos = nanos + Int64(configuration.f2f.wrapUpSeconds * 1e9)
-        case .pause, .resume:
-            let paused = steering.action == .pause
-            if recording.media.hasAudio { engine.setPaused(paused, engineId, at: nanos) }
-            recording.status = paused ? .paused : .active
+            recording.deriveOpenStatus()
+        case .start:
+            break
         }
         save(recording)
         closeFaceToFaceIfDue(recording.id, at: nanos)
         return .success(faceToFace(id: recording.id)?.view ?? recording.view)
+    }
+
+    /// `Start` on an open recording: the media named that do not run start (again); one that runs
+    /// is left as it is. Audio needs streams: those given, else those the recording declared.
+    private func startMedia(_ recording: inout FaceToFaceRecording, _ steering: FaceToFaceCommand.Steering,
+                            at nanos: Int64) -> Result<FaceToFaceView, ControlError> {
+        guard let media = steering.media, let profile = directory.agent(id: recording.agentId) else {
+            return .failure(ControlError(.missingParameter, "'Media' is required: the medium to start"))
+        }
+        var started = recording
+        if media.hasAudio && (started.audio == nil || started.audio == .stopped) {
+            if !steering.streams.isEmpty { started.streams = steering.streams }
+            if let source = steering.audioSource { started.audioSource = source }
+            guard !started.streams.isEmpty else {
+                return .failure(ControlError(.missingParameter, "'Streams' is required to start audio on a recording that declared none"))
+            }
+            if let refused = startAudio(&started, at: nanos) { return .failure(refused) }
+        }
+        if media.hasScreen && (started.screen == nil || started.screen == .stopped) { startScreen(&started, of: profile, at: nanos) }
+        started.media = started.startedMedia
+        started.deriveOpenStatus()
+        recording = started
+        save(recording)
+        return .success(recording.view)
     }
 
     private func tagFaceToFace(_ tagging: FaceToFaceCommand.Tagging) -> Result<FaceToFaceView, ControlError> {
@@ -227,7 +295,7 @@ extension AgentTracker {
             // Sessions listed by builds that kept a copy of each recording's state there.
             agents[agentId]?.desktopSessions.removeAll { $0.kind == FaceToFaceRecording.sessionKind }
             for var recording in agent.faceToFace ?? [] {
-                if recording.status.isOpen && recording.media.hasAudio,
+                if recording.status.isOpen && recording.recordsAudio,
                    let recordingId = openAudio(&recording, at: now) {
                     recording.recordingIdentifiers.append(recordingId)
                 }

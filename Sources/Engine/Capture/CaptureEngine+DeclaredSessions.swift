@@ -20,7 +20,8 @@ extension CaptureEngine {
               nanos > 0, firstNanos < 0 || nanos >= firstNanos else { return nil }
         if firstNanos < 0 { advance(to: nanos, wire: nil) }
         guard let events = callTable.declare(id: session.identifier, nanos: nanos),
-              case .started(let call)? = events.first else { return nil }
+              let call = events.lazy.compactMap({ event -> Call? in if case .started(let c) = event { c } else { nil } }).first
+        else { return nil }
         apply(events)
         var maps = session.streams.map(\.payloadMap)
         while maps.count < CallSide.allCases.count { maps.append(PayloadMap()) }

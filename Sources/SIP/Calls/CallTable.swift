@@ -201,12 +201,19 @@ public final class CallTable {
     }
 
     /// Declares a session without signalling (a face-to-face recording) under `id`, in progress
-    /// from `nanos`. Nil when a call with that id exists. It lives until `endDeclared` or `endAll`.
+    /// from `nanos`. Nil when a call with that id is in progress. One that ended (its audio was
+    /// stopped and is started again) is forgotten first, so the new one keeps the name. It lives
+    /// until `endDeclared` or `endAll`.
     public func declare(id: String, nanos: Int64) -> [CallEvent]? {
-        guard calls[id] == nil else { return nil }
+        var events: [CallEvent] = []
+        if let old = calls[id] {
+            guard old.isDeclared, old.state == .ended else { return nil }
+            forget(old)
+            events.append(.purged(old))
+        }
         let call = Call(slot: takeSlot(), declaredID: id, nanos: nanos)
         admit(call)
-        return [.started(call), .answered(call)]
+        return events + [.started(call), .answered(call)]
     }
 
     /// Ends a declared session at `nanos`; nothing when there is none or it has ended.
