@@ -36,28 +36,19 @@ enum {
 };
 
 /* ------------------------------------------------------------------------------------------ */
-/* AES counter mode */
+/* What both ciphers' states begin with: the EVP context made with the session, and the size of
+   the whole state (to wipe it). */
 
 typedef struct {
     EVP_CIPHER_CTX *ctx;
+    size_t size;
     int key_size;
-    uint8_t salt[16]; /* the 14-byte salt, then the two bytes of the block counter (zero) */
-} counter_mode_t;
+} evp_state_t;
 
-extern const srtp_cipher_type_t calltap_aes_icm_128, calltap_aes_icm_192, calltap_aes_icm_256;
-
-static srtp_err_status_t counter_mode_alloc(srtp_cipher_t **c, int key_len, int tag_len) {
-    (void)tag_len;
-    const srtp_cipher_type_t *type;
-    int key_size;
-    switch (key_len) {
-    case 16 + salt_length: type = &calltap_aes_icm_128; key_size = 16; break;
-    case 24 + salt_length: type = &calltap_aes_icm_192; key_size = 24; break;
-    case 32 + salt_length: type = &calltap_aes_icm_256; key_size = 32; break;
-    default: return srtp_err_status_bad_param;
-    }
+static srtp_err_status_t evp_cipher_alloc(srtp_cipher_t **c, const srtp_cipher_type_t *type, int key_len,
+                                          int key_size, size_t state_size) {
     srtp_cipher_t *cipher = calloc(1, sizeof *cipher);
-    counter_mode_t *state = calloc(1, sizeof *state);
+    evp_state_t *state = calloc(1, state_size);
     EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
     if (!cipher || !state || !ctx) {
         free(cipher);
@@ -66,6 +57,7 @@ static srtp_err_status_t counter_mode_alloc(srtp_cipher_t **c, int key_len, int 
         return srtp_err_status_alloc_fail;
     }
     state->ctx = ctx;
+    state->size = state_size;
     state->key_size = key_size;
     cipher->type = type;
     cipher->state = state;
@@ -75,25 +67,45 @@ static srtp_err_status_t counter_mode_alloc(srtp_cipher_t **c, int key_len, int 
     return srtp_err_status_ok;
 }
 
-static srtp_err_status_t counter_mode_dealloc(srtp_cipher_t *c) {
+static srtp_err_status_t evp_cipher_dealloc(srtp_cipher_t *c) {
     if (!c) return srtp_err_status_bad_param;
-    counter_mode_t *state = c->state;
+    evp_state_t *state = c->state;
     if (state) {
         EVP_CIPHER_CTX_free(state->ctx);
-        OPENSSL_cleanse(state, sizeof *state);
+        OPENSSL_cleanse(state, state->size);
         free(state);
     }
     free(c);
     return srtp_err_status_ok;
 }
 
+/* ------------------------------------------------------------------------------------------ */
+/* AES counter mode */
+
+typedef struct {
+    evp_state_t evp;
+    uint8_t salt[16]; /* the 14-byte salt, then the two bytes of the block counter (zero) */
+} counter_mode_t;
+
+extern const srtp_cipher_type_t calltap_aes_icm_128, calltap_aes_icm_192, calltap_aes_icm_256;
+
+static srtp_err_status_t counter_mode_alloc(srtp_cipher_t **c, int key_len, int tag_len) {
+    (void)tag_len;
+    switch (key_len) {
+    case 16 + salt_length: return evp_cipher_alloc(c, &calltap_aes_icm_128, key_len, 16, sizeof(counter_mode_t));
+    case 24 + salt_length: return evp_cipher_alloc(c, &calltap_aes_icm_192, key_len, 24, sizeof(counter_mode_t));
+    case 32 + salt_length: return evp_cipher_alloc(c, &calltap_aes_icm_256, key_len, 32, sizeof(counter_mode_t));
+    default: return srtp_err_status_bad_param;
+    }
+}
+
 static srtp_err_status_t counter_mode_init(void *cv, const uint8_t *key) {
     counter_mode_t *state = cv;
-    const EVP_CIPHER *evp = state->key_size == 32 ? EVP_aes_256_ctr()
-                          : state->key_size == 24 ? EVP_aes_192_ctr() : EVP_aes_128_ctr();
+    int key_size = state->evp.key_size;
+    const EVP_CIPHER *evp = key_size == 32 ? EVP_aes_256_ctr() : key_size == 24 ? EVP_aes_192_ctr() : EVP_aes_128_ctr();
     memset(state->salt, 0, sizeof state->salt);
-    memcpy(state->salt, key + state->key_size, salt_length);
-    if (!EVP_CIPHER_CTX_reset(state->ctx) || !EVP_EncryptInit_ex(state->ctx, evp, NULL, key, NULL))
+    memcpy(state->salt, key + key_size, salt_length);
+    if (!EVP_CIPHER_CTX_reset(state->evp.ctx) || !EVP_EncryptInit_ex(state->evp.ctx, evp, NULL, key, NULL))
         return srtp_err_status_init_fail;
     return srtp_err_status_ok;
 }
@@ -103,20 +115,20 @@ static srtp_err_status_t counter_mode_set_iv(void *cv, uint8_t *iv, srtp_cipher_
     counter_mode_t *state = cv;
     uint8_t counter[16];
     for (int i = 0; i < 16; i++) counter[i] = state->salt[i] ^ iv[i];
-    if (!EVP_EncryptInit_ex(state->ctx, NULL, NULL, NULL, counter)) return srtp_err_status_init_fail;
+    if (!EVP_EncryptInit_ex(state->evp.ctx, NULL, NULL, NULL, counter)) return srtp_err_status_init_fail;
     return srtp_err_status_ok;
 }
 
 static srtp_err_status_t counter_mode_crypt(void *cv, uint8_t *buffer, unsigned int *length) {
     counter_mode_t *state = cv;
     int out = 0;
-    if (!EVP_EncryptUpdate(state->ctx, buffer, &out, buffer, (int)*length)) return srtp_err_status_cipher_fail;
+    if (!EVP_EncryptUpdate(state->evp.ctx, buffer, &out, buffer, (int)*length)) return srtp_err_status_cipher_fail;
     return srtp_err_status_ok;
 }
 
 #define COUNTER_MODE_TYPE(bits)                                                                 \
     const srtp_cipher_type_t calltap_aes_icm_##bits = {                                         \
-        counter_mode_alloc, counter_mode_dealloc, counter_mode_init, NULL,                      \
+        counter_mode_alloc, evp_cipher_dealloc, counter_mode_init, NULL,                      \
         counter_mode_crypt, counter_mode_crypt, counter_mode_set_iv, NULL,                      \
         "AES-" #bits " counter mode on libcrypto (calltap)",                                    \
         &srtp_aes_icm_##bits##_test_case_0, SRTP_AES_ICM_##bits};
@@ -128,8 +140,7 @@ COUNTER_MODE_TYPE(256)
 /* AES-GCM */
 
 typedef struct {
-    EVP_CIPHER_CTX *ctx;
-    int key_size;
+    evp_state_t evp;
     int tag_length;
     int encrypting;
 } gcm_t;
@@ -137,51 +148,22 @@ typedef struct {
 extern const srtp_cipher_type_t calltap_aes_gcm_128, calltap_aes_gcm_256;
 
 static srtp_err_status_t gcm_alloc(srtp_cipher_t **c, int key_len, int tag_len) {
-    const srtp_cipher_type_t *type;
-    int key_size;
+    if (tag_len != 16 && tag_len != 8) return srtp_err_status_bad_param;
+    srtp_err_status_t status;
     switch (key_len) {
-    case 16 + gcm_salt_length: type = &calltap_aes_gcm_128; key_size = 16; break;
-    case 32 + gcm_salt_length: type = &calltap_aes_gcm_256; key_size = 32; break;
+    case 16 + gcm_salt_length: status = evp_cipher_alloc(c, &calltap_aes_gcm_128, key_len, 16, sizeof(gcm_t)); break;
+    case 32 + gcm_salt_length: status = evp_cipher_alloc(c, &calltap_aes_gcm_256, key_len, 32, sizeof(gcm_t)); break;
     default: return srtp_err_status_bad_param;
     }
-    if (tag_len != 16 && tag_len != 8) return srtp_err_status_bad_param;
-    srtp_cipher_t *cipher = calloc(1, sizeof *cipher);
-    gcm_t *state = calloc(1, sizeof *state);
-    EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
-    if (!cipher || !state || !ctx) {
-        free(cipher);
-        free(state);
-        EVP_CIPHER_CTX_free(ctx);
-        return srtp_err_status_alloc_fail;
-    }
-    state->ctx = ctx;
-    state->key_size = key_size;
-    state->tag_length = tag_len;
-    cipher->type = type;
-    cipher->state = state;
-    cipher->key_len = key_len;
-    cipher->algorithm = type->id;
-    *c = cipher;
-    return srtp_err_status_ok;
-}
-
-static srtp_err_status_t gcm_dealloc(srtp_cipher_t *c) {
-    if (!c) return srtp_err_status_bad_param;
-    gcm_t *state = c->state;
-    if (state) {
-        EVP_CIPHER_CTX_free(state->ctx);
-        OPENSSL_cleanse(state, sizeof *state);
-        free(state);
-    }
-    free(c);
-    return srtp_err_status_ok;
+    if (status == srtp_err_status_ok) ((gcm_t *)(*c)->state)->tag_length = tag_len;
+    return status;
 }
 
 /* The salt after the key is libsrtp's to use (it builds the IV); the cipher takes the key. */
 static srtp_err_status_t gcm_init(void *cv, const uint8_t *key) {
     gcm_t *state = cv;
-    const EVP_CIPHER *evp = state->key_size == 32 ? EVP_aes_256_gcm() : EVP_aes_128_gcm();
-    if (!EVP_CIPHER_CTX_reset(state->ctx) || !EVP_CipherInit_ex(state->ctx, evp, NULL, key, NULL, 0))
+    const EVP_CIPHER *evp = state->evp.key_size == 32 ? EVP_aes_256_gcm() : EVP_aes_128_gcm();
+    if (!EVP_CIPHER_CTX_reset(state->evp.ctx) || !EVP_CipherInit_ex(state->evp.ctx, evp, NULL, key, NULL, 0))
         return srtp_err_status_init_fail;
     return srtp_err_status_ok;
 }
@@ -191,21 +173,21 @@ static srtp_err_status_t gcm_set_iv(void *cv, uint8_t *iv, srtp_cipher_direction
     gcm_t *state = cv;
     if (direction != srtp_direction_encrypt && direction != srtp_direction_decrypt) return srtp_err_status_bad_param;
     state->encrypting = direction == srtp_direction_encrypt;
-    if (!EVP_CipherInit_ex(state->ctx, NULL, NULL, NULL, iv, state->encrypting)) return srtp_err_status_init_fail;
+    if (!EVP_CipherInit_ex(state->evp.ctx, NULL, NULL, NULL, iv, state->encrypting)) return srtp_err_status_init_fail;
     return srtp_err_status_ok;
 }
 
 static srtp_err_status_t gcm_set_aad(void *cv, const uint8_t *aad, uint32_t length) {
     gcm_t *state = cv;
     int out = 0;
-    if (!EVP_CipherUpdate(state->ctx, NULL, &out, aad, (int)length)) return srtp_err_status_algo_fail;
+    if (!EVP_CipherUpdate(state->evp.ctx, NULL, &out, aad, (int)length)) return srtp_err_status_algo_fail;
     return srtp_err_status_ok;
 }
 
 static srtp_err_status_t gcm_encrypt(void *cv, uint8_t *buffer, unsigned int *length) {
     gcm_t *state = cv;
     int out = 0;
-    if (!state->encrypting || !EVP_EncryptUpdate(state->ctx, buffer, &out, buffer, (int)*length))
+    if (!state->encrypting || !EVP_EncryptUpdate(state->evp.ctx, buffer, &out, buffer, (int)*length))
         return srtp_err_status_cipher_fail;
     return srtp_err_status_ok;
 }
@@ -214,8 +196,8 @@ static srtp_err_status_t gcm_get_tag(void *cv, uint8_t *tag, uint32_t *length) {
     gcm_t *state = cv;
     int out = 0;
     uint8_t none[16];
-    if (!EVP_EncryptFinal_ex(state->ctx, none, &out)
-        || !EVP_CIPHER_CTX_ctrl(state->ctx, EVP_CTRL_GCM_GET_TAG, state->tag_length, tag))
+    if (!EVP_EncryptFinal_ex(state->evp.ctx, none, &out)
+        || !EVP_CIPHER_CTX_ctrl(state->evp.ctx, EVP_CTRL_GCM_GET_TAG, state->tag_length, tag))
         return srtp_err_status_algo_fail;
     *length = (uint32_t)state->tag_length;
     return srtp_err_status_ok;
@@ -228,17 +210,17 @@ static srtp_err_status_t gcm_decrypt(void *cv, uint8_t *buffer, unsigned int *le
     if (state->encrypting || *length < (unsigned int)state->tag_length) return srtp_err_status_bad_param;
     int payload = (int)*length - state->tag_length;
     uint8_t none[16];
-    if (!EVP_CIPHER_CTX_ctrl(state->ctx, EVP_CTRL_GCM_SET_TAG, state->tag_length, buffer + payload)
-        || !EVP_DecryptUpdate(state->ctx, buffer, &out, buffer, payload))
+    if (!EVP_CIPHER_CTX_ctrl(state->evp.ctx, EVP_CTRL_GCM_SET_TAG, state->tag_length, buffer + payload)
+        || !EVP_DecryptUpdate(state->evp.ctx, buffer, &out, buffer, payload))
         return srtp_err_status_cipher_fail;
-    if (EVP_DecryptFinal_ex(state->ctx, none, &out) <= 0) return srtp_err_status_auth_fail;
+    if (EVP_DecryptFinal_ex(state->evp.ctx, none, &out) <= 0) return srtp_err_status_auth_fail;
     *length = (unsigned int)payload;
     return srtp_err_status_ok;
 }
 
 #define GCM_TYPE(bits)                                                                          \
     const srtp_cipher_type_t calltap_aes_gcm_##bits = {                                         \
-        gcm_alloc, gcm_dealloc, gcm_init, gcm_set_aad, gcm_encrypt, gcm_decrypt, gcm_set_iv,    \
+        gcm_alloc, evp_cipher_dealloc, gcm_init, gcm_set_aad, gcm_encrypt, gcm_decrypt, gcm_set_iv,    \
         gcm_get_tag, "AES-" #bits " GCM on libcrypto (calltap)",                                \
         &srtp_aes_gcm_##bits##_test_case_0, SRTP_AES_GCM_##bits};
 GCM_TYPE(128)
