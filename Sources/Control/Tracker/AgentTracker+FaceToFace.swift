@@ -126,7 +126,7 @@ extension AgentTracker {
         let engineId = recording.engineIdentifier
         guard let recordingId = engine.openDeclaredSession(recording.declaredSession(metadata: metadata), at: nanos,
                                                            nextSegment: recording.recordingIdentifiers.count) else { return nil }
-        giveSilence(toRecording: recordingId, of: engineId, agentIds: [recording.agentId], paused: recording.status == .paused,
+        giveSilence(toRecording: recordingId, of: engineId, agentIds: [recording.agentId], paused: recording.audio == .paused,
                     from: nanos)
         if agents[recording.agentId]?.calls.contains(engineId) == false { agents[recording.agentId]?.calls.append(engineId) }
         return recordingId
