@@ -74,7 +74,8 @@ bench-live: release
 	python3 Benchmarks/bench_live.py --calltap .build/release/calltap $(BENCH_LIVE_ARGS)
 
 # The Recording API under load: 1000 agents, 200 calls recorded by a paced replay (about 62 s),
-# 32 wrk clients for 30 s mixing agent reads and Record commands. Fails if the server did not
+# 32 wrk clients for 30 s mixing agent reads and Record commands, then 8 s of each route group
+# alone (single-agent reads, commands, GetAll) for p50/p99 per route. Fails if the server did not
 # answer or wrote fewer than 200 recordings.
 bench-api: EXTRA_DEPS = python3 wrk
 bench-api: release

@@ -33,9 +33,16 @@ local function count(kind)
   kinds[kind] = (kinds[kind] or 0) + 1
 end
 
+-- API_LOAD_ONLY narrows the mix to one route group: GetAll, Agent (single-agent reads) or
+-- Commands (UpdateForAgent, PauseForAgent, ResumeForAgent), for latency per route.
+local only = os.getenv("API_LOAD_ONLY")
+
 function request()
   sent = sent + 1
   local r = math.random(100)
+  if only == "GetAll" then r = 1
+  elseif only == "Agent" then r = math.random(6, 60)
+  elseif only == "Commands" then r = math.random(61, 100) end
   if r <= 5 then
     count("GetAll")
     return wrk.format("GET", "/api/Agent/GetAll")

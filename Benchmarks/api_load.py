@@ -18,7 +18,9 @@
    GET /api/Agent/GetAll (5 %), GET /api/Agent?agentIdentifier=Phone|Id (55 %, any agent),
    and, for agents on a call, POST /api/Record/UpdateForAgent (20 %), PauseForAgent (10 %) and
    ResumeForAgent (10 %).
-5. Waits for the replay to finish and checks it.
+5. Then, for latency per route, --route-duration seconds of each group alone with the same
+   connections: single-agent reads (`Agent`), commands (`Commands`), and `GetAll`.
+6. Waits for the replay to finish and checks it.
 
 Reported: requests/s, latency p50/p90/p99/max (wrk), socket errors, responses per status and
 non-2xx, the server's CPU (during the wrk window, from /proc; and for the whole run, from
@@ -124,7 +126,8 @@ def main(argv=None):
     p.add_argument("--agents", type=int, default=1000)
     p.add_argument("--calls", type=int, default=200)
     p.add_argument("--seconds", type=float, default=60.0, help="length of each call in the capture")
-    p.add_argument("--duration", type=int, default=30, help="seconds of wrk load")
+    p.add_argument("--duration", type=int, default=30, help="seconds of wrk load, all routes mixed")
+    p.add_argument("--route-duration", type=int, default=8, help="seconds of wrk load per route group after it (0: none)")
     p.add_argument("--connections", type=int, default=32)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--work", default=os.path.join(HERE, "work"))
@@ -133,8 +136,8 @@ def main(argv=None):
     a = p.parse_args(argv)
     if a.calls > a.agents:
         p.error("--calls must not exceed --agents")
-    if a.duration + 5 > a.seconds:
-        p.error("--duration must end well before the calls do (--seconds)")
+    if a.duration + 3 * a.route_duration + 5 > a.seconds:
+        p.error("--duration and three --route-duration must end well before the calls do (--seconds)")
     if shutil.which("wrk") is None:
         die("wrk is not installed (Debian package wrk; `make bench-api` installs it)")
     a.calltap = os.path.abspath(a.calltap)
@@ -195,6 +198,22 @@ def main(argv=None):
         if wrk.returncode != 0 or result is None:
             die("wrk failed (status %d):\n%s%s" % (wrk.returncode, wrk.stdout, wrk.stderr))
 
+        # Each route group alone: its own latency distribution.
+        routes = {}
+        for group in (["Agent", "Commands", "GetAll"] if a.route_duration > 0 else []):
+            only = subprocess.run(["wrk", "-t%d" % a.threads, "-c%d" % a.connections, "-d%ds" % a.route_duration,
+                                   "--timeout", "10s", "--latency", "-s", LUA, base],
+                                  capture_output=True, text=True, env=dict(env, API_LOAD_ONLY=group),
+                                  timeout=a.route_duration + 60)
+            with open(os.path.join(run, "wrk-%s.txt" % group), "w") as f:
+                f.write(only.stdout + only.stderr)
+            got = parse_wrk(only.stdout)
+            if only.returncode != 0 or got is None:
+                die("wrk (%s) failed (status %d):\n%s%s" % (group, only.returncode, only.stdout, only.stderr))
+            routes[group] = got
+        if proc.poll() is not None:
+            die("calltap exited (status %s) during the load; see %s" % (proc.returncode, err_path))
+
         # The replay plays on until the capture's end (bounded: the capture's length + 2 min).
         end = time.monotonic() + a.seconds + 120
         while True:
@@ -222,6 +241,11 @@ def main(argv=None):
         "latency_ms": {k: round(v / 1000, 2) for k, v in result["latency_us"].items()},
         "socket_errors": result["errors"], "status": result["status"], "non_2xx": result["non_2xx"],
         "by_kind": result["kinds"],
+        "by_route": {group: {"requests": got["requests"],
+                             "requests_per_s": round(got["requests"] / a.route_duration, 1),
+                             "latency_ms": {k: round(v / 1000, 2) for k, v in got["latency_us"].items()},
+                             "non_2xx": got["non_2xx"], "socket_errors": got["errors"]}
+                     for group, got in routes.items()},
         "server_cpu_s_during_load": round(cpu1 - cpu0, 2) if cpu0 is not None and cpu1 is not None else None,
         "server_cpu_pct_during_load": round(100 * (cpu1 - cpu0) / (w1 - w0), 1) if cpu0 is not None and cpu1 is not None else None,
         "server_cpu_s_total": round(usage.ru_utime + usage.ru_stime, 2),
@@ -239,6 +263,9 @@ def main(argv=None):
         % (res["requests"], res["duration_s"], res["requests_per_s"], a.connections))
     log("latency ms      p50 %.2f  p90 %.2f  p99 %.2f  max %.2f" % (lat["p50"], lat["p90"], lat["p99"], lat["max"]))
     log("by kind         %s" % ", ".join("%s %d" % kv for kv in sorted(res["by_kind"].items())))
+    for group, r in res["by_route"].items():
+        log("%-15s %.1f req/s alone; latency ms p50 %.2f  p99 %.2f  max %.2f"
+            % (group, r["requests_per_s"], r["latency_ms"]["p50"], r["latency_ms"]["p99"], r["latency_ms"]["max"]))
     log("status          %s; non-2xx %d; socket errors %s"
         % (", ".join("%s: %d" % kv for kv in sorted(res["status"].items())), res["non_2xx"], res["socket_errors"]))
     log("server CPU      %.1f s during the load (%.0f %% of one core); %.1f s for the whole replay"
@@ -263,6 +290,9 @@ def main(argv=None):
         failures.append("socket errors: %s" % res["socket_errors"])
     if res["non_2xx"] > 0:
         failures.append("%d responses were not 2xx (%s)" % (res["non_2xx"], res["status"]))
+    for group, r in res["by_route"].items():
+        if r["non_2xx"] > 0 or r["requests"] == 0:
+            failures.append("%s alone: %d requests, %d not 2xx" % (group, r["requests"], r["non_2xx"]))
     if failures:
         for f in failures:
             print("api_load: FAILED: " + f, file=sys.stderr)
