@@ -117,6 +117,22 @@ import Testing
         }
     }
 
+    /// GetAll keeps each agent's JSON until the agent changes: an answer after a command shows
+    /// the change, and the agents it did not touch are as encoded before.
+    @Test func getAllShowsWhatChangedSinceTheLastAnswer() async throws {
+        let app = Fixture.application(await Fixture.recorder())
+        try await app.test(.router) { client in
+            let before = try await client.get("/api/Agent/GetAll").decode([AgentState].self)
+            #expect(before.map { $0.blackout.active } == [false, false])
+            let r = try await client.post("/api/Blackout/StartForAgent", json: #"{"AgentIdentifier": "Id", "Value": "7"}"#)
+            #expect(r.status == .ok)
+            let after = try await client.get("/api/Agent/GetAll").decode([AgentState].self)
+            #expect(after.map(\.agentId) == [2, 7])
+            #expect(after.map { $0.blackout.active } == [false, true])
+            #expect(after[0] == before[0])
+        }
+    }
+
     @Test func getAllWithoutAgentsIsAnEmptyArray() async throws {
         let app = Fixture.application(InMemoryRecorder(agents: []))
         try await app.test(.router) { client in

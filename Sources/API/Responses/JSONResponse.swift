@@ -3,12 +3,17 @@ import Hummingbird
 
 /// Encodes response bodies. Property names come from each type's PascalCase `CodingKeys`.
 enum JSONResponse {
-    static func make(_ value: some Encodable, status: HTTPResponse.Status = .ok) -> Response {
+    /// The encoder of every answer.
+    static func encoder() -> JSONEncoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.withoutEscapingSlashes]
+        return encoder
+    }
+
+    static func make(_ value: some Encodable, status: HTTPResponse.Status = .ok) -> Response {
         let data: Data
         do {
-            data = try encoder.encode(value)
+            data = try encoder().encode(value)
         } catch {
             // Only a non-finite number could fail here; say so rather than send half a body.
             data = Data(#"{"Code":"internal","Message":"the response could not be encoded"}"#.utf8)

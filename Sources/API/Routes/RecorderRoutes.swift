@@ -11,6 +11,7 @@ struct RecorderRoutes: Sendable {
     let metrics: RecorderMetrics
     /// Reads files on NIO's thread pool, never on an event loop or the cooperative pool.
     let fileIO: FileIO
+    let agentAnswers = AgentAnswers()
 
     func respond(to endpoint: RecorderEndpoint, request: Request, context: some RequestContext) async throws -> Response {
         try authorization.authorize(request, for: endpoint.access)
@@ -20,7 +21,7 @@ struct RecorderRoutes: Sendable {
             let reference = try AgentReference(identifier: query["agentIdentifier"], value: query["value"])
             return JSONResponse.make(try await service.agent(reference))
         case .allAgents:
-            return JSONResponse.make(await service.allAgents())
+            return agentAnswers.allAgents(await service.allAgents())
         case .record, .screenRecord, .blackout:
             return try await command(endpoint, request: request)
         case .faceToFaceService, .faceToFaceApplication, .faceToFaceStart, .faceToFaceCurrent, .faceToFaceRecording,
