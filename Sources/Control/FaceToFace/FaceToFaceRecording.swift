@@ -135,7 +135,6 @@ struct FaceToFaceRecording: Codable, Sendable {
         FaceToFaceView(id: id, status: status, media: media, audioSource: audioSource, tags: tags, startedBy: startedBy,
                        agentId: agentId, startTime: CaptureTime.iso8601(startNanos), stopTime: stopNanos.map(CaptureTime.iso8601),
                        recordingIdentifiers: recordingIdentifiers,
-                       audioStatus: status == .closed || status == .wrapUp ? audio.map { _ in .stopped } : audio,
-                       screenStatus: status == .closed || status == .wrapUp ? screen.map { _ in .stopped } : screen)
+                       audioStatus: audio, screenStatus: screen)
     }
 }

@@ -34,11 +34,8 @@ extension AgentTracker {
         // The desktop's start message carries the tags.
         recording.tags = start.tags
         if start.media.hasScreen { startScreen(&recording, of: profile, at: nanos) }
-        if !start.tags.isEmpty {
-            let by = start.taggedBy ?? start.startedBy.rawValue
-            recording.tags = start.tags
-            recording.taggedBy = start.tags.mapValues { _ in by }
-        }
+        let by = start.taggedBy ?? start.startedBy.rawValue
+        recording.taggedBy = start.tags.mapValues { _ in by }
         save(recording)
         return .success(recording.view)
     }

@@ -19,8 +19,9 @@ extension CaptureEngine {
         guard !session.streams.isEmpty, session.streams.count <= DeclaredSession.maxStreams,
               nanos > 0, firstNanos < 0 || nanos >= firstNanos else { return nil }
         if firstNanos < 0 { advance(to: nanos, wire: nil) }
+        // A session declared again after it ended comes with the old one's purge first.
         guard let events = callTable.declare(id: session.identifier, nanos: nanos),
-              let call = events.lazy.compactMap({ event -> Call? in if case .started(let c) = event { c } else { nil } }).first
+              case .started(let call)? = events.first(where: { if case .started = $0 { true } else { false } })
         else { return nil }
         apply(events)
         var maps = session.streams.map(\.payloadMap)
