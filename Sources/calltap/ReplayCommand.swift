@@ -73,18 +73,18 @@ struct ReplayCommand: AsyncParsableCommand {
             throw CommandFailure.exit("\(error)")
         }
 
+        let engine = CaptureEngine(configuration: configuration.engine)
         var store: SQLiteTrackerStore?
         if http != nil {
             // Served recordings are searched in the index, as on a live server.
             let root = configuration.engine.storageRoot
             if let problem = StorageCheck.writable(root) { throw CommandFailure.exit("storage: \(problem)") }
             do {
-                store = try SQLiteTrackerStore(storageRoot: root)
+                store = try SQLiteTrackerStore(storageRoot: root, reserve: engine.storage.reserve)
             } catch {
                 throw CommandFailure.exit("cannot open the database under \(root): \(error)")
             }
         }
-        let engine = CaptureEngine(configuration: configuration.engine)
         // A replay runs alone even when its configuration names a broker: its blackouts are about
         // the past and must not silence the live servers' agents.
         let plane = ControlPlane(configuration: configuration, engine: engine, store: store)

@@ -48,9 +48,10 @@ struct ServeCommand: AsyncParsableCommand {
 
         let root = engineConfiguration.storageRoot
         if let problem = StorageCheck.writable(root) { throw CommandFailure.exit("storage: \(problem)") }
+        let engine = CaptureEngine(configuration: engineConfiguration, logger: Logger(label: "calltap.engine"))
         let store: SQLiteTrackerStore
         do {
-            store = try SQLiteTrackerStore(storageRoot: root)
+            store = try SQLiteTrackerStore(storageRoot: root, reserve: engine.storage.reserve)
         } catch {
             throw CommandFailure.exit("cannot open the database under \(root): \(error)")
         }
@@ -66,7 +67,6 @@ struct ServeCommand: AsyncParsableCommand {
             throw CommandFailure.exit("\(error)")
         }
 
-        let engine = CaptureEngine(configuration: engineConfiguration, logger: Logger(label: "calltap.engine"))
         let plane = ControlPlane(configuration: configuration, engine: engine, store: store)
         plane.stampCommandsWithWallClock()
         let stored: StoredTracker

@@ -193,7 +193,12 @@ public enum LivePorts {
         // /proc/net/udp prints the address as the 32-bit value in host (little-endian) order.
         let hex = octets.reversed().map { String(format: "%02X", $0) }.joined()
         let wanted = [hex + ":" + String(format: "%04X", port), "00000000:" + String(format: "%04X", port)]
-        guard let text = try? String(contentsOfFile: "/proc/net/udp", encoding: .utf8) else { return false }
+        // Read to its end: a /proc file reports size 0, and a read sized by that stops at the
+        // first page (about 30 sockets), so a port bound later was never found.
+        guard let handle = FileHandle(forReadingAtPath: "/proc/net/udp"),
+              let data = try? handle.readToEnd() else { return false }
+        try? handle.close()
+        let text = String(decoding: data, as: UTF8.self)
         return text.split(separator: "\n").dropFirst().contains { line in
             let fields = line.split(separator: " ")
             return fields.count > 1 && wanted.contains(String(fields[1]))

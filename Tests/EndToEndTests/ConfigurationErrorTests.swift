@@ -196,4 +196,11 @@ import Testing
         #expect(found.count == 1)
         #expect(found.first?.hasPrefix("t.yaml:3: YAML syntax: mapping values are not allowed in this context") == true, "\(found)")
     }
+
+    @Test func storageSpaceLimitsAreWholeMebibytesInRange() {
+        #expect(problems("storage:\n  minFreeMiB: -1\n  reserveMiB: 5000\n") == [
+            "t.yaml:2: storage.minFreeMiB: must be between 0 and 1048576, not -1",
+            "t.yaml:3: storage.reserveMiB: must be between 0 and 4096, not 5000",
+        ])
+    }
 }

@@ -25,6 +25,8 @@ import Testing
           channels: separate
           side: caller
           commitDelaySeconds: 1.5
+          minFreeMiB: 512
+          reserveMiB: 32
         http:
           bind: "[::1]:9090"
           keys:
@@ -63,6 +65,8 @@ import Testing
         #expect(c.engine.channels == .separate)
         #expect(c.engine.side == .only("caller"))
         #expect(c.engine.commitDelaySeconds == 1.5)
+        #expect(c.engine.minFreeBytes == 512 << 20)
+        #expect(c.engine.reserveBytes == 32 << 20)
         #expect(c.http.bind == "[::1]:9090")
         #expect(try HTTPBindAddress(parsing: c.http.bind) == HTTPBindAddress(host: "::1", port: 9090))
         #expect(c.http.keys == [.init(key: "k-read", role: .read), .init(key: "k-control", role: .control)])

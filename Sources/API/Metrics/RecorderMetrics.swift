@@ -56,6 +56,21 @@ public actor RecorderMetrics {
         }
         gauge("finisher_backlog", "Ended recordings waiting for their files to be closed and sidecars written.")
             .set(Int64(snapshot.finisherBacklog))
+        if let free = snapshot.storageFreeBytes {
+            registry.makeGauge(descriptor: Self.descriptor("storage_free", unit: "bytes",
+                                                           help: "Bytes free under the storage root (measured each second)."))
+                .set(free)
+        }
+        gauge("storage_full", "1 while a write found the disk full and space has not come back above storage.minFreeMiB.")
+            .set(Int64(snapshot.storageFull ? 1 : 0))
+        counter("recordings_not_started", "Recordings that did not start, by cause.", labels: [("cause", "storage_low")])
+            .set(snapshot.recordingsRefusedForStorage)
+        counter("storage_reserve_released", "Times the storage reserve was given up for sidecars or the index on a full disk.")
+            .set(snapshot.storageReserveReleases)
+        gauge("waiting_for_space", "Sidecars and index writes a full disk holds back.", labels: [("what", "sidecar")])
+            .set(Int64(snapshot.sidecarsWaitingForSpace))
+        gauge("waiting_for_space", "Sidecars and index writes a full disk holds back.", labels: [("what", "index_write")])
+            .set(Int64(snapshot.indexWritesWaitingForSpace))
         // Absent until the capture loop has started; a stalled loop shows here as a growing age.
         if let age = snapshot.heartbeatAgeSeconds {
             registry.makeGauge(descriptor: Self.descriptor("capture_heartbeat_age", unit: "seconds",
@@ -74,8 +89,8 @@ public actor RecorderMetrics {
                              labels: labels)
     }
 
-    private func gauge(_ name: String, _ help: String) -> Gauge {
-        registry.makeGauge(descriptor: Self.descriptor(name, unit: "", help: help))
+    private func gauge(_ name: String, _ help: String, labels: [(String, String)] = []) -> Gauge {
+        registry.makeGauge(descriptor: Self.descriptor(name, unit: "", help: help), labels: labels)
     }
 
     private static func descriptor(_ name: String, unit: String, help: String) -> MetricNameDescriptor {

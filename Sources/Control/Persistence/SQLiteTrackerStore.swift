@@ -1,3 +1,4 @@
+import Engine
 import Foundation
 import GRDB
 import Logging
@@ -22,7 +23,9 @@ public final class SQLiteTrackerStore: TrackerStore {
     /// it (the kernel still writes it out); only a power loss or kernel crash can drop the last
     /// transactions, never corrupt the file. FULL would add an fsync per batch for that case alone,
     /// and the audio files that the rows describe are not fsynced either.
-    public init(path: String, logger: Logger = Logger(label: "calltap.store")) throws(TrackerStoreError) {
+    /// `reserve`, when given, is given up when a commit finds the disk full (and the commit tried
+    /// again); writes that still find it full wait in the queue until there is room.
+    public init(path: String, reserve: StorageReserve? = nil, logger: Logger = Logger(label: "calltap.store")) throws(TrackerStoreError) {
         self.path = path
         var configuration = Configuration()
         configuration.label = "calltap.store"
@@ -45,14 +48,27 @@ public final class SQLiteTrackerStore: TrackerStore {
         let failures = FailureCount()
         self.failures = failures
         let pool = self.pool
+        let full = DiskFullEpisode()
         queue = TrackerWriteQueue(threadName: "calltap.sqlite") { batch in
-            Self.commit(batch, to: pool, failures: failures, logger: logger)
+            var refused = Self.commit(batch, to: pool, failures: failures, logger: logger)
+            if !refused.isEmpty, reserve?.release(for: "the recordings index") == true {
+                refused = Self.commit(refused, to: pool, failures: failures, logger: logger)
+            }
+            // Told once when the disk fills and once when the writes are in, not every retry.
+            if !refused.isEmpty, !full.isFull {
+                logger.error("tracker store full: writes wait for space", metadata: ["writes": "\(refused.count)"])
+            } else if refused.isEmpty, full.isFull {
+                logger.notice("tracker store has room again: the writes that waited are committed")
+            }
+            full.isFull = !refused.isEmpty
+            return refused
         }
     }
 
     /// Opens `<storageRoot>/calltap.sqlite`.
-    public convenience init(storageRoot: String, logger: Logger = Logger(label: "calltap.store")) throws(TrackerStoreError) {
-        try self.init(path: (storageRoot as NSString).appendingPathComponent(Self.fileName), logger: logger)
+    public convenience init(storageRoot: String, reserve: StorageReserve? = nil,
+                            logger: Logger = Logger(label: "calltap.store")) throws(TrackerStoreError) {
+        try self.init(path: (storageRoot as NSString).appendingPathComponent(Self.fileName), reserve: reserve, logger: logger)
     }
 
     // What was queued is committed before the store goes away: a clean shutdown loses nothing.
@@ -60,8 +76,12 @@ public final class SQLiteTrackerStore: TrackerStore {
         queue.close()
     }
 
-    /// Writes that failed since the store opened (each was logged).
-    public var failedWrites: Int { failures.value }
+    /// Writes that failed since the store opened (each was logged), and those a full disk made
+    /// wait longer than the queue keeps them.
+    public var failedWrites: Int { failures.value + queue.givenUp }
+
+    /// Writes waiting for space on a full disk: they are committed when there is room again.
+    public var writesWaitingForSpace: Int { queue.waitingCount }
 
     // MARK: Writes (queued)
 
@@ -163,28 +183,34 @@ public final class SQLiteTrackerStore: TrackerStore {
     // MARK: The writer thread
 
     /// Commits a batch in one transaction. If that fails, each write is retried in its own, so
-    /// that one bad write costs only itself; what still fails is logged and counted, never thrown.
+    /// that one bad write costs only itself; what still fails is logged and counted, never
+    /// thrown, except writes a full disk refused: those are returned to wait for room.
     private static func commit(_ batch: [TrackerWriteQueue.Write], to pool: DatabasePool, failures: FailureCount,
-                               logger: Logger) {
+                               logger: Logger) -> [TrackerWriteQueue.Write] {
         do {
             try pool.write { db in
                 let now = Date()
                 for write in batch { try apply(write, in: db, at: now) }
             }
-            return
+            return []
         } catch {
+            if StorageReserve.isDiskFull(error) { return batch }
             if batch.count == 1 {
                 report(error, for: batch[0], failures: failures, logger: logger)
-                return
+                return []
             }
         }
+        var refused: [TrackerWriteQueue.Write] = []
         for write in batch {
             do {
                 try pool.write { db in try apply(write, in: db, at: Date()) }
+            } catch where StorageReserve.isDiskFull(error) {
+                refused.append(write)
             } catch {
                 report(error, for: write, failures: failures, logger: logger)
             }
         }
+        return refused
     }
 
     private static func apply(_ write: TrackerWriteQueue.Write, in db: Database, at now: Date) throws {
@@ -217,4 +243,9 @@ public final class SQLiteTrackerStore: TrackerStore {
         }
         logger.error("tracker store write failed", metadata: metadata)
     }
+}
+
+/// Whether the store's writes are waiting for space; only the writer thread touches it.
+private final class DiskFullEpisode: @unchecked Sendable {
+    var isFull = false
 }

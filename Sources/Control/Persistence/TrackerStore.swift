@@ -15,6 +15,12 @@ public protocol TrackerStore: AnyObject, Sendable {
     func flush()
     func recordings(_ query: RecordingQuery) throws -> RecordingPage
     func recording(id: String) throws -> RecordingIndexEntry?
+    /// Writes waiting for space on a full disk.
+    var writesWaitingForSpace: Int { get }
+}
+
+extension TrackerStore {
+    public var writesWaitingForSpace: Int { 0 }
 }
 
 /// What the store held at startup.

@@ -16,14 +16,30 @@ final class TrackerWriteQueue: @unchecked Sendable {
 
     private let condition = NSCondition()
     private var pending: [Write] = []
+    /// Writes a full disk refused, committed again (before newer ones) every few seconds and
+    /// with each new batch. The oldest beyond `maxWaiting` are given up (and counted).
+    private var waiting: [Write] = []
+    /// Of the batch being committed, how many had been waiting (still counted as waiting).
+    private var retrying = 0
+    static let maxWaiting = 100_000
+    static let retrySeconds = 2.0
+    private(set) var givenUp = 0
     /// Writes appended so far, and writes the thread has finished (committed or given up on).
     private var enqueued: UInt64 = 0
     private var completed: UInt64 = 0
     private var closing = false
     private var stopped = false
 
-    /// Starts the writer thread; `commit` runs on it only, one batch at a time, in order.
-    init(threadName: String, commit: @escaping @Sendable ([Write]) -> Void) {
+    /// Writes waiting for space on a full disk.
+    var waitingCount: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return waiting.count + retrying
+    }
+
+    /// Starts the writer thread; `commit` runs on it only, one batch at a time, in order, and
+    /// returns the writes that a full disk refused (kept and committed again later).
+    init(threadName: String, commit: @escaping @Sendable ([Write]) -> [Write]) {
         let thread = Thread { [self] in run(commit) }
         thread.name = threadName
         thread.start()
@@ -56,24 +72,44 @@ final class TrackerWriteQueue: @unchecked Sendable {
         while !stopped { condition.wait() }
     }
 
-    private func run(_ commit: @Sendable ([Write]) -> Void) {
+    private func run(_ commit: @Sendable ([Write]) -> [Write]) {
         while true {
             condition.lock()
-            while pending.isEmpty && !closing { condition.wait() }
-            if pending.isEmpty {
+            while pending.isEmpty && !closing {
+                if waiting.isEmpty {
+                    condition.wait()
+                } else if !condition.wait(until: Date(timeIntervalSinceNow: Self.retrySeconds)) {
+                    break
+                }
+            }
+            if pending.isEmpty && waiting.isEmpty && closing {
                 stopped = true
                 condition.broadcast()
                 condition.unlock()
                 return
             }
-            let batch = pending
+            let batch = waiting + pending
             let upTo = enqueued
+            let closingNow = closing
+            retrying = waiting.count
             pending.removeAll(keepingCapacity: true)
+            waiting.removeAll()
             condition.unlock()
 
-            commit(batch)
+            let refused = commit(batch)
 
             condition.lock()
+            retrying = 0
+            waiting = refused
+            if waiting.count > Self.maxWaiting {
+                givenUp += waiting.count - Self.maxWaiting
+                waiting.removeFirst(waiting.count - Self.maxWaiting)
+            }
+            // Closing with the disk still full: what it refused cannot wait any longer.
+            if closingNow && pending.isEmpty {
+                givenUp += waiting.count
+                waiting = []
+            }
             completed = upTo
             condition.broadcast()
             condition.unlock()

@@ -7,7 +7,7 @@ extension ControlPlane {
     public func faceToFace(_ command: FaceToFaceCommand) async throws(ControlError) -> FaceToFaceView {
         // A start needs somewhere to write: with storage unusable it is refused (503), not
         // answered 201 for a recording that cannot be written.
-        if case .start(let start) = command, start.media.hasAudio, let problem = StorageCheck.writable(storageRoot) {
+        if case .start(let start) = command, start.media.hasAudio, let problem = storageProblem {
             throw ControlError(.unavailable, "storage: \(problem)")
         }
         let tracker = tracker

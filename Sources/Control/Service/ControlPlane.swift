@@ -182,12 +182,24 @@ public final class ControlPlane: RecorderService, @unchecked Sendable {
         return try result.get()
     }
 
+    /// Why recordings cannot start under the storage root now (not writable, below
+    /// `storage.minFreeMiB`, full), or nil. `/readyz`, the F2F application state and an F2F
+    /// start all ask this.
+    var storageProblem: String? {
+        if let problem = StorageCheck.writable(storageRoot) { return problem }
+        if let problem = engine.storage.problem { return problem }
+        if let failing = store?.writesWaitingForSpace, failing > 0 {
+            return "the index is full: \(failing) writes wait for space"
+        }
+        return nil
+    }
+
     public func readiness() async -> Readiness {
         var capture = lock.withLock { captureState }
         if capture.running, let age = engine.monitor.heartbeatAgeSeconds, age >= stallSeconds {
             capture = (false, String(format: "stalled: no progress for %.1f s", age))
         }
-        let storage = StorageCheck.writable(storageRoot)
+        let storage = storageProblem
         var detail: [String] = []
         if !capture.running { detail.append("capture: \(capture.detail)") }
         if let problem = storage { detail.append("storage: \(problem)") }
@@ -222,6 +234,12 @@ public final class ControlPlane: RecorderService, @unchecked Sendable {
         m.ringPeakFill = monitor.ringFill.map(\.peak)
         m.finisherBacklog = monitor.finisherBacklog
         m.heartbeatAgeSeconds = monitor.heartbeatAgeSeconds
+        m.storageFreeBytes = engine.storage.freeBytes
+        m.storageFull = engine.storage.isFull
+        m.recordingsRefusedForStorage = s.recordingsRefusedForStorage
+        m.storageReserveReleases = engine.storage.reserve.releaseCount
+        m.sidecarsWaitingForSpace = monitor.sidecarsWaitingForSpace
+        m.indexWritesWaitingForSpace = store?.writesWaitingForSpace ?? 0
         return m
     }
 

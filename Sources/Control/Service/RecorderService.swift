@@ -142,6 +142,17 @@ public struct MetricsSnapshot: Sendable, Equatable {
     public var finisherBacklog: Int = 0
     /// Seconds since the capture thread last made progress; nil before it started.
     public var heartbeatAgeSeconds: Double?
+    /// Bytes free under the storage root at the last measurement (nil before one).
+    public var storageFreeBytes: Int64?
+    /// A write found the disk full and space has not come back above `storage.minFreeMiB`.
+    public var storageFull = false
+    /// Recordings that did not start because storage was low.
+    public var recordingsRefusedForStorage = 0
+    /// Times the storage reserve was given up for a sidecar or the index on a full disk.
+    public var storageReserveReleases = 0
+    /// Sidecars and index writes waiting for room on a full disk.
+    public var sidecarsWaitingForSpace = 0
+    public var indexWritesWaitingForSpace = 0
 
     public init() {}
 }

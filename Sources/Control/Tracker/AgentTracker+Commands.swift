@@ -58,6 +58,7 @@ extension AgentTracker {
                 if let metadata = command.metadata, let refused = update(target.callInstance, with: metadata) {
                     return .failure(refused)
                 }
+                if let problem = engine.storage.problem { return .failure(ControlError(.unavailable, "storage: \(problem)")) }
                 guard engine.startDuplicate(target.callInstance, at: nanos) != nil else {
                     return .failure(ControlError(.conflict, "call '\(target.callInstance)' already has as many recordings open as a call may"))
                 }
@@ -71,6 +72,9 @@ extension AgentTracker {
             let id = active.callInstance
             switch command.action {
             case .start:
+                if engine.openRecordings(of: id).primary == nil, let problem = engine.storage.problem {
+                    return .failure(ControlError(.unavailable, "storage: \(problem)"))
+                }
                 if let metadata = command.metadata, let refused = update(id, with: metadata) { return .failure(refused) }
                 calls[id]?.primaryStopped = false
                 engine.startPrimary(id, at: nanos)

@@ -13,6 +13,8 @@ struct CallMedia {
     /// Open the primary recording at the first packet (policy `always`, or no agent and
     /// recording without agents is on).
     var recordFromStart = true
+    /// A recording of the call was refused because storage was low; counted once until one starts.
+    var refusedForStorage = false
     /// Flows announced to the worker (numbered from 0 per call).
     var flows = 0
     /// The number of the call's next recording.

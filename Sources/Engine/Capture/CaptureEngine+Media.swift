@@ -108,6 +108,12 @@ extension CaptureEngine {
                 counters.notRecorded += 1
                 return
             }
+            // Below the storage minimum the call waits: its recording starts with the first
+            // packet after space returned.
+            guard storageAdmitsRecording(slot: call) else {
+                counters.storageLow += 1
+                return
+            }
             _ = openRecording(object, nanos: nanos, duplicate: false)
         }
         var flow = flows.bindings[bindingIndex].flow
@@ -237,6 +243,23 @@ extension CaptureEngine {
         calls[call.slot].primaryDone = true
         controls[call.slot].primary = nil
         controls[call.slot].duplicates = []
+    }
+
+    /// The disk is full: every open recording ends now as an error, its file closed with what it
+    /// holds and described in its sidecar. A call that records from its start opens a new segment
+    /// at its first packet once storage has room again; one started by a command stays stopped.
+    func closeRecordingsForFullStorage() {
+        for slot in calls.indices where calls[slot].openRecordings > 0 && !calls[slot].ended {
+            guard let call = callObjects[slot] else { continue }
+            var end = RecordingEnd(endNanos: nowNanos, reason: "error: storage full", metadata: metadata(call))
+            end.callInstance = call.signalledCallID
+            flushRingDrops(of: slot)
+            sendControl(to: calls[slot].worker, .end, call: slot, object: MessageBox(end))
+            calls[slot].openRecordings = 0
+            calls[slot].primaryDone = !calls[slot].recordFromStart
+            controls[slot].primary = nil
+            controls[slot].duplicates = []
+        }
     }
 
     /// Ends one recording of a live call at `nanos` (a stop command).

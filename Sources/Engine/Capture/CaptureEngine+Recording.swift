@@ -31,8 +31,28 @@ extension CaptureEngine {
     public func startPrimary(_ callInstance: String, at nanos: Int64) -> String? {
         guard let call = callTable.call(id: callInstance), call.state != .ended else { return nil }
         if let primary = controls[call.slot].primary { return primary }
-        guard calls[call.slot].openRecordings < WorkerCall.maxRecordings else { return nil }
+        guard calls[call.slot].openRecordings < WorkerCall.maxRecordings, storageAdmitsRecording(slot: call.slot) else { return nil }
         return openRecording(call, nanos: nanos, duplicate: false).recordingIdentifier
+    }
+
+    /// Whether a new recording of the call in `slot` may start now: not while storage is below
+    /// `storage.minFreeMiB`. A refusal is counted once per call until a recording of it starts,
+    /// and told in a warning at most once a minute.
+    func storageAdmitsRecording(slot: Int) -> Bool {
+        guard storage.isLow else {
+            calls[slot].refusedForStorage = false
+            return true
+        }
+        guard !calls[slot].refusedForStorage else { return false }
+        calls[slot].refusedForStorage = true
+        counters.recordingsRefusedForStorage += 1
+        if storageRefusalWarned.atNanos == Int64.min || nowNanos - storageRefusalWarned.atNanos >= 60_000_000_000 {
+            logger.warning("recordings not started: storage is low", metadata: [
+                "refused": "\(counters.recordingsRefusedForStorage - storageRefusalWarned.count)",
+                "detail": "\(storage.problem ?? "storage low")"])
+            storageRefusalWarned = (counters.recordingsRefusedForStorage, nowNanos)
+        }
+        return false
     }
 
     /// Stops the call's primary recording at `nanos`; it stays stopped until started again.
@@ -47,7 +67,7 @@ extension CaptureEngine {
     /// call is over or already has as many recordings open as a call may.
     public func startDuplicate(_ callInstance: String, at nanos: Int64) -> String? {
         guard let call = callTable.call(id: callInstance), call.state != .ended,
-              calls[call.slot].openRecordings < WorkerCall.maxRecordings else { return nil }
+              calls[call.slot].openRecordings < WorkerCall.maxRecordings, storageAdmitsRecording(slot: call.slot) else { return nil }
         return openRecording(call, nanos: nanos, duplicate: true).recordingIdentifier
     }
 

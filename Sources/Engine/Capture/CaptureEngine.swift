@@ -36,6 +36,11 @@ public final class CaptureEngine {
     private let finisher: RecordingFinisher
     /// What `/metrics` and `/readyz` read without waiting on the capture thread.
     public let monitor: EngineMonitor
+    /// The free space under the storage root, and the reserve kept there for sidecars and the index.
+    public let storage: StorageSpace
+    /// New recordings refused while storage was low, already told in a warning, and when
+    /// (capture time): at most one a minute.
+    var storageRefusalWarned = (count: 0, atNanos: Int64.min)
     /// The statistics are due to be published (each second of capture time).
     private var publishDue = false
     /// Ring overflow already told in a warning, and when (capture time): at most one a minute.
@@ -57,15 +62,19 @@ public final class CaptureEngine {
         self.logger = logger
         callTable.limits.maxCalls = configuration.maxCalls
         let finished = finished
-        finisher = RecordingFinisher(listsFiles: configuration.listsFiles, maxBacklog: configuration.finisherBacklog, logger: logger) { result in
+        storage = StorageSpace(root: configuration.storageRoot, minFreeBytes: configuration.minFreeBytes,
+                               reserveBytes: configuration.reserveBytes, logger: logger)
+        finisher = RecordingFinisher(listsFiles: configuration.listsFiles, maxBacklog: configuration.finisherBacklog,
+                                     reserve: storage.reserve, logger: logger) { result in
             finished.append(result)
             onRecordingFinished(result)
         }
-        workers = (0..<max(1, configuration.mediaWorkers)).map { [finisher] in
-            MediaWorker(index: $0, ringBytes: configuration.effectiveRingBytes, finisher: finisher, logger: logger)
+        workers = (0..<max(1, configuration.mediaWorkers)).map { [finisher, storage] in
+            MediaWorker(index: $0, ringBytes: configuration.effectiveRingBytes, finisher: finisher, storage: storage, logger: logger)
         }
         rings = workers.map { Unmanaged.passUnretained($0.ring) }
         monitor = EngineMonitor(rings: workers.map(\.ring), finisher: finisher)
+        storage.measure()
     }
 
     deinit {
@@ -85,6 +94,9 @@ public final class CaptureEngine {
         // Per packet, a decoder is lent without a retain and release: `wires` keeps them alive to
         // the end of the run (the atomic reference count was 4 % of a 2,000-call replay's CPU).
         let lent = wires.map { Unmanaged.passUnretained($0) }
+        try? FileManager.default.createDirectory(atPath: configuration.storageRoot, withIntermediateDirectories: true)
+        storage.start()
+        defer { storage.stop() }
         finisher.start()
         workers.forEach { $0.start() }
         inbox.wake(source.wakeup)
@@ -240,6 +252,7 @@ public final class CaptureEngine {
                 nowNanos - max(call.lastSIPNanos, calls[call.slot].lastRTPNanos) >= idle
             }
             apply(events)
+            if storage.isFull { closeRecordingsForFullStorage() }
         }
         deliverFinished()
         observer?.clockAdvanced(to: nowNanos)
@@ -309,7 +322,8 @@ public final class CaptureEngine {
     public var statistics: EngineStatistics {
         EngineStatistics(packets: counters.packets, notUsed: allCounters.notUsed, callsSeen: callTable.callsSeen,
                          callsActive: callTable.liveCalls, callsEvicted: callTable.callsEvicted,
-                         recordingsOpen: calls.reduce(0) { $0 + $1.openRecordings })
+                         recordingsOpen: calls.reduce(0) { $0 + $1.openRecordings },
+                         recordingsRefusedForStorage: counters.recordingsRefusedForStorage)
     }
 
     // MARK: Rings

@@ -18,6 +18,10 @@ public struct EngineCounters: Sendable, Equatable {
     public var oversizedRtp = 0
     public var ringOverflow = 0
     public var storageFailure = 0
+    /// RTP of calls whose recording could not start: storage below `storage.minFreeMiB`.
+    public var storageLow = 0
+    /// Recordings that did not start because storage was low (once per call and refusal).
+    public var recordingsRefusedForStorage = 0
     public var tooManyFlows = 0
     /// INVITEs refused by a full call table (`limits.maxCalls`).
     public var tooManyCalls = 0
@@ -47,6 +51,7 @@ public struct EngineCounters: Sendable, Equatable {
         put("oversizedRtp", oversizedRtp)
         put("ringOverflow", ringOverflow)
         put("storageFailure", storageFailure)
+        put("storageLow", storageLow)
         put("tooManyFlows", tooManyFlows)
         put("tooManyCalls", tooManyCalls)
         return d

@@ -62,6 +62,9 @@ public final class EngineMonitor: @unchecked Sendable {
     /// Recordings ended and waiting for their files to be closed and their sidecars written.
     public var finisherBacklog: Int { finisher.backlog }
 
+    /// Sidecars a full disk held back, waiting for room.
+    public var sidecarsWaitingForSpace: Int { finisher.unwrittenSidecarCount }
+
     /// Seconds since the capture loop last made progress; nil before it started.
     public var heartbeatAgeSeconds: Double? {
         let last = heartbeat.load(ordering: .relaxed)

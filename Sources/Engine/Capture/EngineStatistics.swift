@@ -8,4 +8,6 @@ public struct EngineStatistics: Sendable, Equatable {
     /// Live calls given up to make room for new ones in a full call table.
     public var callsEvicted: Int
     public var recordingsOpen: Int
+    /// Recordings that did not start because storage was below `storage.minFreeMiB`.
+    public var recordingsRefusedForStorage = 0
 }

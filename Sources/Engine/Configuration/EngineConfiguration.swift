@@ -11,6 +11,11 @@ public struct EngineConfiguration: Sendable {
     public var side = SideSelection.both
     /// How long decoded audio is held before it is written.
     public var commitDelaySeconds = 2.0
+    /// Below this many bytes free under the storage root no new recording starts
+    /// (`storage.minFreeMiB`).
+    public var minFreeBytes: Int64 = 256 << 20
+    /// Space kept allocated for sidecars and the index when the disk fills (`storage.reserveMiB`).
+    public var reserveBytes: Int64 = 16 << 20
     /// UDP ports whose datagrams are SIP; SIP on other ports is found by its first line.
     public var sipPorts: Set<UInt16> = [5060]
     public var vxlanPorts: Set<UInt16> = [4789]

@@ -15,6 +15,8 @@ final class MediaWorker: @unchecked Sendable {
     private var pendingEnds: [(call: Int, end: RecordingEnd)] = []
     private let logger: Logger
     private let finisher: RecordingFinisher
+    /// Told when a write finds the disk full.
+    private let storage: StorageSpace
     private var thread: Thread?
     private let done = DispatchSemaphore(value: 0)
     /// Where SRTP packets are decrypted, one at a time: room for the largest packet a record
@@ -27,8 +29,9 @@ final class MediaWorker: @unchecked Sendable {
     private(set) var storageFailures = 0
     private(set) var errors = BoundedErrors()
 
-    init(index: Int, ringBytes: Int, finisher: RecordingFinisher, logger: Logger) {
+    init(index: Int, ringBytes: Int, finisher: RecordingFinisher, storage: StorageSpace, logger: Logger) {
         self.index = index
+        self.storage = storage
         ring = SPSCRing(bytes: ringBytes)
         self.logger = logger
         self.finisher = finisher
@@ -116,6 +119,7 @@ final class MediaWorker: @unchecked Sendable {
                 _ = workerCall(call).add(try CallRecording(setup: box.value))
                 open.insert(call)
             } catch {
+                if StorageReserve.isDiskFull(error) { storage.noteFull() }
                 errors.append("\(error)")
                 logger.error("cannot open recording", metadata: ["recording": "\(box.value.recordingIdentifier)",
                                                                   "error": "\(error)"])
@@ -177,6 +181,11 @@ final class MediaWorker: @unchecked Sendable {
                 calls[call] = nil
             }
         case .tick:
+            // A full disk: every open recording closes now with what its file holds, before
+            // the space a sidecar needs is taken by audio (the capture thread learns it too).
+            if storage.isFull, !open.isEmpty {
+                for call in open { finish(call, RecordingEnd(endNanos: nanos, reason: "error: storage full", metadata: nil)) }
+            }
             // Each recording commits only its own audio, so the order does not matter (and
             // iterating the set allocates nothing).
             for call in open {
@@ -229,7 +238,7 @@ final class MediaWorker: @unchecked Sendable {
             counters += recording.counters
             // The held audio is written here, in order with the rest of this worker's writes, and
             // its memory freed; a write error shows again when the finisher closes the file.
-            try? recording.writeHeldAudio(end)
+            recording.writeHeldAudio(end)
             finisher.submit(recording, end)
         }
         if entry.count == 0 { open.remove(call) }
@@ -239,6 +248,8 @@ final class MediaWorker: @unchecked Sendable {
 
     /// A write failed (disk full, folder gone): end the recording as an error so it still closes.
     private func fail(_ call: Int, _ recordingIdentifier: String, _ error: Error) {
+        // On a full disk every recording's next write fails too: the capture thread closes them all.
+        if StorageReserve.isDiskFull(error) { storage.noteFull() }
         logger.error("recording failed", metadata: ["recording": "\(recordingIdentifier)", "error": "\(error)"])
         finish(call, RecordingEnd(endNanos: nil, reason: "error: \(error)", metadata: nil, recordingIdentifier: recordingIdentifier))
     }

@@ -27,14 +27,22 @@ final class RecordingFinisher: @unchecked Sendable {
     private var closed = false
     private let done = DispatchSemaphore(value: 0)
     private let logger: Logger
+    /// Given up when a sidecar cannot be written for want of space.
+    private let reserve: StorageReserve
+    /// Sidecars that found the disk full even after the reserve was given up, by path: written
+    /// again each time the finisher wakes, in the order they came.
+    private var unwrittenSidecars: [(sidecar: Sidecar, path: String)] = []
+    static let retryUnwrittenSeconds = 2.0
     private let onFinished: @Sendable (RecordingResult) -> Void
     /// The files a replay's summary lists (nil in `serve`, which lists none).
     let files: RecordingFileList?
     private(set) var errors = BoundedErrors()
     private(set) var count = 0
 
-    init(listsFiles: Bool, maxBacklog: Int, logger: Logger, onFinished: @escaping @Sendable (RecordingResult) -> Void) {
+    init(listsFiles: Bool, maxBacklog: Int, reserve: StorageReserve, logger: Logger,
+         onFinished: @escaping @Sendable (RecordingResult) -> Void) {
         self.maxBacklog = maxBacklog
+        self.reserve = reserve
         files = listsFiles ? RecordingFileList() : nil
         self.logger = logger
         self.onFinished = onFinished
@@ -86,15 +94,26 @@ final class RecordingFinisher: @unchecked Sendable {
     private func run() {
         while true {
             condition.lock()
-            while queue.isEmpty && !closed { condition.wait() }
-            if queue.isEmpty {
+            while queue.isEmpty && !closed {
+                if unwrittenSidecars.isEmpty {
+                    condition.wait()
+                } else if !condition.wait(until: Date(timeIntervalSinceNow: Self.retryUnwrittenSeconds)) {
+                    break
+                }
+            }
+            if queue.isEmpty && closed {
                 condition.unlock()
+                writeUnwrittenSidecars()
+                for (_, path) in unwrittenSidecars {
+                    logger.error("sidecar lost at shutdown: storage still full", metadata: ["sidecar": "\(path)"])
+                }
                 return
             }
             let batch = queue
             queue.removeAll(keepingCapacity: true)
             condition.broadcast()
             condition.unlock()
+            writeUnwrittenSidecars()
             for job in batch {
                 finish(job)
                 finishedSinceTrim += 1
@@ -109,7 +128,11 @@ final class RecordingFinisher: @unchecked Sendable {
     private func finish(_ job: Job) {
         let setup = job.recording.setup
         do {
-            let result = try job.recording.finish(job.end)
+            let result = try job.recording.finish(job.end) { sidecar, path in
+                if !writeSidecar(sidecar, to: path) {
+                    condition.withLock { unwrittenSidecars.append((sidecar, path)) }
+                }
+            }
             count += 1
             files?.append(start: setup.startNanos, identifier: setup.recordingIdentifier, paths: result.audioPaths)
             onFinished(result)
@@ -118,6 +141,39 @@ final class RecordingFinisher: @unchecked Sendable {
             logger.error("cannot finish recording", metadata: ["recording": "\(setup.recordingIdentifier)",
                                                                 "error": "\(error)"])
         }
+    }
+
+    /// Writes a sidecar; on a full disk, gives up the storage reserve for it and tries once more.
+    /// False when it could not be written (it is then kept and written again later).
+    private func writeSidecar(_ sidecar: Sidecar, to path: String) -> Bool {
+        do {
+            try sidecar.write(to: path)
+            return true
+        } catch where StorageReserve.isDiskFull(error) && reserve.release(for: "sidecar \((path as NSString).lastPathComponent)") {
+            if (try? sidecar.write(to: path)) != nil { return true }
+        } catch {
+            errors.append("\(error)")
+        }
+        logger.error("sidecar not written yet: storage full; kept to be written when there is room",
+                     metadata: ["sidecar": "\(path)"])
+        return false
+    }
+
+    /// Sidecars a full disk held back, written as soon as there is room (in order, stopping at
+    /// the first that still does not fit).
+    private func writeUnwrittenSidecars() {
+        while let first = unwrittenSidecars.first {
+            guard (try? first.sidecar.write(to: first.path)) != nil else { return }
+            condition.withLock { _ = unwrittenSidecars.removeFirst() }
+            logger.notice("sidecar written after storage had room again", metadata: ["sidecar": "\(first.path)"])
+        }
+    }
+
+    /// Sidecars waiting for room on a full disk.
+    var unwrittenSidecarCount: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return unwrittenSidecars.count
     }
 }
 

@@ -393,29 +393,53 @@ public final class CallRecording {
 
     /// Writes what is held up to the recording's end and gives the held audio's memory back:
     /// nothing more is placed. The rest of `finish` (closing, hashing, the sidecar) can then run
-    /// elsewhere, while thousands of ended recordings wait for it holding little.
-    public func writeHeldAudio(_ end: RecordingEnd) throws(SoundFileError) {
+    /// elsewhere, while thousands of ended recordings wait for it holding little. Audio that
+    /// cannot be written (a full disk) is given up and the failure kept for the sidecar: the
+    /// file still closes with what it holds.
+    public func writeHeldAudio(_ end: RecordingEnd) {
         guard !heldAudioWritten else { return }
         var endFrame = timeline.highest
         if let endNanos = end.endNanos {
             endFrame = max(timeline.committed, framePosition(endNanos))
         }
         gate.closeAll(atNanos: end.endNanos)
-        try timeline.commit(upTo: endFrame)
+        do {
+            try timeline.commit(upTo: endFrame)
+        } catch {
+            noteStorageError(error)
+        }
         timeline.releaseHeld()
         heldAudioWritten = true
     }
 
     private var heldAudioWritten = false
 
-    /// Ends the recording: writes what is left up to the end, closes the file, writes the sidecar.
-    public func finish(_ end: RecordingEnd) throws -> RecordingResult {
-        try writeHeldAudio(end)
-        try output.close()
-        let digests = try output.files.map { try FileDigest.sha256(path: $0.path) }
+    /// The first write that failed: the recording ends as `error: …` with what its file holds.
+    public private(set) var storageError: String?
+
+    /// Keeps the first storage failure for the sidecar's end reason.
+    public func noteStorageError(_ error: any Error) {
+        if storageError == nil { storageError = "\(error)" }
+    }
+
+    /// Ends the recording: writes what is left up to the end, closes the file and writes the
+    /// sidecar with `writeSidecar`. A write that failed on the way ends it as `error: …`, and the
+    /// file is closed and described all the same: a full disk costs the audio it could not
+    /// take, never the recording or its sidecar.
+    public func finish(_ end: RecordingEnd,
+                       writeSidecar: (Sidecar, String) throws -> Void = { try $0.write(to: $1) }) throws -> RecordingResult {
+        writeHeldAudio(end)
+        do {
+            try output.close()
+        } catch {
+            noteStorageError(error)
+        }
+        let digests = output.files.map { (try? FileDigest.sha256(path: $0.path)) ?? "" }
+        var end = end
+        if let storageError, !end.reason.hasPrefix("error") { end.reason = "error: \(storageError)" }
         let sidecar = SidecarBuilder(setup: setup).sidecar(output: output, digests: digests, streams: streams, gate: gate,
                                                            digits: digits, metadata: metadata, counters: counters, end: end)
-        try sidecar.write(to: setup.sidecarPath)
+        try writeSidecar(sidecar, setup.sidecarPath)
         return RecordingResult(sidecar: sidecar, audioPaths: output.files.map(\.path), sidecarPath: setup.sidecarPath)
     }
 }

@@ -3,10 +3,11 @@ import Media
 import Yams
 
 extension ConfigurationReader {
-    /// `storage`: where recordings go, in which format and channel layout, and the commit delay.
+    /// `storage`: where recordings go, in which format and channel layout, the commit delay, the
+    /// free space below which no recording starts, and the reserve kept for a full disk.
     func readStorage(_ node: Node?, into configuration: inout ServerConfiguration) {
         guard let section = section(node, at: .root.key("storage"), keys: [
-            "root", "format", "channels", "side", "commitDelaySeconds",
+            "root", "format", "channels", "side", "commitDelaySeconds", "minFreeMiB", "reserveMiB",
         ]) else { return }
         if let root = text(section["root"], at: section.path("root"), allowEmpty: false) {
             configuration.engine.storageRoot = root
@@ -23,6 +24,12 @@ extension ConfigurationReader {
         if let delay = seconds(section["commitDelaySeconds"], at: section.path("commitDelaySeconds"),
                                minimum: 0, inclusive: true, maximum: 60) {
             configuration.engine.commitDelaySeconds = delay
+        }
+        if let mebibytes = integer(section["minFreeMiB"], at: section.path("minFreeMiB"), in: 0...1_048_576) {
+            configuration.engine.minFreeBytes = Int64(mebibytes) << 20
+        }
+        if let mebibytes = integer(section["reserveMiB"], at: section.path("reserveMiB"), in: 0...4096) {
+            configuration.engine.reserveBytes = Int64(mebibytes) << 20
         }
     }
 }
