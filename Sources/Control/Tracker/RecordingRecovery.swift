@@ -8,6 +8,15 @@ public enum RecordingRecovery {
     public static func recover(_ entry: RecordingIndexEntry, serverId: String) -> RecordingIndexEntry {
         var finished = entry
         finished.state = "Stopped"
+        // Finished before the crash, only its row was not updated yet: its files and its sidecar
+        // are final and are never touched again.
+        if let data = FileManager.default.contents(atPath: entry.sidecarPath),
+           let sidecar = try? JSONDecoder().decode(Sidecar.self, from: data) {
+            finished.endReason = sidecar.endReason
+            finished.endNanos = entry.startNanos + Int64((sidecar.audio.durationSeconds * 1e9).rounded())
+            unlink(HeldAudioJournal.path(forSidecar: entry.sidecarPath))
+            return finished
+        }
         guard let format = InterruptedRecording.format(named: entry.format) else {
             finished.endReason = "interrupted: unknown format \(entry.format)"
             return finished

@@ -218,6 +218,7 @@ extension CaptureEngine {
         setup.sideToChannel = profile?.sideToChannel ?? [0, 1]
         if call.isUnsignalled { setup.signalling = "none" }
         setup.detectsInbandDTMF = configuration.inbandDTMF
+        setup.journalsHeldAudio = configuration.journalsHeldAudio
         calls[call.slot].segment += 1
         calls[call.slot].openRecordings += 1
         if duplicate {

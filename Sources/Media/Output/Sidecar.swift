@@ -150,6 +150,14 @@ public struct Sidecar: Codable, Sendable, Equatable {
         enum CodingKeys: String, CodingKey {
             case start = "Start", end = "End", origin = "Origin", ended = "Ended", late = "Late"
         }
+
+        /// The part within a file of `seconds`, or nil when it starts at or after its end.
+        public func clipped(to seconds: Double) -> Interval? {
+            guard start < seconds else { return nil }
+            var clipped = self
+            clipped.end = min(end, seconds)
+            return clipped
+        }
     }
 
     /// A DTMF digit, when it was pressed (seconds from the file's start) and for how long, how it

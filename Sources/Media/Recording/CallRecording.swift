@@ -9,6 +9,11 @@ public final class CallRecording {
 
     private let timeline: RecordingTimeline
     private let output: RecordingOutput
+    /// The held audio and a checkpoint of the sidecar, for recovery after a crash (live only).
+    private let journal: HeldAudioJournal?
+    /// Capture time of the next checkpoint.
+    private var nextCheckpointNanos = Int64.min
+    static let checkpointNanos: Int64 = 5_000_000_000
     private var streams: [MediaStream] = []
     private var digits: [Sidecar.Digit] = []
     /// Decoders by flow and codec, owned here for the recording's life (streams hold views).
@@ -35,12 +40,20 @@ public final class CallRecording {
         // Commit in runs of a quarter second: a write per packet would cost a system call each,
         // and a longer run is memory held per call.
         commitBatchFrames = Int64(setup.sampleRate / 4)
-        // The delay, a run, a tick (100 ms) and room for packets stamped a little ahead: what is
+        // The delay, a run, a tick (50 ms) and room for packets stamped a little ahead: what is
         // held never reaches back into what a gate decided within the delay.
         let capacity = Int(commitDelayFrames + Int64(setup.sampleRate / 2))
         output = try RecordingOutput(stem: setup.audioStem, sampleRate: setup.sampleRate, roles: setup.channelRoles,
                                      format: setup.format, layout: setup.layout, side: setup.side)
-        timeline = RecordingTimeline(channels: setup.channelRoles.count, capacityFrames: capacity, output: output)
+        journal = setup.journalsHeldAudio
+            ? try HeldAudioJournal(path: HeldAudioJournal.path(forSidecar: setup.sidecarPath),
+                                   channels: setup.channelRoles.count, sampleRate: setup.sampleRate)
+            : nil
+        timeline = RecordingTimeline(channels: setup.channelRoles.count, capacityFrames: capacity, output: output,
+                                     journal: journal)
+        try journal?.appendLayout(HeldAudioJournal.Layout(
+            files: Dictionary(output.files.map { (($0.path as NSString).lastPathComponent, $0.channels) }) { a, _ in a },
+            mixed: output.layout == .mono))
         gate = RecordingGate(timeline: timeline, startNanos: setup.startNanos, sampleRate: setup.sampleRate, serverId: setup.serverId)
         payloadMaps = []
         metadata = setup.metadata
@@ -389,6 +402,24 @@ public final class CallRecording {
         if target - timeline.committed >= commitBatchFrames {
             try timeline.commit(upTo: target)
         }
+        guard journal != nil else { return }
+        try timeline.journalHeld()
+        if nowNanos >= nextCheckpointNanos || timeline.takeJournalReset() {
+            try checkpoint()
+            nextCheckpointNanos = nowNanos + Self.checkpointNanos
+        }
+    }
+
+    /// Journals what the sidecar would say if the recording ended now (streams, blackouts,
+    /// pauses, digits, counters): a repaired recording keeps it.
+    private func checkpoint() throws(SoundFileError) {
+        guard let journal else { return }
+        let sidecar = SidecarBuilder(setup: setup).sidecar(
+            output: output, digests: [], streams: streams, gate: gate, digits: digits, metadata: metadata,
+            counters: counters, end: RecordingEnd(endNanos: nil, reason: "interrupted", metadata: nil),
+            frames: timeline.highest)
+        guard let json = try? JSONEncoder().encode(sidecar) else { return }
+        try journal.appendCheckpoint(json)
     }
 
     /// Writes what is held up to the recording's end and gives the held audio's memory back:
@@ -440,6 +471,8 @@ public final class CallRecording {
         let sidecar = SidecarBuilder(setup: setup).sidecar(output: output, digests: digests, streams: streams, gate: gate,
                                                            digits: digits, metadata: metadata, counters: counters, end: end)
         try writeSidecar(sidecar, setup.sidecarPath)
+        // The file holds everything now and the sidecar says so: recovery has nothing to add.
+        journal?.remove()
         return RecordingResult(sidecar: sidecar, audioPaths: output.files.map(\.path), sidecarPath: setup.sidecarPath)
     }
 }

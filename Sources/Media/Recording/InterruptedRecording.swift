@@ -58,9 +58,23 @@ public struct InterruptedRecording: Sendable {
         // cut to the same whole number of frames (the shortest), which the sidecar then reports.
         let inspected = audioPaths.map { AudioFile.inspect(path: $0, expected: format) }
         let playable = inspected.compactMap(\.frames)
-        let frames = playable.min() ?? 0
+        var frames = playable.min() ?? 0
         let files = inspected.map { $0.finishing(atFrames: frames) }
-        let problems = files.compactMap(\.problem?.description)
+        var problems = files.compactMap(\.problem?.description)
+        // What it held for the commit delay, from its journal (a live recording keeps one).
+        let journalPath = HeldAudioJournal.path(forSidecar: sidecarPath)
+        let journal = HeldAudioJournal.read(path: journalPath)
+        if problems.isEmpty, let journal, let held = HeldAudio(journal, after: frames) {
+            var lengths: [Int64] = []
+            for file in files {
+                switch held.append(to: file.path) {
+                case .success(let length): lengths.append(length)
+                case .failure(let problem): problems.append("\((file.path as NSString).lastPathComponent) \(problem)")
+                }
+            }
+            if problems.isEmpty, let shortest = lengths.min() { frames = shortest }
+        }
+        let known = journal?.checkpoint.flatMap { try? JSONDecoder().decode(Sidecar.self, from: $0) }
 
         let rate = files.lazy.compactMap(\.sampleRate).first ?? sampleRate
         let digests = files.map { FileManager.default.fileExists(atPath: $0.path) ? (try? FileDigest.sha256(path: $0.path)) ?? "" : "" }
@@ -68,6 +82,7 @@ public struct InterruptedRecording: Sendable {
         let separate = (layout ?? (audioPaths.count > 1 ? .separate : .stereo)) == .separate
         let roles = fileRoles(files, separate: separate)
         let fileFormat = files.lazy.compactMap(\.format).first ?? format.effective(sampleRate: rate)
+        let seconds = Double(frames) / Double(max(1, rate))
         let sidecar = Sidecar(
             recordingIdentifier: recordingIdentifier,
             callInstance: callInstance,
@@ -75,7 +90,7 @@ public struct InterruptedRecording: Sendable {
             agentId: agentId,
             serverId: serverId,
             segment: segment,
-            metadata: metadata,
+            metadata: metadata.merging(known?.metadata ?? [:]) { _, checkpointed in checkpointed },
             startTime: CaptureTime.iso8601(startNanos),
             endTime: CaptureTime.iso8601(startNanos + frames * 1_000_000_000 / Int64(max(1, rate))),
             audio: .init(file: separate ? nil : names.first,
@@ -86,16 +101,22 @@ public struct InterruptedRecording: Sendable {
                          channels: roles.reduce(0) { $0 + $1.count },
                          durationSeconds: Double(frames) / Double(max(1, rate)),
                          channelRoles: roles.flatMap { $0 }),
-            streams: [], blackouts: [], pauses: [], dtmf: [],
+            // What the last checkpoint knew, within what the file holds.
+            streams: known?.streams ?? [],
+            blackouts: (known?.blackouts ?? []).compactMap { $0.clipped(to: seconds) },
+            pauses: (known?.pauses ?? []).compactMap { $0.clipped(to: seconds) },
+            dtmf: (known?.dtmf ?? []).filter { $0.time < seconds },
             endReason: problems.isEmpty ? "interrupted" : "interrupted: " + problems.joined(separator: "; "),
-            notUsed: [:],
-            sha256: digests.first ?? "")
+            notUsed: known?.notUsed ?? [:],
+            sha256: digests.first ?? "",
+            signalling: known?.signalling)
         do {
             // Atomic: a crash during recovery leaves the old sidecar (or none), never half of one.
             try sidecar.write(to: sidecarPath)
         } catch {
             throw .cannotWriteSidecar(path: sidecarPath, reason: "\(error.localizedDescription)")
         }
+        unlink(journalPath)
         return RecordingResult(sidecar: sidecar, audioPaths: audioPaths, sidecarPath: sidecarPath)
     }
 

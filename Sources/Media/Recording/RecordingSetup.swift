@@ -27,6 +27,9 @@ public struct RecordingSetup: Sendable {
     public var signalling: String?
     /// Look for DTMF tones in G.711 and G.722 audio (`media.inbandDtmf`).
     public var detectsInbandDTMF = false
+    /// Journal the held audio and checkpoint the sidecar beside the file, for recovery after a
+    /// crash (live capture; a replay is simply run again).
+    public var journalsHeldAudio = false
 
     public init(recordingIdentifier: String, callInstance: String, segment: Int = 0, isDuplicate: Bool = false,
                 agentId: Int? = nil, serverId: String, startNanos: Int64, sampleRate: Int, channelRoles: [String],

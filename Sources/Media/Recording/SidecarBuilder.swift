@@ -6,11 +6,13 @@ import Foundation
 struct SidecarBuilder {
     let setup: RecordingSetup
 
-    /// The sidecar of a recording whose files are closed.
+    /// The sidecar of a recording whose files are closed (or, with `frames`, of a running one:
+    /// a checkpoint for recovery).
     func sidecar(output: RecordingOutput, digests: [String], streams: [MediaStream], gate: RecordingGate,
                  digits: [Sidecar.Digit], metadata: [String: String], counters: RecordingCounters,
-                 end: RecordingEnd) -> Sidecar {
-        let frames = output.framesWritten
+                 end: RecordingEnd, frames: Int64? = nil) -> Sidecar {
+        // A checkpoint of a running recording counts the held audio too.
+        let frames = frames ?? output.framesWritten
         let names = output.files.map { ($0.path as NSString).lastPathComponent }
         let oneFile = output.files.count == 1 && output.layout != .separate
         return Sidecar(

@@ -23,9 +23,16 @@ public final class RecordingTimeline {
     /// every sample placed before or after it.
     private var silenced: [(id: Int, start: Int64, end: Int64)] = []
     private var nextSilence = 0
+    /// Where held audio is journaled for a crash (live recordings), and how far: frames from
+    /// `committed` up to `journaled` are in it as they were at the last tick, except from
+    /// `changedFrom` on, where a late packet or a gate decision changed them since.
+    private let journal: HeldAudioJournal?
+    private var journaled: Int64 = 0
+    private var changedFrom = Int64.max
 
-    public init(channels: Int, capacityFrames: Int, output: RecordingOutput) {
+    public init(channels: Int, capacityFrames: Int, output: RecordingOutput, journal: HeldAudioJournal? = nil) {
         self.channels = channels
+        self.journal = journal
         capacity = max(capacityFrames, 1024)
         planes = .allocate(capacity: max(channels, 1))
         planes.initialize(repeating: ChannelPlane(), count: max(channels, 1))
@@ -89,6 +96,7 @@ public final class RecordingTimeline {
             try commit(upTo: end - Int64(capacity))
             first = max(first, committed)
         }
+        if first < journaled && first < changedFrom { changedFrom = first }
         var offset = Int(first - position)
         while first < end {
             let slot = Int(first % Int64(capacity))
@@ -113,6 +121,7 @@ public final class RecordingTimeline {
     public func silence(from start: Int64) -> Int {
         nextSilence += 1
         silenced.append((nextSilence, max(start, committed), Int64.max))
+        changed(from: max(start, committed))
         return nextSilence
     }
 
@@ -120,6 +129,7 @@ public final class RecordingTimeline {
     public func endSilence(_ id: Int, at end: Int64) {
         guard let i = silenced.firstIndex(where: { $0.id == id }) else { return }
         silenced[i].end = max(end, silenced[i].start)
+        changed(from: silenced[i].end)
     }
 
     /// Writes every frame before `position` and clears it in the rings.
@@ -139,20 +149,63 @@ public final class RecordingTimeline {
         }
     }
 
+    /// Frames from `frame` on were journaled and have changed since.
+    @inline(__always)
+    private func changed(from frame: Int64) {
+        if journal != nil && frame < journaled && frame < changedFrom { changedFrom = frame }
+    }
+
+    /// Appends to the journal the held frames placed or changed since the last call, as the
+    /// gate decides them now; starts the journal over when it holds much more than is held.
+    public func journalHeld() throws(SoundFileError) {
+        guard let journal else { return }
+        if journal.bytes > 4 * capacity * channels * 2 + 65536 {
+            try journal.reset()
+            journaled = committed
+            changedFrom = Int64.max
+            journalReset = true
+        }
+        var from = max(committed, min(changedFrom, journaled))
+        let to = highest
+        changedFrom = Int64.max
+        guard to > from else { return }
+        let scratch = ThreadScratch.buffer(.interleaved)
+        let scratchFrames = ThreadScratch.samples / max(channels, 1)
+        while from < to {
+            let slot = Int(from % Int64(capacity))
+            let run = min(Int(to - from), capacity - slot, scratchFrames)
+            for c in 0..<channels {
+                planes[c].peek(from: slot, frame: from, count: run, into: scratch + c, stride: channels)
+            }
+            if !silenced.isEmpty { applySilence(scratch, from: from, count: run, prune: false) }
+            try journal.appendAudio(from: from, frames: scratch, count: run)
+            from += Int64(run)
+        }
+        journaled = to
+    }
+
+    /// The journal was started over since this was last asked (its checkpoint must be written again).
+    public private(set) var journalReset = false
+
+    public func takeJournalReset() -> Bool {
+        defer { journalReset = false }
+        return journalReset
+    }
+
     /// Gives back the memory of the held audio once everything is committed: a finished
     /// recording places nothing more.
     public func releaseHeld() {
         for c in 0..<max(channels, 1) { planes[c].release() }
     }
 
-    private func applySilence(_ frames: UnsafeMutablePointer<Int16>, from first: Int64, count: Int) {
+    private func applySilence(_ frames: UnsafeMutablePointer<Int16>, from first: Int64, count: Int, prune: Bool = true) {
         let last = first + Int64(count)
         for (_, start, end) in silenced where start < last && end > first {
             let a = max(start, first), b = min(end, last)
             (frames + Int(a - first) * channels).update(repeating: 0, count: Int(b - a) * channels)
         }
         // Stretches wholly written are done with.
-        silenced.removeAll { $0.end <= last }
+        if prune { silenced.removeAll { $0.end <= last } }
     }
 }
 
@@ -300,6 +353,45 @@ struct ChannelPlane {
             silence(max(filledUpTo, frame), end)
             filledUpTo = end
         }
+    }
+
+    /// What `take` would hand over for slots `slot ..< slot + count` (frames from `frame`),
+    /// leaving them held: the journal's copy of audio not yet written.
+    func peek(from slot: Int, frame: Int64, count: Int, into destination: UnsafeMutablePointer<Int16>, stride: Int) {
+        var d = destination
+        if let linear {
+            for i in slot..<(slot + count) {
+                d.pointee = linear[i]
+                d += stride
+            }
+            return
+        }
+        guard let codes, let table else {
+            for _ in 0..<count {
+                d.pointee = 0
+                d += stride
+            }
+            return
+        }
+        for i in slot..<(slot + count) {
+            d.pointee = table[Int(codes[i])]
+            d += stride
+        }
+        let end = frame + Int64(count)
+        func silence(_ a: Int64, _ b: Int64) {
+            guard b > a else { return }
+            var z = destination + Int(a - frame) * stride
+            for _ in a..<b {
+                z.pointee = 0
+                z += stride
+            }
+        }
+        for i in 0..<gapCount {
+            let gap = gaps![i]
+            guard gap.start < end else { break }
+            silence(max(gap.start, frame), min(gap.end, end))
+        }
+        if filledUpTo < end { silence(max(filledUpTo, frame), end) }
     }
 
     mutating func release() {
