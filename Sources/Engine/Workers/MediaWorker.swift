@@ -28,6 +28,14 @@ final class MediaWorker: @unchecked Sendable {
     /// Packets that arrived for a recording that could not be opened or had failed.
     private(set) var storageFailures = 0
     private(set) var errors = BoundedErrors()
+    /// Live: audio was placed since the held audio was last journaled, and when that was
+    /// (monotonic clock). A worker that has caught up journals at once rather than at the next
+    /// tick, at most every `catchUpJournalNanos` and only while it records few calls (with
+    /// many, the ticks journal them: a write per recording each time would cost too much).
+    private var placedSinceJournal = false
+    private var lastCatchUpJournal: Int64 = 0
+    static let catchUpJournalNanos: Int64 = 10_000_000
+    static let catchUpJournalMaxCalls = 64
 
     init(index: Int, ringBytes: Int, finisher: RecordingFinisher, storage: StorageSpace, logger: Logger) {
         self.index = index
@@ -60,6 +68,7 @@ final class MediaWorker: @unchecked Sendable {
         var backoff = Backoff()
         while true {
             guard let record = ring.peek() else {
+                if placedSinceJournal { journalOnCatchingUp() }
                 backoff.wait()
                 continue
             }
@@ -101,6 +110,7 @@ final class MediaWorker: @unchecked Sendable {
                     do {
                         try workerCall.recordings[i]._withUnsafeGuaranteedRef {
                             try $0.receive(flow: flow, packet: bytes, captureNanos: nanos)
+                            if $0.journalsHeldAudio { placedSinceJournal = true }
                         }
                     } catch {
                         fail(call, workerCall.recordings[i].takeUnretainedValue().setup.recordingIdentifier, error)
@@ -207,6 +217,36 @@ final class MediaWorker: @unchecked Sendable {
         case .stop, nil:
             break
         }
+    }
+
+    /// The ring is empty: journals what the open recordings placed since the last tick.
+    private func journalOnCatchingUp() {
+        let now = Self.monotonicNanos()
+        guard now - lastCatchUpJournal >= Self.catchUpJournalNanos else { return }
+        lastCatchUpJournal = now
+        placedSinceJournal = false
+        guard open.count <= Self.catchUpJournalMaxCalls else { return }
+        for call in open {
+            guard let entry = calls[call] else { continue }
+            var failed: (String, Error)?
+            entry._withUnsafeGuaranteedRef { workerCall in
+                workerCall.forEach { recording in
+                    guard failed == nil else { return }
+                    do {
+                        try recording.journalHeld()
+                    } catch {
+                        failed = (recording.setup.recordingIdentifier, error)
+                    }
+                }
+            }
+            if let (identifier, error) = failed { fail(call, identifier, error) }
+        }
+    }
+
+    private static func monotonicNanos() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
     }
 
     /// Finishes the stops whose time the clock has reached (a recording the call's end took

@@ -13,7 +13,7 @@ public final class CallRecording {
     private let journal: HeldAudioJournal?
     /// Capture time of the next checkpoint.
     private var nextCheckpointNanos = Int64.min
-    static let checkpointNanos: Int64 = 5_000_000_000
+    static let checkpointNanos: Int64 = 2_000_000_000
     private var streams: [MediaStream] = []
     private var digits: [Sidecar.Digit] = []
     /// Decoders by flow and codec, owned here for the recording's life (streams hold views).
@@ -406,9 +406,20 @@ public final class CallRecording {
         try timeline.journalHeld()
         if nowNanos >= nextCheckpointNanos || timeline.takeJournalReset() {
             try checkpoint()
-            nextCheckpointNanos = nowNanos + Self.checkpointNanos
+            // Often while the recording is young (its streams are still starting), then every 2 s.
+            let age = max(0, nowNanos - setup.startNanos)
+            nextCheckpointNanos = nowNanos + min(Self.checkpointNanos, max(Self.checkpointNanos / 8, age / 2))
         }
     }
+
+    /// Journals what was placed since the last tick (live): the worker calls it when it has
+    /// caught up with its ring, so that a crash loses less than a tick.
+    public func journalHeld() throws(SoundFileError) {
+        try timeline.journalHeld()
+    }
+
+    /// Whether the held audio is journaled (a live recording).
+    public var journalsHeldAudio: Bool { journal != nil }
 
     /// Journals what the sidecar would say if the recording ended now (streams, blackouts,
     /// pauses, digits, counters): a repaired recording keeps it.
