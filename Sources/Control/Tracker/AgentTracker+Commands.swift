@@ -55,10 +55,10 @@ extension AgentTracker {
                 target = active
             }
             if command.action == .startDuplicate {
+                if let problem = engine.storage.problem { return .failure(ControlError(.unavailable, "storage: \(problem)")) }
                 if let metadata = command.metadata, let refused = update(target.callInstance, with: metadata) {
                     return .failure(refused)
                 }
-                if let problem = engine.storage.problem { return .failure(ControlError(.unavailable, "storage: \(problem)")) }
                 guard engine.startDuplicate(target.callInstance, at: nanos) != nil else {
                     return .failure(ControlError(.conflict, "call '\(target.callInstance)' already has as many recordings open as a call may"))
                 }

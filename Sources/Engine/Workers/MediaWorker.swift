@@ -288,7 +288,7 @@ final class MediaWorker: @unchecked Sendable {
 
     /// A write failed (disk full, folder gone): end the recording as an error so it still closes.
     private func fail(_ call: Int, _ recordingIdentifier: String, _ error: Error) {
-        // On a full disk every recording's next write fails too: the capture thread closes them all.
+        // On a full disk every recording's next write fails too: the next tick closes them all.
         if StorageReserve.isDiskFull(error) { storage.noteFull() }
         logger.error("recording failed", metadata: ["recording": "\(recordingIdentifier)", "error": "\(error)"])
         finish(call, RecordingEnd(endNanos: nil, reason: "error: \(error)", metadata: nil, recordingIdentifier: recordingIdentifier))
