@@ -60,6 +60,8 @@ struct ReplayCommand: AsyncParsableCommand {
             throw CommandFailure.exit("\(error)")
         }
         if let out { configuration.engine.storageRoot = out }
+        // A replay that dies is run again: its held audio needs no journal.
+        configuration.engine.journalsHeldAudio = false
         if let http { configuration.http.bind = http }
         if http != nil && pace != .realtime {
             throw CommandFailure.exit("--http needs --pace realtime: a replay at full speed is over before a client can ask")

@@ -43,8 +43,6 @@ struct ServeCommand: AsyncParsableCommand {
         var engineConfiguration = configuration.engine
         // Live, the capture thread must never wait for a worker: what a full ring cannot take is counted.
         engineConfiguration.dropWhenBehind = true
-        // A crash must not cost the audio held for the commit delay.
-        engineConfiguration.journalsHeldAudio = true
         // A server runs for months: its summary at the end lists no files.
         engineConfiguration.listsFiles = false
 

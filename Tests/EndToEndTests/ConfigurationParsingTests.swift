@@ -27,6 +27,7 @@ import Testing
           commitDelaySeconds: 1.5
           minFreeMiB: 512
           reserveMiB: 32
+          journalHeldAudio: false
         http:
           bind: "[::1]:9090"
           keys:
@@ -67,6 +68,7 @@ import Testing
         #expect(c.engine.commitDelaySeconds == 1.5)
         #expect(c.engine.minFreeBytes == 512 << 20)
         #expect(c.engine.reserveBytes == 32 << 20)
+        #expect(c.engine.journalsHeldAudio == false)
         #expect(c.http.bind == "[::1]:9090")
         #expect(try HTTPBindAddress(parsing: c.http.bind) == HTTPBindAddress(host: "::1", port: 9090))
         #expect(c.http.keys == [.init(key: "k-read", role: .read), .init(key: "k-control", role: .control)])

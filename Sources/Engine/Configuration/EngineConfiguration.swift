@@ -47,8 +47,9 @@ public struct EngineConfiguration: Sendable {
     /// Live capture drops (and counts) what a full ring cannot take; a replay waits instead.
     public var dropWhenBehind = false
     /// Journal each recording's held audio and checkpoint its sidecar beside it, so that a crash
-    /// costs at most the last tick's audio (`serve`; a replay is run again instead).
-    public var journalsHeldAudio = false
+    /// costs at most about 100 ms of audio (`storage.journalHeldAudio`, on by default; only
+    /// `serve` journals: a replay is run again instead).
+    public var journalsHeldAudio = true
 
     public init() {}
 

@@ -7,7 +7,7 @@ extension ConfigurationReader {
     /// free space below which no recording starts, and the reserve kept for a full disk.
     func readStorage(_ node: Node?, into configuration: inout ServerConfiguration) {
         guard let section = section(node, at: .root.key("storage"), keys: [
-            "root", "format", "channels", "side", "commitDelaySeconds", "minFreeMiB", "reserveMiB",
+            "root", "format", "channels", "side", "commitDelaySeconds", "minFreeMiB", "reserveMiB", "journalHeldAudio",
         ]) else { return }
         if let root = text(section["root"], at: section.path("root"), allowEmpty: false) {
             configuration.engine.storageRoot = root
@@ -27,6 +27,9 @@ extension ConfigurationReader {
         }
         if let mebibytes = integer(section["minFreeMiB"], at: section.path("minFreeMiB"), in: 0...1_048_576) {
             configuration.engine.minFreeBytes = Int64(mebibytes) << 20
+        }
+        if let journal = flag(section["journalHeldAudio"], at: section.path("journalHeldAudio")) {
+            configuration.engine.journalsHeldAudio = journal
         }
         if let mebibytes = integer(section["reserveMiB"], at: section.path("reserveMiB"), in: 0...4096) {
             configuration.engine.reserveBytes = Int64(mebibytes) << 20
