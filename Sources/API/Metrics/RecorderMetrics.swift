@@ -78,7 +78,7 @@ public actor RecorderMetrics {
         registry.makeGauge(descriptor: Self.descriptor(name, unit: "", help: help))
     }
 
-    private static func descriptor(_ name: String, unit: String, help: String) -> MetricNameDescriptor {
+    static func descriptor(_ name: String, unit: String, help: String) -> MetricNameDescriptor {
         MetricNameDescriptor(namespace: "calltap", metricName: name, unitName: unit, helpText: help)
     }
 }
