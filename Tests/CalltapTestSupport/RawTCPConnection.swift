@@ -9,7 +9,8 @@ import Glibc
 public final class RawTCPConnection: @unchecked Sendable {
     // @unchecked: one test task uses a connection at a time.
     public let descriptor: Int32
-    public let opened = Date()
+    /// When the connection was established (connect returned).
+    public let opened: Date
     private var isClosed = false
 
     /// Connects (blocking) from `sourceIP` (any port) to `host:port`, both IPv4.
@@ -35,6 +36,7 @@ public final class RawTCPConnection: @unchecked Sendable {
             throw TestSupportError("connect \(host):\(port) from \(sourceIP): \(message)")
         }
         descriptor = fd
+        opened = Date()
     }
 
     deinit { close() }
@@ -63,6 +65,36 @@ public final class RawTCPConnection: @unchecked Sendable {
     /// `until` occurs in them, when given); empty when none came or the connection closed.
     public func receive(timeout: Double, until marker: String? = nil) async -> [UInt8] {
         await Self.offThePool { self.receiveBlocking(timeout: timeout, until: marker) }
+    }
+
+    /// What the server sent on each connection until it closed it, and when, for many connections
+    /// watched at once, so that each time is when the close happened, not when it was looked at;
+    /// nil for a connection still open after `timeout` seconds.
+    public static func watchCloses(of connections: [RawTCPConnection], timeout: Double) async -> [(closedAt: Date, received: [UInt8])?] {
+        await offThePool {
+            var outcomes: [(closedAt: Date, received: [UInt8])?] = Array(repeating: nil, count: connections.count)
+            var received: [[UInt8]] = Array(repeating: [], count: connections.count)
+            // poll() skips negative descriptors: a closed connection's entry is negated.
+            var pollers = connections.map { pollfd(fd: $0.descriptor, events: Int16(POLLIN), revents: 0) }
+            var open = connections.count
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            let end = Date().addingTimeInterval(timeout)
+            while open > 0, end.timeIntervalSinceNow > 0 {
+                guard poll(&pollers, nfds_t(pollers.count), 50) > 0 else { continue }
+                let now = Date()
+                for i in pollers.indices where pollers[i].fd >= 0 && pollers[i].revents != 0 {
+                    let n = buffer.withUnsafeMutableBytes { recv(pollers[i].fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
+                    if n > 0 {
+                        received[i].append(contentsOf: buffer[0..<n])
+                    } else if n == 0 || (errno != EAGAIN && errno != EINTR) {
+                        outcomes[i] = (now, received[i])
+                        pollers[i].fd = -1
+                        open -= 1
+                    }
+                }
+            }
+            return outcomes
+        }
     }
 
     /// Runs blocking socket calls on a thread of their own: on Swift's cooperative pool they
