@@ -74,7 +74,7 @@ public final class ConnectionAdmission: @unchecked Sendable {
             rejected[refusal]?.increment()
             if let warning {
                 logger.warning("refusing HTTP connections", metadata: [
-                    "cause": "\(refusal.rawValue)", "client": "\(client)", "refused": "\(warning.refused)",
+                    "cause": "\(refusal.rawValue)", "client": "\(client)", "refusedSinceLastWarning": "\(warning.refused)",
                     "open": "\(warning.open)", "maxConnections": "\(maxConnections)",
                     "maxConnectionsPerClient": "\(maxConnectionsPerClient)",
                 ])
