@@ -5,7 +5,9 @@ import Hummingbird
 import Logging
 
 /// The API served over HTTP for `serve` and for a paced replay: the recorder's router on the
-/// configured address. Without API keys the address is forced to loopback, and the log says so.
+/// configured address, with its connection bounds (`http.idleTimeoutSeconds`,
+/// `requestHeaderTimeoutSeconds`, `maxConnections`, `maxConnectionsPerClient`). Without API keys
+/// the address is forced to loopback, and the log says so.
 enum HTTPServer {
     /// The application; it logs the address it really listens on (port 0 picks one).
     static func application(service: some RecorderService, configuration: ServerConfiguration, logger: Logger)
@@ -17,10 +19,12 @@ enum HTTPServer {
         } else if configuration.http.keys.isEmpty {
             logger.notice("no API keys configured: the API is open to local clients only", metadata: ["bind": "\(configuration.http.bind)"])
         }
-        let router = buildRecorderRouter(service: service, configuration: configuration)
+        let metrics = RecorderMetrics()
+        let router = buildRecorderRouter(service: service, configuration: configuration, metrics: metrics)
         let host = bind.host, port = bind.port
         return Application(
             router: router,
+            server: .recorder(configuration, metrics: metrics, logger: logger),
             configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "calltap"),
             onServerRunning: { channel in
                 let address = channel.localAddress.map { "\($0.ipAddress ?? host):\($0.port ?? port)" } ?? "\(host):\(port)"

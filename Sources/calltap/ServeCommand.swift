@@ -31,12 +31,13 @@ struct ServeCommand: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "calltap.serve")
-        let configuration: ServerConfiguration
+        var configuration: ServerConfiguration
         do {
             configuration = try ConfigurationFile.load(path: config)
         } catch {
             throw CommandFailure.exit("\(error)")
         }
+        configuration.http.maxConnections = try Self.fitConnectionsToDescriptors(configuration, logger: logger)
         guard !configuration.capture.interfaces.isEmpty else {
             throw CommandFailure.exit("\(config): capture.interfaces names no interface to capture on")
         }
@@ -110,6 +111,29 @@ struct ServeCommand: AsyncParsableCommand {
             // The server could not start (the port is taken, the address is not this host's).
             throw CommandFailure.exit("\(error)")
         }
+    }
+}
+
+extension ServeCommand {
+    /// Raises the soft descriptor limit to the hard one and returns how many HTTP connections fit
+    /// beside `limits.reservedDescriptors`: `http.maxConnections`, or fewer when the limit is low.
+    static func fitConnectionsToDescriptors(_ configuration: ServerConfiguration, logger: Logger) throws -> Int {
+        let before = DescriptorLimit.current()
+        guard let limit = DescriptorLimit.raiseSoftToHard() else {
+            logger.warning("cannot read the descriptor limit (RLIMIT_NOFILE): HTTP connections are bounded by http.maxConnections only")
+            return configuration.http.maxConnections
+        }
+        let reserved = configuration.limits.reservedDescriptors, configured = configuration.http.maxConnections
+        guard let connections = limit.httpConnections(configured: configured, reserved: reserved) else {
+            throw CommandFailure.exit("the descriptor limit (\(limit)) leaves nothing for HTTP beside limits.reservedDescriptors (\(reserved)): raise the hard limit (ulimit -Hn) or lower the reserve")
+        }
+        logger.notice("descriptor limit", metadata: [
+            "soft": "\(limit.soft)", "hard": "\(limit.hard == Int.max ? "unlimited" : String(limit.hard))",
+            "softBefore": "\(before.map { String($0.soft) } ?? "?")", "reserved": "\(reserved)",
+            "maxConnections": "\(connections)", "configuredMaxConnections": "\(configured)",
+            "maxConnectionsPerClient": "\(configuration.http.maxConnectionsPerClient)",
+        ])
+        return connections
     }
 }
 

@@ -1,7 +1,10 @@
 @testable import API
+import CalltapTestSupport
 import Control
+import Foundation
 import Hummingbird
 import HummingbirdTesting
+import Logging
 import Testing
 
 /// Bodies over `limits.maxBodyBytes` are refused with 413, by declared length and by what streams in.
@@ -66,6 +69,40 @@ import Testing
         try await Fixture.application(await Fixture.recorder()).test(.live) { client in
             let response = try await client.post("/api/Record/StartForAgent", json: paddedCommand(size: 70_000))
             expectError(response, .contentTooLarge, "payload_too_large")
+        }
+    }
+}
+
+extension BodyLimitTests {
+    /// A chunk announced larger than the limit is answered 413 when its size line arrives, and
+    /// the connection is closed: it is not held open waiting for 2^64 - 1 bytes (issue 15).
+    @Test func chunkSizeOverTheLimitIs413AndClosesTheConnection() async throws {
+        var configuration = Fixture.configuration()
+        configuration.limits.maxBodyBytes = 1024
+        let metrics = RecorderMetrics()
+        let application = Application(
+            router: buildRecorderRouter(service: await Fixture.recorder(), configuration: configuration, metrics: metrics),
+            server: .recorder(configuration, metrics: metrics, logger: Logger(label: "test")))
+        try await application.test(.live) { client in
+            let port = try #require(client.port)
+            let head = "POST /api/Record/StartForAgent HTTP/1.1\r\nHost: calltap\r\nAuthorization: Bearer \(Fixture.controlKey)\r\n"
+                + "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+            for size in ["FFFFFFFFFFFFFFFF", "401"] {
+                let connection = try RawTCPConnection(from: "127.0.0.1", to: "127.0.0.1", port: port)
+                connection.send(head + size + "\r\n{\"AgentIdentifier\": ")
+                let closed = try #require(await connection.waitForClose(timeout: 10), "closed after a chunk of \(size)")
+                let answer = String(decoding: closed.received, as: UTF8.self)
+                #expect(answer.hasPrefix("HTTP/1.1 413 "), "\(answer)")
+                let body = answer.components(separatedBy: "\r\n\r\n").dropFirst().joined()
+                let error = try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: String]
+                #expect(error == ["Code": "payload_too_large", "Message": "the body is larger than 1024 bytes"], "\(answer)")
+            }
+            // A chunked body within the limit is read as ever.
+            let connection = try RawTCPConnection(from: "127.0.0.1", to: "127.0.0.1", port: port)
+            let body = #"{"AgentIdentifier": "Id", "Value": "2"}"#
+            connection.send(head + String(body.utf8.count, radix: 16) + "\r\n" + body + "\r\n0\r\n\r\n")
+            let answer = String(decoding: await connection.receive(timeout: 10, until: "\r\n\r\n"), as: UTF8.self)
+            #expect(answer.hasPrefix("HTTP/1.1 200 "), "\(answer)")
         }
     }
 }

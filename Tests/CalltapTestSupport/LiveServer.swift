@@ -16,14 +16,21 @@ public final class LiveServer: @unchecked Sendable {
     public private(set) var baseURL = ""
 
     /// Starts the server and waits (at most `timeout` seconds) until it says where it listens.
-    public init(config configPath: String, logPath: String, timeout: Double = 30) async throws {
+    /// With `descriptorLimit`, the server starts under that soft and hard `RLIMIT_NOFILE`
+    /// (util-linux `prlimit`, which sets it and then runs calltap in its place).
+    public init(config configPath: String, logPath: String, timeout: Double = 30, descriptorLimit: Int? = nil) async throws {
         self.configPath = configPath
         self.logPath = logPath
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         process = Process()
-        process.executableURL = URL(fileURLWithPath: CalltapProcess.binary)
-        process.arguments = ["serve", "--config", configPath]
+        if let descriptorLimit {
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/prlimit")
+            process.arguments = ["--nofile=\(descriptorLimit):\(descriptorLimit)", CalltapProcess.binary, "serve", "--config", configPath]
+        } else {
+            process.executableURL = URL(fileURLWithPath: CalltapProcess.binary)
+            process.arguments = ["serve", "--config", configPath]
+        }
         process.standardOutput = log
         process.standardError = log
         process.standardInput = FileHandle.nullDevice

@@ -109,6 +109,15 @@ import Testing
             "t.yaml:2: limits.maxBodyBytes: must be between 1024 and 67108864, not 1023",
             "t.yaml:3: limits.maxCalls: must be between 1 and 10000000, not 0",
         ])
+        #expect(problems("http:\n  idleTimeoutSeconds: 0\n  requestHeaderTimeoutSeconds: 3601\n  maxConnections: 0\n  maxConnectionsPerClient: ten\n") == [
+            "t.yaml:2: http.idleTimeoutSeconds: must be more than 0 and at most 86400 seconds, not 0",
+            "t.yaml:3: http.requestHeaderTimeoutSeconds: must be more than 0 and at most 3600 seconds, not 3601",
+            "t.yaml:4: http.maxConnections: must be between 1 and 1000000, not 0",
+            "t.yaml:5: http.maxConnectionsPerClient: expected a whole number, found 'ten'",
+        ])
+        #expect(problems("limits: { reservedDescriptors: 15 }\n") == [
+            "t.yaml:1: limits.reservedDescriptors: must be between 16 and 10000000, not 15",
+        ])
         #expect(problems("media: { workers: 0 }\n") == ["t.yaml:1: media.workers: must be between 1 and 64, not 0"])
         #expect(problems("calls: { holdTimeoutSeconds: .inf }\n") == [
             "t.yaml:1: calls.holdTimeoutSeconds: expected a number of seconds, found '.inf'",

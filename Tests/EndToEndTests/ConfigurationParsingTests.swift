@@ -35,13 +35,17 @@ import Testing
             - { key: k-control, role: Control }
           publicMetrics: true
           cors: { allowedOrigins: ["https://CRM.example.com:8443", "http://localhost:3000"] }
+          idleTimeoutSeconds: 75.5
+          requestHeaderTimeoutSeconds: 4
+          maxConnections: 300
+          maxConnectionsPerClient: 12
         timezone: Europe/Berlin
         dialPlan: { stripPrefixes: ["80", "9"] }
         calls: { idleTimeoutSeconds: 45, holdTimeoutSeconds: 3600.5, recordWithoutAgent: false, rtpWithoutSignalling: false }
         blackout: { maxAgentBlackoutSeconds: 900 }
         f2f: { wrapUpSeconds: 0 }
         cluster: { broker: "amqp://u:p@broker:5672/", serverId: rec-b, blackoutExchange: bx, screenExchange: sx }
-        limits: { maxBodyBytes: 2048, maxCalls: 500 }
+        limits: { maxBodyBytes: 2048, maxCalls: 500, reservedDescriptors: 700 }
         media: { workers: 3, inbandDtmf: true }
         recording: { defaultPolicy: on-demand }
         businessUnits: [{ id: 3, policy: always }, { id: 4, policy: on-demand }]
@@ -74,6 +78,11 @@ import Testing
         #expect(c.http.keys == [.init(key: "k-read", role: .read), .init(key: "k-control", role: .control)])
         #expect(c.http.publicMetrics)
         #expect(c.http.allowedOrigins == ["https://crm.example.com:8443", "http://localhost:3000"])
+        #expect(c.http.idleTimeoutSeconds == 75.5)
+        #expect(c.http.requestHeaderTimeoutSeconds == 4)
+        #expect(c.http.maxConnections == 300)
+        #expect(c.http.maxConnectionsPerClient == 12)
+        #expect(c.limits.reservedDescriptors == 700)
         #expect(c.engine.rtpWithoutSignalling == false)
         #expect(c.engine.inbandDTMF)
         #expect(c.engine.timeZone == "Europe/Berlin")

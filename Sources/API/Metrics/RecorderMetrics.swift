@@ -93,7 +93,7 @@ public actor RecorderMetrics {
         registry.makeGauge(descriptor: Self.descriptor(name, unit: "", help: help), labels: labels)
     }
 
-    private static func descriptor(_ name: String, unit: String, help: String) -> MetricNameDescriptor {
+    static func descriptor(_ name: String, unit: String, help: String) -> MetricNameDescriptor {
         MetricNameDescriptor(namespace: "calltap", metricName: name, unitName: unit, helpText: help)
     }
 }

@@ -25,7 +25,7 @@ struct RequestBodyLimit: Sendable {
         return bytes
     }
 
-    private var tooLarge: ControlError {
+    var tooLarge: ControlError {
         ControlError(.payloadTooLarge, "the body is larger than \(maxBytes) bytes")
     }
 }

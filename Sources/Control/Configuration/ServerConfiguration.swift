@@ -47,6 +47,17 @@ public struct ServerConfiguration: Sendable {
         /// Web origins whose pages may call the API from a browser (`http.cors.allowedOrigins`):
         /// `scheme://host[:port]`, or `*` for any. None by default.
         public var allowedOrigins: [String] = []
+        /// A connection with no request in progress for this long is closed (keep-alive idle, a
+        /// request body or response that stalls).
+        public var idleTimeoutSeconds = 60.0
+        /// A connection must deliver a complete request head this long after it opens, or after
+        /// the first byte of a later request; else it is closed.
+        public var requestHeaderTimeoutSeconds = 10.0
+        /// Connections open at once; more are closed as soon as they are accepted. `serve` lowers
+        /// it further so that HTTP never takes the descriptors `limits.reservedDescriptors` keeps.
+        public var maxConnections = 1000
+        /// Connections open at once from one client address; more from it are closed on accept.
+        public var maxConnectionsPerClient = 100
         public init() {}
     }
 
@@ -94,6 +105,9 @@ public struct ServerConfiguration: Sendable {
     public struct Limits: Sendable, Equatable {
         /// Request bodies larger than this get `413`.
         public var maxBodyBytes = 64 * 1024
+        /// File descriptors `serve` keeps out of HTTP's reach, for recordings, the capture, the
+        /// database and the broker: HTTP connections get at most the soft descriptor limit minus this.
+        public var reservedDescriptors = 512
         public init() {}
     }
 

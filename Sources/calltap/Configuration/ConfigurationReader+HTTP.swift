@@ -2,10 +2,14 @@ import Control
 import Yams
 
 extension ConfigurationReader {
-    /// `http`: the API's address, its keys, whether `/metrics` is open, and which web origins
-    /// may call it from a browser.
+    /// `http`: the API's address, its keys, whether `/metrics` is open, which web origins may
+    /// call it from a browser, and how long and how many connections it keeps.
     func readHTTP(_ node: Node?, into configuration: inout ServerConfiguration) {
-        guard let section = section(node, at: .root.key("http"), keys: ["bind", "keys", "publicMetrics", "cors"]) else { return }
+        guard let section = section(node, at: .root.key("http"), keys: [
+            "bind", "keys", "publicMetrics", "cors",
+            "idleTimeoutSeconds", "requestHeaderTimeoutSeconds", "maxConnections", "maxConnectionsPerClient",
+        ]) else { return }
+        readConnectionBounds(section, into: &configuration)
         if let cors = self.section(section["cors"], at: section.path("cors"), keys: ["allowedOrigins"]),
            let items = list(cors["allowedOrigins"], at: cors.path("allowedOrigins")) {
             var origins: [String] = []
@@ -59,6 +63,26 @@ extension ConfigurationReader {
         }
     }
 
+    /// `http.idleTimeoutSeconds`, `requestHeaderTimeoutSeconds`, `maxConnections`,
+    /// `maxConnectionsPerClient`: what keeps idle, slow or too many clients from holding the server.
+    private func readConnectionBounds(_ section: ConfigurationSection, into configuration: inout ServerConfiguration) {
+        if let idle = seconds(section["idleTimeoutSeconds"], at: section.path("idleTimeoutSeconds"),
+                              minimum: 0, inclusive: false, maximum: 86_400) {
+            configuration.http.idleTimeoutSeconds = idle
+        }
+        if let head = seconds(section["requestHeaderTimeoutSeconds"], at: section.path("requestHeaderTimeoutSeconds"),
+                              minimum: 0, inclusive: false, maximum: 3_600) {
+            configuration.http.requestHeaderTimeoutSeconds = head
+        }
+        if let total = integer(section["maxConnections"], at: section.path("maxConnections"), in: 1...1_000_000) {
+            configuration.http.maxConnections = total
+        }
+        if let perClient = integer(section["maxConnectionsPerClient"], at: section.path("maxConnectionsPerClient"),
+                                   in: 1...1_000_000) {
+            configuration.http.maxConnectionsPerClient = perClient
+        }
+    }
+
     /// Why `origin` is not a web origin (`scheme://host[:port]`, or `*`), if it is not.
     static func originProblem(_ origin: String) -> String? {
         if origin == "*" { return nil }
@@ -72,9 +96,13 @@ extension ConfigurationReader {
         return nil
     }
 
-    /// `limits`: request body size and how many live calls are tracked.
+    /// `limits`: request body size, how many live calls are tracked, and how many descriptors
+    /// HTTP connections may never take.
     func readLimits(_ node: Node?, into configuration: inout ServerConfiguration) {
-        guard let section = section(node, at: .root.key("limits"), keys: ["maxBodyBytes", "maxCalls"]) else { return }
+        guard let section = section(node, at: .root.key("limits"), keys: ["maxBodyBytes", "maxCalls", "reservedDescriptors"]) else { return }
+        if let reserved = integer(section["reservedDescriptors"], at: section.path("reservedDescriptors"), in: 16...10_000_000) {
+            configuration.limits.reservedDescriptors = reserved
+        }
         if let bytes = integer(section["maxBodyBytes"], at: section.path("maxBodyBytes"), in: 1024...(64 << 20)) {
             configuration.limits.maxBodyBytes = bytes
         }
