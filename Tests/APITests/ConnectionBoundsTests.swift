@@ -50,6 +50,10 @@ import Testing
         // The test framework's own client holds one of the four.
         http.maxConnections = 4
         http.maxConnectionsPerClient = 2
+        // The admitted connections wait for the others before they send: on a loaded machine that
+        // took longer than the default head deadline, which then closed them. Not what is tested here.
+        http.requestHeaderTimeoutSeconds = 300
+        http.idleTimeoutSeconds = 300
         let metrics = RecorderMetrics()
         try await Self.application(http, metrics: metrics).test(.live) { client in
             let port = try #require(client.port)
