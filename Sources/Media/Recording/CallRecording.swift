@@ -45,6 +45,7 @@ public final class CallRecording {
         let capacity = Int(commitDelayFrames + Int64(setup.sampleRate / 2))
         output = try RecordingOutput(stem: setup.audioStem, sampleRate: setup.sampleRate, roles: setup.channelRoles,
                                      format: setup.format, layout: setup.layout, side: setup.side)
+        journalsHeldAudio = setup.journalsHeldAudio
         journal = setup.journalsHeldAudio
             ? try HeldAudioJournal(path: HeldAudioJournal.path(forSidecar: setup.sidecarPath),
                                    channels: setup.channelRoles.count, sampleRate: setup.sampleRate)
@@ -418,8 +419,9 @@ public final class CallRecording {
         try timeline.journalHeld()
     }
 
-    /// Whether the held audio is journaled (a live recording).
-    public var journalsHeldAudio: Bool { journal != nil }
+    /// Whether the held audio is journaled (a live recording). A stored flag: the worker asks it
+    /// per packet, and testing the optional journal would retain and release it each time.
+    public let journalsHeldAudio: Bool
 
     /// Journals what the sidecar would say if the recording ended now (streams, blackouts,
     /// pauses, digits, counters): a repaired recording keeps it.
