@@ -11,6 +11,8 @@ public final class SQLiteTrackerStore: TrackerStore {
     public static let fileName = "calltap.sqlite"
 
     public let path: String
+    /// The folder of the database file: the paths in the index are relative to it.
+    private let root: StorageRoot
     private let pool: DatabasePool
     private let queue: TrackerWriteQueue
     private let failures: FailureCount
@@ -24,6 +26,8 @@ public final class SQLiteTrackerStore: TrackerStore {
     /// and the audio files that the rows describe are not fsynced either.
     public init(path: String, logger: Logger = Logger(label: "calltap.store")) throws(TrackerStoreError) {
         self.path = path
+        let root = StorageRoot((path as NSString).deletingLastPathComponent)
+        self.root = root
         var configuration = Configuration()
         configuration.label = "calltap.store"
         // Another process (a second server on the same root, a backup) may hold the lock briefly.
@@ -38,7 +42,7 @@ public final class SQLiteTrackerStore: TrackerStore {
                 try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             }
             pool = try DatabasePool(path: path, configuration: configuration)
-            try TrackerSchema.migrator.migrate(pool)
+            try TrackerSchema.migrator(root: root).migrate(pool)
         } catch {
             throw .cannotOpen(path: path, reason: "\(error)")
         }
@@ -46,7 +50,7 @@ public final class SQLiteTrackerStore: TrackerStore {
         self.failures = failures
         let pool = self.pool
         queue = TrackerWriteQueue(threadName: "calltap.sqlite") { batch in
-            Self.commit(batch, to: pool, failures: failures, logger: logger)
+            Self.commit(batch, to: pool, root: root, failures: failures, logger: logger)
         }
     }
 
@@ -101,7 +105,7 @@ public final class SQLiteTrackerStore: TrackerStore {
             stored.openRecordings = try Row.fetchAll(db, sql: """
                 SELECT * FROM recordings WHERE state <> 'Stopped'
                 ORDER BY startNanos, recordingIdentifier
-                """).map(RecordingIndexEntry.init(row:))
+                """).map { try RecordingIndexEntry(row: $0, root: root) }
             return stored
         }
     }
@@ -148,7 +152,7 @@ public final class SQLiteTrackerStore: TrackerStore {
             LIMIT ?
             """
         let rows = try pool.read { db in try Row.fetchAll(db, sql: sql, arguments: arguments) }
-        let items = try rows.prefix(limit).map(RecordingIndexEntry.init(row:))
+        let items = try rows.prefix(limit).map { try RecordingIndexEntry(row: $0, root: root) }
         let next = rows.count > limit ? items.last.map { RecordingCursor(after: $0).token } : nil
         return RecordingPage(items: items, nextCursor: next)
     }
@@ -156,7 +160,7 @@ public final class SQLiteTrackerStore: TrackerStore {
     public func recording(id: String) throws -> RecordingIndexEntry? {
         try pool.read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM recordings WHERE recordingIdentifier = ?", arguments: [id])
-                .map(RecordingIndexEntry.init(row:))
+                .map { try RecordingIndexEntry(row: $0, root: root) }
         }
     }
 
@@ -164,12 +168,12 @@ public final class SQLiteTrackerStore: TrackerStore {
 
     /// Commits a batch in one transaction. If that fails, each write is retried in its own, so
     /// that one bad write costs only itself; what still fails is logged and counted, never thrown.
-    private static func commit(_ batch: [TrackerWriteQueue.Write], to pool: DatabasePool, failures: FailureCount,
-                               logger: Logger) {
+    private static func commit(_ batch: [TrackerWriteQueue.Write], to pool: DatabasePool, root: StorageRoot,
+                               failures: FailureCount, logger: Logger) {
         do {
             try pool.write { db in
                 let now = Date()
-                for write in batch { try apply(write, in: db, at: now) }
+                for write in batch { try apply(write, in: db, at: now, root: root) }
             }
             return
         } catch {
@@ -180,14 +184,15 @@ public final class SQLiteTrackerStore: TrackerStore {
         }
         for write in batch {
             do {
-                try pool.write { db in try apply(write, in: db, at: Date()) }
+                try pool.write { db in try apply(write, in: db, at: Date(), root: root) }
             } catch {
                 report(error, for: write, failures: failures, logger: logger)
             }
         }
     }
 
-    private static func apply(_ write: TrackerWriteQueue.Write, in db: Database, at now: Date) throws {
+    private static func apply(_ write: TrackerWriteQueue.Write, in db: Database, at now: Date,
+                              root: StorageRoot) throws {
         switch write {
         case .agent(let id, let document):
             try db.execute(sql: "INSERT OR REPLACE INTO agents (id, document, updatedAt) VALUES (?, ?, ?)",
@@ -198,7 +203,7 @@ public final class SQLiteTrackerStore: TrackerStore {
         case .removeCall(let callInstance):
             try db.execute(sql: "DELETE FROM calls WHERE callInstance = ?", arguments: [callInstance])
         case .recording(let entry):
-            try db.execute(sql: RecordingIndexEntry.upsertSQL, arguments: try entry.rowArguments(updatedAt: now))
+            try db.execute(sql: RecordingIndexEntry.upsertSQL, arguments: try entry.rowArguments(updatedAt: now, root: root))
         }
     }
 
