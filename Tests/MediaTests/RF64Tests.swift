@@ -133,6 +133,16 @@ import Testing
         let again = try recording.recover()
         #expect(try DeclaredSizes(path: killed) == after)
         #expect(again.sidecar.audio.durationSeconds == 40 * 3600)
+
+        // A late blackout over its first second: silence in place, the RF64 header as it was
+        // (libsndfile, opening it to write, would put a longer header over the first frames).
+        #expect(try AudioFileSilencer.silence(path: killed, frames: 0..<8000) == 8000)
+        #expect(try DeclaredSizes(path: killed) == after)
+        #expect(try libsndfileFrames(killed).frames == Int64(frames))
+        let silenced = try DecodedAudio(path: killed, maxFrames: 24000)
+        #expect(ToneAnalysis.rms(silenced.slice(channel: 0, from: 0, to: 1)) == 0)
+        #expect(ToneAnalysis.dominantFrequency(silenced.slice(channel: 0, from: 1, to: 3), sampleRate: 8000) == 1000)
+        #expect(silenced.channels[1][8000..<24000] == head.channels[1][8000..<24000])
     }
 
     /// The writer itself crossing 4 GiB writes 4.3 GB for real, so it runs only when asked:
