@@ -7,17 +7,18 @@ public struct DecodedAudio: Sendable {
     public var frames: Int { channels.first?.count ?? 0 }
     public var durationSeconds: Double { Double(frames) / Double(sampleRate) }
 
-    /// Reads any file libsndfile reads.
-    public init(path: String) throws {
+    /// Reads any file libsndfile reads: all of it, or its first `maxFrames` frames.
+    public init(path: String, maxFrames: Int? = nil) throws {
         var info = SF_INFO()
         guard let handle = sf_open(path, Int32(SFM_READ), &info) else {
             throw TestSupportError("cannot read \(path): \(String(cString: sf_strerror(nil)))")
         }
         defer { sf_close(handle) }
-        let count = Int(info.frames) * Int(info.channels)
+        let frames = min(info.frames, sf_count_t(maxFrames ?? Int(info.frames)))
+        let count = Int(frames) * Int(info.channels)
         var interleaved = [Int16](repeating: 0, count: count)
-        let read = interleaved.withUnsafeMutableBufferPointer { sf_readf_short(handle, $0.baseAddress, info.frames) }
-        guard read == info.frames else { throw TestSupportError("short read of \(path)") }
+        let read = interleaved.withUnsafeMutableBufferPointer { sf_readf_short(handle, $0.baseAddress, frames) }
+        guard read == frames else { throw TestSupportError("short read of \(path)") }
         let n = Int(info.channels)
         sampleRate = Int(info.samplerate)
         channels = (0..<n).map { c in stride(from: c, to: count, by: n).map { interleaved[$0] } }

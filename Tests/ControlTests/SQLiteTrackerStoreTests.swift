@@ -190,4 +190,62 @@ import Testing
             _ = try SQLiteTrackerStore(path: blocker + "/calltap.sqlite")
         }
     }
+
+    @Test func pathsAreStoredRelativeToTheRootAndReadBackUnderIt() throws {
+        let store = try SQLiteTrackerStore(storageRoot: root + "/")
+        var e = entry(3, state: "Recording")
+        e.sidecarPath = root + "/2026/12/04/rec-3.json"
+        e.audioPaths = [root + "/./2026/12/04/rec-3.wav", "/elsewhere/rec-3.wav"]
+        store.saveRecording(e)
+        store.flush()
+        let row = try #require(try rows("SELECT sidecarPath, audioPaths FROM recordings").first)
+        #expect(row["sidecarPath"] == "2026/12/04/rec-3.json")
+        // A file outside the root keeps its absolute path.
+        #expect(row["audioPaths"] == #"["2026/12/04/rec-3.wav","/elsewhere/rec-3.wav"]"#)
+        let read = try #require(try store.recording(id: "rec-0003"))
+        #expect(read.sidecarPath == root + "/2026/12/04/rec-3.json")
+        #expect(read.audioPaths == [root + "/2026/12/04/rec-3.wav", "/elsewhere/rec-3.wav"])
+        #expect(try store.load().openRecordings.map(\.audioPaths) == [read.audioPaths])
+    }
+
+    /// A database from before relative paths, in a root copied from `/srv/old-root`: the
+    /// migration makes every path under either root relative, so the copy resolves to itself.
+    @Test func theMigrationMakesAbsolutePathsRelative() throws {
+        try FileManager.default.createDirectory(atPath: root + "/2025/01/31", withIntermediateDirectories: true)
+        _ = FileManager.default.createFile(atPath: root + "/2025/01/31/moved.wav", contents: Data())
+        let queue = try DatabaseQueue(path: path)
+        try TrackerSchema.migrator(root: StorageRoot(root)).migrate(queue, upTo: "v1: agents, calls, recordings")
+        try queue.write { db in
+            var here = entry(1, state: "Recording")
+            here.sidecarPath = root + "/2025/01/30/here.json"
+            here.audioPaths = [root + "/2025/01/30/here.wav"]
+            var moved = entry(2)
+            moved.sidecarPath = "/srv/old-root/2025/01/31/moved.json"
+            moved.audioPaths = ["/srv/old-root/2025/01/31/moved.wav"]
+            var foreign = entry(3)
+            foreign.sidecarPath = "/srv/other/notes/foreign.json"
+            foreign.audioPaths = ["/srv/other/notes/foreign.wav"]
+            for e in [here, moved, foreign] {
+                // What v1 wrote: the paths as they were.
+                try db.execute(sql: RecordingIndexEntry.upsertSQL, arguments: [
+                    e.recordingIdentifier, e.callInstance, e.agentId, e.isDuplicate, e.segment, e.startNanos, e.endNanos,
+                    e.state, e.endReason, e.sidecarPath, try RecordingIndexEntry.jsonText(e.audioPaths), e.format,
+                    e.sampleRate, try RecordingIndexEntry.jsonText(e.channelRoles),
+                    try RecordingIndexEntry.jsonText(e.metadata), Date(),
+                ])
+            }
+        }
+        try queue.close()
+
+        let store = try SQLiteTrackerStore(storageRoot: root)
+        let stored = try rows("SELECT recordingIdentifier, sidecarPath, audioPaths FROM recordings ORDER BY recordingIdentifier")
+            .map { "\($0["recordingIdentifier"] as String) \($0["sidecarPath"] as String) \($0["audioPaths"] as String)" }
+        #expect(stored == [
+            #"rec-0001 2025/01/30/here.json ["2025/01/30/here.wav"]"#,
+            #"rec-0002 2025/01/31/moved.json ["2025/01/31/moved.wav"]"#,
+            #"rec-0003 /srv/other/notes/foreign.json ["/srv/other/notes/foreign.wav"]"#,
+        ])
+        #expect(try store.recording(id: "rec-0002")?.audioPaths == [root + "/2025/01/31/moved.wav"])
+        #expect(try store.load().openRecordings.map(\.sidecarPath) == [root + "/2025/01/30/here.json"])
+    }
 }

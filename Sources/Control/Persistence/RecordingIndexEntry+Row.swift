@@ -2,7 +2,8 @@ import Foundation
 import GRDB
 
 /// How a recording's index entry maps to a row of `recordings`: one column per field, the
-/// arrays and the metadata as JSON text (sorted keys, so equal entries give equal rows).
+/// arrays and the metadata as JSON text (sorted keys, so equal entries give equal rows). Paths
+/// are stored relative to the storage root and read back absolute under the root of today.
 extension RecordingIndexEntry {
     static let columns = [
         "recordingIdentifier", "callInstance", "agentId", "isDuplicate", "segment", "startNanos", "endNanos",
@@ -15,15 +16,15 @@ extension RecordingIndexEntry {
         VALUES (\(columns.map { _ in "?" }.joined(separator: ", ")))
         """
 
-    func rowArguments(updatedAt: Date) throws -> StatementArguments {
+    func rowArguments(updatedAt: Date, root: StorageRoot) throws -> StatementArguments {
         [
             recordingIdentifier, callInstance, agentId, isDuplicate, segment, startNanos, endNanos,
-            state, endReason, sidecarPath, try Self.jsonText(audioPaths), format, sampleRate,
+            state, endReason, root.relative(sidecarPath), try Self.jsonText(audioPaths.map(root.relative)), format, sampleRate,
             try Self.jsonText(channelRoles), try Self.jsonText(metadata), updatedAt,
         ]
     }
 
-    init(row: Row) throws {
+    init(row: Row, root: StorageRoot) throws {
         self.init(
             recordingIdentifier: row["recordingIdentifier"],
             callInstance: row["callInstance"],
@@ -34,21 +35,21 @@ extension RecordingIndexEntry {
             endNanos: row["endNanos"],
             state: row["state"],
             endReason: row["endReason"],
-            sidecarPath: row["sidecarPath"],
-            audioPaths: try Self.decodeJSON([String].self, row["audioPaths"]),
+            sidecarPath: root.resolve(row["sidecarPath"]),
+            audioPaths: try Self.decodeJSON([String].self, row["audioPaths"]).map(root.resolve),
             format: row["format"],
             sampleRate: row["sampleRate"],
             channelRoles: try Self.decodeJSON([String].self, row["channelRoles"]),
             metadata: try Self.decodeJSON([String: String].self, row["metadata"]))
     }
 
-    private static func jsonText<T: Encodable>(_ value: T) throws -> String {
+    static func jsonText<T: Encodable>(_ value: T) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return String(decoding: try encoder.encode(value), as: UTF8.self)
     }
 
-    private static func decodeJSON<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
+    static func decodeJSON<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
         try JSONDecoder().decode(type, from: Data(text.utf8))
     }
 }

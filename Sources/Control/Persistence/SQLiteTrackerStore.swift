@@ -12,6 +12,8 @@ public final class SQLiteTrackerStore: TrackerStore {
     public static let fileName = "calltap.sqlite"
 
     public let path: String
+    /// The folder of the database file: the paths in the index are relative to it.
+    private let root: StorageRoot
     private let pool: DatabasePool
     private let queue: TrackerWriteQueue
     private let failures: FailureCount
@@ -27,6 +29,8 @@ public final class SQLiteTrackerStore: TrackerStore {
     /// again); writes that still find it full wait in the queue until there is room.
     public init(path: String, reserve: StorageReserve? = nil, logger: Logger = Logger(label: "calltap.store")) throws(TrackerStoreError) {
         self.path = path
+        let root = StorageRoot((path as NSString).deletingLastPathComponent)
+        self.root = root
         var configuration = Configuration()
         configuration.label = "calltap.store"
         // Another process (a second server on the same root, a backup) may hold the lock briefly.
@@ -41,7 +45,7 @@ public final class SQLiteTrackerStore: TrackerStore {
                 try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             }
             pool = try DatabasePool(path: path, configuration: configuration)
-            try TrackerSchema.migrator.migrate(pool)
+            try TrackerSchema.migrator(root: root).migrate(pool)
         } catch {
             throw .cannotOpen(path: path, reason: "\(error)")
         }
@@ -50,9 +54,9 @@ public final class SQLiteTrackerStore: TrackerStore {
         let pool = self.pool
         let full = DiskFullEpisode()
         queue = TrackerWriteQueue(threadName: "calltap.sqlite") { batch in
-            var refused = Self.commit(batch, to: pool, failures: failures, logger: logger)
+            var refused = Self.commit(batch, to: pool, root: root, failures: failures, logger: logger)
             if !refused.isEmpty, reserve?.release(for: "the recordings index") == true {
-                refused = Self.commit(refused, to: pool, failures: failures, logger: logger)
+                refused = Self.commit(refused, to: pool, root: root, failures: failures, logger: logger)
             }
             // Told once when the disk fills and once when the writes are in, not every retry.
             if !refused.isEmpty, !full.isFull {
@@ -121,7 +125,7 @@ public final class SQLiteTrackerStore: TrackerStore {
             stored.openRecordings = try Row.fetchAll(db, sql: """
                 SELECT * FROM recordings WHERE state <> 'Stopped'
                 ORDER BY startNanos, recordingIdentifier
-                """).map(RecordingIndexEntry.init(row:))
+                """).map { try RecordingIndexEntry(row: $0, root: root) }
             return stored
         }
     }
@@ -168,7 +172,7 @@ public final class SQLiteTrackerStore: TrackerStore {
             LIMIT ?
             """
         let rows = try pool.read { db in try Row.fetchAll(db, sql: sql, arguments: arguments) }
-        let items = try rows.prefix(limit).map(RecordingIndexEntry.init(row:))
+        let items = try rows.prefix(limit).map { try RecordingIndexEntry(row: $0, root: root) }
         let next = rows.count > limit ? items.last.map { RecordingCursor(after: $0).token } : nil
         return RecordingPage(items: items, nextCursor: next)
     }
@@ -176,7 +180,7 @@ public final class SQLiteTrackerStore: TrackerStore {
     public func recording(id: String) throws -> RecordingIndexEntry? {
         try pool.read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM recordings WHERE recordingIdentifier = ?", arguments: [id])
-                .map(RecordingIndexEntry.init(row:))
+                .map { try RecordingIndexEntry(row: $0, root: root) }
         }
     }
 
@@ -185,12 +189,12 @@ public final class SQLiteTrackerStore: TrackerStore {
     /// Commits a batch in one transaction. If that fails, each write is retried in its own, so
     /// that one bad write costs only itself; what still fails is logged and counted, never
     /// thrown, except writes a full disk refused: those are returned to wait for room.
-    private static func commit(_ batch: [TrackerWriteQueue.Write], to pool: DatabasePool, failures: FailureCount,
-                               logger: Logger) -> [TrackerWriteQueue.Write] {
+    private static func commit(_ batch: [TrackerWriteQueue.Write], to pool: DatabasePool, root: StorageRoot,
+                               failures: FailureCount, logger: Logger) -> [TrackerWriteQueue.Write] {
         do {
             try pool.write { db in
                 let now = Date()
-                for write in batch { try apply(write, in: db, at: now) }
+                for write in batch { try apply(write, in: db, at: now, root: root) }
             }
             return []
         } catch {
@@ -203,7 +207,7 @@ public final class SQLiteTrackerStore: TrackerStore {
         var refused: [TrackerWriteQueue.Write] = []
         for write in batch {
             do {
-                try pool.write { db in try apply(write, in: db, at: Date()) }
+                try pool.write { db in try apply(write, in: db, at: Date(), root: root) }
             } catch where StorageReserve.isDiskFull(error) {
                 refused.append(write)
             } catch {
@@ -213,7 +217,8 @@ public final class SQLiteTrackerStore: TrackerStore {
         return refused
     }
 
-    private static func apply(_ write: TrackerWriteQueue.Write, in db: Database, at now: Date) throws {
+    private static func apply(_ write: TrackerWriteQueue.Write, in db: Database, at now: Date,
+                              root: StorageRoot) throws {
         switch write {
         case .agent(let id, let document):
             try db.execute(sql: "INSERT OR REPLACE INTO agents (id, document, updatedAt) VALUES (?, ?, ?)",
@@ -224,7 +229,7 @@ public final class SQLiteTrackerStore: TrackerStore {
         case .removeCall(let callInstance):
             try db.execute(sql: "DELETE FROM calls WHERE callInstance = ?", arguments: [callInstance])
         case .recording(let entry):
-            try db.execute(sql: RecordingIndexEntry.upsertSQL, arguments: try entry.rowArguments(updatedAt: now))
+            try db.execute(sql: RecordingIndexEntry.upsertSQL, arguments: try entry.rowArguments(updatedAt: now, root: root))
         }
     }
 

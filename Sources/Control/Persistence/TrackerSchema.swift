@@ -3,7 +3,8 @@ import GRDB
 /// The tables of `calltap.sqlite` and how each version of the schema is reached. Migrations are
 /// append-only: a released one is never edited, a change is a new one.
 enum TrackerSchema {
-    static var migrator: DatabaseMigrator {
+    /// The migrations of a database in `root` (the storage root it was found in).
+    static func migrator(root: StorageRoot) -> DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1: agents, calls, recordings") { db in
             // Agents and calls are documents the tracker owns (JSON): the store does not look inside.
@@ -44,6 +45,17 @@ enum TrackerSchema {
                 -- Startup asks for the recordings that are not Stopped.
                 CREATE INDEX recordings_by_state ON recordings(state);
                 """)
+        }
+        migrator.registerMigration("v2: recording paths relative to the storage root") { db in
+            // v1 stored absolute paths: a copy of the root under another path still named the old
+            // files. Paths under this root, or laid out as a root lays them out, become relative.
+            for row in try Row.fetchAll(db, sql: "SELECT recordingIdentifier, sidecarPath, audioPaths FROM recordings") {
+                let audioPaths = try RecordingIndexEntry.decodeJSON([String].self, row["audioPaths"])
+                    .map(root.relativeAfterMove)
+                try db.execute(sql: "UPDATE recordings SET sidecarPath = ?, audioPaths = ? WHERE recordingIdentifier = ?",
+                               arguments: [root.relativeAfterMove(row["sidecarPath"]),
+                                           try RecordingIndexEntry.jsonText(audioPaths), row["recordingIdentifier"]])
+            }
         }
         return migrator
     }

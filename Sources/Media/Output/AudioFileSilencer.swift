@@ -18,12 +18,42 @@ public enum AudioFileSilencer {
         sf_close(probe)
         let clamped = max(0, frames.lowerBound)..<min(Int64(info.frames), frames.upperBound)
         guard !clamped.isEmpty, info.channels > 0 else { return 0 }
-        if info.format & Int32(SF_FORMAT_TYPEMASK) == Int32(SF_FORMAT_WAV) {
+        let container = info.format & Int32(SF_FORMAT_TYPEMASK)
+        if container == Int32(SF_FORMAT_RF64) || container == Int32(SF_FORMAT_WAV),
+           info.format & Int32(SF_FORMAT_SUBMASK) == Int32(SF_FORMAT_PCM_16) {
+            try zeroInPlace(path: path, frames: clamped)
+        } else if container == Int32(SF_FORMAT_WAV) {
             try inPlace(path: path, frames: clamped)
         } else {
             try rewrite(path: path, info: info, frames: clamped)
         }
         return clamped.upperBound - clamped.lowerBound
+    }
+
+    /// 16-bit PCM silence is zero bytes: written straight over the audio, the header untouched.
+    /// (libsndfile, opening an RF64 file to write, rewrites its header with a longer 'fmt ' chunk
+    /// over the first frames.)
+    private static func zeroInPlace(path: String, frames: Range<Int64>) throws(SoundFileError) {
+        let file: InterruptedRecording.RawFile
+        do { file = try InterruptedRecording.RawFile(path: path, writable: true) } catch {
+            throw .cannotOpen(path: path, reason: error.description)
+        }
+        let header: InterruptedRecording.WAVHeader
+        switch InterruptedRecording.WAVHeader.read(file) {
+        case .success(let h): header = h
+        case .failure(let problem): throw .cannotOpen(path: path, reason: problem.description)
+        }
+        let chunkFrames = 4096
+        let zeros = [UInt8](repeating: 0, count: chunkFrames * header.blockAlign)
+        var frame = frames.lowerBound
+        while frame < frames.upperBound {
+            let n = Int(min(Int64(chunkFrames), frames.upperBound - frame))
+            let offset = header.dataStart + UInt64(frame) * UInt64(header.blockAlign)
+            guard file.write(Array(zeros.prefix(n * header.blockAlign)), at: offset) else {
+                throw .writeFailed(path: path, reason: file.lastError)
+            }
+            frame += Int64(n)
+        }
     }
 
     private static func inPlace(path: String, frames: Range<Int64>) throws(SoundFileError) {

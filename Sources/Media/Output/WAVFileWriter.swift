@@ -3,9 +3,10 @@ import Foundation
 import Glibc
 #endif
 
-/// Writes interleaved 16-bit frames as a canonical 44-byte-header PCM WAV file, byte for byte
-/// what libsndfile writes (the header it writes at open, sizes 8 and 0, completed at close), with
-/// plain system calls. libsndfile keeps about 9 KiB per open file; a server with thousands of
+/// Writes interleaved 16-bit frames as a PCM WAV file with plain system calls: an 80-byte header
+/// (RIFF, a `JUNK` chunk reserved for `ds64`, `fmt `, `data`) written at open with sizes 8 and 0
+/// and completed at close, as plain WAV while it fits 4 GiB and as RF64 past that
+/// (`WAVSizeFields`). libsndfile keeps about 9 KiB per open file; a server with thousands of
 /// live calls keeps one file open per call, so the most common format is written here. It blocks
 /// on disk: it is used from a media worker or the finisher, never from a shared pool.
 final class WAVFileWriter: AudioFileWriter {
@@ -21,7 +22,7 @@ final class WAVFileWriter: AudioFileWriter {
         self.channels = channels
         descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else { throw .cannotCreate(path: path, reason: String(cString: strerror(errno))) }
-        let header = Self.header(sampleRate: sampleRate, channels: channels, riffSize: 8, dataSize: 0)
+        let header = Self.header(sampleRate: sampleRate, channels: channels)
         guard header.withUnsafeBytes({ Glibc.write(descriptor, $0.baseAddress, $0.count) }) == header.count else {
             let reason = String(cString: strerror(errno))
             Glibc.close(descriptor)
@@ -54,25 +55,31 @@ final class WAVFileWriter: AudioFileWriter {
         guard descriptor >= 0 else { return }
         let fd = descriptor
         descriptor = -1
-        // Sizes a 32-bit RIFF header cannot hold saturate instead of wrapping round.
-        let data = UInt32(clamping: framesWritten * Int64(channels) * 2)
-        let header = Self.header(sampleRate: sampleRate, channels: channels, riffSize: UInt32(clamping: UInt64(data) + 36),
-                                 dataSize: data)
-        let written = header.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
-        let reason = written == header.count ? nil : String(cString: strerror(errno))
+        // 16-bit samples: the data chunk is even and needs no pad byte.
+        let dataBytes = UInt64(framesWritten) * UInt64(channels) * 2
+        let sizes = WAVSizeFields.head(fileSize: UInt64(Self.headerSize) + dataBytes, dataBytes: dataBytes,
+                                       frames: UInt64(framesWritten))
+        var dataSizeField = sizes.dataSizeField.littleEndian
+        var reason: String?
+        if sizes.bytes.withUnsafeBytes({ pwrite(fd, $0.baseAddress, $0.count, 0) }) != sizes.bytes.count
+            || pwrite(fd, &dataSizeField, 4, off_t(Self.headerSize - 4)) != 4 {
+            reason = String(cString: strerror(errno))
+        }
         let closed = Glibc.close(fd)
         if let reason { throw .closeFailed(path: path, reason: reason) }
         guard closed == 0 else { throw .closeFailed(path: path, reason: String(cString: strerror(errno))) }
     }
 
-    static func header(sampleRate: Int, channels: Int, riffSize: UInt32, dataSize: UInt32) -> [UInt8] {
-        var h: [UInt8] = []
-        h.reserveCapacity(44)
+    /// Bytes before the audio.
+    static let headerSize = WAVSizeFields.headSize + 24 + 8
+
+    /// The header at open: sizes 8 and 0, which a killed writer leaves and recovery rewrites.
+    static func header(sampleRate: Int, channels: Int) -> [UInt8] {
+        var h = WAVSizeFields.head(fileSize: 16, dataBytes: 0, frames: 0).bytes
+        h.reserveCapacity(headerSize)
         func u32(_ v: UInt32) { h += [UInt8(v & 0xFF), UInt8((v >> 8) & 0xFF), UInt8((v >> 16) & 0xFF), UInt8(v >> 24)] }
         func u16(_ v: UInt16) { h += [UInt8(v & 0xFF), UInt8(v >> 8)] }
-        h += Array("RIFF".utf8)
-        u32(riffSize)
-        h += Array("WAVEfmt ".utf8)
+        h += Array("fmt ".utf8)
         u32(16)
         u16(1)   // PCM
         u16(UInt16(channels))
@@ -81,7 +88,7 @@ final class WAVFileWriter: AudioFileWriter {
         u16(UInt16(channels * 2))
         u16(16)
         h += Array("data".utf8)
-        u32(dataSize)
+        u32(0)
         return h
     }
 }

@@ -47,7 +47,7 @@ extension InterruptedRecording {
             }
             let magic = file.read(at: 0, count: 4) ?? []
             switch String(decoding: magic, as: UTF8.self) {
-            case "RIFF":
+            case "RIFF", "RF64":
                 switch WAVHeader.read(file) {
                 case .failure(let problem):
                     return AudioFile(path: path, problem: problem)
