@@ -79,7 +79,9 @@ public final class StorageSpace: @unchecked Sendable {
         let bytes = Int64(stats.f_bavail) * Int64(stats.f_frsize)
         free.store(bytes, ordering: .relaxed)
         let isLow = bytes < minFreeBytes
-        if !isLow, full.exchange(false, ordering: .relaxed) {
+        // A disk found full has room again at the minimum, and never with less than the reserve
+        // or a MiB (with `minFreeMiB: 0`, recordings would otherwise start into a full disk).
+        if bytes >= max(minFreeBytes, reserve.bytes, 1 << 20), full.exchange(false, ordering: .relaxed) {
             logger.notice("storage has room again after being full", metadata: ["free_mib": "\(bytes >> 20)"])
         }
         if low.exchange(isLow, ordering: .relaxed) != isLow {
@@ -106,7 +108,7 @@ public final class StorageSpace: @unchecked Sendable {
             while true {
                 measure()
                 lock.lock()
-                if !stopping { lock.wait(until: Date(timeIntervalSinceNow: Self.intervalSeconds)) }
+                if !stopping { _ = lock.wait(until: Date(timeIntervalSinceNow: Self.intervalSeconds)) }
                 let done = stopping
                 lock.unlock()
                 if done { return }
