@@ -198,21 +198,7 @@ final class MediaWorker: @unchecked Sendable {
             }
             // Each recording commits only its own audio, so the order does not matter (and
             // iterating the set allocates nothing).
-            for call in open {
-                guard let entry = calls[call] else { continue }
-                var failed: (String, Error)?
-                entry._withUnsafeGuaranteedRef { workerCall in
-                    workerCall.forEach { recording in
-                        guard failed == nil else { return }
-                        do {
-                            try recording.advance(toNanos: nanos)
-                        } catch {
-                            failed = (recording.setup.recordingIdentifier, error)
-                        }
-                    }
-                }
-                if let (identifier, error) = failed { fail(call, identifier, error) }
-            }
+            forEachOpenRecording { (recording) throws(SoundFileError) in try recording.advance(toNanos: nanos) }
             if !pendingEnds.isEmpty { finishPendingEnds(at: nanos) }
         case .stop, nil:
             break
@@ -226,6 +212,12 @@ final class MediaWorker: @unchecked Sendable {
         lastCatchUpJournal = now
         placedSinceJournal = false
         guard open.count <= Self.catchUpJournalMaxCalls else { return }
+        forEachOpenRecording { (recording) throws(SoundFileError) in try recording.journalHeld() }
+    }
+
+    /// Runs `body` on every open recording; one whose write fails ends as an error (the call's
+    /// other recordings wait for the next time).
+    private func forEachOpenRecording(_ body: (CallRecording) throws(SoundFileError) -> Void) {
         for call in open {
             guard let entry = calls[call] else { continue }
             var failed: (String, Error)?
@@ -233,7 +225,7 @@ final class MediaWorker: @unchecked Sendable {
                 workerCall.forEach { recording in
                     guard failed == nil else { return }
                     do {
-                        try recording.journalHeld()
+                        try body(recording)
                     } catch {
                         failed = (recording.setup.recordingIdentifier, error)
                     }

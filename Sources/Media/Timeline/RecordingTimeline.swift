@@ -309,54 +309,29 @@ struct ChannelPlane {
     /// and clears them.
     @inline(__always)
     mutating func take(from slot: Int, frame: Int64, count: Int, into destination: UnsafeMutablePointer<Int16>, stride: Int) {
-        var d = destination
+        peek(from: slot, frame: frame, count: count, into: destination, stride: stride)
         if let linear {
-            for i in slot..<(slot + count) {
-                d.pointee = linear[i]
-                d += stride
-            }
             (linear + slot).update(repeating: 0, count: count)
             return
         }
-        guard let codes, let table else {
-            for _ in 0..<count {
-                d.pointee = 0
-                d += stride
-            }
-            return
-        }
-        for i in slot..<(slot + count) {
-            d.pointee = table[Int(codes[i])]
-            d += stride
-        }
+        guard codes != nil else { return }
+        // The gaps and the filled mark move past what was taken.
         let end = frame + Int64(count)
-        // Silence where no packet went: the gaps, and what lies past the last placed frame.
-        func silence(_ a: Int64, _ b: Int64) {
-            var z = destination + Int(a - frame) * stride
-            for _ in a..<b {
-                z.pointee = 0
-                z += stride
-            }
-        }
         var removed = 0
         for i in 0..<gapCount {
-            let gap = gaps![i]
-            guard gap.start < end else { break }
-            silence(max(gap.start, frame), min(gap.end, end))
-            if gap.end <= end { removed += 1 } else { gaps![i].start = end }
+            guard gaps![i].start < end else { break }
+            if gaps![i].end <= end { removed += 1 } else { gaps![i].start = end }
         }
         if removed > 0 {
             gaps!.update(from: gaps! + removed, count: gapCount - removed)
             gapCount -= removed
         }
-        if filledUpTo < end {
-            silence(max(filledUpTo, frame), end)
-            filledUpTo = end
-        }
+        if filledUpTo < end { filledUpTo = end }
     }
 
-    /// What `take` would hand over for slots `slot ..< slot + count` (frames from `frame`),
-    /// leaving them held: the journal's copy of audio not yet written.
+    /// What `take` hands over for slots `slot ..< slot + count` (frames from `frame`), leaving
+    /// them held (the journal's copy of audio not yet written).
+    @inline(__always)
     func peek(from slot: Int, frame: Int64, count: Int, into destination: UnsafeMutablePointer<Int16>, stride: Int) {
         var d = destination
         if let linear {
