@@ -53,14 +53,8 @@ import Testing
         return server
     }
 
-    static func seconds(_ iso: Any?) -> Double {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let text = iso as? String, let date = f.date(from: text) { return date.timeIntervalSince1970 }
-        f.formatOptions = [.withInternetDateTime]
-        if let text = iso as? String, let date = f.date(from: text) { return date.timeIntervalSince1970 }
-        return .nan
-    }
+    /// ISO 8601 capture time in seconds since 1970, as the live tests read sidecars.
+    static func seconds(_ iso: Any?) -> Double { LiveServeTests.seconds(iso) }
 
     /// Every file under `root` with its bytes: what a finished recording is made of.
     static func snapshot(_ root: String) throws -> [String: Data] {

@@ -82,7 +82,7 @@ import Glibc
         #expect(sidecar.object["EndReason"] as? String == "interrupted")
 
         // The index names the files relative to the root.
-        let rows = try Self.sqlite(copy + "/calltap.sqlite", "SELECT sidecarPath, audioPaths FROM recordings")
+        let rows = try SQLiteShell.rows(copy + "/calltap.sqlite", "SELECT sidecarPath, audioPaths FROM recordings")
         let relative = String(movedWAV.dropFirst(copy.count + 1))
         #expect(rows == ["\((relative as NSString).deletingPathExtension).json|[\"\(relative)\"]"])
         #expect(try await second.terminate() == 0)
@@ -90,19 +90,5 @@ import Glibc
 
     static func u32(_ data: Data, _ at: Int) -> UInt32 {
         (0..<4).reduce(0) { $0 | UInt32(data[data.startIndex + at + $1]) << (8 * UInt32($1)) }
-    }
-
-    /// Rows of a query by the sqlite3 command-line tool, `|`-separated.
-    static func sqlite(_ path: String, _ query: String) throws -> [String] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-        process.arguments = ["-readonly", path, query]
-        let out = Pipe()
-        process.standardOutput = out
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw TestSupportError("sqlite3 failed on \(path)") }
-        return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
     }
 }

@@ -196,23 +196,9 @@ import Glibc
         #expect(LiveServeTests.dominant(a1, channel: 1, from: 0.2, to: a1.durationSeconds - 0.2) == 700)
 
         // The database has the three rows and the agents.
-        let rows = try sqlite(storage + "/calltap.sqlite",
+        let rows = try SQLiteShell.rows(storage + "/calltap.sqlite",
                               "SELECT callInstance, segment, state, endReason FROM recordings ORDER BY callInstance, segment")
         #expect(rows.sorted() == ["\(idA)|0|Stopped|interrupted", "\(idA)|1|Stopped|bye", "\(idB)|0|Stopped|interrupted"].sorted())
-        #expect(try sqlite(storage + "/calltap.sqlite", "SELECT id FROM agents ORDER BY id") == ["1", "2"])
-    }
-
-    /// Rows of a query by the sqlite3 command-line tool, `|`-separated.
-    func sqlite(_ path: String, _ query: String) throws -> [String] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-        process.arguments = ["-readonly", path, query]
-        let out = Pipe()
-        process.standardOutput = out
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw TestSupportError("sqlite3 failed on \(path)") }
-        return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
+        #expect(try SQLiteShell.rows(storage + "/calltap.sqlite", "SELECT id FROM agents ORDER BY id") == ["1", "2"])
     }
 }

@@ -21,9 +21,10 @@ import Testing
         return r
     }
 
-    /// Both sides' tones as 20 ms packets in time order for `seconds`, the clock advanced each 50 ms.
-    func talk(_ r: CallRecording, seconds: Double) throws {
-        for i in 0..<Int(seconds * 50) {
+    /// Both sides' tones as 20 ms packets `packets` (numbered from the start, in time order), the
+    /// clock advanced each 50 ms.
+    func talk(_ r: CallRecording, packets: Range<Int>) throws {
+        for i in packets {
             for (flow, hertz) in [(0, 700.0), (1, 1100.0)] {
                 let samples = ToneSynthesis.sine(frequency: hertz, offset: i * 160, count: 160).map(ToneSynthesis.muLaw)
                 let bytes = ToneSynthesis.rtp(payloadType: 0, sequence: UInt16(i), timestamp: UInt32(i * 160),
@@ -51,24 +52,11 @@ import Testing
         let dir = RepositoryPaths.temporaryDirectory("calltap-held")
         let r = try makeRecording(dir, format: format, layout: layout)
         // 6 s of talk with a pause from 5.0 to 5.3 s, inside what is still held when the process dies.
-        try talk(r, seconds: 5)
+        try talk(r, packets: 0..<250)
         r.pause(atNanos: Self.start + 5_000_000_000)
-        var i = 250
-        func more(_ until: Int) throws {
-            while i < until {
-                for (flow, hertz) in [(0, 700.0), (1, 1100.0)] {
-                    let samples = ToneSynthesis.sine(frequency: hertz, offset: i * 160, count: 160).map(ToneSynthesis.muLaw)
-                    let bytes = ToneSynthesis.rtp(payloadType: 0, sequence: UInt16(i), timestamp: UInt32(i * 160),
-                                                  ssrc: UInt32(flow + 1), payload: samples)
-                    try bytes.withUnsafeBytes { try r.receive(flow: flow, packet: $0, captureNanos: Self.start + Int64(i) * 20_000_000) }
-                }
-                if i % 5 == 4 { try r.advance(toNanos: Self.start + Int64(i + 1) * 20_000_000) }
-                i += 1
-            }
-        }
-        try more(265)
+        try talk(r, packets: 250..<265)
         r.resume(atNanos: Self.start + 5_300_000_000)
-        try more(300)
+        try talk(r, packets: 265..<300)
         let journal = HeldAudioJournal.path(forSidecar: r.setup.sidecarPath)
         #expect(FileManager.default.fileExists(atPath: journal))
 
@@ -96,7 +84,7 @@ import Testing
     @Test func aFinishedRecordingLeavesNoJournal() throws {
         let dir = RepositoryPaths.temporaryDirectory("calltap-held")
         let r = try makeRecording(dir, format: .wav, layout: .stereo)
-        try talk(r, seconds: 3)
+        try talk(r, packets: 0..<150)
         let journal = HeldAudioJournal.path(forSidecar: r.setup.sidecarPath)
         #expect(FileManager.default.fileExists(atPath: journal))
         let result = try r.finish(RecordingEnd(endNanos: Self.start + 3_000_000_000, reason: "bye", metadata: nil))
