@@ -149,7 +149,12 @@ public final class HeldAudioJournal {
             return writev(descriptor, &vectors, payload.count > 0 ? 2 : 1)
         }
         guard written == total else {
-            let reason = written < 0 ? String(cString: strerror(errno)) : "short write"
+            // A regular file written short has met the end of its disk: say so as the kernel
+            // would on the next write, so that it counts as a full disk (which closes every
+            // recording), not as this recording's own failure.
+            var stats = statvfs()
+            let full = written >= 0 && fstatvfs(descriptor, &stats) == 0 && stats.f_bavail == 0
+            let reason = written < 0 ? String(cString: strerror(errno)) : full ? String(cString: strerror(ENOSPC)) : "short write"
             // A partial record is cut off again, so that the next one starts where a reader expects it.
             _ = ftruncate(descriptor, off_t(bytes))
             _ = lseek(descriptor, off_t(bytes), SEEK_SET)
