@@ -11,6 +11,7 @@ import ServiceLifecycle
 /// `calltap serve --config FILE`: captures live traffic on the configured interfaces, records
 /// what the agents' policies and the API say, and serves the API. SIGTERM or SIGINT stops the
 /// capture, finishes every open recording (`EndReason: "shutdown"`) and flushes the database.
+/// SIGHUP, or a change of the file, reloads its agents and policies (`ConfigurationReloader`).
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
@@ -102,7 +103,8 @@ struct ServeCommand: AsyncParsableCommand {
         logger.notice("capturing", metadata: ["interfaces": "\(configuration.capture.interfaces.joined(separator: ","))",
                                               "storage": "\(root)", "agents": "\(configuration.agents.count)"])
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: app), .init(service: captureService)],
+            services: [.init(service: app), .init(service: captureService),
+                       .init(service: ConfigurationReloader(path: config, plane: plane, logger: logger))],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         do {

@@ -36,7 +36,7 @@ import Testing
             http:
               bind: "[::1]:8080"
               keys:
-                - { key: abc, role: admin }
+                - { key: abc, role: owner }
             agents:
               - { id: 2, phone: "5003", policy: sometimes }
             """, as: "bad.yaml")
@@ -45,7 +45,7 @@ import Testing
         #expect(outcome.standardOutput.isEmpty)
         #expect(outcome.standardError == """
             \(path):2: calls.idleTimeoutSecond: unknown key 'idleTimeoutSecond' under calls (did you mean 'idleTimeoutSeconds'?)
-            \(path):6: http.keys[0].role: unknown role 'admin' (read, control)
+            \(path):6: http.keys[0].role: unknown role 'owner' (read, control, admin)
             \(path):8: agents[0].policy: unknown policy 'sometimes' (always, on-demand)
 
             """)

@@ -99,16 +99,16 @@ import Testing
         #expect(c.limits.maxBodyBytes == 2048)
         #expect(c.engine.maxCalls == 500)
         #expect(c.engine.mediaWorkers == 3)
-        #expect(c.defaultPolicy == .onDemand)
-        #expect(c.businessUnitPolicies == [3: .always, 4: .onDemand])
+        #expect(c.policies == RecordingPolicies(byBusinessUnit: [3: .always, 4: .onDemand], defaultPolicy: .onDemand))
         #expect(c.agents == [
             AgentProfile(id: 2, businessUnit: 4, phone: "5003", systemUsername: "me", crmUsername: "crm-me",
                          username: nil, deviceId: "d5003", deviceAlias: "alias", station: "WS-17", policy: .always),
-            // Its own policy is absent: business unit 3's.
-            AgentProfile(id: 5, businessUnit: 3, phone: "805004", policy: .always),
-            // Neither own nor business unit policy: the default. An unquoted number reads as written.
-            AgentProfile(id: 6, businessUnit: 0, phone: "5005", username: "u6", policy: .onDemand),
+            AgentProfile(id: 5, businessUnit: 3, phone: "805004"),
+            // An unquoted number reads as written.
+            AgentProfile(id: 6, businessUnit: 0, phone: "5005", username: "u6"),
         ])
+        // Agent 5 has no policy of its own: business unit 3's; agent 6 has neither: the default.
+        #expect(c.agents.map(c.policies.policy(of:)) == [.always, .always, .onDemand])
     }
 
     @Test func emptyFilesGiveEveryDefault() throws {
@@ -125,7 +125,7 @@ import Testing
             #expect(c.engine.idleTimeoutSeconds == 30)
             #expect(c.engine.sipPorts == [5060])
             #expect(c.engine.serverId == "calltap")
-            #expect(c.defaultPolicy == .always)
+            #expect(c.policies == RecordingPolicies())
         }
     }
 
@@ -176,7 +176,7 @@ import Testing
         #expect(example.engine.timeZone == "Europe/Berlin")
         #expect(example.cluster.broker == "amqp://calltap:s3cret@broker.cc.example:5672/recording")
         #expect(example.engine.format == .flac)
-        let policies = Dictionary(uniqueKeysWithValues: example.agents.map { ($0.id, $0.policy) })
+        let policies = Dictionary(uniqueKeysWithValues: example.agents.map { ($0.id, example.policies.policy(of: $0)) })
         #expect(policies == [2: .always, 3: .always, 7: .onDemand, 8: .always, 20: .onDemand])
         let merged = try #require(example.agents.first { $0.id == 3 })
         #expect(merged.businessUnit == 1)

@@ -24,6 +24,7 @@ struct APIKeyAuthorization: Sendable {
             needed = .read
         case .read: needed = .read
         case .control: needed = .control
+        case .admin: needed = .admin
         }
         guard let presented = bearerToken(request.headers[.authorization]) else {
             throw ControlError(.unauthorized, "an 'Authorization: Bearer <key>' header is required")
@@ -31,8 +32,8 @@ struct APIKeyAuthorization: Sendable {
         guard let key = keys.first(where: { Self.constantTimeEqual($0.key, presented) }) else {
             throw ControlError(.unauthorized, "the API key is not valid")
         }
-        if needed == .control && key.role != .control {
-            throw ControlError(.forbidden, "this API key has the '\(key.role.rawValue)' role; the 'control' role is needed")
+        if key.role < needed {
+            throw ControlError(.forbidden, "this API key has the '\(key.role.rawValue)' role; the '\(needed.rawValue)' role is needed")
         }
     }
 

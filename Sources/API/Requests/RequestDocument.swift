@@ -5,6 +5,8 @@ import Foundation
 /// (`agentIdentifier` = `AgentIdentifier`, `ScreenRecordingidentifier` = `ScreenRecordingIdentifier`).
 struct RequestDocument: Sendable {
     private let properties: [String: JSONValue]
+    /// The properties' names as the client spelled them.
+    let names: [String]
 
     /// Parses `body`; anything but a JSON object, or an object naming one property twice in
     /// different cases, is `bad_request`.
@@ -24,6 +26,15 @@ struct RequestDocument: Sendable {
             }
         }
         self.properties = properties
+        names = object.keys.sorted()
+    }
+
+    /// Refuses a property that is none of `known` (lower case): a misspelt field would otherwise
+    /// be dropped without a word.
+    func refuseUnknown(_ known: Set<String>) throws(ControlError) {
+        if let unknown = names.first(where: { !known.contains($0.lowercased()) }) {
+            throw ControlError(.badRequest, "unknown property '\(unknown)'")
+        }
     }
 
     /// The property's value; `nil` when absent or JSON `null`.

@@ -6,6 +6,14 @@ import Hummingbird
 public enum RecorderEndpoint: Sendable, CaseIterable {
     case agent
     case allAgents
+    /// The agents API (`/api/Agents`): list, create, read, replace, remove, log in and out.
+    case agentList
+    case agentCreate
+    case agentDefinition
+    case agentReplace
+    case agentRemove
+    case agentLogin
+    case agentLogout
     case record(RecordCommand.Action)
     case screenRecord(ScreenCommand.Action)
     case blackout(BlackoutCommand.Action)
@@ -30,14 +38,16 @@ public enum RecorderEndpoint: Sendable, CaseIterable {
         case open
         /// A `read` or `control` key.
         case read
-        /// A `control` key.
+        /// A `control` or `admin` key.
         case control
+        /// An `admin` key.
+        case admin
         /// A `read` key unless `http.publicMetrics`.
         case metrics
     }
 
     public static var allCases: [RecorderEndpoint] {
-        [.agent, .allAgents]
+        [.agent, .allAgents, .agentList, .agentCreate, .agentDefinition, .agentReplace, .agentRemove, .agentLogin, .agentLogout]
             + RecordCommand.Action.allCases.map { .record($0) }
             + ScreenCommand.Action.allCases.map { .screenRecord($0) }
             + BlackoutCommand.Action.allCases.map { .blackout($0) }
@@ -50,6 +60,9 @@ public enum RecorderEndpoint: Sendable, CaseIterable {
     public var method: HTTPRequest.Method {
         switch self {
         case .record, .screenRecord, .blackout, .faceToFaceStart, .faceToFaceSteer, .faceToFaceTags: .post
+        case .agentCreate, .agentLogin, .agentLogout: .post
+        case .agentReplace: .put
+        case .agentRemove: .delete
         default: .get
         }
     }
@@ -59,6 +72,10 @@ public enum RecorderEndpoint: Sendable, CaseIterable {
         switch self {
         case .agent: "/api/Agent"
         case .allAgents: "/api/Agent/GetAll"
+        case .agentList, .agentCreate: "/api/Agents"
+        case .agentDefinition, .agentReplace, .agentRemove: "/api/Agents/:agentId"
+        case .agentLogin: "/api/Agents/:agentId/Login"
+        case .agentLogout: "/api/Agents/:agentId/Logout"
         case .record(let action): "/api/Record/\(action.rawValue)"
         case .screenRecord(let action): "/api/ScreenRecord/\(action.rawValue)"
         case .blackout(let action): "/api/Blackout/\(action.rawValue)"
@@ -105,6 +122,8 @@ public enum RecorderEndpoint: Sendable, CaseIterable {
         case .health, .readiness: .open
         case .metrics: .metrics
         case .record, .screenRecord, .blackout, .faceToFaceStart, .faceToFaceSteer, .faceToFaceTags: .control
+        case .agentLogin, .agentLogout: .control
+        case .agentCreate, .agentReplace, .agentRemove: .admin
         default: .read
         }
     }

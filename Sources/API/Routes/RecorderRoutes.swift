@@ -22,6 +22,8 @@ struct RecorderRoutes: Sendable {
             return JSONResponse.make(try await service.agent(reference))
         case .allAgents:
             return agentAnswers.allAgents(await service.allAgents())
+        case .agentList, .agentCreate, .agentDefinition, .agentReplace, .agentRemove, .agentLogin, .agentLogout:
+            return try await agents(endpoint, request: request, context: context)
         case .record, .screenRecord, .blackout:
             return try await command(endpoint, request: request)
         case .faceToFaceService, .faceToFaceApplication, .faceToFaceStart, .faceToFaceCurrent, .faceToFaceRecording,

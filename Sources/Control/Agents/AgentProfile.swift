@@ -1,5 +1,7 @@
-/// One agent as the configuration describes it: who they are in each system that may address
-/// them, the phone that ties them to calls, and whether their calls are recorded from the start.
+/// One agent as the configuration or the agents API describes it: who they are in each system
+/// that may address them, the phone that ties them to calls, and whether their calls are recorded
+/// from the start (their own policy; without one, their business unit's or the default,
+/// `RecordingPolicies`).
 public struct AgentProfile: Sendable, Codable, Equatable {
     public var id: Int
     public var businessUnit: Int
@@ -10,11 +12,12 @@ public struct AgentProfile: Sendable, Codable, Equatable {
     public var deviceId: String
     public var deviceAlias: String
     public var station: String
-    public var policy: RecordingPolicy
+    /// The agent's own policy; nil when the business unit's or the default applies.
+    public var policy: RecordingPolicy?
 
     public init(id: Int, businessUnit: Int = 0, phone: String, systemUsername: String = "", crmUsername: String = "",
                 username: String? = nil, deviceId: String = "", deviceAlias: String = "", station: String = "",
-                policy: RecordingPolicy = .always) {
+                policy: RecordingPolicy? = nil) {
         self.id = id
         self.businessUnit = businessUnit
         self.phone = phone
@@ -37,6 +40,23 @@ public struct AgentProfile: Sendable, Codable, Equatable {
         case .deviceId: deviceId
         case .id, .phone: nil
         }
+    }
+}
+
+/// The policies of agents that name none of their own: per business unit, else the default
+/// (`businessUnits` and `recording.defaultPolicy` in the configuration).
+public struct RecordingPolicies: Sendable, Equatable {
+    public var byBusinessUnit: [Int: RecordingPolicy] = [:]
+    public var defaultPolicy: RecordingPolicy = .always
+
+    public init(byBusinessUnit: [Int: RecordingPolicy] = [:], defaultPolicy: RecordingPolicy = .always) {
+        self.byBusinessUnit = byBusinessUnit
+        self.defaultPolicy = defaultPolicy
+    }
+
+    /// The policy that applies to the agent: its own, else its business unit's, else the default.
+    public func policy(of agent: AgentProfile) -> RecordingPolicy {
+        agent.policy ?? byBusinessUnit[agent.businessUnit] ?? defaultPolicy
     }
 }
 

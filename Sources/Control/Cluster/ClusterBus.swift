@@ -76,7 +76,7 @@ public final class ClusterBus: @unchecked Sendable {
     public func publish(_ body: ClusterMessage.Body, sentNanos: Int64 = ClusterBus.wallClockNanos()) -> ClusterMessage {
         let number: UInt64 = switch body {
         case .blackoutStart(let blackout), .blackoutStop(let blackout): blackout.sequence
-        case .stateRequest, .state: nextSequence()
+        case .stateRequest, .state, .agents: nextSequence()
         }
         let message = ClusterMessage(origin: serverId, sequence: number, sentNanos: sentNanos, body: body)
         connection.publish(message.encoded(), to: .blackouts)

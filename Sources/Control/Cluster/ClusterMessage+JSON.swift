@@ -5,7 +5,7 @@ extension ClusterMessage {
     enum CodingKeys: String, CodingKey {
         case version = "Version", type = "Type", origin = "Origin", sequence = "Sequence"
         case sentNanos = "SentNanos", sentTime = "SentTime"
-        case blackout = "Blackout", requestedBy = "RequestedBy", blackouts = "Blackouts"
+        case blackout = "Blackout", requestedBy = "RequestedBy", blackouts = "Blackouts", agents = "Agents"
     }
 
     /// Only the version, read first so that a future message fails as such and not as malformed.
@@ -72,8 +72,12 @@ extension ClusterMessage {
             case "StateRequest":
                 body = .stateRequest
             case "State":
+                // Servers from before the agents API send no agents.
                 body = .state(requestedBy: try c.decode(String.self, forKey: .requestedBy),
-                              blackouts: try c.decode([ClusterBlackout].self, forKey: .blackouts))
+                              blackouts: try c.decode([ClusterBlackout].self, forKey: .blackouts),
+                              agents: try c.decodeIfPresent([DirectoryEntry].self, forKey: .agents) ?? [])
+            case "Agents":
+                body = .agents(try c.decode([DirectoryEntry].self, forKey: .agents))
             default:
                 throw ClusterMessageError.unknownType(type)
             }
@@ -93,9 +97,12 @@ extension ClusterMessage {
                 try c.encode(blackout, forKey: .blackout)
             case .stateRequest:
                 break
-            case .state(let requestedBy, let blackouts):
+            case .state(let requestedBy, let blackouts, let agents):
                 try c.encode(requestedBy, forKey: .requestedBy)
                 try c.encode(blackouts, forKey: .blackouts)
+                try c.encode(agents, forKey: .agents)
+            case .agents(let agents):
+                try c.encode(agents, forKey: .agents)
             }
         }
     }

@@ -14,8 +14,11 @@ public struct ClusterMessage: Sendable, Equatable {
         case blackoutStop(ClusterBlackout)
         /// "Tell me every agent's blackout": sent by a server that (re)connected.
         case stateRequest
-        /// The sender's current blackout per agent, answering the `StateRequest` of `requestedBy`.
-        case state(requestedBy: String, blackouts: [ClusterBlackout])
+        /// The sender's current blackout per agent, and its agent directory, answering the
+        /// `StateRequest` of `requestedBy` (empty when unasked, on a reconnection).
+        case state(requestedBy: String, blackouts: [ClusterBlackout], agents: [DirectoryEntry] = [])
+        /// Agents created, replaced, removed, logged in or out on the sending server.
+        case agents([DirectoryEntry])
     }
 
     public var version: Int
@@ -42,6 +45,7 @@ public struct ClusterMessage: Sendable, Equatable {
         case .blackoutStop: "BlackoutStop"
         case .stateRequest: "StateRequest"
         case .state: "State"
+        case .agents: "Agents"
         }
     }
 }

@@ -11,12 +11,10 @@ public struct ServerConfiguration: Sendable {
     public var engine = EngineConfiguration()
     public var capture = CaptureSettings()
     public var http = HTTPSettings()
-    /// The agents, each with its effective recording policy already resolved into `policy`.
+    /// The configured agents: they seed the agent directory, which the agents API also changes.
     public var agents: [AgentProfile] = []
-    /// Policy per business unit, for agents whose own entry names none.
-    public var businessUnitPolicies: [Int: RecordingPolicy] = [:]
-    /// Policy of agents whose entry and business unit name none.
-    public var defaultPolicy: RecordingPolicy = .always
+    /// The policies of agents that name none of their own.
+    public var policies = RecordingPolicies()
     public var blackout = BlackoutSettings()
     public var f2f = FaceToFaceSettings()
     public var cluster = ClusterSettings()
@@ -71,10 +69,17 @@ public struct ServerConfiguration: Sendable {
         }
     }
 
-    /// `read` may GET; `control` may do everything.
-    public enum APIRole: String, Sendable, Equatable, CaseIterable {
+    /// `read` may GET; `control` may also command recordings, blackouts and face-to-face and log
+    /// agents in and out; `admin` may also create, replace and remove agents.
+    public enum APIRole: String, Sendable, Equatable, CaseIterable, Comparable {
         case read
         case control
+        case admin
+
+        /// Each role may do what the ones before it may.
+        public static func < (lhs: APIRole, rhs: APIRole) -> Bool {
+            allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+        }
     }
 
     /// How long a blackout may last at most (`blackout`).
@@ -109,10 +114,5 @@ public struct ServerConfiguration: Sendable {
         /// database and the broker: HTTP connections get at most the soft descriptor limit minus this.
         public var reservedDescriptors = 512
         public init() {}
-    }
-
-    /// The policy that applies to an agent: its own, else its business unit's, else the default.
-    public func policy(of agent: AgentProfile, explicit: RecordingPolicy?) -> RecordingPolicy {
-        explicit ?? businessUnitPolicies[agent.businessUnit] ?? defaultPolicy
     }
 }

@@ -93,6 +93,10 @@ public final class SQLiteTrackerStore: TrackerStore {
         queue.append(.agent(id: id, document: document))
     }
 
+    public func saveDirectoryEntry(id: Int, document: Data) {
+        queue.append(.directoryEntry(id: id, document: document))
+    }
+
     public func saveCall(callInstance: String, document: Data) {
         queue.append(.call(callInstance: callInstance, document: document))
     }
@@ -118,6 +122,9 @@ public final class SQLiteTrackerStore: TrackerStore {
             var stored = StoredTracker()
             for row in try Row.fetchAll(db, sql: "SELECT id, document FROM agents") {
                 stored.agents[row["id"]] = row["document"]
+            }
+            for row in try Row.fetchAll(db, sql: "SELECT id, document FROM directory") {
+                stored.directory[row["id"]] = row["document"]
             }
             for row in try Row.fetchAll(db, sql: "SELECT callInstance, document FROM calls") {
                 stored.calls[row["callInstance"]] = row["document"]
@@ -223,6 +230,9 @@ public final class SQLiteTrackerStore: TrackerStore {
         case .agent(let id, let document):
             try db.execute(sql: "INSERT OR REPLACE INTO agents (id, document, updatedAt) VALUES (?, ?, ?)",
                            arguments: [id, document, now])
+        case .directoryEntry(let id, let document):
+            try db.execute(sql: "INSERT OR REPLACE INTO directory (id, document, updatedAt) VALUES (?, ?, ?)",
+                           arguments: [id, document, now])
         case .call(let callInstance, let document):
             try db.execute(sql: "INSERT OR REPLACE INTO calls (callInstance, document, updatedAt) VALUES (?, ?, ?)",
                            arguments: [callInstance, document, now])
@@ -238,7 +248,7 @@ public final class SQLiteTrackerStore: TrackerStore {
         failures.increment()
         var metadata: Logger.Metadata = ["error": "\(error)"]
         switch write {
-        case .agent(let id, _):
+        case .agent(let id, _), .directoryEntry(let id, _):
             metadata["agent_id"] = "\(id)"
         case .call(let callInstance, _), .removeCall(let callInstance):
             metadata["call_instance"] = "\(callInstance)"

@@ -57,6 +57,17 @@ enum TrackerSchema {
                                            try RecordingIndexEntry.jsonText(audioPaths), row["recordingIdentifier"]])
             }
         }
+        migrator.registerMigration("v3: the agent directory") { db in
+            // The agents as the configuration seeded them and the agents API changed them: a
+            // `DirectoryEntry` document per agent id, which the tracker owns.
+            try db.execute(sql: """
+                CREATE TABLE directory (
+                    id INTEGER PRIMARY KEY,
+                    document BLOB NOT NULL,
+                    updatedAt DATETIME NOT NULL
+                );
+                """)
+        }
         return migrator
     }
 }

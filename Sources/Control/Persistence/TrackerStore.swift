@@ -7,6 +7,8 @@ public protocol TrackerStore: AnyObject, Sendable {
     /// Everything stored, read once at startup.
     func load() throws -> StoredTracker
     func saveAgent(id: Int, document: Data)
+    /// Inserts or replaces the agent directory's entry for the agent (`DirectoryEntry`).
+    func saveDirectoryEntry(id: Int, document: Data)
     func saveCall(callInstance: String, document: Data)
     func removeCall(callInstance: String)
     /// Inserts or replaces the recording's row.
@@ -26,12 +28,16 @@ extension TrackerStore {
 /// What the store held at startup.
 public struct StoredTracker: Sendable {
     public var agents: [Int: Data]
+    /// The agent directory's entries by agent id (empty before the agents API existed).
+    public var directory: [Int: Data]
     public var calls: [String: Data]
     /// Recordings whose row still says they are open: the server stopped before finishing them.
     public var openRecordings: [RecordingIndexEntry]
 
-    public init(agents: [Int: Data] = [:], calls: [String: Data] = [:], openRecordings: [RecordingIndexEntry] = []) {
+    public init(agents: [Int: Data] = [:], directory: [Int: Data] = [:], calls: [String: Data] = [:],
+                openRecordings: [RecordingIndexEntry] = []) {
         self.agents = agents
+        self.directory = directory
         self.calls = calls
         self.openRecordings = openRecordings
     }

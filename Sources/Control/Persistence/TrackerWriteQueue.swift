@@ -9,6 +9,7 @@ final class TrackerWriteQueue: @unchecked Sendable {
     /// One write the tracker asked for.
     enum Write: Sendable {
         case agent(id: Int, document: Data)
+        case directoryEntry(id: Int, document: Data)
         case call(callInstance: String, document: Data)
         case removeCall(callInstance: String)
         case recording(RecordingIndexEntry)

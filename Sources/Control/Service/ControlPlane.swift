@@ -10,7 +10,6 @@ public final class ControlPlane: RecorderService, @unchecked Sendable {
     public let engine: CaptureEngine
     public let snapshots: AgentSnapshots
     let store: TrackerStore?
-    let directory: AgentDirectory
     let storageRoot: String
     private let lock = NSLock()
     private var captureState: (running: Bool, detail: String) = (false, "capture not started")
@@ -36,9 +35,8 @@ public final class ControlPlane: RecorderService, @unchecked Sendable {
 
     public init(configuration: ServerConfiguration, engine: CaptureEngine, store: TrackerStore?,
                 logger: Logger = Logger(label: "calltap.control")) {
-        snapshots = AgentSnapshots()
-        tracker = AgentTracker(configuration: configuration, snapshots: snapshots, store: store, logger: logger)
-        directory = tracker.directory
+        tracker = AgentTracker(configuration: configuration, store: store, logger: logger)
+        snapshots = tracker.snapshots
         self.engine = engine
         self.store = store
         storageRoot = configuration.engine.storageRoot
@@ -103,6 +101,9 @@ public final class ControlPlane: RecorderService, @unchecked Sendable {
         case .paced: return offset().map { (RequestArrival.wallNanos ?? LiveCapture.wallNanos()) - $0 }
         }
     }
+
+    /// The agents as the tracker last published them.
+    var directory: AgentDirectory { snapshots.directory }
 
     // MARK: RecorderService
 

@@ -81,7 +81,7 @@ extension AgentTracker {
     /// Tells the others what this server knows, unasked: on every (re)connection, so that what
     /// it decided while cut off (or before a restart) reaches servers whose queues lost it.
     func announceState() {
-        cluster?.publish(.state(requestedBy: "", blackouts: ledger.known))
+        cluster?.publish(.state(requestedBy: "", blackouts: ledger.known, agents: sharedDirectory))
     }
 
     /// A message from another server, its times in this server's capture time; runs on the
@@ -93,11 +93,14 @@ extension AgentTracker {
         case .stateRequest:
             // Every agent's current decision, and the stopped ones a cut-off peer may have missed.
             announceState()
-        case .state(_, let blackouts):
+        case .state(_, let blackouts, let directory):
             // Answers to anyone's request: applying what is known already changes nothing.
+            for entry in directory { apply(remote: entry) }
             for decision in blackouts.sorted(by: { $0.effectiveNanos < $1.effectiveNanos }) {
                 apply(remote: decision, at: now)
             }
+        case .agents(let entries):
+            for entry in entries { apply(remote: entry) }
         }
     }
 

@@ -7,16 +7,11 @@ import SIP
 extension AgentTracker: EngineObserver {
     public func callStarted(_ call: Call, at nanos: Int64) {
         let (callerIds, calleeIds) = call.identities(dialPlan: configuration.engine.dialPlan)
-        var parties: [TrackedCall.Party] = []
-        for profile in directory.agents {
-            let phone = configuration.engine.dialPlan.normalise(profile.phone)
-            guard !phone.isEmpty else { continue }
-            if callerIds.contains(phone) {
-                parties.append(.init(agentId: profile.id, isCaller: true))
-            } else if calleeIds.contains(phone) {
-                parties.append(.init(agentId: profile.id, isCaller: false))
-            }
-        }
+        // The agents the call's numbers reach (an agent on both sides counts as the caller), in id order.
+        var sides: [Int: Bool] = [:]
+        for id in calleeIds { if let agent = directory.agent(normalisedPhone: id) { sides[agent.id] = false } }
+        for id in callerIds { if let agent = directory.agent(normalisedPhone: id) { sides[agent.id] = true } }
+        var parties = sides.sorted { $0.key < $1.key }.map { TrackedCall.Party(agentId: $0.key, isCaller: $0.value) }
         // An attended transfer (RFC 3891): this INVITE goes to the phone of one side of the call
         // it replaces; the agent on that side moves here, with what the API said about the call.
         var replaced: TrackedCall?
@@ -53,7 +48,7 @@ extension AgentTracker: EngineObserver {
         } else if profiles.isEmpty {
             recordFromStart = configuration.engine.recordWithoutAgent
         } else {
-            recordFromStart = profiles.contains { $0.policy == .always }
+            recordFromStart = profiles.contains { directory.policy(of: $0) == .always }
         }
         // One agent on the call: the agent left, the other party right.
         let one = tracked.parties.count == 1 ? tracked.parties[0] : nil

@@ -2,8 +2,9 @@ import Engine
 import Foundation
 import Media
 
-/// Startup after a stop, clean or not: agents and calls come back from the store, recordings
-/// that were open are closed as `interrupted`, and calls still going on are rebuilt in the engine.
+/// Startup after a stop, clean or not: the agent directory (with the configuration applied over
+/// it), agents and calls come back from the store, recordings that were open are closed as
+/// `interrupted`, and calls still going on are rebuilt in the engine.
 extension AgentTracker {
     /// - Parameters:
     ///   - now: the capture time the restart happens at; restored calls' idle timeouts count from it.
@@ -12,6 +13,7 @@ extension AgentTracker {
     public func restore(from stored: StoredTracker, now: Int64,
                         recover: (RecordingIndexEntry) -> RecordingIndexEntry) {
         advanceClock(to: now)
+        restoreDirectory(stored.directory, at: now)
         let decoder = JSONDecoder()
         for (id, document) in stored.agents where agents[id] != nil {
             if let agent = try? decoder.decode(TrackedAgent.self, from: document) { agents[id] = agent }

@@ -10,8 +10,11 @@ import SIP
 /// state for the API, and persists what must survive a restart.
 public final class AgentTracker {
     let configuration: ServerConfiguration
-    public let directory: AgentDirectory
-    let snapshots: AgentSnapshots
+    /// The agents: the configuration's, and what the agents API and other servers changed
+    /// (AgentTracker+Directory.swift). Replaced as a whole on a change, then published.
+    public internal(set) var directory: AgentDirectory
+    /// The agents' states and the directory, published for the API.
+    public let snapshots: AgentSnapshots
     let store: TrackerStore?
     let logger: Logger
     /// Set once the engine exists; the tracker only runs on the engine's capture thread.
@@ -42,11 +45,11 @@ public final class AgentTracker {
     /// Recordings finished so far and the bytes of their audio, for `/metrics` on any thread.
     public let finishedTotals = FinishedTotals()
 
-    public init(configuration: ServerConfiguration, snapshots: AgentSnapshots, store: TrackerStore?,
-                logger: Logger = Logger(label: "calltap.control")) {
+    public init(configuration: ServerConfiguration, store: TrackerStore?, logger: Logger = Logger(label: "calltap.control")) {
         self.configuration = configuration
-        directory = AgentDirectory(agents: configuration.agents, dialPlan: configuration.engine.dialPlan)
-        self.snapshots = snapshots
+        directory = AgentDirectory(agents: configuration.agents, policies: configuration.policies,
+                                   dialPlan: configuration.engine.dialPlan, origin: configuration.engine.serverId)
+        snapshots = AgentSnapshots(directory: directory)
         self.store = store
         self.logger = logger
         recordingIndex = RecordingIndex(store: store)
@@ -66,7 +69,9 @@ public final class AgentTracker {
 
     /// The agent's state as the API shows it.
     func view(of agentId: Int) -> AgentState? {
-        guard let profile = directory.agent(id: agentId), let agent = agents[agentId] else { return nil }
+        guard directory.isListed(agentId), let profile = directory.agent(id: agentId), let agent = agents[agentId] else {
+            return nil
+        }
         var state = AgentState(profile: profile)
         let live = agent.calls.compactMap { calls[$0] }
         let active = activeCall(of: agent)

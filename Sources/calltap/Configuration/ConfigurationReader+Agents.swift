@@ -7,7 +7,7 @@ extension ConfigurationReader {
     func readRecording(_ node: Node?, into configuration: inout ServerConfiguration) {
         guard let section = section(node, at: .root.key("recording"), keys: ["defaultPolicy"]) else { return }
         if let policy: RecordingPolicy = choice(section["defaultPolicy"], at: section.path("defaultPolicy"), noun: "policy") {
-            configuration.defaultPolicy = policy
+            configuration.policies.defaultPolicy = policy
         }
     }
 
@@ -27,13 +27,12 @@ extension ConfigurationReader {
                 continue
             }
             firstLine[id] = Self.line(of: idNode)
-            if let policy { configuration.businessUnitPolicies[id] = policy }
+            if let policy { configuration.policies.byBusinessUnit[id] = policy }
         }
     }
 
-    /// `agents`: who they are and their recording policy, resolved against their business unit
-    /// and the default. Reads the dial plan, business units and default policy already in
-    /// `configuration`, so it runs after them.
+    /// `agents`: who they are and their own recording policy, if any. Reads the dial plan already
+    /// in `configuration`, so it runs after it.
     func readAgents(_ node: Node?, into configuration: inout ServerConfiguration) {
         guard let items = list(node, at: .root.key("agents")) else { return }
         var seen = AgentIdentities()
@@ -47,8 +46,8 @@ extension ConfigurationReader {
             let id = required(entry, "id").flatMap { integer($0, at: entry.path("id"), in: 0...Int(Int32.max)) }
             let phone = required(entry, "phone").flatMap { text($0, at: entry.path("phone"), allowEmpty: false) }
             let businessUnit = integer(entry["businessUnit"], at: entry.path("businessUnit"), in: 0...Int(Int32.max))
-            let explicit: RecordingPolicy? = choice(entry["policy"], at: entry.path("policy"), noun: "policy")
             var agent = AgentProfile(id: id ?? 0, businessUnit: businessUnit ?? 0, phone: phone ?? "")
+            agent.policy = choice(entry["policy"], at: entry.path("policy"), noun: "policy")
             agent.systemUsername = text(entry["systemUsername"], at: entry.path("systemUsername")) ?? ""
             agent.crmUsername = text(entry["crmUsername"], at: entry.path("crmUsername")) ?? ""
             agent.username = text(entry["username"], at: entry.path("username"))
@@ -64,7 +63,6 @@ extension ConfigurationReader {
                 report(clash.message, at: entry.path(clash.key), node: entry[clash.key] ?? item.node)
             }
             guard problems.count == problemsBefore else { continue }
-            agent.policy = configuration.policy(of: agent, explicit: explicit)
             configuration.agents.append(agent)
         }
     }

@@ -1,0 +1,73 @@
+import Control
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// Reloads the configuration's agents and policies while `serve` runs: on SIGHUP, and when the
+/// file changes (checked every `pollSeconds`; an editor that replaces the file is seen too). A
+/// file with problems changes nothing and is logged with every problem. Other settings take
+/// effect at the next start. What the agents API changed is kept unless the file changes that
+/// agent (docs/API.md, "Agents").
+final class ConfigurationReloader: Service, @unchecked Sendable {
+    private let path: String
+    private let plane: ControlPlane
+    private let logger: Logger
+    private let pollSeconds: Double
+
+    init(path: String, plane: ControlPlane, logger: Logger, pollSeconds: Double = 2) {
+        self.path = path
+        self.plane = plane
+        self.logger = logger
+        self.pollSeconds = pollSeconds
+    }
+
+    func run() async throws {
+        let (reasons, continuation) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .bufferingNewest(1))
+        signal(SIGHUP, SIG_IGN)
+        let hangup = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
+        hangup.setEventHandler { continuation.yield("SIGHUP") }
+        hangup.resume()
+        let poll = Task { [path, pollSeconds] in
+            var seen = Self.stamp(of: path)
+            while !Task.isCancelled {
+                try? await Task.sleep(nanoseconds: UInt64(pollSeconds * 1e9))
+                let now = Self.stamp(of: path)
+                if now != seen {
+                    seen = now
+                    continuation.yield("file changed")
+                }
+            }
+        }
+        await withGracefulShutdownHandler {
+            for await reason in reasons { await reload(because: reason) }
+        } onGracefulShutdown: {
+            continuation.finish()
+        }
+        poll.cancel()
+        hangup.cancel()
+    }
+
+    private func reload(because reason: String) async {
+        let configuration: ServerConfiguration
+        do {
+            configuration = try ConfigurationFile.load(path: path)
+        } catch {
+            logger.error("configuration not reloaded: the agents stay as they were", metadata: [
+                "reason": "\(reason)", "problems": "\(error.lines.joined(separator: "; "))"])
+            return
+        }
+        do {
+            let outcome = try await plane.reloadAgents(configuration.agents, policies: configuration.policies)
+            logger.notice("configuration reloaded", metadata: ["reason": "\(reason)", "agents": "\(outcome)"])
+        } catch {
+            logger.error("configuration not reloaded", metadata: ["reason": "\(reason)", "error": "\(error)"])
+        }
+    }
+
+    /// What tells a changed file: its inode, size and modification time (nil while it is missing).
+    private static func stamp(of path: String) -> [Int]? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        return [Int(info.st_ino), Int(info.st_size), info.st_mtim.tv_sec, info.st_mtim.tv_nsec]
+    }
+}
