@@ -158,7 +158,10 @@ extension AgentTracker {
             return
         }
         directory = AgentDirectory(entries: entries, policies: configuration.policies, dialPlan: configuration.engine.dialPlan)
-        for id in agents.keys where !directory.isListed(id) { agents[id] = nil }
+        for id in agents.keys where !directory.isListed(id) {
+            agents[id] = nil
+            snapshots.remove(agentId: id)
+        }
         for agent in directory.agents where agents[agent.id] == nil { agents[agent.id] = TrackedAgent(agentId: agent.id) }
         reload(agents: configuration.agents, policies: configuration.policies, at: now)
         snapshots.publish(directory)
