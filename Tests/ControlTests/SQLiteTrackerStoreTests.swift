@@ -26,8 +26,8 @@ import Testing
 
     @Test func writesReachTheFileAsRowsWithOneColumnPerField() throws {
         let store = try SQLiteTrackerStore(storageRoot: root)
-        store.saveAgent(id: 2, document: Data(#"{"AgentId":2}"#.utf8))
-        store.saveCall(callInstance: "a@pbx", document: Data("call a".utf8))
+        store.saveAgent(id: 2, document: StoredDocument(Data(#"{"AgentId":2}"#.utf8)))
+        store.saveCall(callInstance: "a@pbx", document: StoredDocument(Data("call a".utf8)))
         store.saveRecording(entry(1, agent: 2, call: "a@pbx", state: "Recording"))
         store.flush()
 
@@ -61,11 +61,11 @@ import Testing
     @Test func reopeningAfterTheStoreIsGoneGivesTheSameState() throws {
         do {
             let store = try SQLiteTrackerStore(storageRoot: root)
-            store.saveAgent(id: 2, document: Data("two".utf8))
-            store.saveAgent(id: 3, document: Data("three".utf8))
-            store.saveAgent(id: 2, document: Data("two, later".utf8))
-            store.saveCall(callInstance: "a@pbx", document: Data("a".utf8))
-            store.saveCall(callInstance: "b@pbx", document: Data("b".utf8))
+            store.saveAgent(id: 2, document: StoredDocument(Data("two".utf8)))
+            store.saveAgent(id: 3, document: StoredDocument(Data("three".utf8)))
+            store.saveAgent(id: 2, document: StoredDocument(Data("two, later".utf8)))
+            store.saveCall(callInstance: "a@pbx", document: StoredDocument(Data("a".utf8)))
+            store.saveCall(callInstance: "b@pbx", document: StoredDocument(Data("b".utf8)))
             store.removeCall(callInstance: "a@pbx")
             store.saveRecording(entry(1, agent: 2, state: "Stopped"))
             store.saveRecording(entry(2, agent: 2, state: "Recording"))
@@ -82,11 +82,30 @@ import Testing
         #expect(try reopened.recording(id: "nope") == nil)
     }
 
+    @Test func onlyTheLastVersionOfADocumentInABatchIsEncoded() {
+        let encodings = ManagedCounter()
+        func document(_ text: String) -> StoredDocument {
+            StoredDocument(encoding: CountedText(text: text, counter: encodings))
+        }
+        let batch: [TrackerWriteQueue.Write] = [
+            .agent(id: 1, document: document("one v1")), .call(callInstance: "a", document: document("a v1")),
+            .recording(entry(1)), .agent(id: 1, document: document("one v2")), .removeCall(callInstance: "a"),
+            .recording(entry(1, state: "Stopped")), .directoryEntry(id: 1, document: document("entry")),
+        ]
+        let kept = TrackerWriteQueue.latestDocuments(batch)
+        #expect(kept.map { $0.documentKey ?? "recording" } == ["recording", "agent 1", "call a", "recording", "directory 1"])
+        for write in kept {
+            if case .agent(_, let d) = write { _ = d.data }
+            if case .directoryEntry(_, let d) = write { _ = d.data }
+        }
+        #expect(encodings.value == 2, "the versions a later one replaces are never encoded")
+    }
+
     @Test func flushWaitsForEveryEarlierWriteInOrder() throws {
         let store = try SQLiteTrackerStore(storageRoot: root)
         // Many updates of one row from another thread: the last one asked for must be the one kept.
         let writer = Thread {
-            for i in 0..<2000 { store.saveAgent(id: 7, document: Data("v\(i)".utf8)) }
+            for i in 0..<2000 { store.saveAgent(id: 7, document: StoredDocument(Data("v\(i)".utf8))) }
         }
         writer.start()
         for i in 0..<500 {
@@ -170,12 +189,12 @@ import Testing
 
     @Test func aFailedWriteIsCountedAndTheOthersStillLand() throws {
         let store = try SQLiteTrackerStore(storageRoot: root)
-        store.saveAgent(id: 1, document: Data("one".utf8))
+        store.saveAgent(id: 1, document: StoredDocument(Data("one".utf8)))
         store.flush()
         // Another connection takes the calls table away: writes to it fail, the rest must not.
         try DatabaseQueue(path: path).write { try $0.execute(sql: "DROP TABLE calls") }
-        store.saveCall(callInstance: "a@pbx", document: Data("a".utf8))
-        store.saveAgent(id: 2, document: Data("two".utf8))
+        store.saveCall(callInstance: "a@pbx", document: StoredDocument(Data("a".utf8)))
+        store.saveAgent(id: 2, document: StoredDocument(Data("two".utf8)))
         store.saveRecording(entry(5))
         store.flush()
         #expect(store.failedWrites == 1)
@@ -248,4 +267,23 @@ import Testing
         #expect(try store.recording(id: "rec-0002")?.audioPaths == [root + "/2025/01/31/moved.wav"])
         #expect(try store.load().openRecordings.map(\.sidecarPath) == [root + "/2025/01/30/here.json"])
     }
+}
+
+/// A value that counts how often it is encoded.
+private struct CountedText: Encodable, Sendable {
+    var text: String
+    var counter: ManagedCounter
+
+    func encode(to encoder: any Encoder) throws {
+        counter.increment()
+        var c = encoder.singleValueContainer()
+        try c.encode(text)
+    }
+}
+
+private final class ManagedCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+    var value: Int { lock.withLock { count } }
+    func increment() { lock.withLock { count += 1 } }
 }

@@ -1,14 +1,11 @@
+import Control
 import Foundation
 import Hummingbird
 
-/// Encodes response bodies. Property names come from each type's PascalCase `CodingKeys`.
+/// Encodes response bodies with `APIJSON`'s encoder.
 enum JSONResponse {
     /// The encoder of every answer.
-    static func encoder() -> JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
-        return encoder
-    }
+    static func encoder() -> JSONEncoder { APIJSON.encoder() }
 
     static func make(_ value: some Encodable, status: HTTPResponse.Status = .ok) -> Response {
         let data: Data
@@ -22,6 +19,11 @@ enum JSONResponse {
         }
         return Response(status: status, headers: [.contentType: contentType],
                         body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    /// A body already encoded.
+    static func make(json: Data, status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: contentType], body: ResponseBody(byteBuffer: ByteBuffer(bytes: json)))
     }
 
     static let contentType = "application/json; charset=utf-8"

@@ -11,7 +11,6 @@ struct RecorderRoutes: Sendable {
     let metrics: RecorderMetrics
     /// Reads files on NIO's thread pool, never on an event loop or the cooperative pool.
     let fileIO: FileIO
-    let agentAnswers = AgentAnswers()
 
     func respond(to endpoint: RecorderEndpoint, request: Request, context: some RequestContext) async throws -> Response {
         try authorization.authorize(request, for: endpoint.access)
@@ -19,9 +18,9 @@ struct RecorderRoutes: Sendable {
         case .agent:
             let query = QueryParameters(request)
             let reference = try AgentReference(identifier: query["agentIdentifier"], value: query["value"])
-            return JSONResponse.make(try await service.agent(reference))
+            return JSONResponse.make(json: try await service.agentAnswer(reference))
         case .allAgents:
-            return agentAnswers.allAgents(await service.allAgents())
+            return JSONResponse.make(json: await service.allAgentsAnswer())
         case .agentList, .agentCreate, .agentDefinition, .agentReplace, .agentRemove, .agentLogin, .agentLogout:
             return try await agents(endpoint, request: request, context: context)
         case .record, .screenRecord, .blackout:

@@ -89,15 +89,15 @@ public final class SQLiteTrackerStore: TrackerStore {
 
     // MARK: Writes (queued)
 
-    public func saveAgent(id: Int, document: Data) {
+    public func saveAgent(id: Int, document: StoredDocument) {
         queue.append(.agent(id: id, document: document))
     }
 
-    public func saveDirectoryEntry(id: Int, document: Data) {
+    public func saveDirectoryEntry(id: Int, document: StoredDocument) {
         queue.append(.directoryEntry(id: id, document: document))
     }
 
-    public func saveCall(callInstance: String, document: Data) {
+    public func saveCall(callInstance: String, document: StoredDocument) {
         queue.append(.call(callInstance: callInstance, document: document))
     }
 
@@ -198,6 +198,7 @@ public final class SQLiteTrackerStore: TrackerStore {
     /// thrown, except writes a full disk refused: those are returned to wait for room.
     private static func commit(_ batch: [TrackerWriteQueue.Write], to pool: DatabasePool, root: StorageRoot,
                                failures: FailureCount, logger: Logger) -> [TrackerWriteQueue.Write] {
+        let batch = TrackerWriteQueue.latestDocuments(batch)
         do {
             try pool.write { db in
                 let now = Date()
@@ -229,18 +230,28 @@ public final class SQLiteTrackerStore: TrackerStore {
         switch write {
         case .agent(let id, let document):
             try db.execute(sql: "INSERT OR REPLACE INTO agents (id, document, updatedAt) VALUES (?, ?, ?)",
-                           arguments: [id, document, now])
+                           arguments: [id, try encoded(document), now])
         case .directoryEntry(let id, let document):
             try db.execute(sql: "INSERT OR REPLACE INTO directory (id, document, updatedAt) VALUES (?, ?, ?)",
-                           arguments: [id, document, now])
+                           arguments: [id, try encoded(document), now])
         case .call(let callInstance, let document):
             try db.execute(sql: "INSERT OR REPLACE INTO calls (callInstance, document, updatedAt) VALUES (?, ?, ?)",
-                           arguments: [callInstance, document, now])
+                           arguments: [callInstance, try encoded(document), now])
         case .removeCall(let callInstance):
             try db.execute(sql: "DELETE FROM calls WHERE callInstance = ?", arguments: [callInstance])
         case .recording(let entry):
             try db.execute(sql: RecordingIndexEntry.upsertSQL, arguments: try entry.rowArguments(updatedAt: now, root: root))
         }
+    }
+
+    /// The document's bytes; a value that cannot be encoded fails its write.
+    private static func encoded(_ document: StoredDocument) throws -> Data {
+        guard let data = document.data else { throw DocumentNotEncodable() }
+        return data
+    }
+
+    private struct DocumentNotEncodable: Error, CustomStringConvertible {
+        var description: String { "the document could not be encoded as JSON" }
     }
 
     private static func report(_ error: any Error, for write: TrackerWriteQueue.Write, failures: FailureCount,

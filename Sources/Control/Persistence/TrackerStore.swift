@@ -6,10 +6,10 @@ import Foundation
 public protocol TrackerStore: AnyObject, Sendable {
     /// Everything stored, read once at startup.
     func load() throws -> StoredTracker
-    func saveAgent(id: Int, document: Data)
+    func saveAgent(id: Int, document: StoredDocument)
     /// Inserts or replaces the agent directory's entry for the agent (`DirectoryEntry`).
-    func saveDirectoryEntry(id: Int, document: Data)
-    func saveCall(callInstance: String, document: Data)
+    func saveDirectoryEntry(id: Int, document: StoredDocument)
+    func saveCall(callInstance: String, document: StoredDocument)
     func removeCall(callInstance: String)
     /// Inserts or replaces the recording's row.
     func saveRecording(_ entry: RecordingIndexEntry)

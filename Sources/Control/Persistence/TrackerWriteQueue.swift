@@ -8,11 +8,34 @@ final class TrackerWriteQueue: @unchecked Sendable {
 
     /// One write the tracker asked for.
     enum Write: Sendable {
-        case agent(id: Int, document: Data)
-        case directoryEntry(id: Int, document: Data)
-        case call(callInstance: String, document: Data)
+        case agent(id: Int, document: StoredDocument)
+        case directoryEntry(id: Int, document: StoredDocument)
+        case call(callInstance: String, document: StoredDocument)
         case removeCall(callInstance: String)
         case recording(RecordingIndexEntry)
+
+        /// The row a document write replaces as a whole; nil for a recording's row.
+        var documentKey: String? {
+            switch self {
+            case .agent(let id, _): "agent \(id)"
+            case .directoryEntry(let id, _): "directory \(id)"
+            case .call(let callInstance, _), .removeCall(let callInstance): "call \(callInstance)"
+            case .recording: nil
+            }
+        }
+    }
+
+    /// The batch without the document writes a later write of the same row replaces: only the
+    /// last version of a document is encoded and written.
+    static func latestDocuments(_ batch: [Write]) -> [Write] {
+        var seen = Set<String>()
+        var kept: [Write] = []
+        kept.reserveCapacity(batch.count)
+        for write in batch.reversed() {
+            if let key = write.documentKey, !seen.insert(key).inserted { continue }
+            kept.append(write)
+        }
+        return kept.reversed()
     }
 
     private let condition = NSCondition()

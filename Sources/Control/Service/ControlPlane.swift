@@ -118,6 +118,18 @@ public final class ControlPlane: RecorderService, @unchecked Sendable {
         snapshots.all()
     }
 
+    /// From the snapshot, encoded once per change of the agent.
+    public func agentAnswer(_ reference: AgentReference) async throws(ControlError) -> Data {
+        guard let profile = directory.agent(reference), let json = snapshots.answer(of: profile.id) else {
+            throw .agentNotFound(reference)
+        }
+        return json
+    }
+
+    public func allAgentsAnswer() async -> Data {
+        snapshots.allAnswer()
+    }
+
     public func perform(_ command: ControlCommand) async throws(ControlError) -> AgentState {
         let tracker = tracker
         let command = inCaptureTime(command)

@@ -1,3 +1,5 @@
+import Foundation
+
 /// What the HTTP API asks of the recorder. The API never reaches into the engine: reads come
 /// from snapshots the control plane publishes, commands go to the one owner of agent state and
 /// are answered when it has applied them.
@@ -6,6 +8,10 @@ public protocol RecorderService: Sendable {
     func agent(_ reference: AgentReference) async throws(ControlError) -> AgentState
     /// Every configured agent, in id order.
     func allAgents() async -> [AgentState]
+    /// `agent(_:)` as the API answers it (JSON).
+    func agentAnswer(_ reference: AgentReference) async throws(ControlError) -> Data
+    /// `allAgents()` as the API answers it (a JSON array).
+    func allAgentsAnswer() async -> Data
     /// Applies a command at the current capture time; answers the agent's state after it.
     func perform(_ command: ControlCommand) async throws(ControlError) -> AgentState
     /// Finished and open recordings, newest first.
@@ -24,6 +30,19 @@ public protocol RecorderService: Sendable {
     func currentFaceToFace(_ agent: AgentReference) async throws(ControlError) -> FaceToFaceView?
     /// `GET /api/F2F/Application`: recording, not recording, or why not (capture, storage).
     func faceToFaceApplication() async -> FaceToFaceApplicationState
+}
+
+extension RecorderService {
+    public func agentAnswer(_ reference: AgentReference) async throws(ControlError) -> Data {
+        let state = try await agent(reference)
+        do { return try APIJSON.encoder().encode(state) } catch {
+            throw ControlError(.internalFault, "the agent's state could not be encoded")
+        }
+    }
+
+    public func allAgentsAnswer() async -> Data {
+        (try? APIJSON.encoder().encode(await allAgents())) ?? Data("[]".utf8)
+    }
 }
 
 /// `GET /api/Recordings` filters. Times are nanoseconds since 1970 (capture time).

@@ -204,7 +204,7 @@ extension AgentTracker {
         snapshots.publish(directory)
         for entry in changed {
             let id = entry.profile.id
-            if let document = try? Self.encoder.encode(entry) { store?.saveDirectoryEntry(id: id, document: document) }
+            store?.saveDirectoryEntry(id: id, document: StoredDocument(encoding: entry))
             if entry.removed {
                 snapshots.remove(agentId: id)
             } else {

@@ -46,7 +46,7 @@ extension AgentTracker {
         }
         restoreFaceToFace(at: now)
         for (id, agent) in agents {
-            if let document = try? Self.encoder.encode(agent) { store?.saveAgent(id: id, document: document) }
+            store?.saveAgent(id: id, document: StoredDocument(encoding: agent))
         }
         publishAll()
     }

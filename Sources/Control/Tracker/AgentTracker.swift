@@ -99,8 +99,8 @@ public final class AgentTracker {
         for id in Set(ids) {
             guard let state = view(of: id) else { continue }
             snapshots.publish(state)
-            if let store, let agent = agents[id], let document = try? Self.encoder.encode(agent) {
-                store.saveAgent(id: id, document: document)
+            if let store, let agent = agents[id] {
+                store.saveAgent(id: id, document: StoredDocument(encoding: agent))
             }
         }
     }
@@ -110,8 +110,8 @@ public final class AgentTracker {
         guard let store else { return }
         if call.ended {
             store.removeCall(callInstance: call.callInstance)
-        } else if let document = try? Self.encoder.encode(call) {
-            store.saveCall(callInstance: call.callInstance, document: document)
+        } else {
+            store.saveCall(callInstance: call.callInstance, document: StoredDocument(encoding: call))
         }
     }
 
@@ -128,10 +128,4 @@ public final class AgentTracker {
             if let state = view(of: profile.id) { snapshots.publish(state) }
         }
     }
-
-    static let encoder: JSONEncoder = {
-        let e = JSONEncoder()
-        e.outputFormatting = [.sortedKeys]
-        return e
-    }()
 }
