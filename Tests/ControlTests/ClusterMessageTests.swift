@@ -33,6 +33,21 @@ import Testing
         }
     }
 
+    @Test func agentChangesReadBackAndAStateFromAnOlderServerHasNone() throws {
+        var entry = DirectoryEntry(profile: AgentProfile(id: 41, phone: "4101", systemUsername: "hot", policy: .always),
+                                   login: AgentLogin(phone: "4102", deviceId: nil, nanos: 5), changedNanos: 6, origin: "rec-a")
+        let removed = DirectoryEntry(profile: AgentProfile(id: 42, phone: "4109"), removed: true, changedNanos: 7, origin: "rec-b")
+        for body: ClusterMessage.Body in [.agents([entry, removed]), .state(requestedBy: "", blackouts: [], agents: [entry])] {
+            let message = ClusterMessage(origin: "rec-a", sequence: 3, sentNanos: 8, body: body)
+            #expect(try ClusterMessage.decode(message.encoded()) == message)
+        }
+        entry.login = nil
+        #expect(try ClusterMessage.decode(ClusterMessage(origin: "a", sequence: 1, sentNanos: 0, body: .agents([entry])).encoded())
+            .body == .agents([entry]))
+        let older = #"{"Version":1,"Type":"State","Origin":"x","Sequence":1,"SentNanos":0,"RequestedBy":"","Blackouts":[]}"#
+        #expect(try ClusterMessage.decode(Array(older.utf8)).body == .state(requestedBy: "", blackouts: [], agents: []))
+    }
+
     @Test func futureVersionIsRefusedAsSuch() {
         let json = #"{"Version": 2, "Type": "BlackoutStart", "Origin": "x", "Sequence": 1, "SentNanos": 0, "Hologram": true}"#
         #expect(throws: ClusterMessageError.unsupportedVersion(2)) { try ClusterMessage.decode(Array(json.utf8)) }
