@@ -69,6 +69,7 @@ import Testing
         #expect(Self.phoneOf(tracker, "100") == 2)
         #expect(Self.phoneOf(tracker, "200") == nil, "the agent's own phone no longer reaches them")
         #expect(tracker.directory.agent(id: 2)?.deviceId == "DEV-1")
+        #expect(tracker.directory.agent(AgentReference(kind: .deviceId, value: "dev-1"))?.id == 2, "the device finds who logged in there")
         #expect(tracker.snapshots.state(of: 2)?.agentPhone == "100")
         #expect(login.entry.profile.phone == "200", "the definition is unchanged")
 

@@ -47,12 +47,17 @@ public struct AgentDirectory: Sendable {
             if !phone.isEmpty { byPhone[phone] = entry.profile.id }
         }
         var byName: [AgentIdentifierKind: [String: Int]] = [:]
-        for agent in agents {
-            for kind in Self.nameKinds {
+        for entry in live {
+            let agent = entry.effectiveProfile
+            for kind in Self.nameKinds where !(kind == .deviceId && entry.login?.deviceId != nil) {
                 let name = Self.name(kind, of: agent)
                 // The first agent keeps a name (check-config and the agents API refuse the others).
                 if !name.isEmpty, byName[kind]?[name] == nil { byName[kind, default: [:]][name] = agent.id }
             }
+        }
+        // As with phones, a device someone logged in to finds them.
+        for entry in live.filter({ $0.login?.deviceId != nil }).sorted(by: { $0.login!.nanos < $1.login!.nanos }) {
+            byName[.deviceId, default: [:]][entry.login!.deviceId!.lowercased()] = entry.profile.id
         }
         self.byId = byId
         self.byPhone = byPhone
