@@ -29,7 +29,7 @@ import Testing
               bind: "localhost"
               keys:
                 - { key: "", role: read }
-                - { key: abc, role: admin }
+                - { key: abc, role: owner }
             timezone: Mars/Olympus
             calls:
               idleTimeoutSecond: 30
@@ -51,7 +51,7 @@ import Testing
             "t.yaml:9: storage.commitDelaySeconds: must be at least 0 and at most 60 seconds, not -1",
             "t.yaml:11: http.bind: bad bind address 'localhost': no port (host:port)",
             "t.yaml:13: http.keys[0].key: must not be empty",
-            "t.yaml:14: http.keys[1].role: unknown role 'admin' (read, control)",
+            "t.yaml:14: http.keys[1].role: unknown role 'owner' (read, control, admin)",
             "t.yaml:15: timezone: unknown time zone 'Mars/Olympus' (an IANA name such as UTC or Europe/Berlin)",
             "t.yaml:17: calls.idleTimeoutSecond: unknown key 'idleTimeoutSecond' under calls (did you mean 'idleTimeoutSeconds'?)",
             "t.yaml:18: calls.holdTimeoutSeconds: must be more than 0 and at most 2592000 seconds, not -5",
@@ -154,7 +154,7 @@ import Testing
             "t.yaml:3: http.keys[0].role: required, but missing",
             "t.yaml:4: http.keys[1].key: must not be empty",
             "t.yaml:5: http.keys[2].key: required, but missing",
-            "t.yaml:6: http.keys[3].role: unknown role 'write' (read, control)",
+            "t.yaml:6: http.keys[3].role: unknown role 'write' (read, control, admin)",
             "t.yaml:7: http.keys[4].key: the same key is already listed on line 3",
             "t.yaml:8: http.keys[5]: expected {key, role}, found nothing",
         ])

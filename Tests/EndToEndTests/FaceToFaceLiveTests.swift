@@ -165,4 +165,80 @@ import Testing
         #expect(ToneAnalysis.dominantFrequency(r.audio.slice(channel: 0, from: 0.8, to: min(3, end - 0.5)), sampleRate: r.audio.sampleRate) == 1000)
         #expect(ToneAnalysis.dominantFrequency(r.audio.slice(channel: 1, from: 0.8, to: min(3, end - 0.5)), sampleRate: r.audio.sampleRate) == 600)
     }
+
+    /// Audio and screen steered each on its own while a desk streams: audio paused while the
+    /// screen runs, the screen paused while the audio runs, the screen stopped while the audio
+    /// goes on. The states say so at each step, and the sidecar holds the audio's pause only.
+    @Test func audioAndScreenArePausedAndStoppedEachOnItsOwn() async throws {
+        let d = try await Self.desk("calltap-f2f-media", wrapUpSeconds: 1, seconds: 9, rate: 48000)
+        let server = d.server, base = d.base, storage = d.storage
+        defer { server.kill() }
+        let micAddress = "127.0.0.1:\(base)", speakerAddress = "127.0.0.1:\(base + 2)"
+        let started = try await server.post("/api/F2F/Recordings", [
+            "AgentIdentifier": "Id", "Value": "2", "Media": "Both", "AudioSource": "Both",
+            "Streams": [["Source": "Microphone", "Address": micAddress, "Codec": "opus/48000/2"],
+                        ["Source": "Speaker", "Address": speakerAddress, "Codec": "opus/48000/2"]],
+        ])
+        #expect(started.status == 201, "\(started.text)")
+        let id = try #require(started.object["Id"] as? String)
+        let recordingId = try #require((started.object["RecordingIdentifiers"] as? [String])?.first)
+        let desk = Process()
+        desk.executableURL = URL(fileURLWithPath: CalltapProcess.binary)
+        desk.arguments = ["desk-stream", "--microphone", d.mic, "--speaker", d.speaker, "--to", "\(micAddress),\(speakerAddress)", "--codec", "opus"]
+        desk.standardOutput = FileHandle.nullDevice
+        desk.standardError = FileHandle.nullDevice
+        try desk.run()
+        defer { if desk.isRunning { desk.terminate() } }
+
+        func steer(_ action: String, _ media: String) async throws -> (audio: String?, screen: String?, status: String?) {
+            let reply = try await server.post("/api/F2F/Recordings/\(id)/\(action)", ["Media": media])
+            #expect(reply.status == 200, "\(action) \(media): \(reply.text)")
+            return (reply.object["AudioStatus"] as? String, reply.object["ScreenStatus"] as? String, reply.object["Status"] as? String)
+        }
+        func screenState() async throws -> String? {
+            let agent = try await server.get("/api/Agent?agentIdentifier=Id&value=2").object
+            let sessions = agent["DesktopOnlySessions"] as? [[String: Any]] ?? []
+            return sessions.first { $0["Kind"] as? String == "Screen" }?["State"] as? String
+        }
+        try await Task.sleep(nanoseconds: 1_500_000_000)
+        var states = try await steer("Pause", "Audio")
+        #expect(states.audio == "Paused" && states.screen == "Active" && states.status == "Active", "\(states)")
+        try await Task.sleep(nanoseconds: 1_500_000_000)
+        states = try await steer("Resume", "Audio")
+        #expect(states.audio == "Active" && states.screen == "Active", "\(states)")
+        try await Task.sleep(nanoseconds: 1_000_000_000)
+        states = try await steer("Pause", "Screen")
+        #expect(states.audio == "Active" && states.screen == "Paused" && states.status == "Active", "\(states)")
+        try await Task.sleep(nanoseconds: 1_000_000_000)
+        states = try await steer("Resume", "Screen")
+        #expect(states.audio == "Active" && states.screen == "Active", "\(states)")
+        states = try await steer("Stop", "Screen")
+        #expect(states.audio == "Active" && states.screen == "Stopped" && states.status == "Active", "\(states)")
+        #expect(try await screenState() == nil, "the screen session ended with the screen")
+        try await Task.sleep(nanoseconds: 1_000_000_000)
+        states = try await steer("Stop", "Audio")
+        #expect(states.audio == "Stopped" && states.screen == "Stopped" && states.status == "WrapUp", "\(states)")
+        _ = try await Deadline.poll("the recording to close", timeout: 15) {
+            try await server.get("/api/F2F/Recordings/\(id)").object["Status"] as? String == "Closed" ? true : nil
+        }
+        desk.terminate()
+        #expect(try await server.terminate() == 0, "\(server.log.suffix(3000))")
+
+        let r = try #require(try RecordedCall.all(under: storage).first { $0.json["RecordingIdentifier"] as? String == recordingId })
+        #expect(r.endReason == "stopped")
+        // One pause, the audio's (the client waited 1.5 s); the screen's pause is not in the audio.
+        let pauses = r.json["Pauses"] as? [[String: Any]] ?? []
+        #expect(pauses.count == 1, "\(pauses)")
+        let from = try #require(pauses.first?["Start"] as? Double), to = try #require(pauses.first?["End"] as? Double)
+        #expect(to - from > 1.45 && to - from < 3.5, "pause \(from)…\(to)")
+        for channel in 0..<2 {
+            let tone: Double = channel == 0 ? 1000 : 600
+            #expect(ToneAnalysis.rms(r.audio.slice(channel: channel, from: from + 0.1, to: to - 0.1)) == 0, "channel \(channel) silent while paused")
+            // Sound on both sides of the audio's pause, and all through the screen's pause after it.
+            let after = ToneAnalysis.dominantFrequency(r.audio.slice(channel: channel, from: to + 0.1, to: min(to + 2.5, r.durationSeconds - 0.2)),
+                                                       sampleRate: r.audio.sampleRate, from: 200, to: 2000)
+            #expect(after == tone, "channel \(channel): \(after) Hz after the audio's pause")
+            #expect(ToneAnalysis.rms(r.audio.slice(channel: channel, from: to + 0.1, to: min(to + 2.5, r.durationSeconds - 0.2))) > 1000)
+        }
+    }
 }
