@@ -96,6 +96,40 @@ import Testing
         }
     }
 
+    /// The example of an agent of `/api/Agents` (the block with `EffectivePolicy`).
+    static func documentedAgent() throws -> [String: Any] {
+        try #require(try documentedJSON().first { ($0 as? [String: Any])?["EffectivePolicy"] != nil } as? [String: Any],
+                     "docs/API.md has an example of an agent of /api/Agents")
+    }
+
+    /// The "Agents" example: the agent as `POST /api/Agents` and a login answer it, field for field.
+    @Test func theAgentsExampleHasTheServersShape() async throws {
+        _ = try Self.documentedAgent()
+        let running = try ControlPlaneRouteTests.RunningPlane(capture: "sipp-g711-tones.pcap", holdAfter: 1,
+                                                             agents: ControlPlaneRouteTests.agents)
+        defer { running.stop() }
+        let app = Application(router: buildRecorderRouter(service: running.plane, configuration: ServerConfiguration()))
+        try await app.test(.router) { client in
+            let documented = try Self.documentedAgent()
+            // The example as the request body (the answer's own fields are ignored on input).
+            let body = try JSONSerialization.data(withJSONObject: documented)
+            var r = try await client.execute(uri: "/api/Agents", method: .post, headers: [.contentType: "application/json"],
+                                             body: ByteBuffer(bytes: body))
+            #expect(r.status == .created, "\(String(buffer: r.body))")
+            let login = try #require(documented["Login"] as? [String: Any])
+            r = try await client.execute(uri: "/api/Agents/\(documented["AgentId"] ?? 0)/Login", method: .post,
+                                         headers: [.contentType: "application/json"],
+                                         body: ByteBuffer(string: #"{"Phone": "\#(login["Phone"] ?? "")"}"#))
+            #expect(r.status == .ok)
+            let answer = try #require(try JSONSerialization.jsonObject(with: Data(buffer: r.body)) as? [String: Any])
+            let differences = Self.differences(documented, answer)
+            #expect(differences.isEmpty, "docs/API.md's agent of /api/Agents differs from the answer: \(differences)")
+            for key in ["AgentId", "Phone", "SystemUsername", "Station", "Policy", "EffectivePolicy", "Source"] {
+                #expect("\(answer[key] ?? "-")" == "\(documented[key] ?? "-")", "\(key)")
+            }
+        }
+    }
+
     /// The comparison itself finds what it must: a missing field, an extra one, another type.
     @Test func theShapeComparisonFindsDifferences() {
         let documented: [String: Any] = ["A": 1, "B": "x", "C": ["D": true], "E": NSNull()]
