@@ -6,6 +6,9 @@ import Yams
 /// Yams' node API, which keeps line numbers, and checked as a whole: a file with problems is
 /// rejected with every one of them, each as `FILE:LINE: key.path: what is wrong`.
 enum ConfigurationFile {
+    /// Where `serve` and `backup` read the configuration without `--config` (the package installs it there).
+    static let defaultPath = "/etc/calltap/calltap.yaml"
+
     /// Reads and checks the file at `path`; `path` as given names the file in problems.
     static func load(path: String) throws(ConfigurationError) -> ServerConfiguration {
         var isDirectory: ObjCBool = false

@@ -8,7 +8,7 @@ import Logging
 import Media
 import ServiceLifecycle
 
-/// `calltap serve --config FILE`: captures live traffic on the configured interfaces, records
+/// `calltap serve [--config FILE]` (default /etc/calltap/calltap.yaml): captures live traffic on the configured interfaces, records
 /// what the agents' policies and the API say, and serves the API. SIGTERM or SIGINT stops the
 /// capture, finishes every open recording (`EndReason: "shutdown"`) and flushes the database.
 /// SIGHUP, or a change of the file, reloads its agents and policies (`ConfigurationReloader`).
@@ -19,7 +19,7 @@ struct ServeCommand: AsyncParsableCommand {
     )
 
     @Option(help: "The YAML configuration file.")
-    var config: String
+    var config: String = ConfigurationFile.defaultPath
 
     @Flag(help: "Log at debug level.")
     var verbose = false
