@@ -270,6 +270,10 @@ struct ClusterLiveTests {
         }
         #expect(readyB["Broker"] as? Bool == false)
         #expect((readyB["Detail"] as? String ?? "").contains("broker"))
+        // What an alert rule watches (deploy/prometheus): the broker connection and its failures.
+        let metricsB = try await c.b.get("/metrics").text
+        #expect(metricsB.contains("calltap_broker_connected 0"), "\(metricsB)")
+        #expect(metricsB.range(of: #"calltap_broker_connection_failures_total [1-9]"#, options: .regularExpression) != nil)
         let t1 = Self.seconds(try await blackout(c.a, "StartForAgent")["StartTime"])
         try await Task.sleep(nanoseconds: 1_500_000_000)
         let t2 = Self.seconds(try await blackout(c.a, "StopForAgent")["StopTime"])
@@ -298,6 +302,7 @@ struct ClusterLiveTests {
         try await awaitAgreement(c, start: t3, stop: t4, timeout: 30)
         #expect(call.caller.isRunning, "the call must outlast the broker's restart, or there is nothing to silence")
         _ = try await Deadline.poll("A ready again", timeout: 15) { try await c.a.get("/readyz").status == 200 ? true : nil }
+        #expect(try await c.a.get("/metrics").text.contains("calltap_broker_connected 1"))
 
         try await call.waitForEnd(timeout: c.plan.seconds + 30)
         _ = try await Deadline.poll("B's recording to finish", timeout: 10) {

@@ -33,7 +33,9 @@ public actor RecorderMetrics {
     /// a counter is never seen half-updated.
     func exposition(of snapshot: MetricsSnapshot) -> String {
         counter("packets", "Frames read from the capture.").set(snapshot.packets)
-        for (cause, count) in snapshot.notUsed {
+        // Packets the recorder itself dropped are shown from the start, at 0, so that an alert on
+        // them has a series to watch before the first loss.
+        for (cause, count) in snapshot.notUsed.merging(["ringOverflow": 0], uniquingKeysWith: { seen, _ in seen }) {
             counter("packets_not_used", "Frames that did not become audio, by cause.", labels: [("cause", cause)]).set(count)
         }
         counter("pcap_received", "Packets libpcap's filter received.").set(snapshot.pcapReceived)
@@ -71,6 +73,18 @@ public actor RecorderMetrics {
             .set(Int64(snapshot.sidecarsWaitingForSpace))
         gauge("waiting_for_space", "Sidecars and index writes a full disk holds back.", labels: [("what", "index_write")])
             .set(Int64(snapshot.indexWritesWaitingForSpace))
+        if let broker = snapshot.broker {
+            gauge("broker_connected", "1 while the cluster's broker is connected, else 0 (absent without a broker).")
+                .set(Int64(broker.connected ? 1 : 0))
+            gauge("broker_messages_waiting", "Cluster messages queued or not yet confirmed by the broker.")
+                .set(Int64(broker.counters.broker.waiting))
+            counter("broker_messages_dropped", "Cluster messages dropped because too many waited (the oldest go).")
+                .set(broker.counters.broker.dropped)
+            counter("broker_connection_failures", "Broker connection attempts that failed, and connections lost.")
+                .set(broker.counters.broker.failures)
+            counter("cluster_messages_rejected", "Messages from other servers that could not be read, skipped.")
+                .set(broker.counters.rejected)
+        }
         // Absent until the capture loop has started; a stalled loop shows here as a growing age.
         if let age = snapshot.heartbeatAgeSeconds {
             registry.makeGauge(descriptor: Self.descriptor("capture_heartbeat_age", unit: "seconds",

@@ -1,3 +1,14 @@
+/// The broker as `/metrics` shows it: connected or not, and the cluster bus's counters.
+public struct BrokerMetrics: Sendable, Equatable {
+    public var connected: Bool
+    public var counters: ClusterBus.Counters
+
+    public init(connected: Bool, counters: ClusterBus.Counters) {
+        self.connected = connected
+        self.counters = counters
+    }
+}
+
 /// What a `BrokerConnection` did so far (for `/metrics` and the tests).
 public struct BrokerCounters: Sendable, Equatable {
     /// Messages callers enqueued.

@@ -253,6 +253,9 @@ public final class ControlPlane: RecorderService, @unchecked Sendable {
         m.storageReserveReleases = engine.storage.reserve.releaseCount
         m.sidecarsWaitingForSpace = monitor.sidecarsWaitingForSpace
         m.indexWritesWaitingForSpace = store?.writesWaitingForSpace ?? 0
+        if let cluster = tracker.cluster {
+            m.broker = BrokerMetrics(connected: cluster.state.isConnected, counters: cluster.counters)
+        }
         return m
     }
 

@@ -172,6 +172,9 @@ public struct MetricsSnapshot: Sendable, Equatable {
     /// Sidecars and index writes waiting for room on a full disk.
     public var sidecarsWaitingForSpace = 0
     public var indexWritesWaitingForSpace = 0
+    /// The cluster's broker: whether it is connected and what the connection counted; nil when
+    /// the server runs alone.
+    public var broker: BrokerMetrics?
 
     public init() {}
 }
