@@ -72,7 +72,10 @@ actor InMemoryRecorder: RecorderService {
             let id = try resolve(blackout.agent)
             performed.append(command)
             states[id]!.blackout.active = blackout.action == .start
-            return states[id]!
+            // Every blackout answer carries Applied, as the product's does.
+            var answer = states[id]!
+            answer.applied = .init(startTime: nil, stopTime: nil, clamped: false, shared: false)
+            return answer
         case .faceToFace:
             throw ControlError(.unavailable, "the in-memory recorder records no face-to-face sessions")
         }
