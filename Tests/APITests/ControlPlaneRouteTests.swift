@@ -274,6 +274,18 @@ import Wire
             r = try await client.request("/api/ScreenRecord/StartForAgent", method: .post, body: Self.body(#"{"AgentIdentifier": "Id", "Value": "2"}"#))
             #expect(try screens(r).map { $0["RecordingState"] as? String } == ["Stopped", "Recording"])
             #expect(try Set(screens(r).compactMap { $0["ScreenRecordingidentifier"] as? String }).count == 2)
+
+            // An agent without a call records the screen as a desktop-only session.
+            r = try await client.request("/api/ScreenRecord/StartForAgent", method: .post, body: Self.body(#"{"AgentIdentifier": "Id", "Value": "3"}"#))
+            #expect(r.status == .ok)
+            let state = try json(r)
+            #expect(state["ActiveCall"] is NSNull)
+            let sessions = try #require(state["DesktopOnlySessions"] as? [[String: Any]])
+            #expect(sessions.map { $0["Kind"] as? String } == ["Screen"], "\(sessions)")
+            r = try await client.request("/api/ScreenRecord/StopForAgent", method: .post, body: Self.body(#"{"AgentIdentifier": "Id", "Value": "3"}"#))
+            #expect(r.status == .ok)
+            // Only running desktop-only sessions are listed.
+            #expect((try json(r)["DesktopOnlySessions"] as? [Any])?.isEmpty == true)
         }
     }
 
