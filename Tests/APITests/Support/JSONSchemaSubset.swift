@@ -44,8 +44,9 @@ indirect enum JSONValue: Decodable, Equatable {
 
 /// Checks a JSON value against a schema of the OpenAPI document, read as YAML (`Yams.load`), for
 /// the keywords the document uses: type (also as a list), properties, required,
-/// additionalProperties, minProperties, maxProperties, propertyNames, enum, const, items, allOf, anyOf, oneOf, nullable,
-/// minLength, maxLength, pattern, minimum, maximum, format date-time, and local `$ref`s.
+/// additionalProperties, minProperties, maxProperties, propertyNames, enum, const, items, allOf,
+/// anyOf, oneOf, nullable, minLength, maxLength, pattern, minimum, maximum, format date-time, and
+/// local `$ref`s.
 ///
 /// One rule is stricter than JSON Schema: an object schema that lists `properties` and says
 /// nothing of `additionalProperties` is closed, so a property the server sends that the document
@@ -92,10 +93,10 @@ struct JSONSchemaSubset: @unchecked Sendable {
         switch value {
         case .string(let text):
             found += stringViolations(text, schema, at: path)
-        case .integer, .number:
-            let number: Double = if case .integer(let int) = value { Double(int) } else if case .number(let double) = value { double } else { 0 }
-            if let minimum = schema["minimum"] as? Int, number < Double(minimum) { found.append("\(path): \(number) < minimum \(minimum)") }
-            if let maximum = schema["maximum"] as? Int, number > Double(maximum) { found.append("\(path): \(number) > maximum \(maximum)") }
+        case .integer(let number):
+            found += numberViolations(Double(number), schema, at: path)
+        case .number(let number):
+            found += numberViolations(number, schema, at: path)
         case .array(let items):
             if let itemSchema = schema["items"] {
                 for (index, item) in items.enumerated() { found += violations(of: item, against: itemSchema, at: "\(path)[\(index)]") }
@@ -105,6 +106,13 @@ struct JSONSchemaSubset: @unchecked Sendable {
         case .null, .bool:
             break
         }
+        return found
+    }
+
+    private func numberViolations(_ number: Double, _ schema: [String: Any], at path: String) -> [String] {
+        var found: [String] = []
+        if let minimum = schema["minimum"] as? Int, number < Double(minimum) { found.append("\(path): \(number) < minimum \(minimum)") }
+        if let maximum = schema["maximum"] as? Int, number > Double(maximum) { found.append("\(path): \(number) > maximum \(maximum)") }
         return found
     }
 
