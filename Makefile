@@ -10,7 +10,7 @@ TEST_DEPS := tshark sip-tester sox sqlite3 rabbitmq-server
 DEMO_CAPTURE ?= captures/sipp-g711-tones.pcap
 DEMO_OUT ?= recordings
 
-.PHONY: all deps build release demo test broker-start broker-stop bench bench-live bench-api bench-srtp alloc-check clean
+.PHONY: all deps build release demo test test-api broker-start broker-stop bench bench-live bench-api bench-srtp alloc-check clean
 
 all: build
 
@@ -51,6 +51,16 @@ test: deps
 	  $(SWIFT) test --skip-build --no-parallel --filter '$(LIVE_SUITES)'; live=$$?; \
 	  echo "tests: parallel suites exit $$parallel, live suites exit $$live"; \
 	  [ $$parallel -eq 0 ] && [ $$live -eq 0 ]
+
+# The contract against a live server: schemathesis (PyPI, in .venv-api, made on first use) sends
+# API_EXAMPLES (100) generated requests per operation, valid and invalid, to `calltap serve` on
+# 127.0.0.1:18480 built from this tree, with every check; fails on any finding. The server stops
+# when it ends, also on failure.
+test-api: EXTRA_DEPS = python3 python3-venv curl
+# Built as `make test` builds (with the tests), so that the two share one build.
+test-api: deps
+	$(SWIFT) build --build-tests
+	Tests/contract/schemathesis.sh .build/debug/calltap
 
 # A broker for running cluster tests by hand: CALLTAP_TEST_BROKER=$$(Tests/broker.sh url) swift test --filter Cluster
 broker-start: EXTRA_DEPS = rabbitmq-server

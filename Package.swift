@@ -18,6 +18,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        // Tests only: parses and validates the OpenAPI document.
+        .package(url: "https://github.com/mattpolzin/OpenAPIKit", from: "6.4.0"),
     ],
     targets: [
         // System libraries.
@@ -62,7 +64,7 @@ let package = Package(
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "Logging", package: "swift-log"),
-        ]),
+        ], resources: [.embedInCode("OpenAPI/openapi.yaml")]),
         .executableTarget(name: "calltap", dependencies: [
             "Engine", "Control", "API", "Media",
             .product(name: "Atomics", package: "swift-atomics"),
@@ -84,6 +86,8 @@ let package = Package(
             "API", "Control", "Engine", "Wire", "CalltapTestSupport",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "Atomics", package: "swift-atomics"),
+            .product(name: "OpenAPIKit", package: "OpenAPIKit"),
+            .product(name: "Yams", package: "Yams"),
         ]),
         .testTarget(name: "EndToEndTests", dependencies: ["calltap", "Control", "CalltapTestSupport"]),
     ],

@@ -35,11 +35,11 @@ import Testing
         try await Fixture.application(await Fixture.recorder()).test(.router) { client in
             for header in ["Basic \(Fixture.readKey)", "Bearer", "Bearer ", Fixture.readKey, "Bearer \(Fixture.readKey)x",
                            "Bearer \(Fixture.readKey.dropLast())"] {
-                let response = try await client.execute(uri: "/api/Agent/GetAll", method: .get, headers: [.authorization: header])
+                let response = try await client.request("/api/Agent/GetAll", method: .get, headers: [.authorization: header])
                 expectError(response, .unauthorized, "unauthorized")
             }
             // The scheme is case-insensitive (RFC 9110).
-            let response = try await client.execute(uri: "/api/Agent/GetAll", method: .get,
+            let response = try await client.request("/api/Agent/GetAll", method: .get,
                                                     headers: [.authorization: "bearer \(Fixture.readKey)"])
             #expect(response.status == .ok)
         }

@@ -111,7 +111,7 @@ import Wire
         let held = running.source.reachedHold.load(ordering: .acquiring)
         #expect(held)
         // A command runs on the engine's thread after what it has read: one round trip settles it.
-        _ = try await client.execute(uri: "/api/Record/UpdateForAgent", method: .post,
+        _ = try await client.request("/api/Record/UpdateForAgent", method: .post,
                                      body: Self.body(#"{"AgentIdentifier": "Id", "Value": "2", "CallMetadata": {"probe": "1"}}"#))
     }
 
@@ -121,7 +121,7 @@ import Wire
         let app = Application(router: buildRecorderRouter(service: running.plane, configuration: ServerConfiguration()))
         try await app.test(.router) { client in
             try await waitForHold(running, client)
-            var r = try await client.execute(uri: "/api/Agent?agentidentifier=phone&value=callee", method: .get)
+            var r = try await client.request("/api/Agent?agentidentifier=phone&value=callee", method: .get)
             #expect(r.status == .ok)
             var active = try #require(try json(r)["ActiveCall"] as? [String: Any])
             #expect(active["CallInstance"] as? String == "1-712@127.0.10.1")
@@ -134,54 +134,54 @@ import Wire
             #expect(recordings.count == 1)
             #expect(recordings.first?["RecordingState"] as? String == "Recording")
 
-            r = try await client.execute(uri: "/api/Record/UpdateForAgent", method: .post,
+            r = try await client.request("/api/Record/UpdateForAgent", method: .post,
                                          body: Self.body(#"{"agentIdentifier": "Id", "value": 2, "callMetadata": {"user1": "order-42"}}"#))
             #expect(r.status == .ok)
             #expect(((try json(r)["ActiveCall"] as? [String: Any])?["Metadata"] as? [String: String])?["user1"] == "order-42")
 
-            r = try await client.execute(uri: "/api/Record/PauseForAgent", method: .post, body: Self.body(#"{"AgentIdentifier": "SystemUsername", "Value": "me"}"#))
+            r = try await client.request("/api/Record/PauseForAgent", method: .post, body: Self.body(#"{"AgentIdentifier": "SystemUsername", "Value": "me"}"#))
             #expect(r.status == .ok)
             active = try #require(try json(r)["ActiveCall"] as? [String: Any])
             #expect((active["Recordings"] as? [[String: Any]])?.first?["RecordingState"] as? String == "Paused")
-            r = try await client.execute(uri: "/api/Record/ResumeForAgent", method: .post, body: Self.body(#"{"AgentIdentifier": "DeviceId", "Value": "5003"}"#))
+            r = try await client.request("/api/Record/ResumeForAgent", method: .post, body: Self.body(#"{"AgentIdentifier": "DeviceId", "Value": "5003"}"#))
             #expect(((try json(r)["ActiveCall"] as? [String: Any])?["Recordings"] as? [[String: Any]])?.first?["RecordingState"] as? String == "Recording")
 
-            r = try await client.execute(uri: "/api/Record/StopForAgent", method: .post, body: Self.body(#"{"AgentIdentifier": "Id", "Value": "2"}"#))
+            r = try await client.request("/api/Record/StopForAgent", method: .post, body: Self.body(#"{"AgentIdentifier": "Id", "Value": "2"}"#))
             #expect(r.status == .ok)
             recordings = try #require((try json(r)["ActiveCall"] as? [String: Any])?["Recordings"] as? [[String: Any]])
             #expect(recordings.map { $0["RecordingState"] as? String } == ["Stopped"])
             // Stopping what is not running changes nothing.
-            r = try await client.execute(uri: "/api/Record/StopForAgent", method: .post, body: Self.body(#"{"AgentIdentifier": "Id", "Value": "2"}"#))
+            r = try await client.request("/api/Record/StopForAgent", method: .post, body: Self.body(#"{"AgentIdentifier": "Id", "Value": "2"}"#))
             #expect(r.status == .ok)
             #expect(((try json(r)["ActiveCall"] as? [String: Any])?["Recordings"] as? [[String: Any]])?
                 .map { $0["RecordingState"] as? String } == ["Stopped"])
 
-            r = try await client.execute(uri: "/api/Record/StartForAgent", method: .post, body: Self.body(#"{"AgentIdentifier": "Id", "Value": "2"}"#))
+            r = try await client.request("/api/Record/StartForAgent", method: .post, body: Self.body(#"{"AgentIdentifier": "Id", "Value": "2"}"#))
             recordings = try #require((try json(r)["ActiveCall"] as? [String: Any])?["Recordings"] as? [[String: Any]])
             #expect(recordings.map { $0["RecordingState"] as? String } == ["Stopped", "Recording"])
             #expect(Set(recordings.compactMap { $0["RecordingIdentifier"] as? String }).count == 2)
             // Starting what runs changes nothing.
-            r = try await client.execute(uri: "/api/Record/StartForAgent", method: .post, body: Self.body(#"{"AgentIdentifier": "Id", "Value": "2"}"#))
+            r = try await client.request("/api/Record/StartForAgent", method: .post, body: Self.body(#"{"AgentIdentifier": "Id", "Value": "2"}"#))
             #expect(((try json(r)["ActiveCall"] as? [String: Any])?["Recordings"] as? [[String: Any]])?.count == 2)
 
-            r = try await client.execute(uri: "/api/Record/StartDuplicateForAgent", method: .post,
+            r = try await client.request("/api/Record/StartDuplicateForAgent", method: .post,
                                          body: Self.body(#"{"AgentIdentifier": "Id", "Value": "2", "CallIdentifier": "1-712@127.0.10.1"}"#))
             recordings = try #require((try json(r)["ActiveCall"] as? [String: Any])?["Recordings"] as? [[String: Any]])
             #expect(recordings.filter { $0["IsDuplicate"] as? Bool == true }.count == 1)
-            r = try await client.execute(uri: "/api/Record/StartDuplicateForAgent", method: .post,
+            r = try await client.request("/api/Record/StartDuplicateForAgent", method: .post,
                                          body: Self.body(#"{"AgentIdentifier": "Id", "Value": "2", "CallIdentifier": "other"}"#))
             #expect(r.status == .notFound)
             #expect(try json(r)["Code"] as? String == "call_not_found")
-            r = try await client.execute(uri: "/api/Record/StopDuplicateForAgent", method: .post, body: Self.body(#"{"AgentIdentifier": "Id", "Value": "2"}"#))
+            r = try await client.request("/api/Record/StopDuplicateForAgent", method: .post, body: Self.body(#"{"AgentIdentifier": "Id", "Value": "2"}"#))
             recordings = try #require((try json(r)["ActiveCall"] as? [String: Any])?["Recordings"] as? [[String: Any]])
             #expect(recordings.map { $0["RecordingState"] as? String } == ["Stopped", "Recording", "Stopped"])
 
-            r = try await client.execute(uri: "/api/ScreenRecord/StartForAgent", method: .post, body: Self.body(#"{"AgentIdentifier": "Id", "Value": "2"}"#))
+            r = try await client.request("/api/ScreenRecord/StartForAgent", method: .post, body: Self.body(#"{"AgentIdentifier": "Id", "Value": "2"}"#))
             let screens = try #require((try json(r)["ActiveCall"] as? [String: Any])?["ScreenRecordings"] as? [[String: Any]])
             #expect(screens.first?["RelatedCallInstance"] as? String == "1-712@127.0.10.1")
 
             // A blackout further back than the commit delay is clamped; this server runs alone.
-            r = try await client.execute(uri: "/api/Blackout/StartForAgent", method: .post,
+            r = try await client.request("/api/Blackout/StartForAgent", method: .post,
                                          body: Self.body(#"{"AgentIdentifier": "Id", "Value": "2", "TimeOffset": -10}"#))
             #expect(r.status == .ok)
             var state = try json(r)
@@ -192,10 +192,10 @@ import Wire
             #expect((state["Blackout"] as? [String: Any])?["Origin"] as? String == "calltap")
             recordings = try #require((state["ActiveCall"] as? [String: Any])?["Recordings"] as? [[String: Any]])
             #expect(recordings.map { $0["RecordingState"] as? String } == ["Stopped", "BlackedOut", "Stopped"])
-            r = try await client.execute(uri: "/api/Blackout/StopForAgent", method: .post,
+            r = try await client.request("/api/Blackout/StopForAgent", method: .post,
                                          body: Self.body(#"{"AgentIdentifier": "Id", "Value": "2", "BlackoutStopTime": "2001-01-01T00:00:00+01:00"}"#))
             #expect(r.status == .badRequest)
-            r = try await client.execute(uri: "/api/Blackout/StopForAgent", method: .post, body: Self.body(#"{"AgentIdentifier": "Id", "Value": "2"}"#))
+            r = try await client.request("/api/Blackout/StopForAgent", method: .post, body: Self.body(#"{"AgentIdentifier": "Id", "Value": "2"}"#))
             state = try json(r)
             #expect((state["Blackout"] as? [String: Any])?["Active"] as? Bool == false)
             let stoppedApplied = try #require(state["Applied"] as? [String: Any])
@@ -203,26 +203,26 @@ import Wire
             let startTime = try #require(applied["StartTime"] as? String), stopTime = try #require(stoppedApplied["StopTime"] as? String)
             #expect(stoppedApplied["StartTime"] as? String == startTime)
             #expect(stopTime > startTime)
-            r = try await client.execute(uri: "/api/Agent?agentIdentifier=Id&value=2", method: .get)
+            r = try await client.request("/api/Agent?agentIdentifier=Id&value=2", method: .get)
             #expect(try json(r)["Applied"] == nil)
 
             // The agent without a call.
-            r = try await client.execute(uri: "/api/Record/StartForAgent", method: .post, body: Self.body(#"{"AgentIdentifier": "Id", "Value": "3"}"#))
+            r = try await client.request("/api/Record/StartForAgent", method: .post, body: Self.body(#"{"AgentIdentifier": "Id", "Value": "3"}"#))
             #expect(r.status == .notFound)
             #expect(try json(r)["Code"] as? String == "no_active_call")
-            r = try await client.execute(uri: "/api/Record/StartForAgent", method: .post, body: Self.body(#"{"AgentIdentifier": "Id", "Value": "99"}"#))
+            r = try await client.request("/api/Record/StartForAgent", method: .post, body: Self.body(#"{"AgentIdentifier": "Id", "Value": "99"}"#))
             #expect(try json(r)["Code"] as? String == "agent_not_found")
 
-            r = try await client.execute(uri: "/api/Agent/GetAll", method: .get)
+            r = try await client.request("/api/Agent/GetAll", method: .get)
             let all = try #require(try JSONSerialization.jsonObject(with: Data(buffer: r.body)) as? [[String: Any]])
             #expect(all.compactMap { $0["AgentId"] as? Int } == [2, 3])
             #expect(all[1]["ActiveCall"] is NSNull)
 
-            r = try await client.execute(uri: "/readyz", method: .get)
+            r = try await client.request("/readyz", method: .get)
             #expect(r.status == .ok)
 
             // Counters come from the engine, read on its thread.
-            r = try await client.execute(uri: "/metrics", method: .get)
+            r = try await client.request("/metrics", method: .get)
             let text = String(buffer: r.body)
             #expect(text.contains("calltap_calls_total 1"))
             let packets = text.split(separator: "\n").first { $0.hasPrefix("calltap_packets_total ") }
@@ -242,38 +242,50 @@ import Wire
             func active(_ r: TestResponse) throws -> [String: Any] { try #require(try json(r)["ActiveCall"] as? [String: Any]) }
             func screens(_ r: TestResponse) throws -> [[String: Any]] { try #require(try active(r)["ScreenRecordings"] as? [[String: Any]]) }
 
-            var r = try await client.execute(uri: "/api/ScreenRecord/StartForAgent", method: .post,
+            var r = try await client.request("/api/ScreenRecord/StartForAgent", method: .post,
                                              body: Self.body(#"{"AgentIdentifier": "Id", "Value": "2", "CallMetadata": {"user3": "case-7"}}"#))
             #expect(r.status == .ok)
             #expect((try active(r)["Metadata"] as? [String: String])?["user3"] == "case-7")
             let first = try #require(try screens(r).first?["ScreenRecordingidentifier"] as? String)
             #expect(try screens(r).map { $0["RecordingState"] as? String } == ["Recording"])
 
-            r = try await client.execute(uri: "/api/ScreenRecord/UpdateForAgent", method: .post,
+            r = try await client.request("/api/ScreenRecord/UpdateForAgent", method: .post,
                                          body: Self.body(#"{"AgentIdentifier": "Id", "Value": "2", "CallMetadata": {"user4": "x"}}"#))
             #expect(r.status == .ok)
             #expect((try active(r)["Metadata"] as? [String: String])?["user4"] == "x")
 
-            r = try await client.execute(uri: "/api/ScreenRecord/StopForAgent", method: .post, body: Self.body(#"{"AgentIdentifier": "Id", "Value": "2"}"#))
+            r = try await client.request("/api/ScreenRecord/StopForAgent", method: .post, body: Self.body(#"{"AgentIdentifier": "Id", "Value": "2"}"#))
             #expect(r.status == .ok)
             #expect(try screens(r).map { $0["RecordingState"] as? String } == ["Stopped"])
             #expect(try screens(r).first?["ScreenRecordingidentifier"] as? String == first)
 
-            r = try await client.execute(uri: "/api/ScreenRecord/UpdateForAgent", method: .post,
+            r = try await client.request("/api/ScreenRecord/UpdateForAgent", method: .post,
                                          body: Self.body(#"{"AgentIdentifier": "Id", "Value": "2", "CallMetadata": {"ticket": "late"}}"#))
             #expect(r.status == .notFound)
             #expect(try json(r)["Code"] as? String == "call_not_found")
-            r = try await client.execute(uri: "/api/Agent?agentIdentifier=Id&value=2", method: .get)
+            r = try await client.request("/api/Agent?agentIdentifier=Id&value=2", method: .get)
             #expect((try active(r)["Metadata"] as? [String: String])?["ticket"] == nil)
             #expect(try screens(r).map { $0["RecordingState"] as? String } == ["Stopped"])
             // Stopping again changes nothing.
-            r = try await client.execute(uri: "/api/ScreenRecord/StopForAgent", method: .post, body: Self.body(#"{"AgentIdentifier": "Id", "Value": "2"}"#))
+            r = try await client.request("/api/ScreenRecord/StopForAgent", method: .post, body: Self.body(#"{"AgentIdentifier": "Id", "Value": "2"}"#))
             #expect(r.status == .ok)
             #expect(try screens(r).count == 1)
 
-            r = try await client.execute(uri: "/api/ScreenRecord/StartForAgent", method: .post, body: Self.body(#"{"AgentIdentifier": "Id", "Value": "2"}"#))
+            r = try await client.request("/api/ScreenRecord/StartForAgent", method: .post, body: Self.body(#"{"AgentIdentifier": "Id", "Value": "2"}"#))
             #expect(try screens(r).map { $0["RecordingState"] as? String } == ["Stopped", "Recording"])
             #expect(try Set(screens(r).compactMap { $0["ScreenRecordingidentifier"] as? String }).count == 2)
+
+            // An agent without a call records the screen as a desktop-only session.
+            r = try await client.request("/api/ScreenRecord/StartForAgent", method: .post, body: Self.body(#"{"AgentIdentifier": "Id", "Value": "3"}"#))
+            #expect(r.status == .ok)
+            let state = try json(r)
+            #expect(state["ActiveCall"] is NSNull)
+            let sessions = try #require(state["DesktopOnlySessions"] as? [[String: Any]])
+            #expect(sessions.map { $0["Kind"] as? String } == ["Screen"], "\(sessions)")
+            r = try await client.request("/api/ScreenRecord/StopForAgent", method: .post, body: Self.body(#"{"AgentIdentifier": "Id", "Value": "3"}"#))
+            #expect(r.status == .ok)
+            // Only running desktop-only sessions are listed.
+            #expect((try json(r)["DesktopOnlySessions"] as? [Any])?.isEmpty == true)
         }
     }
 
@@ -288,9 +300,9 @@ import Wire
             try await waitForHold(running, client)
             func applied(_ r: TestResponse) throws -> [String: Any] { try #require(try json(r)["Applied"] as? [String: Any]) }
             // The capture clock now, as a blackout without a time takes it.
-            var r = try await client.execute(uri: "/api/Blackout/StartForAgent", method: .post, body: Self.body(#"{"AgentIdentifier": "Id", "Value": "2"}"#))
+            var r = try await client.request("/api/Blackout/StartForAgent", method: .post, body: Self.body(#"{"AgentIdentifier": "Id", "Value": "2"}"#))
             let captureNow = try #require(try applied(r)["StartTime"] as? String)
-            _ = try await client.execute(uri: "/api/Blackout/StopForAgent", method: .post, body: Self.body(#"{"AgentIdentifier": "Id", "Value": "2"}"#))
+            _ = try await client.request("/api/Blackout/StopForAgent", method: .post, body: Self.body(#"{"AgentIdentifier": "Id", "Value": "2"}"#))
             let formatter = ISO8601DateFormatter()
             formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
             let captureDate = try #require(formatter.date(from: captureNow))
@@ -299,7 +311,7 @@ import Wire
             let offset = Int64(offsetSeconds) * 1_000_000_000
             running.plane.setWallOffset { offset }
             let wall = formatter.string(from: captureDate.addingTimeInterval(offsetSeconds + 0.5))
-            r = try await client.execute(uri: "/api/Blackout/StartForAgent", method: .post,
+            r = try await client.request("/api/Blackout/StartForAgent", method: .post,
                                          body: Self.body(#"{"AgentIdentifier": "Id", "Value": "2", "BlackoutStartTime": "\#(wall)"}"#))
             #expect(r.status == .ok)
             #expect(try applied(r)["StartTime"] as? String == formatter.string(from: captureDate.addingTimeInterval(0.5)))
@@ -313,7 +325,7 @@ import Wire
             // The whole capture plays; the BYE finishes the recording and the index has it.
             var items: [[String: Any]] = []
             for _ in 0..<500 where items.isEmpty {
-                let r = try await client.execute(uri: "/api/Recordings?callInstance=1-712@127.0.10.1", method: .get)
+                let r = try await client.request("/api/Recordings?callInstance=1-712@127.0.10.1", method: .get)
                 #expect(r.status == .ok)
                 let page = try #require(try JSONSerialization.jsonObject(with: Data(buffer: r.body)) as? [String: Any])
                 #expect(page.keys.contains("NextCursor"))
@@ -322,10 +334,10 @@ import Wire
             }
             #expect(items.count == 1)
             let id = try #require(items.first?["RecordingIdentifier"] as? String)
-            let sidecar = try await client.execute(uri: "/api/Recordings/\(id)", method: .get)
+            let sidecar = try await client.request("/api/Recordings/\(id)", method: .get)
             #expect(sidecar.status == .ok)
             #expect(try json(sidecar)["EndReason"] as? String == "bye")
-            let audio = try await client.execute(uri: "/api/Recordings/\(id)/Audio", method: .get)
+            let audio = try await client.request("/api/Recordings/\(id)/Audio", method: .get)
             #expect(audio.status == .ok)
             #expect(audio.body.readableBytes > 100_000)
         }
@@ -344,9 +356,9 @@ import Wire
         let app = Application(router: buildRecorderRouter(service: running.plane, configuration: ServerConfiguration()))
         try await app.test(.router) { client in
             try await waitForHold(running, client)
-            var ready = try await client.execute(uri: "/readyz", method: .get)
+            var ready = try await client.request("/readyz", method: .get)
             #expect(ready.status == .ok)
-            var metrics = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
+            var metrics = String(buffer: try await client.request("/metrics", method: .get).body)
             #expect(metrics.contains("calltap_ring_fill_ratio{worker=\"0\"}"))
             #expect(metrics.contains("calltap_ring_fill_peak_ratio{worker=\"0\"}"))
             #expect(metrics.contains("calltap_finisher_backlog"))
@@ -358,10 +370,10 @@ import Wire
             let release = DispatchSemaphore(value: 0)
             _ = running.plane.engine.inbox.submit { _ in release.wait() }
             try await Task.sleep(nanoseconds: 1_200_000_000)
-            metrics = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
+            metrics = String(buffer: try await client.request("/metrics", method: .get).body)
             let stalled = try #require(Self.value(of: "calltap_capture_heartbeat_age_seconds", in: metrics))
             #expect(stalled >= 1.0)
-            ready = try await client.execute(uri: "/readyz", method: .get)
+            ready = try await client.request("/readyz", method: .get)
             #expect(ready.status == .serviceUnavailable)
             let detail = try json(ready)["Detail"] as? String ?? ""
             #expect(detail.contains("stalled"), "\(detail)")
@@ -370,7 +382,7 @@ import Wire
             var recovered = false
             for _ in 0..<200 where !recovered {
                 try await Task.sleep(nanoseconds: 10_000_000)
-                recovered = try await client.execute(uri: "/readyz", method: .get).status == .ok
+                recovered = try await client.request("/readyz", method: .get).status == .ok
             }
             #expect(recovered)
         }

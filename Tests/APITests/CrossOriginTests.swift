@@ -21,7 +21,7 @@ import Testing
     @Test func anAllowedPagePreflightsAndReadsTheAnswers() async throws {
         let app = Fixture.application(await Fixture.recorder(), configuration: configuration([Self.crm]))
         try await app.test(.live) { client in
-            let preflight = try await client.execute(uri: "/api/Record/StartForAgent", method: .options, headers: [
+            let preflight = try await client.request("/api/Record/StartForAgent", method: .options, headers: [
                 .origin: Self.crm, .accessControlRequestMethod: "POST", .accessControlRequestHeaders: "authorization, content-type",
             ])
             #expect(preflight.status == .noContent)
@@ -39,7 +39,7 @@ import Testing
             #expect(denied.status == .unauthorized)
             #expect(denied.headers[.accessControlAllowOrigin] == Self.crm)
             // A GET path lists HEAD beside it.
-            let getPreflight = try await client.execute(uri: "/api/Recordings/abc/Audio", method: .options, headers: [.origin: Self.crm])
+            let getPreflight = try await client.request("/api/Recordings/abc/Audio", method: .options, headers: [.origin: Self.crm])
             #expect(getPreflight.headers[.allow] == "GET, HEAD, OPTIONS")
         }
     }
@@ -48,7 +48,7 @@ import Testing
         for origins in [[], [Self.crm]] {
             let app = Fixture.application(await Fixture.recorder(), configuration: configuration(origins))
             try await app.test(.live) { client in
-                let preflight = try await client.execute(uri: "/api/Agent", method: .options, headers: [
+                let preflight = try await client.request("/api/Agent", method: .options, headers: [
                     .origin: "https://evil.example", .accessControlRequestMethod: "GET",
                 ])
                 #expect(preflight.status == .noContent)

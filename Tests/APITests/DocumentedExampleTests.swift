@@ -79,7 +79,7 @@ import Testing
                 try await Task.sleep(nanoseconds: 10_000_000)
             }
             func post(_ path: String, _ body: String) async throws -> TestResponse {
-                try await client.execute(uri: path, method: .post, headers: [.contentType: "application/json"], body: ByteBuffer(string: body))
+                try await client.request(path, method: .post, headers: [.contentType: "application/json"], body: ByteBuffer(string: body))
             }
             // The document's request form: AgentIdentifier + Value.
             var r = try await post("/api/ScreenRecord/StartForAgent", #"{"AgentIdentifier": "Phone", "Value": "callee"}"#)
@@ -87,7 +87,7 @@ import Testing
             r = try await post("/api/F2F/Recordings",
                                #"{"AgentIdentifier": "Id", "Value": "2", "Media": "Audio", "AudioSource": "Both", "Streams": \#(FaceToFaceRouteTests.streams)}"#)
             #expect(r.status == .created)
-            r = try await client.execute(uri: "/api/Agent?agentIdentifier=Id&value=2", method: .get)
+            r = try await client.request("/api/Agent?agentIdentifier=Id&value=2", method: .get)
             #expect(r.status == .ok)
             let answer = try #require(try JSONSerialization.jsonObject(with: Data(buffer: r.body)) as? [String: Any])
             let documented = try #require(try Self.documentedJSON().first as? [String: Any])

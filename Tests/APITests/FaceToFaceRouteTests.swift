@@ -22,11 +22,11 @@ import Testing
     }
 
     func post(_ client: some TestClientProtocol, _ uri: String, _ json: String = "") async throws -> TestResponse {
-        try await client.execute(uri: uri, method: .post, headers: [.contentType: "application/json"], body: ByteBuffer(string: json))
+        try await client.request(uri, method: .post, headers: [.contentType: "application/json"], body: ByteBuffer(string: json))
     }
 
     func get(_ client: some TestClientProtocol, _ uri: String) async throws -> TestResponse {
-        try await client.execute(uri: uri, method: .get)
+        try await client.request(uri, method: .get)
     }
 
     func object(_ response: TestResponse) -> [String: Any] {

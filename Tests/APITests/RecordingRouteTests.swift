@@ -319,8 +319,8 @@ import Testing
         defer { storage.remove() }
         try await Fixture.application(recorder).test(.live) { client in
             for path in ["/healthz", "/readyz", "/api/Agent/GetAll", "/api/Recordings/rec-a/Audio", "/api/Recordings/no-such/Audio"] {
-                let get = try await client.execute(uri: path, method: .get)
-                let head = try await client.execute(uri: path, method: .head)
+                let get = try await client.request(path, method: .get)
+                let head = try await client.request(path, method: .head)
                 #expect(head.status == get.status, "\(path)")
                 #expect(head.status != .methodNotAllowed, "\(path)")
                 #expect(head.body.readableBytes == 0, "\(path)")

@@ -11,7 +11,7 @@ import Testing
         try await Fixture.application(await Fixture.recorder()).test(.router) { client in
             for path in ["/", "/api", "/api/Nothing", "/api/Record/Explode", "/api/Blackout/Explode", "/api/F2F/Nothing",
                          "/api/Recordings/a/b/c"] {
-                let response = try await client.execute(uri: path, method: .post,
+                let response = try await client.request(path, method: .post,
                                                         headers: [.authorization: "Bearer \(Fixture.controlKey)"], body: ByteBuffer(string: "{}"))
                 expectError(response, .notFound, "not_found")
             }
@@ -28,7 +28,7 @@ import Testing
             expectError(postAgent, .methodNotAllowed, "method_not_allowed")
             #expect(postAgent.headers[.allow] == "GET")
 
-            let delete = try await client.execute(uri: "/api/Recordings/x/Audio", method: .delete)
+            let delete = try await client.request("/api/Recordings/x/Audio", method: .delete)
             expectError(delete, .methodNotAllowed, "method_not_allowed")
         }
     }

@@ -3,42 +3,21 @@ import Hummingbird
 import HummingbirdTesting
 import Testing
 
-/// `POST /api/ScreenRecord/*` (without the broker).
+/// `POST /api/ScreenRecord/*` on the stand-in: parsing and refusals. Screen recordings over their
+/// life are tested on the real control plane (`ControlPlaneRouteTests`).
 @Suite struct ScreenRecordRouteTests {
-    @Test func startLinksToTheActiveCallThenStops() async throws {
-        try await Fixture.application(await Fixture.recorder()).test(.router) { client in
-            let started = try await client.post("/api/ScreenRecord/StartForAgent", json: #"{"AgentIdentifier": "Id", "Value": "2"}"#)
-            #expect(started.status == .ok, "\(started.text)")
-            let screen = try #require(try started.decode(AgentState.self).activeCall?.screenRecordings.first)
-            #expect(screen.relatedCallInstance == "call-1@pbx")
-            #expect(screen.recordingState == .recording)
-            // The documented wire spelling (lower-case i), which case-sensitive clients read.
-            #expect(started.text.contains(#""ScreenRecordingidentifier""#))
-            #expect(!started.text.contains(#""ScreenRecordingIdentifier""#))
-
-            let updated = try await client.post("/api/ScreenRecord/UpdateForAgent",
-                                                json: #"{"AgentIdentifier": "Id", "Value": "2", "CallMetadata": {"user4": "d"}}"#)
-            #expect(updated.status == .ok)
-            #expect(try updated.decode(AgentState.self).activeCall?.metadata["user4"] == "d")
-
-            // The spelling older clients use.
-            let stopped = try await client.post("/api/ScreenRecord/StopForAgent",
-                                                json: #"{"AgentIdentifier": "Id", "Value": "2", "ScreenRecordingidentifier": "\#(screen.screenRecordingIdentifier)"}"#)
-            #expect(stopped.status == .ok)
-            #expect(try stopped.decode(AgentState.self).activeCall?.screenRecordings.first?.recordingState == .stopped)
+    /// Both spellings of the identifier are taken (the documented one with a lower-case i).
+    @Test func stopNamesTheScreenRecordingInEitherSpelling() async throws {
+        let recorder = await Fixture.recorder()
+        try await Fixture.application(recorder).test(.router) { client in
+            for name in ["ScreenRecordingidentifier", "ScreenRecordingIdentifier"] {
+                let stopped = try await client.post("/api/ScreenRecord/StopForAgent",
+                                                    json: #"{"AgentIdentifier": "Id", "Value": "2", "\#(name)": "screen-1"}"#)
+                #expect(stopped.status == .ok)
+            }
         }
-    }
-
-    @Test func withoutCallStartIsADesktopOnlySession() async throws {
-        try await Fixture.application(await Fixture.recorder()).test(.router) { client in
-            let started = try await client.post("/api/ScreenRecord/StartForAgent", json: #"{"AgentIdentifier": "Id", "Value": "7"}"#)
-            #expect(started.status == .ok)
-            let state = try started.decode(AgentState.self)
-            #expect(state.activeCall == nil)
-            #expect(state.desktopOnlySessions.count == 1)
-            let stopped = try await client.post("/api/ScreenRecord/StopForAgent", json: #"{"AgentIdentifier": "Id", "Value": "7"}"#)
-            #expect(try stopped.decode(AgentState.self).desktopOnlySessions.isEmpty)
-        }
+        let stop = ScreenCommand(action: .stop, agent: .init(kind: .id, value: "2"), metadata: nil, screenRecordingIdentifier: "screen-1")
+        #expect(await recorder.performed == [.screen(stop), .screen(stop)])
     }
 
     @Test func refusals() async throws {

@@ -2,15 +2,15 @@ import Control
 import SIP
 import Foundation
 
-/// A `RecorderService` that keeps agents, calls and recordings in memory and applies commands
-/// with real state changes (start adds a recording, stop stops it, update merges metadata…).
-/// It is not the recorder: it lets the route tests exercise routing, parsing, authentication and
-/// encoding without a capture engine. End-to-end route tests on the real control plane live with it.
+/// A `RecorderService` for the route tests of parsing, status codes and authorisation: it finds
+/// agents as the recorder does, keeps the commands it was given (`performed`), refuses as the
+/// recorder refuses (unknown agent, no active call, unknown call), and answers the agent's state
+/// as arranged. It changes no call: what commands do is tested on the real control plane
+/// (`ControlPlaneRouteTests`), where the product's rules hold.
 actor InMemoryRecorder: RecorderService {
     private var profiles: [AgentProfile]
     private var states: [Int: AgentState] = [:]
     private var index: [RecordingIndexEntry] = []
-    private var nextRecordingNumber = 1
     private var readinessValue = Readiness(capture: true, storage: true, detail: "")
     private var metricsValue = MetricsSnapshot()
     /// When set, `recordings(_:)` and `recording(id:)` fail with it (storage down).
@@ -30,14 +30,13 @@ actor InMemoryRecorder: RecorderService {
 
     // MARK: Arranging a test
 
-    /// Puts the agent on a call (active, or on hold among the inactive calls).
-    func placeCall(agentId: Int, callInstance: String, onHold: Bool = false) {
-        let call = AgentState.CallView(
+    /// Puts the agent on an active call.
+    func placeCall(agentId: Int, callInstance: String) {
+        states[agentId]!.activeCall = AgentState.CallView(
             callInstance: callInstance,
             metadata: ["ani": states[agentId]!.agentPhone, "dnis": "4000", "callid": callInstance,
                        "callinstance": callInstance, "calldirection": "O", "user1": ""],
-            callState: onHold ? .onHold : .onCall)
-        if onHold { states[agentId]!.inactiveCalls.append(call) } else { states[agentId]!.activeCall = call }
+            callState: .onCall)
     }
 
     func add(_ entry: RecordingIndexEntry) { index.append(entry) }
@@ -59,20 +58,22 @@ actor InMemoryRecorder: RecorderService {
         switch command {
         case .record(let record):
             let id = try resolve(record.agent)
-            try apply(record, to: &states[id]!)
+            try requireCall(record.callIdentifier, of: states[id]!)
             performed.append(command)
             return states[id]!
         case .screen(let screen):
             let id = try resolve(screen.agent)
-            try apply(screen, to: &states[id]!)
             performed.append(command)
             return states[id]!
         case .blackout(let blackout):
-            // Routing and parsing only: the real blackout rules are tested on the control plane.
             let id = try resolve(blackout.agent)
             performed.append(command)
+            // The one change it keeps: GetAll's tests need an agent that changes.
             states[id]!.blackout.active = blackout.action == .start
-            return states[id]!
+            // Every blackout answer carries Applied, as the product's does.
+            var answer = states[id]!
+            answer.applied = .init(startTime: nil, stopTime: nil, clamped: false, shared: false)
+            return answer
         case .faceToFace:
             throw ControlError(.unavailable, "the in-memory recorder records no face-to-face sessions")
         }
@@ -114,105 +115,15 @@ actor InMemoryRecorder: RecorderService {
         return profile.id
     }
 
-    private func apply(_ command: RecordCommand, to agent: inout AgentState) throws(ControlError) {
-        switch command.action {
-        case .startDuplicate, .stopDuplicate:
-            try applyDuplicate(command, to: &agent)
-            return
-        default:
-            break
-        }
-        guard var call = agent.activeCall else { throw .noActiveCall(agent.agentId) }
-        switch command.action {
-        case .start:
-            // Idempotent: starting what already records changes nothing.
-            if !call.recordings.contains(where: { !$0.isDuplicate && $0.recordingState != .stopped }) {
-                call.recordings.append(newRecording(of: call, duplicate: false))
-            }
-            call.metadata.merge(command.metadata ?? [:]) { _, new in new }
-        case .stop:
-            for i in call.recordings.indices where !call.recordings[i].isDuplicate {
-                call.recordings[i].recordingState = .stopped
-            }
-        case .update:
-            call.metadata.merge(command.metadata ?? [:]) { _, new in new }
-        case .pause, .resume:
-            let from: AgentState.RecordingStateName = command.action == .pause ? .recording : .paused
-            let to: AgentState.RecordingStateName = command.action == .pause ? .paused : .recording
-            for i in call.recordings.indices where call.recordings[i].recordingState == from {
-                call.recordings[i].recordingState = to
-            }
-        case .startDuplicate, .stopDuplicate:
-            break
-        }
-        agent.activeCall = call
-    }
-
-    private func applyDuplicate(_ command: RecordCommand, to agent: inout AgentState) throws(ControlError) {
-        let start = command.action == .startDuplicate
-        func update(_ call: inout AgentState.CallView) {
-            if start {
-                call.recordings.append(newRecording(of: call, duplicate: true))
-            } else {
-                for i in call.recordings.indices where call.recordings[i].isDuplicate {
-                    call.recordings[i].recordingState = .stopped
-                }
-            }
-        }
-        guard let wanted = command.callIdentifier else {
-            guard var call = agent.activeCall else { throw .noActiveCall(agent.agentId) }
-            update(&call)
-            agent.activeCall = call
+    /// The active call, or the named one among the agent's calls.
+    private func requireCall(_ identifier: String?, of agent: AgentState) throws(ControlError) {
+        let calls = [agent.activeCall].compactMap { $0 } + agent.inactiveCalls
+        guard let identifier else {
+            if agent.activeCall == nil { throw .noActiveCall(agent.agentId) }
             return
         }
-        if var call = agent.activeCall, call.callInstance == wanted {
-            update(&call)
-            agent.activeCall = call
-        } else if let i = agent.inactiveCalls.firstIndex(where: { $0.callInstance == wanted }) {
-            update(&agent.inactiveCalls[i])
-        } else {
-            throw ControlError(.callNotFound, "agent \(agent.agentId) has no call '\(wanted)'")
+        guard calls.contains(where: { $0.callInstance == identifier }) else {
+            throw ControlError(.callNotFound, "agent \(agent.agentId) has no call '\(identifier)'")
         }
-    }
-
-    private func apply(_ command: ScreenCommand, to agent: inout AgentState) throws(ControlError) {
-        switch command.action {
-        case .start:
-            let identifier = "screen-\(nextRecordingNumber)"
-            nextRecordingNumber += 1
-            if var call = agent.activeCall {
-                call.screenRecordings.append(.init(relatedCallInstance: call.callInstance,
-                                                   screenRecordingIdentifier: identifier, recordingState: .recording))
-                agent.activeCall = call
-            } else {
-                agent.desktopOnlySessions.append(.init(sessionIdentifier: identifier, kind: "Screen", state: "Active",
-                                                       startTime: "2026-11-22T10:15:30Z"))
-            }
-        case .update:
-            guard agent.activeCall?.screenRecordings.isEmpty == false || !agent.desktopOnlySessions.isEmpty else {
-                throw ControlError(.callNotFound, "agent \(agent.agentId) has no screen recording")
-            }
-            if var call = agent.activeCall {
-                call.metadata.merge(command.metadata ?? [:]) { _, new in new }
-                agent.activeCall = call
-            }
-        case .stop:
-            if var call = agent.activeCall {
-                for i in call.screenRecordings.indices
-                where command.screenRecordingIdentifier == nil || call.screenRecordings[i].screenRecordingIdentifier == command.screenRecordingIdentifier {
-                    call.screenRecordings[i].recordingState = .stopped
-                }
-                agent.activeCall = call
-            }
-            agent.desktopOnlySessions.removeAll {
-                command.screenRecordingIdentifier == nil || $0.sessionIdentifier == command.screenRecordingIdentifier
-            }
-        }
-    }
-
-    private func newRecording(of call: AgentState.CallView, duplicate: Bool) -> AgentState.RecordingView {
-        defer { nextRecordingNumber += 1 }
-        return .init(recordingIdentifier: "rec-\(nextRecordingNumber)", isDuplicate: duplicate,
-                     recordingState: .recording, callInstance: call.callInstance)
     }
 }

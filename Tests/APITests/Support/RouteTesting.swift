@@ -39,16 +39,18 @@ enum Fixture {
 }
 
 extension TestClientProtocol {
-    func get(_ uri: String, key: String? = Fixture.readKey, headers: HTTPFields = [:]) async throws -> TestResponse {
+    func get(_ uri: String, key: String? = Fixture.readKey, headers: HTTPFields = [:],
+             sourceLocation: SourceLocation = #_sourceLocation) async throws -> TestResponse {
         var headers = headers
         if let key { headers[.authorization] = "Bearer \(key)" }
-        return try await execute(uri: uri, method: .get, headers: headers)
+        return try await request(uri, method: .get, headers: headers, sourceLocation: sourceLocation)
     }
 
-    func post(_ uri: String, json: String, key: String? = Fixture.controlKey) async throws -> TestResponse {
+    func post(_ uri: String, json: String, key: String? = Fixture.controlKey,
+              sourceLocation: SourceLocation = #_sourceLocation) async throws -> TestResponse {
         var headers: HTTPFields = [.contentType: "application/json"]
         if let key { headers[.authorization] = "Bearer \(key)" }
-        return try await execute(uri: uri, method: .post, headers: headers, body: ByteBuffer(string: json))
+        return try await request(uri, method: .post, headers: headers, body: ByteBuffer(string: json), sourceLocation: sourceLocation)
     }
 }
 
