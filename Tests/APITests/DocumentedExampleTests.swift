@@ -113,11 +113,11 @@ import Testing
             let documented = try Self.documentedAgent()
             // The example as the request body (the answer's own fields are ignored on input).
             let body = try JSONSerialization.data(withJSONObject: documented)
-            var r = try await client.execute(uri: "/api/Agents", method: .post, headers: [.contentType: "application/json"],
+            var r = try await client.request("/api/Agents", method: .post, headers: [.contentType: "application/json"],
                                              body: ByteBuffer(bytes: body))
             #expect(r.status == .created, "\(String(buffer: r.body))")
             let login = try #require(documented["Login"] as? [String: Any])
-            r = try await client.execute(uri: "/api/Agents/\(documented["AgentId"] ?? 0)/Login", method: .post,
+            r = try await client.request("/api/Agents/\(documented["AgentId"] ?? 0)/Login", method: .post,
                                          headers: [.contentType: "application/json"],
                                          body: ByteBuffer(string: #"{"Phone": "\#(login["Phone"] ?? "")"}"#))
             #expect(r.status == .ok)
