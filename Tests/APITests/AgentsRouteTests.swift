@@ -74,7 +74,13 @@ import Testing
             #expect(status == .badRequest && ((body as? [String: Any])?["Message"] as? String)?.contains("Phnoe") == true)
             (status, _) = try await send(client, .post, "/api/Agents", #"{"AgentId": 10, "Phone": "5010", "Policy": "sometimes"}"#)
             #expect(status == .badRequest)
+            // A body naming another agent than its path is a conflict (RFC 9110, PUT).
             (status, _) = try await send(client, .put, "/api/Agents/10", #"{"AgentId": 11, "Phone": "5010"}"#)
+            #expect(status == .conflict)
+            // Text fields are strings: a number where a name goes is refused, not stored as text.
+            (status, body) = try await send(client, .post, "/api/Agents", #"{"AgentId": 10, "Phone": "5010", "Station": 7}"#)
+            #expect(status == .badRequest && ((body as? [String: Any])?["Message"] as? String)?.contains("Station") == true)
+            (status, _) = try await send(client, .post, "/api/Agents", #"{"AgentId": "10", "Phone": 5010}"#)
             #expect(status == .badRequest)
             (status, _) = try await send(client, .get, "/api/Agents/x")
             #expect(status == .badRequest)
@@ -137,8 +143,10 @@ import Testing
             (status, body) = try await send(client, .post, "/api/Record/PauseForAgent", #"{"AgentIdentifier": "Id", "Value": "2"}"#)
             #expect(status == .ok)
 
-            (status, _) = try await send(client, .post, "/api/Agents/3/Login", #"{}"#)
-            #expect(status == .badRequest)
+            for refused in [#"{}"#, #"{"Phone": ""}"#, #"{"Phone": "4000", "DeviceId": ""}"#, #"{"DeviceId": null}"#, #"{"Phone": 4000}"#] {
+                (status, _) = try await send(client, .post, "/api/Agents/3/Login", refused)
+                #expect(status == .badRequest, "\(refused)")
+            }
             (status, _) = try await send(client, .post, "/api/Agents/3/Login", #"{"Phone": "x"}"#, key: Fixture.readKey)
             #expect(status == .forbidden)
             (status, _) = try await send(client, .post, "/api/Agents/99/Login", #"{"Phone": "x"}"#)

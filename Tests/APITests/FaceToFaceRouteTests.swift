@@ -142,8 +142,14 @@ import Testing
             expectStatus(r, .created)
             let id = try #require(object(r)["Id"] as? String)
             #expect(object(r)["AudioStatus"] is NSNull)
+            // The request is whole, but this recording declared no streams to start audio on.
             r = try await post(client, "/api/F2F/Recordings/\(id)/Start", #"{"Media": "Audio"}"#)
-            expectStatus(r, .badRequest, "missing_parameter")
+            expectStatus(r, .conflict, "conflict")
+            // A name from a fixed set must not be empty, and who tagged is a string.
+            r = try await post(client, "/api/F2F/Recordings/\(id)/Stop", #"{"Media": ""}"#)
+            expectStatus(r, .badRequest, "bad_request")
+            r = try await post(client, "/api/F2F/Recordings/\(id)/Tags", #"{"TaggedByComponent": 7, "Tags": {"a": "b"}}"#)
+            expectStatus(r, .badRequest, "bad_request")
             r = try await post(client, "/api/F2F/Recordings/\(id)/Start",
                                #"{"Media": "Audio", "AudioSource": "Microphone", "Streams": \#(Self.streams)}"#)
             expectStatus(r, .ok)
@@ -285,7 +291,7 @@ import Testing
         }
     }
 
-    @Test func badStreamsAndBodiesAre400() async throws {
+    @Test func badStreamsAndBodiesAreRefused() async throws {
         try await withHeldPlane(holdAfter: 1) { client, running in
             let bad: [(String, String)] = [
                 (#"[{"Source": "Microphone", "Address": "127.0.0.1", "Codec": "PCMU/8000"}]"#, "bad_request"),
@@ -299,12 +305,17 @@ import Testing
                 (#"[{"Source": "Microphone", "Codec": "PCMU/8000"}]"#, "missing_parameter"),
                 (#"[]"#, "missing_parameter"),
                 (#"{"Source": "Microphone"}"#, "bad_request"),
-                (#"[{"Source": "Microphone", "Address": "127.0.0.1:41000", "Codec": "PCMU/8000"}, {"Source": "Microphone", "Address": "127.0.0.1:41002", "Codec": "PCMU/8000"}]"#, "bad_request"),
-                (#"[{"Source": "Microphone", "Address": "127.0.0.1:41000", "Codec": "PCMU/8000"}, {"Source": "Speaker", "Address": "127.0.0.1:41000", "Codec": "PCMU/8000"}]"#, "bad_request"),
             ]
             for (streams, code) in bad {
                 let r = try await post(client, "/api/F2F/Recordings", Self.start(agent: 2, streams: streams))
                 expectStatus(r, .badRequest, code)
+            }
+            // Streams each well formed that conflict together: two of one source, one address for two.
+            for streams in [
+                #"[{"Source": "Microphone", "Address": "127.0.0.1:41000", "Codec": "PCMU/8000"}, {"Source": "Microphone", "Address": "127.0.0.1:41002", "Codec": "PCMU/8000"}]"#,
+                #"[{"Source": "Microphone", "Address": "127.0.0.1:41000", "Codec": "PCMU/8000"}, {"Source": "Speaker", "Address": "127.0.0.1:41000", "Codec": "PCMU/8000"}]"#,
+            ] {
+                expectStatus(try await post(client, "/api/F2F/Recordings", Self.start(agent: 2, streams: streams)), .conflict, "conflict")
             }
             var r = try await post(client, "/api/F2F/Recordings", #"{"AgentIdentifier": "Id", "Value": "2"}"#)
             expectStatus(r, .badRequest, "missing_parameter")
@@ -314,7 +325,7 @@ import Testing
             expectStatus(r, .badRequest, "bad_request")
             // Only a speaker stream, but the microphone is asked for.
             r = try await post(client, "/api/F2F/Recordings", #"{"AgentIdentifier": "Id", "Value": "2", "AudioSource": "Microphone", "Streams": [{"Source": "Speaker", "Address": "127.0.0.1:41000", "Codec": "PCMU/8000"}]}"#)
-            expectStatus(r, .badRequest, "bad_request")
+            expectStatus(r, .conflict, "conflict")
             r = try await post(client, "/api/F2F/Recordings", #"{"AgentIdentifier": "Id", "Value": "2", "AudioSource": "Everything", "Streams": []}"#)
             expectStatus(r, .badRequest, "bad_request")
             r = try await post(client, "/api/F2F/Recordings", "not json")

@@ -115,9 +115,12 @@ import Testing
         defer { storage.remove() }
         try await Fixture.application(recorder).test(.router) { client in
             for query in ["agentId=two", "limit=0", "limit=1001", "limit=x", "from=yesterday", "to=2026-13-01T00:00:00Z",
-                          "from=2026-11-22T11:00:00Z&to=2026-11-22T10:00:00Z", "AgentIdentifier=Id&Value=7&agentId=2"] {
+                          "from=2026-11-22T11:00:00Z&to=2026-11-22T10:00:00Z"] {
                 expectError(try await client.get("/api/Recordings?\(query)"), .badRequest, "bad_request")
             }
+            // Filters hold together: agentId and AgentIdentifier naming two agents match nothing.
+            let disagreeing = try await client.get("/api/Recordings?AgentIdentifier=Id&Value=7&agentId=2")
+            #expect(disagreeing.status == .ok && disagreeing.text.contains(#""Items":[]"#), "\(disagreeing.text)")
             // A misspelt filter is refused, not ignored (it would answer every agent's recordings).
             expectError(try await client.get("/api/Recordings?agent=7"), .badRequest, "bad_request", messageContains: "'agent'")
             expectError(try await client.get("/api/Recordings?callInstance=x&Fromm=2026-11-22T10:00:00Z&limt=2"), .badRequest,

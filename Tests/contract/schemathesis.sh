@@ -11,7 +11,8 @@ venv="$root/.venv-api"
 examples=${API_EXAMPLES:-100}
 port=${API_PORT:-18480}
 seed=${API_SEED:-1}
-key=contract-control-key-0123456789
+# An admin key: every operation, the agents API's changes included, is reached.
+key=contract-admin-key-0123456789
 
 if [ ! -x "$venv/bin/schemathesis" ]; then
   python3 -m venv "$venv"
@@ -40,7 +41,7 @@ storage:
 http:
   bind: "127.0.0.1:$port"
   keys:
-    - { key: "$key", role: control }
+    - { key: "$key", role: admin }
 agents:
   - { id: 2, phone: "5003", systemUsername: me, deviceId: "SEP5003", policy: on-demand }
   - { id: 7, phone: "5010", systemUsername: other, deviceId: "5010" }

@@ -33,11 +33,12 @@ extension CommandRequest {
             let media = try faceToFaceMedia(document)
             var audioSource: FaceToFaceAudioSource?
             var streams: [FaceToFaceStream] = []
+            // Read for every action, so that a malformed one is refused; only Start uses them.
+            audioSource = try faceToFaceAudioSource(document)
+            // A recording that had audio may restart it with the streams it declared.
+            streams = try faceToFaceStreams(document, required: false)
             if steering == .start {
-                guard let media else { throw ControlError(.missingParameter, "'Media' is required: the medium to start") }
-                audioSource = try faceToFaceAudioSource(document)
-                // A recording that had audio may restart it with the streams it declared.
-                streams = try faceToFaceStreams(document, required: false)
+                guard media != nil else { throw ControlError(.missingParameter, "'Media' is required: the medium to start") }
             }
             return .steer(FaceToFaceCommand.Steering(action: steering, target: target, media: media,
                                                      controller: try controller(document, name: "Controller"),
@@ -65,7 +66,7 @@ extension CommandRequest {
     }
 
     private static func faceToFaceAudioSource(_ document: RequestDocument) throws(ControlError) -> FaceToFaceAudioSource? {
-        guard let text = try document.text("AudioSource") else { return nil }
+        guard let text = try document.choice("AudioSource") else { return nil }
         guard let value = FaceToFaceAudioSource(name: text) else {
             throw ControlError(.badRequest, "'AudioSource' must be Microphone, Speaker or Both, not '\(text)'")
         }
@@ -101,7 +102,7 @@ extension CommandRequest {
 
     /// `TaggedByComponent`, also spelt `tagged_by_component`; nil when absent or empty.
     private static func taggedBy(_ document: RequestDocument) throws(ControlError) -> String? {
-        let camel = try document.text("TaggedByComponent"), snake = try document.text("tagged_by_component")
+        let camel = try document.string("TaggedByComponent"), snake = try document.string("tagged_by_component")
         if let camel, let snake, camel != snake {
             throw ControlError(.badRequest, "'TaggedByComponent' and 'tagged_by_component' differ")
         }
@@ -109,7 +110,7 @@ extension CommandRequest {
     }
 
     private static func faceToFaceMedia(_ document: RequestDocument) throws(ControlError) -> FaceToFaceMedia? {
-        guard let text = try document.text("Media") else { return nil }
+        guard let text = try document.choice("Media") else { return nil }
         guard let media = FaceToFaceMedia(name: text) else {
             throw ControlError(.badRequest, "'Media' must be Audio, Screen or Both, not '\(text)'")
         }
@@ -117,7 +118,7 @@ extension CommandRequest {
     }
 
     private static func controller(_ document: RequestDocument, name: String) throws(ControlError) -> FaceToFaceController {
-        guard let text = try document.text(name) else { return .api }
+        guard let text = try document.choice(name) else { return .api }
         guard let value = FaceToFaceController(name: text) else {
             throw ControlError(.badRequest, "'\(name)' must be Api or Desktop, not '\(text)'")
         }

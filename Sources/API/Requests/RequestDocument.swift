@@ -45,6 +45,29 @@ struct RequestDocument: Sendable {
         }
     }
 
+    /// Whether the body names the property (even as `null`).
+    func has(_ name: String) -> Bool {
+        properties[name.lowercased()] != nil
+    }
+
+    /// A property that must be a JSON string; nil when absent or `null`. Where a number is no
+    /// name (the agents API's fields, who tagged a recording), it is refused rather than taken as text.
+    func string(_ name: String) throws(ControlError) -> String? {
+        switch self[name] {
+        case nil: return nil
+        case .string(let text)?: return text
+        case let value?: throw ControlError(.badRequest, "'\(name)' must be a string, not \(value.typeName)")
+        }
+    }
+
+    /// One of a fixed set of names (matched by the caller): a string that is not empty; nil when
+    /// absent or `null`.
+    func choice(_ name: String) throws(ControlError) -> String? {
+        guard let text = try string(name) else { return nil }
+        guard !text.isEmpty else { throw ControlError(.badRequest, "'\(name)' must not be empty") }
+        return text
+    }
+
     /// A string (or number) property; `nil` when absent, `null` or empty.
     func text(_ name: String) throws(ControlError) -> String? {
         guard let value = self[name] else { return nil }

@@ -18,8 +18,9 @@ extension RecorderRoutes {
         if parameters["agentIdentifier"] != nil || parameters["value"] != nil {
             let reference = try AgentReference(identifier: parameters["agentIdentifier"], value: parameters["value"])
             let named = try await service.agent(reference).agentId
+            // Filters hold together: two that name different agents match no recording.
             if let agentId, agentId != named {
-                throw ControlError(.badRequest, "'agentId' \(agentId) and the agent that AgentIdentifier and Value name (\(named)) differ")
+                return JSONResponse.make(RecordingPageBody(RecordingPage(items: [], nextCursor: nil)))
             }
             agentId = named
         }

@@ -89,17 +89,18 @@ extension AgentTracker {
         recording[medium] = .stopped
     }
 
-    /// Why the declared streams cannot be recorded (`400`/`409`), or nil.
+    /// Why the declared streams cannot be recorded, or nil: `409`, as each stream is well formed
+    /// but together they conflict (two of one source, none for the `AudioSource`, an address another recording has).
     private func streamProblem(_ recording: FaceToFaceRecording) -> ControlError? {
         for source in FaceToFaceStream.Source.allCases where recording.streams.filter({ $0.source == source }).count > 1 {
-            return ControlError(.badRequest, "'Streams' declares more than one \(source.rawValue) stream")
+            return ControlError(.conflict, "'Streams' declares more than one \(source.rawValue) stream")
         }
         if recording.recordedStreams.isEmpty {
-            return ControlError(.badRequest, "'Streams' declares no stream for AudioSource \(recording.audioSource.rawValue)")
+            return ControlError(.conflict, "'Streams' declares no stream for AudioSource \(recording.audioSource.rawValue)")
         }
         let addresses = Set(recording.recordedStreams.map(\.destination))
         guard addresses.count == recording.recordedStreams.count else {
-            return ControlError(.badRequest, "'Streams' declares one address for two streams")
+            return ControlError(.conflict, "'Streams' declares one address for two streams")
         }
         for agent in agents.values {
             for other in agent.faceToFace ?? [] where other.id != recording.id && other.status.isOpen && other.recordsAudio {
@@ -190,7 +191,8 @@ extension AgentTracker {
             if !steering.streams.isEmpty { started.streams = steering.streams }
             if let source = steering.audioSource { started.audioSource = source }
             guard !started.streams.isEmpty else {
-                return .failure(ControlError(.missingParameter, "'Streams' is required to start audio on a recording that declared none"))
+                // The request is whole; what it asks does not fit this recording, which declared no streams.
+                return .failure(ControlError(.conflict, "the recording declared no streams: 'Streams' is needed to start its audio"))
             }
             if let refused = startAudio(&started, at: nanos) { return .failure(refused) }
         }
