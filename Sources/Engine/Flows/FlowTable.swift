@@ -13,20 +13,31 @@ final class FlowTable {
 
     /// Where a bound pair's packets go.
     struct Binding {
-        var key: Key
+        // What every packet reads comes first, in one cache line: with thousands of flows,
+        // each line of a binding that a packet touches is a cache miss.
         var call: Int
-        var sender: CallSide
-        var isAudio: Bool
-        /// Plain, SRTP with the sender's keys, or SRTP that cannot be decrypted: decided per flow
-        /// (one leg of a call may be encrypted and another plain).
-        var encryption = FlowEncryption.none
-        /// Bound only because its source is an address one side's SDP declared (symmetric RTP),
-        /// not because of where it was sent: a later, better-founded flow may correct its side.
-        var weak = false
         /// The flow's number inside the recording once announced to the worker, else -1.
         var flow: Int = -1
         /// Packets of this flow that the worker's ring could not take, not yet told to the worker.
         var ringDropped = 0
+        var isAudio: Bool
+        var sender: CallSide
+        /// Bound only because its source is an address one side's SDP declared (symmetric RTP),
+        /// not because of where it was sent: a later, better-founded flow may correct its side.
+        var weak = false
+        var key: Key
+        /// Plain, SRTP with the sender's keys, or SRTP that cannot be decrypted: decided per flow
+        /// (one leg of a call may be encrypted and another plain).
+        var encryption = FlowEncryption.none
+
+        init(key: Key, call: Int, sender: CallSide, isAudio: Bool, encryption: FlowEncryption = .none, weak: Bool = false) {
+            self.key = key
+            self.call = call
+            self.sender = sender
+            self.isAudio = isAudio
+            self.encryption = encryption
+            self.weak = weak
+        }
     }
 
     /// A call's claim on an address from one side's SDP: packets *to* it are sent by the other side.

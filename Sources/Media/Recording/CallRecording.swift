@@ -4,17 +4,33 @@ import Foundation
 /// places their samples, and the file the timeline commits to. Everything here runs on the one
 /// worker thread that owns the recording.
 public final class CallRecording {
+    // What every packet reads comes first, together: with thousands of recordings open, each
+    // cache line of a recording that a packet touches is a cache miss (`setup` alone spans
+    // several lines).
+    private var streams: [MediaStream] = []
+    private let timeline: RecordingTimeline
+    /// `setup.startNanos` and `setup.sampleRate`, beside the rest that every packet reads.
+    private let startNanos: Int64
+    private let sampleRate: Int
+    private var cutoffNanos = Int64.max
+    private let muLaw = G711.muLawTable
+    private let aLaw = G711.aLawTable
+    /// Whether the held audio is journaled (a live recording). A stored flag: the worker asks it
+    /// per packet, and testing the optional journal would retain and release it each time.
+    public let journalsHeldAudio: Bool
+    /// What each tick reads (`advance(toNanos:)`), next to the above.
+    private let commitDelayFrames: Int64
+    private let commitBatchFrames: Int64
+    /// The held audio and a checkpoint of the sidecar, for recovery after a crash (live only).
+    private let journal: HeldAudioJournal?
+
     public let setup: RecordingSetup
     public private(set) var counters = RecordingCounters()
 
-    private let timeline: RecordingTimeline
     private let output: RecordingOutput
-    /// The held audio and a checkpoint of the sidecar, for recovery after a crash (live only).
-    private let journal: HeldAudioJournal?
     /// Capture time of the next checkpoint.
     private var nextCheckpointNanos = Int64.min
     static let checkpointNanos: Int64 = 2_000_000_000
-    private var streams: [MediaStream] = []
     private var digits: [Sidecar.Digit] = []
     /// Decoders by flow and codec, owned here for the recording's life (streams hold views).
     private var decoders: [DecoderKey: StreamDecoder] = [:]
@@ -24,13 +40,11 @@ public final class CallRecording {
         var codec: Codec
     }
     private var payloadMaps: [PayloadMap]
-    private let commitDelayFrames: Int64
-    private let commitBatchFrames: Int64
-    private let muLaw = G711.muLawTable
-    private let aLaw = G711.aLawTable
 
     public init(setup: RecordingSetup) throws(SoundFileError) {
         self.setup = setup
+        startNanos = setup.startNanos
+        sampleRate = setup.sampleRate
         do {
             try FileManager.default.createDirectory(atPath: setup.directory, withIntermediateDirectories: true)
         } catch {
@@ -194,7 +208,7 @@ public final class CallRecording {
     /// The frame at which something captured at `nanos` belongs.
     @inline(__always)
     func framePosition(_ nanos: Int64) -> Int64 {
-        RecordingFrames.frame(at: nanos, startNanos: setup.startNanos, sampleRate: setup.sampleRate)
+        RecordingFrames.frame(at: nanos, startNanos: startNanos, sampleRate: sampleRate)
     }
 
     /// Stops taking packets captured at or after `nanos`: a stop that takes effect a little
@@ -204,11 +218,9 @@ public final class CallRecording {
         cutoffNanos = min(cutoffNanos, nanos)
     }
 
-    private var cutoffNanos = Int64.max
-
     /// A packet this far beyond the written audio is not placed: its timestamps or capture time
     /// jumped, and filling the gap would write hours of silence.
-    var maxGapFrames: Int64 { Int64(setup.sampleRate) * 3600 }
+    var maxGapFrames: Int64 { Int64(sampleRate) * 3600 }
 
     /// Packets of flow `flow` that the recorder dropped before its next one (its worker was behind).
     public func noteRingOverflow(flow: Int, count: Int) {
@@ -221,7 +233,7 @@ public final class CallRecording {
     public func receive(flow: Int, packet bytes: UnsafeRawBufferPointer, captureNanos: Int64) throws(SoundFileError) {
         // A recording whose start or stop command was accepted ahead of the packets: what was
         // captured outside it belongs to no one here (neither lost nor late).
-        guard captureNanos >= setup.startNanos, captureNanos < cutoffNanos else { return }
+        guard captureNanos >= startNanos, captureNanos < cutoffNanos else { return }
         guard flow >= 0, flow < streams.count else {
             counters.unknownFlow += 1
             return
@@ -251,9 +263,9 @@ public final class CallRecording {
             stream.pointee.switchSSRC(to: rtp.ssrc)
         }
         if Int(rtp.payloadType) != stream.pointee.payloadType {
-            let channel = stream.pointee.flow.channel
+            let channel = stream.pointee.channel
             let map = channel < payloadMaps.count ? payloadMaps[channel] : PayloadMap()
-            stream.pointee.resolve(payloadType: rtp.payloadType, map: map, ssrc: rtp.ssrc, fileRate: setup.sampleRate)
+            stream.pointee.resolve(payloadType: rtp.payloadType, map: map, ssrc: rtp.ssrc, fileRate: sampleRate)
             if stream.pointee.handling == .decoded, let codec = stream.pointee.codec {
                 stream.pointee.decoder = decoder(flow: flow, codec: codec)
                 if stream.pointee.decoder == nil { stream.pointee.handling = .unsupported }
@@ -284,7 +296,7 @@ public final class CallRecording {
             counters.timeJump += 1
             return
         }
-        let channel = stream.pointee.flow.channel
+        let channel = stream.pointee.channel
         switch stream.pointee.handling {
         case .pcmu, .pcma:
             let table = stream.pointee.handling == .pcmu ? muLaw : aLaw
@@ -344,7 +356,7 @@ public final class CallRecording {
         stream.pointee.currentEventTimestamp = rtp.timestamp
         stream.pointee.currentDigit = digits.count
         digits.append(Sidecar.Digit(digit: String(digit), time: Double(max(0, position)) / Double(setup.sampleRate),
-                                    duration: seconds, method: "rfc4733", channel: stream.pointee.flow.channel, masked: false))
+                                    duration: seconds, method: "rfc4733", channel: stream.pointee.channel, masked: false))
     }
 
     /// The flow and channel whose audio the in-band receiver is being fed.
@@ -418,10 +430,6 @@ public final class CallRecording {
     public func journalHeld() throws(SoundFileError) {
         try timeline.journalHeld()
     }
-
-    /// Whether the held audio is journaled (a live recording). A stored flag: the worker asks it
-    /// per packet, and testing the optional journal would retain and release it each time.
-    public let journalsHeldAudio: Bool
 
     /// Journals what the sidecar would say if the recording ended now (streams, blackouts,
     /// pauses, digits, counters): a repaired recording keeps it.

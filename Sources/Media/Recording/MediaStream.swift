@@ -15,18 +15,32 @@ struct MediaStream {
         case decoded
     }
 
-    private(set) var flow: MediaFlow
+    // What every packet reads or writes comes first, together, and what only a change of
+    // payload type, RTCP or the sidecar reads comes after: with thousands of streams live, each
+    // cache line of a stream that a packet touches is a cache miss.
     var statistics: StreamStatistics?
-    var finished: [StreamStatistics] = []
     var clock: StreamClock
     var payloadType: Int = -1
-    var handling = Handling.unknown
     var clockRate = 8000
-    /// The codec the current payload type stands for.
-    var codec: Codec?
+    /// The channel the flow's audio goes to: `flow.channel`, kept here beside the rest that
+    /// every packet reads (`moveTo(channel:)` changes both).
+    private(set) var channel: Int
+    var handling = Handling.unknown
+    /// ZRTP was seen on this flow: from then on its payloads are SRTP ciphertext.
+    var encryptedInBand = false
+    /// RFC 4733 events came on this flow: its digits are not looked for in the audio too.
+    var signalsDigitsOutOfBand = false
     /// The decoder in use; the recording owns it (this is only a view, to avoid reference
     /// counting per packet).
     unowned(unsafe) var decoder: StreamDecoder?
+    /// The receiver of digits sent as tones in the audio, while the codec is G.711 or G.722
+    /// and the sender has not signalled digits as RFC 4733 events.
+    var inband: InbandDTMFDetector?
+
+    private(set) var flow: MediaFlow
+    var finished: [StreamStatistics] = []
+    /// The codec the current payload type stands for.
+    var codec: Codec?
     /// Per SSRC, the codecs and payload types seen, for the sidecar.
     var codecNames: [UInt32: [String]] = [:]
     /// Per SSRC, the first decoded codec: its E-model factors give the stream's MOS.
@@ -42,13 +56,6 @@ struct MediaStream {
     /// The RFC 4733 event in progress (its timestamp) and its entry in the recording's digits.
     var currentEventTimestamp: UInt32?
     var currentDigit: Int?
-    /// ZRTP was seen on this flow: from then on its payloads are SRTP ciphertext.
-    var encryptedInBand = false
-    /// The receiver of digits sent as tones in the audio, while the codec is G.711 or G.722
-    /// and the sender has not signalled digits as RFC 4733 events.
-    var inband: InbandDTMFDetector?
-    /// RFC 4733 events came on this flow: its digits are not looked for in the audio too.
-    var signalsDigitsOutOfBand = false
     /// Per SSRC, the SRTP suite its packets were decrypted with.
     var srtpSuites: [UInt32: String] = [:]
     /// Per SSRC, SRTP packets that no key authenticated (wrong keys, tampered, truncated).
@@ -72,6 +79,7 @@ struct MediaStream {
 
     init(flow: MediaFlow, sampleRate: Int) {
         self.flow = flow
+        channel = flow.channel
         clock = StreamClock(sampleRate: sampleRate)
     }
 
@@ -124,6 +132,7 @@ struct MediaStream {
 
     mutating func moveTo(channel: Int) {
         flow.channel = channel
+        self.channel = channel
         payloadType = -1
     }
 

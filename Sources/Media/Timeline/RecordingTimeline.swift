@@ -9,26 +9,29 @@
 /// changes to 16-bit samples once. Two and a half seconds of a G.711 call thus take 40 KiB
 /// instead of 128 KiB, which is most of what a live call costs.
 public final class RecordingTimeline {
-    public let channels: Int
+    // What placing a packet reads comes first, together (with thousands of recordings open,
+    // each cache line of a timeline that a packet touches is a cache miss); what commits, the
+    // journal and the gate read comes after.
     public let capacity: Int
     /// Frames already handed to the writer.
     public private(set) var committed: Int64 = 0
     /// One past the last frame that received audio (or was claimed by a packet).
     public private(set) var highest: Int64 = 0
-
     private let planes: UnsafeMutablePointer<ChannelPlane>
+    /// Where held audio is journaled for a crash (live recordings), and how far: frames from
+    /// `committed` up to `journaled` are in it as they were at the last tick, except from
+    /// `changedFrom` on, where a late packet or a gate decision changed them since.
+    private var journaled: Int64 = 0
+    private var changedFrom = Int64.max
+    private let journal: HeldAudioJournal?
+
+    public let channels: Int
     private let output: RecordingOutput
     /// Stretches written as silence whatever was placed there (pause, blackout): frame ranges,
     /// the end `Int64.max` while open. Applied as audio is committed, so a decision reaches
     /// every sample placed before or after it.
     private var silenced: [(id: Int, start: Int64, end: Int64)] = []
     private var nextSilence = 0
-    /// Where held audio is journaled for a crash (live recordings), and how far: frames from
-    /// `committed` up to `journaled` are in it as they were at the last tick, except from
-    /// `changedFrom` on, where a late packet or a gate decision changed them since.
-    private let journal: HeldAudioJournal?
-    private var journaled: Int64 = 0
-    private var changedFrom = Int64.max
 
     public init(channels: Int, capacityFrames: Int, output: RecordingOutput, journal: HeldAudioJournal? = nil) {
         self.channels = channels
