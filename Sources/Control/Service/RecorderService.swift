@@ -6,7 +6,7 @@ import Foundation
 public protocol RecorderService: Sendable {
     /// One agent's state; `agent_not_found` when no agent matches.
     func agent(_ reference: AgentReference) async throws(ControlError) -> AgentState
-    /// Every configured agent, in id order.
+    /// Every agent, in id order.
     func allAgents() async -> [AgentState]
     /// `agent(_:)` as the API answers it (JSON).
     func agentAnswer(_ reference: AgentReference) async throws(ControlError) -> Data
