@@ -29,16 +29,19 @@ import Testing
         return (response.status, json)
     }
 
-    @Test func agentsAreCreatedReadReplacedAndRemoved() async throws {
+    /// The replayed call held in progress, the plane under the router with this suite's keys.
+    func withPlane(_ body: @escaping @Sendable (any TestClientProtocol, Plane.RunningPlane) async throws -> Void) async throws {
         let running = try Plane.RunningPlane(capture: "sipp-g711-tones.pcap", holdAfter: 4, agents: Plane.agents,
                                              configure: Self.configure)
         defer { running.stop() }
-        let app = Application(router: buildRecorderRouter(service: running.plane, configuration: {
-            var c = ServerConfiguration()
-            Self.configure(&c)
-            return c
-        }()))
-        try await app.test(.router) { client in
+        var configuration = ServerConfiguration()
+        Self.configure(&configuration)
+        let app = Application(router: buildRecorderRouter(service: running.plane, configuration: configuration))
+        try await app.test(.router) { client in try await body(client, running) }
+    }
+
+    @Test func agentsAreCreatedReadReplacedAndRemoved() async throws {
+        try await withPlane { client, _ in
             let nine = #"{"AgentId": 9, "Phone": "5009", "SystemUsername": "Nine", "Station": "WS-9", "Policy": "on-demand"}"#
             // Only an admin key changes agents.
             var (status, body) = try await send(client, .post, "/api/Agents", nine, key: Fixture.controlKey)
@@ -110,15 +113,7 @@ import Testing
     }
 
     @Test func aLoginMovesTheNextCallsNotTheCallInProgress() async throws {
-        let running = try Plane.RunningPlane(capture: "sipp-g711-tones.pcap", holdAfter: 4, agents: Plane.agents,
-                                             configure: Self.configure)
-        defer { running.stop() }
-        let app = Application(router: buildRecorderRouter(service: running.plane, configuration: {
-            var c = ServerConfiguration()
-            Self.configure(&c)
-            return c
-        }()))
-        try await app.test(.router) { client in
+        try await withPlane { client, running in
             // The call of agent 2 (phone "callee") is in progress.
             for _ in 0..<1000 where !running.source.reachedHold.load(ordering: .acquiring) {
                 try await Task.sleep(nanoseconds: 10_000_000)
