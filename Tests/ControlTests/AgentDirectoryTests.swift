@@ -97,7 +97,7 @@ import Testing
         var outcome = tracker.reload(agents: [Self.one, Self.two], policies: RecordingPolicies(), at: 2_000)
         #expect(outcome == DirectoryReload())
         #expect(Self.phoneOf(tracker, "101") == 1 && Self.phoneOf(tracker, "900") == 9)
-        #expect(tracker.definition(of: 1)?.source == "api")
+        #expect(tracker.directory.definition(of: 1)?.source == "api")
 
         // The file changes agent 1 (later than the API did): the file wins. It drops agent 2, adds
         // agent 3, and makes on-demand the default.
@@ -107,15 +107,15 @@ import Testing
         outcome = tracker.reload(agents: [edited, three], policies: RecordingPolicies(defaultPolicy: .onDemand), at: 3_000)
         #expect(outcome.added == [3] && outcome.replaced == [1] && outcome.removed == [2] && outcome.policiesChanged)
         #expect(Self.phoneOf(tracker, "100") == 1 && Self.phoneOf(tracker, "101") == nil)
-        #expect(tracker.definition(of: 1)?.source == "configuration")
-        #expect(tracker.definition(of: 2) == nil && tracker.definition(of: 9) != nil)
-        #expect(tracker.definition(of: 3)?.effectivePolicy == .onDemand)
+        #expect(tracker.directory.definition(of: 1)?.source == "configuration")
+        #expect(tracker.directory.definition(of: 2) == nil && tracker.directory.definition(of: 9) != nil)
+        #expect(tracker.directory.definition(of: 3)?.effectivePolicy == .onDemand)
 
         // A file agent that clashes with an agent the API made is not applied.
         outcome = tracker.reload(agents: [edited, three, AgentProfile(id: 4, phone: "900")], policies: RecordingPolicies(), at: 4_000)
         #expect(outcome.skipped == [4] && outcome.added.isEmpty)
         #expect(Self.phoneOf(tracker, "900") == 9)
-        #expect(tracker.definition(of: 3)?.effectivePolicy == .always)
+        #expect(tracker.directory.definition(of: 3)?.effectivePolicy == .always)
     }
 
     @Test func anotherServersLaterChangeWinsAndAnEarlierOneDoesNot() throws {
@@ -142,11 +142,11 @@ import Testing
 
         var removal = DirectoryEntry(profile: Self.two, removed: true, changedNanos: 6_000, origin: "rec-b")
         tracker.apply(remote: removal)
-        #expect(tracker.definition(of: 2) == nil)
+        #expect(tracker.directory.definition(of: 2) == nil)
         removal.removed = false
         removal.changedNanos = 7_000
         tracker.apply(remote: removal)
-        #expect(tracker.definition(of: 2)?.entry.profile == Self.two)
+        #expect(tracker.directory.definition(of: 2)?.entry.profile == Self.two)
     }
 
     @Test func theDirectorySurvivesARestartWithTheFileAppliedOverIt() throws {

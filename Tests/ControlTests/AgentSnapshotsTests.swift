@@ -22,7 +22,7 @@ import Testing
         #expect(try same(snapshots.answer(of: 3), three))
         #expect(try same(snapshots.allAnswer(), [one, three]), "in id order")
         #expect(String(decoding: snapshots.allAnswer(), as: UTF8.self).contains(#""one/a""#), "slashes as written")
-        #expect(snapshots.allAnswer() == snapshots.allAnswer(), "assembled once per change")
+        #expect(snapshots.allAnswer() == snapshots.allAnswer(), "the same bytes on every read")
 
         three.systemUsername = "three"
         snapshots.publish(three)

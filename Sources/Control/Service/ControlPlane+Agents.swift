@@ -2,18 +2,14 @@
 /// on the capture thread at the time the request was accepted.
 extension ControlPlane: AgentAdministration {
     public func agentDefinitions() async -> [AgentDefinition] {
-        let directory = directory
-        return directory.agents.compactMap { agent in
-            directory.entries[agent.id].map { AgentDefinition(entry: $0, effectivePolicy: directory.policy(of: $0.profile)) }
-        }
+        directory.definitions
     }
 
     public func agentDefinition(id: Int) async throws(ControlError) -> AgentDefinition {
-        let directory = directory
-        guard directory.isListed(id), let entry = directory.entries[id] else {
+        guard let definition = directory.definition(of: id) else {
             throw .agentNotFound(AgentReference(kind: .id, value: String(id)))
         }
-        return AgentDefinition(entry: entry, effectivePolicy: directory.policy(of: entry.profile))
+        return definition
     }
 
     public func defineAgent(_ profile: AgentProfile, creating: Bool) async throws(ControlError) -> (AgentDefinition, created: Bool) {

@@ -54,3 +54,16 @@ public struct AgentDefinition: Sendable, Equatable, Encodable {
         try c.encode(entry.origin, forKey: .changedBy)
     }
 }
+
+extension AgentDirectory {
+    /// The agent as the agents API shows it; nil when it does not exist (removed, or never made).
+    public func definition(of agentId: Int) -> AgentDefinition? {
+        guard isListed(agentId), let entry = entries[agentId] else { return nil }
+        return AgentDefinition(entry: entry, effectivePolicy: policy(of: entry.profile))
+    }
+
+    /// Every agent as the agents API shows it, in id order.
+    public var definitions: [AgentDefinition] {
+        agents.compactMap { definition(of: $0.id) }
+    }
+}

@@ -4,12 +4,6 @@ import Foundation
 /// reload of the configuration, and by the other servers of a cluster. Every change is one
 /// `DirectoryEntry` per agent; per agent the later change wins (docs/API.md, "Agents").
 extension AgentTracker {
-    /// The agent as the agents API shows it; nil when it does not exist.
-    func definition(of agentId: Int) -> AgentDefinition? {
-        guard directory.isListed(agentId), let entry = directory.entries[agentId] else { return nil }
-        return AgentDefinition(entry: entry, effectivePolicy: directory.policy(of: entry.profile))
-    }
-
     /// Creates an agent (`creating`: `POST /api/Agents`, which refuses an existing id) or creates
     /// or replaces one (`PUT`). A replaced agent stays logged in where it was; calls in progress
     /// keep their agent. Answers the agent and whether it was created.
@@ -31,7 +25,7 @@ extension AgentTracker {
         stamp(&entry, at: nanos)
         install([entry], share: true)
         logger.notice("agent \(exists ? "replaced" : "created")", metadata: ["agent": "\(profile.id)", "phone": "\(profile.phone)"])
-        return .success((definition(of: profile.id)!, !exists))
+        return .success((directory.definition(of: profile.id)!, !exists))
     }
 
     /// Removes an agent: requests and new calls no longer find it; calls in progress keep it.
@@ -74,7 +68,7 @@ extension AgentTracker {
         }
         install(changed, share: true)
         logger.notice("agent logged in", metadata: ["agent": "\(agentId)", "phone": "\(phone ?? "")", "device": "\(deviceId ?? "")"])
-        return .success(definition(of: agentId)!)
+        return .success(directory.definition(of: agentId)!)
     }
 
     /// Ends the agent's login: the agent is reached on its own phone and device again.
@@ -89,7 +83,7 @@ extension AgentTracker {
             install([entry], share: true)
             logger.notice("agent logged out", metadata: ["agent": "\(agentId)"])
         }
-        return .success(definition(of: agentId)!)
+        return .success(directory.definition(of: agentId)!)
     }
 
     /// Applies the configuration's agents and policies (at startup and on a reload). Per agent,

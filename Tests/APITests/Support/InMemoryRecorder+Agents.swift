@@ -5,11 +5,13 @@ import Control
 /// stopped). What agent changes do is tested on the real control plane (`AgentsRouteTests`).
 extension InMemoryRecorder: AgentAdministration {
     func agentDefinitions() async -> [AgentDefinition] {
-        definitions.values.sorted { $0.entry.profile.id < $1.entry.profile.id }
+        agentDirectory.definitions
     }
 
     func agentDefinition(id: Int) async throws(ControlError) -> AgentDefinition {
-        guard let definition = definitions[id] else { throw .agentNotFound(AgentReference(kind: .id, value: String(id))) }
+        guard let definition = agentDirectory.definition(of: id) else {
+            throw .agentNotFound(AgentReference(kind: .id, value: String(id)))
+        }
         return definition
     }
 

@@ -22,9 +22,7 @@ actor InMemoryRecorder: RecorderService {
 
     private let directory: AgentDirectory
     /// The agents as `/api/Agents` shows them (InMemoryRecorder+Agents.swift).
-    var definitions: [Int: AgentDefinition] {
-        directory.entries.mapValues { AgentDefinition(entry: $0, effectivePolicy: directory.policy(of: $0.profile)) }
-    }
+    var agentDirectory: AgentDirectory { directory }
 
     init(agents: [AgentProfile]) {
         profiles = agents.sorted { $0.id < $1.id }
