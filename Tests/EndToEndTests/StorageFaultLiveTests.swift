@@ -85,13 +85,17 @@ import Testing
         ])
         #expect(f2f.status == 503, "F2F start while storage is full: \(f2f.status) \(f2f.text)")
         #expect(try await server.get("/api/F2F/Application").object["State"] as? String == "Error")
-        // Every recording is closed, its sidecar written from the reserve.
+        // Every recording is closed, its sidecar written (from the reserve where it must be).
         _ = try await Deadline.poll("every recording to be closed", timeout: 15) { () -> Bool? in
             let metrics = try await server.get("/metrics").text
             return metrics.contains("calltap_recordings_open 0") && metrics.contains("calltap_storage_full 1") ? true : nil
         }
+        // The reserve is given up at most once (it is one file). Whether it is needed at all
+        // depends on timing: closing a recording removes its journal (`.held`), and the blocks
+        // that frees may take the sidecars first (seen once in CI: released 0 times, every
+        // sidecar written). The sidecars themselves are checked below.
         let metrics = try await server.get("/metrics").text
-        #expect(metrics.contains("calltap_storage_reserve_released_total 1"), "\(metrics)")
+        #expect(metrics.range(of: #"calltap_storage_reserve_released_total [01]\n"#, options: .regularExpression) != nil, "\(metrics)")
 
         for call in during { try await call.waitForEnd(timeout: 40) }
         // Space returns: the filler goes, and without a restart the server is ready again.
