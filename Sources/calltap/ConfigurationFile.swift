@@ -53,6 +53,7 @@ enum ConfigurationFile {
             reader.readBusinessUnits(sections["businessUnits"], into: &configuration)
             // Last: an agent's phone goes through the dial plan, its policy falls back on the above.
             reader.readAgents(sections["agents"], into: &configuration)
+            reader.checkRetention(configuration, storage: sections["storage"])
         }
         var problems: [ConfigurationProblem] = []
         for problem in reader.problems where !problems.contains(problem) { problems.append(problem) }

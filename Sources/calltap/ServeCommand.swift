@@ -93,6 +93,9 @@ struct ServeCommand: AsyncParsableCommand {
             logger.notice("cluster", metadata: ["broker": "\(plane.tracker.cluster?.connection.endpoint.redacted ?? "")", "server": "\(settings.serverId)"])
         }
 
+        let storage = engine.storage
+        let sweeper = RetentionSweeper(store: store, settings: configuration.sweep, isSpaceLow: { storage.isLow })
+        plane.attach(sweeper: sweeper)
         let captureService = CaptureService(engine: engine, source: capture, plane: plane, activity: "capturing", logger: logger)
         let app: any ApplicationProtocol
         do {
@@ -104,7 +107,8 @@ struct ServeCommand: AsyncParsableCommand {
                                               "storage": "\(root)", "agents": "\(configuration.agents.count)"])
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: app), .init(service: captureService),
-                       .init(service: ConfigurationReloader(path: config, plane: plane, logger: logger))],
+                       .init(service: ConfigurationReloader(path: config, plane: plane, logger: logger)),
+                       .init(service: RetentionService(sweeper: sweeper))],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         do {

@@ -11,7 +11,7 @@ import Testing
 /// is in progress: answers, status codes, roles, and what the agent state routes then say.
 @Suite(.serialized) struct AgentsRouteTests {
     typealias Plane = ControlPlaneRouteTests
-    static let adminKey = "admin-key-0123456789"
+    static let adminKey = Fixture.adminKey
 
     static func configure(_ configuration: inout ServerConfiguration) {
         configuration.http.keys = [.init(key: adminKey, role: .admin), .init(key: Fixture.controlKey, role: .control),

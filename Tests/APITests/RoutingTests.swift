@@ -48,9 +48,14 @@ import Testing
         try await Fixture.application(recorder).test(.router) { client in
             for endpoint in RecorderEndpoint.allCases {
                 let path = endpoint.path.replacingOccurrences(of: ":id", with: "unknown-id")
-                let response = endpoint.method == .post
-                    ? try await client.post(path, json: #"{"AgentIdentifier": "Id", "Value": "2", "CallMetadata": {}}"#)
-                    : try await client.get(path)
+                // Commands get a body they accept; other routes with a body, an empty object.
+                let body = endpoint.commandPath != nil ? #"{"AgentIdentifier": "Id", "Value": "2", "CallMetadata": {}}"# : "{}"
+                let key = Fixture.key(for: endpoint)
+                let response = switch endpoint.method {
+                case .post: try await client.post(path, json: body, key: key)
+                case .get: try await client.get(path, key: key)
+                default: try await client.request(path, method: endpoint.method, headers: [.authorization: "Bearer \(key)"])
+                }
                 let routed = response.error?.code != "not_found" || endpoint.path.contains(":id")
                 #expect(routed && response.status != .methodNotAllowed, "\(endpoint.path): \(response.status) \(response.text)")
                 if endpoint.path.contains(":id") {

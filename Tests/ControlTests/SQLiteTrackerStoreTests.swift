@@ -245,8 +245,12 @@ import Testing
             foreign.sidecarPath = "/srv/other/notes/foreign.json"
             foreign.audioPaths = ["/srv/other/notes/foreign.wav"]
             for e in [here, moved, foreign] {
-                // What v1 wrote: the paths as they were.
-                try db.execute(sql: RecordingIndexEntry.upsertSQL, arguments: [
+                // What v1 wrote: the paths as they were, in v1's columns.
+                try db.execute(sql: """
+                    INSERT INTO recordings (recordingIdentifier, callInstance, agentId, isDuplicate, segment, startNanos,
+                        endNanos, state, endReason, sidecarPath, audioPaths, format, sampleRate, channelRoles, metadata, updatedAt)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [
                     e.recordingIdentifier, e.callInstance, e.agentId, e.isDuplicate, e.segment, e.startNanos, e.endNanos,
                     e.state, e.endReason, e.sidecarPath, try RecordingIndexEntry.jsonText(e.audioPaths), e.format,
                     e.sampleRate, try RecordingIndexEntry.jsonText(e.channelRoles),

@@ -85,6 +85,20 @@ public actor RecorderMetrics {
             counter("cluster_messages_rejected", "Messages from other servers that could not be read, skipped.")
                 .set(broker.counters.rejected)
         }
+        if let sweep = snapshot.sweep {
+            for (action, count) in [("delete", sweep.deleted), ("move", sweep.moved)] {
+                counter("recordings_swept", "Recordings whose retention ran out, deleted or moved to the archive root.",
+                        labels: [("action", action)]).set(count)
+            }
+            counter("retention_failures", "Expired recordings the sweeper could not remove (kept for the next sweep; the log says why).")
+                .set(sweep.failed)
+            counter("retention_freed", "Bytes the sweeper deleted.", unit: "bytes_total").set(Int(sweep.bytesFreed))
+            if let last = sweep.lastSweepNanos {
+                registry.makeGauge(descriptor: Self.descriptor("retention_last_sweep", unit: "timestamp_seconds",
+                                                               help: "When the last retention sweep ended (Unix time)."))
+                    .set(Double(last) / 1e9)
+            }
+        }
         // Absent until the capture loop has started; a stalled loop shows here as a growing age.
         if let age = snapshot.heartbeatAgeSeconds {
             registry.makeGauge(descriptor: Self.descriptor("capture_heartbeat_age", unit: "seconds",

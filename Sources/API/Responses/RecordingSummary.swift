@@ -19,6 +19,18 @@ struct RecordingSummary: Codable, Equatable, Sendable {
     /// How many audio files `/Audio` serves: 1, or one per channel (`?channel=N`) in the `separate` layout.
     var audioFiles: Int
     var metadata: [String: String]
+    /// Its retention (null: kept for ever) and when it runs out (null until it has ended).
+    var keepDays: Int?
+    var archiveAction: String?
+    var expiresAt: String?
+    /// The legal hold on it, null when none.
+    var hold: HoldBody?
+
+    struct HoldBody: Codable, Equatable, Sendable {
+        var reason: String
+        var placedAt: String
+        enum CodingKeys: String, CodingKey { case reason = "Reason", placedAt = "PlacedAt" }
+    }
 
     init(_ entry: RecordingIndexEntry) {
         recordingIdentifier = entry.recordingIdentifier
@@ -35,6 +47,10 @@ struct RecordingSummary: Codable, Equatable, Sendable {
         channelRoles = entry.channelRoles
         audioFiles = entry.audioPaths.count
         metadata = entry.metadata
+        keepDays = entry.retention?.keepDays
+        archiveAction = entry.retention?.action.rawValue
+        expiresAt = entry.expiresNanos.map(ISO8601Time.string(fromNanoseconds:))
+        hold = entry.hold.map { HoldBody(reason: $0.reason, placedAt: ISO8601Time.string(fromNanoseconds: $0.placedNanos)) }
     }
 
     enum CodingKeys: String, CodingKey {
@@ -42,6 +58,7 @@ struct RecordingSummary: Codable, Equatable, Sendable {
         case isDuplicate = "IsDuplicate", segment = "Segment", startTime = "StartTime", endTime = "EndTime"
         case state = "State", endReason = "EndReason", format = "Format", sampleRate = "SampleRate"
         case channelRoles = "ChannelRoles", audioFiles = "AudioFiles", metadata = "Metadata"
+        case keepDays = "KeepDays", archiveAction = "ArchiveAction", expiresAt = "ExpiresAt", hold = "Hold"
     }
 
     // Absent values are written as null so that clients see every property.
@@ -61,6 +78,10 @@ struct RecordingSummary: Codable, Equatable, Sendable {
         try c.encode(channelRoles, forKey: .channelRoles)
         try c.encode(audioFiles, forKey: .audioFiles)
         try c.encode(metadata, forKey: .metadata)
+        if let keepDays { try c.encode(keepDays, forKey: .keepDays) } else { try c.encodeNil(forKey: .keepDays) }
+        if let archiveAction { try c.encode(archiveAction, forKey: .archiveAction) } else { try c.encodeNil(forKey: .archiveAction) }
+        if let expiresAt { try c.encode(expiresAt, forKey: .expiresAt) } else { try c.encodeNil(forKey: .expiresAt) }
+        if let hold { try c.encode(hold, forKey: .hold) } else { try c.encodeNil(forKey: .hold) }
     }
 }
 

@@ -27,6 +27,9 @@ public enum RecorderEndpoint: Sendable, CaseIterable {
     case recordings
     case recording
     case recordingAudio
+    /// A legal hold on a recording: placed (`POST`) and lifted (`DELETE`).
+    case recordingHold
+    case recordingRelease
     case health
     case readiness
     case metrics
@@ -54,15 +57,15 @@ public enum RecorderEndpoint: Sendable, CaseIterable {
             + [.faceToFaceService, .faceToFaceApplication, .faceToFaceStart, .faceToFaceCurrent, .faceToFaceRecording]
             + FaceToFaceCommand.Steering.Action.allCases.map { .faceToFaceSteer($0) }
             + [.faceToFaceTags]
-            + [.recordings, .recording, .recordingAudio, .health, .readiness, .metrics, .openAPI]
+            + [.recordings, .recording, .recordingAudio, .recordingHold, .recordingRelease, .health, .readiness, .metrics, .openAPI]
     }
 
     public var method: HTTPRequest.Method {
         switch self {
         case .record, .screenRecord, .blackout, .faceToFaceStart, .faceToFaceSteer, .faceToFaceTags: .post
-        case .agentCreate, .agentLogin, .agentLogout: .post
+        case .agentCreate, .agentLogin, .agentLogout, .recordingHold: .post
         case .agentReplace: .put
-        case .agentRemove: .delete
+        case .agentRemove, .recordingRelease: .delete
         default: .get
         }
     }
@@ -89,6 +92,7 @@ public enum RecorderEndpoint: Sendable, CaseIterable {
         case .recordings: "/api/Recordings"
         case .recording: "/api/Recordings/:id"
         case .recordingAudio: "/api/Recordings/:id/Audio"
+        case .recordingHold, .recordingRelease: "/api/Recordings/:id/Hold"
         case .health: "/healthz"
         case .readiness: "/readyz"
         case .metrics: "/metrics"
@@ -123,7 +127,7 @@ public enum RecorderEndpoint: Sendable, CaseIterable {
         case .metrics: .metrics
         case .record, .screenRecord, .blackout, .faceToFaceStart, .faceToFaceSteer, .faceToFaceTags: .control
         case .agentLogin, .agentLogout: .control
-        case .agentCreate, .agentReplace, .agentRemove: .admin
+        case .agentCreate, .agentReplace, .agentRemove, .recordingHold, .recordingRelease: .admin
         default: .read
         }
     }

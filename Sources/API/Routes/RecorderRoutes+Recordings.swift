@@ -1,9 +1,13 @@
 import Control
+import Foundation
 import Hummingbird
 
 extension RecorderRoutes {
     /// Page sizes a client may ask for; the default is `RecordingQuery`'s.
     static let pageLimits = 1...1000
+
+    /// The longest reason a hold may give.
+    static let maxHoldReason = 1024
 
     /// The parameters `GET /api/Recordings` takes, lower-cased.
     static let listParameters: Set<String> = ["agentid", "agentidentifier", "value", "callinstance", "from", "to", "cursor", "limit"]
@@ -54,6 +58,36 @@ extension RecorderRoutes {
                                                                  "path": "\(entry.sidecarPath)"])
             return JSONResponse.make(RecordingSummary(entry))
         }
+    }
+
+    /// `POST /api/Recordings/{id}/Hold` (optional body `{"Reason": "…"}`) places a legal hold,
+    /// `DELETE` lifts it: the recording's item after it. Placing a hold on a held recording
+    /// replaces its reason; lifting one that is not held changes nothing.
+    func hold(_ endpoint: RecorderEndpoint, request: Request, context: some RequestContext) async throws -> Response {
+        let id = context.parameters.get("id") ?? ""
+        var hold: RecordingHold?
+        if case .recordingHold = endpoint {
+            let body = try await bodyLimit.collect(request)
+            var reason = ""
+            if !body.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) {
+                let document = try RequestDocument(body: body)
+                try document.refuseUnknown(["reason"])
+                if document.has("Reason") {
+                    guard let text = try document.string("Reason") else {
+                        throw ControlError(.badRequest, "'Reason' must be a string")
+                    }
+                    guard text.count <= Self.maxHoldReason else {
+                        throw ControlError(.badRequest, "'Reason' is longer than \(Self.maxHoldReason) characters")
+                    }
+                    reason = text
+                }
+            }
+            hold = RecordingHold(reason: reason, placedNanos: Int64(Date().timeIntervalSince1970 * 1e9))
+        }
+        guard let entry = try await service.setHold(hold, on: id) else {
+            throw APIErrorResponse.notFound("no recording '\(id)'")
+        }
+        return JSONResponse.make(RecordingSummary(entry))
     }
 
     func indexEntry(_ context: some RequestContext) async throws -> RecordingIndexEntry {

@@ -34,6 +34,8 @@ struct RecorderRoutes: Sendable {
             return try await recording(request, context: context)
         case .recordingAudio:
             return try await audio(request, context: context)
+        case .recordingHold, .recordingRelease:
+            return try await hold(endpoint, request: request, context: context)
         case .health:
             return JSONResponse.make(HealthBody())
         case .readiness:

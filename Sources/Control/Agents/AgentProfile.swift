@@ -44,14 +44,19 @@ public struct AgentProfile: Sendable, Codable, Equatable {
 }
 
 /// The policies of agents that name none of their own: per business unit, else the default
-/// (`businessUnits` and `recording.defaultPolicy` in the configuration).
+/// (`businessUnits` and `recording.defaultPolicy` in the configuration); and how long their
+/// recordings are kept (`businessUnits[].keepDays`, `storage.retention`). A reload replaces them
+/// all at once.
 public struct RecordingPolicies: Sendable, Equatable {
     public var byBusinessUnit: [Int: RecordingPolicy] = [:]
     public var defaultPolicy: RecordingPolicy = .always
+    public var retention = RetentionRules()
 
-    public init(byBusinessUnit: [Int: RecordingPolicy] = [:], defaultPolicy: RecordingPolicy = .always) {
+    public init(byBusinessUnit: [Int: RecordingPolicy] = [:], defaultPolicy: RecordingPolicy = .always,
+                retention: RetentionRules = RetentionRules()) {
         self.byBusinessUnit = byBusinessUnit
         self.defaultPolicy = defaultPolicy
+        self.retention = retention
     }
 
     /// The policy that applies to the agent: its own, else its business unit's, else the default.

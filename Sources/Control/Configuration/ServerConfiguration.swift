@@ -19,6 +19,8 @@ public struct ServerConfiguration: Sendable {
     public var f2f = FaceToFaceSettings()
     public var cluster = ClusterSettings()
     public var limits = Limits()
+    /// Where expired recordings go and when the sweeper runs; how long each is kept is in `policies.retention`.
+    public var sweep = SweepSettings()
 
     public init() {}
 

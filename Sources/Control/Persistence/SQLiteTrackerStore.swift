@@ -13,8 +13,8 @@ public final class SQLiteTrackerStore: TrackerStore {
 
     public let path: String
     /// The folder of the database file: the paths in the index are relative to it.
-    private let root: StorageRoot
-    private let pool: DatabasePool
+    let root: StorageRoot
+    let pool: DatabasePool
     private let queue: TrackerWriteQueue
     private let failures: FailureCount
 
@@ -109,6 +109,11 @@ public final class SQLiteTrackerStore: TrackerStore {
         queue.append(.recording(entry))
     }
 
+    public func updateFinishedMetadata(_ recordingIdentifier: String, changes: [String: String],
+                                       retention: RecordingRetention?) {
+        queue.append(.finishedMetadata(recordingIdentifier: recordingIdentifier, changes: changes, retention: retention))
+    }
+
     public func flush() {
         queue.waitUntilDone()
     }
@@ -130,7 +135,7 @@ public final class SQLiteTrackerStore: TrackerStore {
                 stored.calls[row["callInstance"]] = row["document"]
             }
             stored.openRecordings = try Row.fetchAll(db, sql: """
-                SELECT * FROM recordings WHERE state <> 'Stopped'
+                SELECT * FROM recordings WHERE state NOT IN ('Stopped', '\(RecordingIndexEntry.sweepingState)')
                 ORDER BY startNanos, recordingIdentifier
                 """).map { try RecordingIndexEntry(row: $0, root: root) }
             return stored
@@ -148,7 +153,8 @@ public final class SQLiteTrackerStore: TrackerStore {
             after = cursor
         }
         let limit = min(max(query.limit, 1), 1000)
-        var conditions: [String] = []
+        // A recording the sweeper has claimed is gone for the API.
+        var conditions: [String] = ["state <> '\(RecordingIndexEntry.sweepingState)'"]
         var arguments = StatementArguments()
         if let agentId = query.agentId {
             conditions.append("agentId = ?")
@@ -174,7 +180,7 @@ public final class SQLiteTrackerStore: TrackerStore {
         arguments += [limit + 1]
         let sql = """
             SELECT * FROM recordings
-            \(conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "))
+            WHERE \(conditions.joined(separator: " AND "))
             ORDER BY startNanos DESC, recordingIdentifier DESC
             LIMIT ?
             """
@@ -186,7 +192,8 @@ public final class SQLiteTrackerStore: TrackerStore {
 
     public func recording(id: String) throws -> RecordingIndexEntry? {
         try pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM recordings WHERE recordingIdentifier = ?", arguments: [id])
+            try Row.fetchOne(db, sql: "SELECT * FROM recordings WHERE recordingIdentifier = ? AND state <> ?",
+                             arguments: [id, RecordingIndexEntry.sweepingState])
                 .map { try RecordingIndexEntry(row: $0, root: root) }
         }
     }
@@ -241,6 +248,15 @@ public final class SQLiteTrackerStore: TrackerStore {
             try db.execute(sql: "DELETE FROM calls WHERE callInstance = ?", arguments: [callInstance])
         case .recording(let entry):
             try db.execute(sql: RecordingIndexEntry.upsertSQL, arguments: try entry.rowArguments(updatedAt: now, root: root))
+        case .finishedMetadata(let id, let changes, let retention):
+            try db.execute(sql: """
+                UPDATE recordings SET metadata = json_patch(metadata, ?1), keepDays = ?2, archiveAction = ?3,
+                    expiresNanos = CASE WHEN endNanos IS NULL OR ?2 IS NULL THEN NULL ELSE endNanos + ?2 * ?4 END,
+                    updatedAt = ?5
+                WHERE recordingIdentifier = ?6 AND state <> ?7
+                """, arguments: [try RecordingIndexEntry.jsonText(changes), retention?.keepDays,
+                                  retention?.action.rawValue, RecordingRetention.dayNanos, now, id,
+                                  RecordingIndexEntry.sweepingState])
         }
     }
 
@@ -266,6 +282,8 @@ public final class SQLiteTrackerStore: TrackerStore {
         case .recording(let entry):
             metadata["recording_id"] = "\(entry.recordingIdentifier)"
             metadata["call_instance"] = "\(entry.callInstance)"
+        case .finishedMetadata(let id, _, _):
+            metadata["recording_id"] = "\(id)"
         }
         logger.error("tracker store write failed", metadata: metadata)
     }

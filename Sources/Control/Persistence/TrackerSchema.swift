@@ -68,6 +68,19 @@ enum TrackerSchema {
                 );
                 """)
         }
+        migrator.registerMigration("v4: retention and legal hold") { db in
+            // Retention is set when a recording finishes (`expiresNanos` from its end); a hold is
+            // set and lifted through the API alone. The sweeper walks the expired, unheld rows by expiry.
+            try db.execute(sql: """
+                ALTER TABLE recordings ADD COLUMN keepDays INTEGER;
+                ALTER TABLE recordings ADD COLUMN archiveAction TEXT;
+                ALTER TABLE recordings ADD COLUMN expiresNanos INTEGER;
+                ALTER TABLE recordings ADD COLUMN holdReason TEXT;
+                ALTER TABLE recordings ADD COLUMN holdPlacedNanos INTEGER;
+                CREATE INDEX recordings_by_expiry ON recordings(expiresNanos, recordingIdentifier)
+                    WHERE expiresNanos IS NOT NULL AND holdPlacedNanos IS NULL;
+                """)
+        }
         return migrator
     }
 }

@@ -13,6 +13,13 @@ public protocol TrackerStore: AnyObject, Sendable {
     func removeCall(callInstance: String)
     /// Inserts or replaces the recording's row.
     func saveRecording(_ entry: RecordingIndexEntry)
+    /// Merges metadata keys into a finished recording's row (an update after it ended) and sets
+    /// the retention they give it.
+    func updateFinishedMetadata(_ recordingIdentifier: String, changes: [String: String], retention: RecordingRetention?)
+    /// Places (`hold` non-nil) or lifts the legal hold on a recording; answers its entry after,
+    /// nil when there is no such recording. Throws `ControlError(.conflict)` for one the sweeper
+    /// is removing. Committed before it returns.
+    func setHold(_ hold: RecordingHold?, on recordingIdentifier: String) throws -> RecordingIndexEntry?
     /// Waits until every queued write is on disk.
     func flush()
     func recordings(_ query: RecordingQuery) throws -> RecordingPage

@@ -13,6 +13,8 @@ final class TrackerWriteQueue: @unchecked Sendable {
         case call(callInstance: String, document: StoredDocument)
         case removeCall(callInstance: String)
         case recording(RecordingIndexEntry)
+        /// Metadata keys merged into a finished recording's row, and its retention after them.
+        case finishedMetadata(recordingIdentifier: String, changes: [String: String], retention: RecordingRetention?)
 
         /// The row a document write replaces as a whole; nil for a recording's row.
         var documentKey: String? {
@@ -20,7 +22,7 @@ final class TrackerWriteQueue: @unchecked Sendable {
             case .agent(let id, _): "agent \(id)"
             case .directoryEntry(let id, _): "directory \(id)"
             case .call(let callInstance, _), .removeCall(let callInstance): "call \(callInstance)"
-            case .recording: nil
+            case .recording, .finishedMetadata: nil
             }
         }
     }

@@ -19,6 +19,8 @@ public final class ControlPlane: RecorderService, @unchecked Sendable {
     private var wallOffset: () -> Int64? = { nil }
     /// How a command's time is read when its request is accepted.
     private var commandClock = CommandClock.capture
+    /// The retention sweeper `serve` runs, for `/metrics`.
+    private var sweeper: RetentionSweeper?
 
     /// Where the time a command takes effect comes from.
     public enum CommandClock: Sendable {
@@ -43,6 +45,11 @@ public final class ControlPlane: RecorderService, @unchecked Sendable {
         stallSeconds = configuration.capture.stallSeconds
         tracker.attach(to: engine)
         tracker.publishAll()
+    }
+
+    /// The sweeper whose counts `/metrics` shows.
+    public func attach(sweeper: RetentionSweeper) {
+        lock.withLock { self.sweeper = sweeper }
     }
 
     /// What the capture loop says about itself (`/readyz`).
@@ -195,6 +202,25 @@ public final class ControlPlane: RecorderService, @unchecked Sendable {
         return try result.get()
     }
 
+    public func setHold(_ hold: RecordingHold?, on id: String) async throws(ControlError) -> RecordingIndexEntry? {
+        guard let store else { throw ControlError(.unavailable, "this server keeps no recordings index") }
+        let offset = lock.withLock { wallOffset }() ?? 0
+        let result: Result<RecordingIndexEntry?, ControlError> = await blocking {
+            do {
+                var entry = try store.setHold(hold, on: id)
+                entry?.shift(by: offset)
+                return .success(entry)
+            } catch let error as ControlError {
+                return .failure(error)
+            } catch where StorageReserve.isDiskFull(error) {
+                return .failure(ControlError(.unavailable, "the recordings index cannot be written: the disk is full"))
+            } catch {
+                return .failure(ControlError(.internalFault, "recordings index: \(error)"))
+            }
+        }
+        return try result.get()
+    }
+
     /// Why recordings cannot start under the storage root now (not writable, below
     /// `storage.minFreeMiB`, full), or nil. `/readyz`, the F2F application state and an F2F
     /// start all ask this.
@@ -256,6 +282,7 @@ public final class ControlPlane: RecorderService, @unchecked Sendable {
         if let cluster = tracker.cluster {
             m.broker = BrokerMetrics(connected: cluster.state.isConnected, counters: cluster.counters)
         }
+        m.sweep = lock.withLock { sweeper }?.counts
         return m
     }
 

@@ -18,6 +18,9 @@ public protocol RecorderService: Sendable {
     func recordings(_ query: RecordingQuery) async throws(ControlError) -> RecordingPage
     /// One recording's index entry; `nil` when unknown.
     func recording(id: String) async throws(ControlError) -> RecordingIndexEntry?
+    /// Places (`hold` non-nil) or lifts a legal hold; the entry after it, `nil` when unknown;
+    /// `conflict` for a recording the sweeper is removing.
+    func setHold(_ hold: RecordingHold?, on id: String) async throws(ControlError) -> RecordingIndexEntry?
     /// Whether capture and storage work now.
     func readiness() async -> Readiness
     /// Counters for `/metrics`.
@@ -98,10 +101,16 @@ public struct RecordingIndexEntry: Sendable, Equatable, Codable {
     public var sampleRate: Int
     public var channelRoles: [String]
     public var metadata: [String: String]
+    /// How long it is kept once finished (nil: for ever), set when it finishes.
+    public var retention: RecordingRetention?
+    /// The legal hold on it, if any: it is never swept while held. The store owns it (the
+    /// tracker's writes of an entry leave it as it is).
+    public var hold: RecordingHold?
 
     public init(recordingIdentifier: String, callInstance: String, agentId: Int?, isDuplicate: Bool, segment: Int,
                 startNanos: Int64, endNanos: Int64?, state: String, endReason: String?, sidecarPath: String,
-                audioPaths: [String], format: String, sampleRate: Int, channelRoles: [String], metadata: [String: String]) {
+                audioPaths: [String], format: String, sampleRate: Int, channelRoles: [String], metadata: [String: String],
+                retention: RecordingRetention? = nil, hold: RecordingHold? = nil) {
         self.recordingIdentifier = recordingIdentifier
         self.callInstance = callInstance
         self.agentId = agentId
@@ -117,6 +126,14 @@ public struct RecordingIndexEntry: Sendable, Equatable, Codable {
         self.sampleRate = sampleRate
         self.channelRoles = channelRoles
         self.metadata = metadata
+        self.retention = retention
+        self.hold = hold
+    }
+
+    /// When its retention runs out (nil: kept for ever, or not finished).
+    public var expiresNanos: Int64? {
+        guard let retention, let endNanos else { return nil }
+        return retention.expiry(afterEnd: endNanos)
     }
 }
 
@@ -175,6 +192,8 @@ public struct MetricsSnapshot: Sendable, Equatable {
     /// The cluster's broker: whether it is connected and what the connection counted; nil when
     /// the server runs alone.
     public var broker: BrokerMetrics?
+    /// What the retention sweeper did since start; nil when it does not run (a replay).
+    public var sweep: RetentionSweeper.Totals?
 
     public init() {}
 }

@@ -123,6 +123,9 @@ extension AgentTracker {
         var canonical: [String: String] = [:]
         // Sorted: of two keys that differ only in case, the same one wins every time.
         for key in changes.keys.sorted() { canonical[spelling[key.lowercased()] ?? key] = changes[key] }
+        for (key, value) in canonical {
+            if let problem = RetentionRules.problem(key: key, value: value) { return ControlError(.badRequest, problem) }
+        }
         let clientKeys = Set(call.metadata.keys).union(canonical.keys).subtracting(CaptureEngine.documentedMetadataKeys)
         if clientKeys.count > Self.maxClientMetadataKeys {
             return ControlError(.badRequest, "call '\(callInstance)' would carry \(clientKeys.count) metadata keys of the client's own; at most \(Self.maxClientMetadataKeys) are allowed")
@@ -140,11 +143,23 @@ extension AgentTracker {
         return nil
     }
 
-    /// Rewrites the sidecars of finished recordings with the new keys, off the capture thread.
+    /// Rewrites the sidecars of finished recordings with the new keys, off the capture thread,
+    /// and their index rows with the keys and the retention the call's metadata now gives.
     func updateFinished(_ callInstance: String, recordings: [String], with changes: [String: String]) {
         guard !recordings.isEmpty else { return }
         let paths = recordings.compactMap(recordingIndex.sidecarPath(of:))
         sidecarRewriter.merge(changes, into: paths)
+        guard let call = calls[callInstance] else { return }
+        let retention = retention(metadata: call.metadata, agentId: call.agentIds.first)
+        for id in recordings {
+            store?.updateFinishedMetadata(id, changes: changes, retention: retention)
+        }
+    }
+
+    /// How long a recording of the agent with this metadata is kept (`RetentionRules`).
+    func retention(metadata: [String: String], agentId: Int?) -> RecordingRetention? {
+        directory.policies.retention.retention(
+            metadata: metadata, businessUnit: agentId.flatMap { directory.agent(id: $0)?.businessUnit })
     }
 
     /// Screen recordings are named like audio ones, from the server, the agent, the capture time

@@ -189,6 +189,7 @@ extension AgentTracker: EngineObserver {
             entry.endNanos = entry.startNanos + Int64(sidecar.audio.durationSeconds * 1e9)
             entry.audioPaths = result.audioPaths.map(absolute)
             entry.metadata = sidecar.metadata
+            entry.retention = retention(metadata: sidecar.metadata, agentId: sidecar.agentId)
         }
         // Blackouts that came for it while it was open, their audio already written.
         for interval in late { lateWriter.apply(interval, to: entry) }

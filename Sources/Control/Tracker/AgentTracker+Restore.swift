@@ -19,7 +19,8 @@ extension AgentTracker {
             if let agent = try? decoder.decode(TrackedAgent.self, from: document) { agents[id] = agent }
         }
         for entry in stored.openRecordings {
-            let finished = recover(entry)
+            var finished = recover(entry)
+            finished.retention = retention(metadata: finished.metadata, agentId: finished.agentId)
             store?.saveRecording(finished)
             logger.notice("recovered an interrupted recording", metadata: [
                 "recording": "\(entry.recordingIdentifier)", "call": "\(entry.callInstance)",

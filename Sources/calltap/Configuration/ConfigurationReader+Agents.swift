@@ -11,16 +11,18 @@ extension ConfigurationReader {
         }
     }
 
-    /// `businessUnits`: a policy per business unit, `[{id: 3, policy: on-demand}]`.
+    /// `businessUnits`: a policy per business unit and how long its recordings are kept,
+    /// `[{id: 3, policy: on-demand, keepDays: 90, archiveAction: move}]` (each but `id` optional).
     func readBusinessUnits(_ node: Node?, into configuration: inout ServerConfiguration) {
         guard let items = list(node, at: .root.key("businessUnits")) else { return }
         var firstLine: [Int: Int] = [:]
         for item in items {
             if item.node.tagName == .null { report("expected {id, policy}, found nothing", at: item.path, node: item.node) }
-            guard let entry = section(item.node, at: item.path, keys: ["id", "policy"]) else { continue }
+            guard let entry = section(item.node, at: item.path, keys: ["id", "policy", "keepDays", "archiveAction"]) else { continue }
             let idNode = required(entry, "id")
             let id = idNode.flatMap { integer($0, at: entry.path("id"), in: 0...Int(Int32.max)) }
-            let policy: RecordingPolicy? = required(entry, "policy").flatMap { choice($0, at: entry.path("policy"), noun: "policy") }
+            let policy: RecordingPolicy? = choice(entry["policy"], at: entry.path("policy"), noun: "policy")
+            let retention = readRetentionChoice(entry)
             guard let id, let idNode else { continue }
             if let first = firstLine[id] {
                 report("duplicate business unit \(id) (first on line \(first))", at: entry.path("id"), node: idNode)
@@ -28,6 +30,7 @@ extension ConfigurationReader {
             }
             firstLine[id] = Self.line(of: idNode)
             if let policy { configuration.policies.byBusinessUnit[id] = policy }
+            if let retention { configuration.policies.retention.byBusinessUnit[id] = retention }
         }
     }
 

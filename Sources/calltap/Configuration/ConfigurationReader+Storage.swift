@@ -4,11 +4,14 @@ import Yams
 
 extension ConfigurationReader {
     /// `storage`: where recordings go, in which format and channel layout, the commit delay, the
-    /// free space below which no recording starts, and the reserve kept for a full disk.
+    /// free space below which no recording starts, the reserve kept for a full disk, and
+    /// retention (`readRetention`).
     func readStorage(_ node: Node?, into configuration: inout ServerConfiguration) {
         guard let section = section(node, at: .root.key("storage"), keys: [
             "root", "format", "channels", "side", "commitDelaySeconds", "minFreeMiB", "reserveMiB", "journalHeldAudio",
+            "retention", "whenFull",
         ]) else { return }
+        readRetention(section["retention"], whenFull: section["whenFull"], at: section, into: &configuration)
         if let root = text(section["root"], at: section.path("root"), allowEmpty: false) {
             configuration.engine.storageRoot = root
         }

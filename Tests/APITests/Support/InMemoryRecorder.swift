@@ -106,6 +106,13 @@ actor InMemoryRecorder: RecorderService {
         return index.first { $0.recordingIdentifier == id }
     }
 
+    func setHold(_ hold: RecordingHold?, on id: String) async throws(ControlError) -> RecordingIndexEntry? {
+        if let storageFailure { throw storageFailure }
+        guard let i = index.firstIndex(where: { $0.recordingIdentifier == id }) else { return nil }
+        index[i].hold = hold
+        return index[i]
+    }
+
     func readiness() async -> Readiness { readinessValue }
     func metrics() async -> MetricsSnapshot { metricsValue }
 

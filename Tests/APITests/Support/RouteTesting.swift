@@ -9,6 +9,7 @@ import Testing
 enum Fixture {
     static let controlKey = "control-key-0123456789"
     static let readKey = "read-key-0123456789"
+    static let adminKey = "admin-key-0123456789"
 
     static let agents = [
         AgentProfile(id: 2, businessUnit: 0, phone: "5003", systemUsername: "me", crmUsername: "crm.me",
@@ -22,11 +23,21 @@ enum Fixture {
         return recorder
     }
 
+    /// The key of the least role that may call `endpoint`.
+    static func key(for endpoint: RecorderEndpoint) -> String {
+        switch endpoint.access {
+        case .admin: adminKey
+        case .control: controlKey
+        default: readKey
+        }
+    }
+
     /// A configuration with one key of each role, unless `keys` is false.
     static func configuration(keys: Bool = true, publicMetrics: Bool = false) -> ServerConfiguration {
         var configuration = ServerConfiguration()
         if keys {
-            configuration.http.keys = [.init(key: controlKey, role: .control), .init(key: readKey, role: .read)]
+            configuration.http.keys = [.init(key: adminKey, role: .admin), .init(key: controlKey, role: .control),
+                                       .init(key: readKey, role: .read)]
         }
         configuration.http.publicMetrics = publicMetrics
         return configuration
