@@ -136,3 +136,79 @@ import Testing
         for path in kept { #expect(FileManager.default.fileExists(atPath: path), "kept for 30 days: \(path)") }
     }
 }
+
+/// `storage.whenFull: deleteOldestExpired` on a 40 MiB tmpfs: two recorded calls, one whose
+/// retention has run out (0 days) and one kept for ever; another process then takes the space
+/// down below `storage.minFreeMiB`. The server sweeps at once (its hourly sweep is far off): the
+/// expired recording goes, the other stays, and the disk stays "low" in /readyz until the
+/// filler goes. Needs root (tmpfs, libpcap on `lo`).
+@Suite(.serialized) struct WhenFullLiveTests {
+    @Test func lowSpaceSweepsExpiredRecordingsAtOnceAndNeverTheOthers() async throws {
+        let dir = RepositoryPaths.temporaryDirectory("calltap-whenfull")
+        let storage = dir + "/recordings"
+        try FileManager.default.createDirectory(atPath: storage, withIntermediateDirectories: true)
+        let mounted = try ChildProcess.run(["/bin/mount", "-t", "tmpfs", "-o", "size=40m", "tmpfs", storage],
+                                           logPath: dir + "/mount.log", timeout: 10)
+        try #require(mounted == 0, "mount tmpfs")
+        defer { _ = try? ChildProcess.run(["/bin/umount", "-l", storage], logPath: dir + "/umount.log", timeout: 10) }
+        let base = try LivePorts.freeBlock(24)
+        let plans = ["3001", "3002"].enumerated().map { i, phone in
+            SIPpCall.Plan(callerIP: "127.0.25.\(2 * i + 1)", calleeIP: "127.0.25.\(2 * i + 2)", portBase: base + 12 * i,
+                          calleeUser: phone, seconds: 4)
+        }
+        let config = dir + "/calltap.yaml"
+        try """
+        capture:
+          interfaces: [lo]
+          filter: "udp and net 127.0.25.0/24"
+          sipPorts: [\(plans.flatMap(\.sipPorts).map(String.init).joined(separator: ", "))]
+        storage:
+          root: "\(storage)"
+          commitDelaySeconds: 0.5
+          minFreeMiB: 20
+          reserveMiB: 0
+          whenFull: deleteOldestExpired
+          retention: { sweepIntervalSeconds: 3600 }
+        http: { bind: "127.0.0.1:0" }
+        businessUnits:
+          - { id: 5, keepDays: 0 }
+        agents:
+          - { id: 1, businessUnit: 5, phone: "3001" }
+          - { id: 2, phone: "3002" }
+        """.write(toFile: config, atomically: true, encoding: .utf8)
+        let server = try await LiveServer(config: config, logPath: dir + "/serve.log")
+        defer { server.kill() }
+        _ = try await Deadline.poll("serve to be ready", timeout: 15) { try await server.get("/readyz").status == 200 ? true : nil }
+        var calls: [SIPpCall] = []
+        defer { calls.forEach { $0.kill() } }
+        for (i, plan) in plans.enumerated() { calls.append(try await SIPpCall(plan, directory: dir + "/sipp-\(i)")) }
+        for call in calls { _ = try await call.caller.waitForExit(timeout: 30) }
+        let database = storage + "/calltap.sqlite"
+        let rows = try await Deadline.poll("both recordings to be finished", timeout: 20) { () -> [String]? in
+            let rows = try SQLiteShell.rows(database, "SELECT agentId || '|' || sidecarPath FROM recordings WHERE state = 'Stopped' ORDER BY agentId")
+            return rows.count == 2 ? rows : nil
+        }
+        let sidecars = rows.map { storage + "/" + $0.split(separator: "|")[1] }
+        #expect(sidecars.allSatisfy { FileManager.default.fileExists(atPath: $0) })
+        try await Task.sleep(nanoseconds: 1_000_000_000)
+        #expect(FileManager.default.fileExists(atPath: sidecars[0]), "nothing is swept while there is room")
+
+        // Another process leaves 10 MiB free, below the minimum of 20.
+        let free = try FileManager.default.attributesOfFileSystem(forPath: storage)[.systemFreeSize] as? NSNumber
+        let freeMiB = try #require(free).intValue >> 20
+        #expect(freeMiB > 30, "\(freeMiB) MiB free on the 40 MiB tmpfs")
+        let filled = try ChildProcess.run(["/bin/dd", "if=/dev/zero", "of=\(storage)/filler", "bs=1M", "count=\(freeMiB - 10)"],
+                                          logPath: dir + "/dd.log", timeout: 30)
+        #expect(filled == 0)
+        _ = try await Deadline.poll("the expired recording to be swept for space", timeout: 20) { () -> Bool? in
+            FileManager.default.fileExists(atPath: sidecars[0]) ? nil : true
+        }
+        #expect(server.log.contains("reason=storage low"), "\(server.log)")
+        #expect(FileManager.default.fileExists(atPath: sidecars[1]), "a recording kept for ever is never swept for space")
+        #expect(try SQLiteShell.rows(database, "SELECT agentId FROM recordings") == ["2"])
+        #expect(try await server.get("/readyz").status == 503, "still below the minimum")
+        try FileManager.default.removeItem(atPath: storage + "/filler")
+        _ = try await Deadline.poll("/readyz to recover", timeout: 15) { try await server.get("/readyz").status == 200 ? true : nil }
+        #expect(FileManager.default.fileExists(atPath: sidecars[1]))
+    }
+}
