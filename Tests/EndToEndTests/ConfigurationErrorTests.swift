@@ -153,10 +153,10 @@ import Testing
             """) == [
             "t.yaml:3: http.keys[0].role: required, but missing",
             "t.yaml:4: http.keys[1].key: must not be empty",
-            "t.yaml:5: http.keys[2].key: required, but missing",
+            "t.yaml:5: http.keys[2]: key, keyFile or keyEnv is required",
             "t.yaml:6: http.keys[3].role: unknown role 'write' (read, control, admin)",
             "t.yaml:7: http.keys[4].key: the same key is already listed on line 3",
-            "t.yaml:8: http.keys[5]: expected {key, role}, found nothing",
+            "t.yaml:8: http.keys[5]: expected {name, key, role}, found nothing",
         ])
     }
 

@@ -75,7 +75,7 @@ import Testing
         #expect(c.engine.journalsHeldAudio == false)
         #expect(c.http.bind == "[::1]:9090")
         #expect(try HTTPBindAddress(parsing: c.http.bind) == HTTPBindAddress(host: "::1", port: 9090))
-        #expect(c.http.keys == [.init(key: "k-read", role: .read), .init(key: "k-control", role: .control)])
+        #expect(c.http.keys == [.init(name: "key-1", key: "k-read", role: .read), .init(name: "key-2", key: "k-control", role: .control)])
         #expect(c.http.publicMetrics)
         #expect(c.http.allowedOrigins == ["https://crm.example.com:8443", "http://localhost:3000"])
         #expect(c.http.idleTimeoutSeconds == 75.5)

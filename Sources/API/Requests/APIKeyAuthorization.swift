@@ -33,7 +33,7 @@ struct APIKeyAuthorization: Sendable {
             throw ControlError(.unauthorized, "the API key is not valid")
         }
         if key.role < needed {
-            throw ControlError(.forbidden, "this API key has the '\(key.role.rawValue)' role; the '\(needed.rawValue)' role is needed")
+            throw ControlError(.forbidden, "the API key '\(key.name)' has the '\(key.role.rawValue)' role; the '\(needed.rawValue)' role is needed")
         }
     }
 

@@ -63,9 +63,12 @@ public struct ServerConfiguration: Sendable {
 
     /// One API key and what it may do (`http.keys`).
     public struct APIKey: Sendable, Equatable {
+        /// Who holds it, as logs and errors name it (`key-N` when the configuration gives none).
+        public var name: String
         public var key: String
         public var role: APIRole
-        public init(key: String, role: APIRole) {
+        public init(name: String = "", key: String, role: APIRole) {
+            self.name = name
             self.key = key
             self.role = role
         }

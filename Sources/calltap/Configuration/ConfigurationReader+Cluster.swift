@@ -3,10 +3,12 @@ import Foundation
 import Yams
 
 extension ConfigurationReader {
-    /// `cluster`: the broker shared with the other servers, this server's id and the exchange names.
+    /// `cluster`: the broker shared with the other servers (its password may come from a file or
+    /// the environment: `brokerPasswordFile`, `brokerPasswordEnv`), this server's id and the
+    /// exchange names.
     func readCluster(_ node: Node?, into configuration: inout ServerConfiguration) {
         guard let section = section(node, at: .root.key("cluster"), keys: [
-            "broker", "serverId", "blackoutExchange", "screenExchange",
+            "broker", "brokerPasswordFile", "brokerPasswordEnv", "serverId", "blackoutExchange", "screenExchange",
         ]) else { return }
         if let broker = text(section["broker"], at: section.path("broker")), let node = section["broker"], !broker.isEmpty {
             // The connection's own parser decides, so that what passes here also connects.
@@ -15,6 +17,18 @@ extension ConfigurationReader {
                 configuration.cluster.broker = broker
             } catch {
                 report("\(error) (amqp://user:password@host:5672/vhost)", at: section.path("broker"), node: node)
+            }
+        }
+        // The broker's password from a file or the environment, in place of the URL's.
+        if let password = secret(section, value: "brokerPassword", file: "brokerPasswordFile", env: "brokerPasswordEnv",
+                                 required: false) {
+            let key = section["brokerPasswordFile"] != nil ? "brokerPasswordFile" : "brokerPasswordEnv"
+            if let broker = configuration.cluster.broker, var components = URLComponents(string: broker) {
+                components.password = password
+                if components.user == nil { components.user = "guest" }
+                configuration.cluster.broker = components.string ?? broker
+            } else {
+                report("a broker password needs cluster.broker", at: section.path(key), node: section[key]!)
             }
         }
         if let id = text(section["serverId"], at: section.path("serverId"), allowEmpty: false), let node = section["serverId"] {

@@ -31,36 +31,54 @@ extension ConfigurationReader {
             }
         }
         if let items = list(section["keys"], at: section.path("keys")) {
-            var keys: [ServerConfiguration.APIKey] = []
-            var firstLine: [String: Int] = [:]
-            for item in items {
-                if item.node.tagName == .null {
-                    report("expected {key, role}, found nothing", at: item.path, node: item.node)
-                }
-                guard let entry = self.section(item.node, at: item.path, keys: ["key", "role"]) else { continue }
-                var key: String?
-                if let keyNode = required(entry, "key") {
-                    key = text(keyNode, at: entry.path("key"), allowEmpty: false)
-                    if let text = key, text.contains(where: \.isWhitespace) {
-                        report("a key has no spaces", at: entry.path("key"), node: keyNode)
-                        key = nil
-                    } else if let text = key, let first = firstLine[text] {
-                        report("the same key is already listed on line \(first)", at: entry.path("key"), node: keyNode)
-                        key = nil
-                    } else if let text = key {
-                        firstLine[text] = Self.line(of: keyNode)
-                    }
-                }
-                let role: ServerConfiguration.APIRole? = required(entry, "role").flatMap {
-                    choice($0, at: entry.path("role"), noun: "role")
-                }
-                if let key, let role { keys.append(.init(key: key, role: role)) }
-            }
-            configuration.http.keys = keys
+            configuration.http.keys = readKeys(items)
         }
         if let open = flag(section["publicMetrics"], at: section.path("publicMetrics")) {
             configuration.http.publicMetrics = open
         }
+    }
+
+    /// `http.keys`: `[{name, key | keyFile | keyEnv, role}]`. A name (default `key-N`, by
+    /// position) says in logs and errors which client did something; names and keys are unique,
+    /// and a key has no spaces.
+    private func readKeys(_ items: [(node: Node, path: ConfigurationPath)]) -> [ServerConfiguration.APIKey] {
+        var keys: [ServerConfiguration.APIKey] = []
+        var firstLine: [String: Int] = [:]
+        var nameLine: [String: Int] = [:]
+        for (index, item) in items.enumerated() {
+            if item.node.tagName == .null {
+                report("expected {name, key, role}, found nothing", at: item.path, node: item.node)
+            }
+            guard let entry = self.section(item.node, at: item.path, keys: ["name", "key", "keyFile", "keyEnv", "role"]) else { continue }
+            var name = "key-\(index + 1)"
+            if let nameNode = entry["name"], let given = text(nameNode, at: entry.path("name"), allowEmpty: false) {
+                if given.count > 64 || !given.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }) {
+                    report("a key's name is 1 to 64 letters, digits, '-', '_' or '.', not '\(given)'", at: entry.path("name"), node: nameNode)
+                } else if let first = nameLine[given] {
+                    report("the name '\(given)' is already given on line \(first)", at: entry.path("name"), node: nameNode)
+                } else {
+                    nameLine[given] = Self.line(of: nameNode)
+                }
+                name = given
+            }
+            var key = secret(entry, value: "key", file: "keyFile", env: "keyEnv", required: true)
+            let keyNode = entry["key"] ?? entry["keyFile"] ?? entry["keyEnv"] ?? item.node
+            let keyPath = entry.path(["key", "keyFile", "keyEnv"].first { entry[$0] != nil } ?? "key")
+            if let text = key, text.contains(where: \.isWhitespace) {
+                report("a key has no spaces", at: keyPath, node: keyNode)
+                key = nil
+            } else if let text = key, let first = firstLine[text] {
+                report("the same key is already listed on line \(first)", at: keyPath, node: keyNode)
+                key = nil
+            } else if let text = key {
+                firstLine[text] = Self.line(of: keyNode)
+            }
+            let role: ServerConfiguration.APIRole? = required(entry, "role").flatMap {
+                choice($0, at: entry.path("role"), noun: "role")
+            }
+            if let key, let role { keys.append(.init(name: name, key: key, role: role)) }
+        }
+        return keys
     }
 
     /// `http.idleTimeoutSeconds`, `requestHeaderTimeoutSeconds`, `maxConnections`,
