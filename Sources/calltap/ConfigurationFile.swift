@@ -49,6 +49,7 @@ enum ConfigurationFile {
             reader.readCluster(sections["cluster"], into: &configuration)
             reader.readLimits(sections["limits"], into: &configuration)
             reader.readMedia(sections["media"], into: &configuration)
+            reader.readAudit(sections["audit"], into: &configuration)
             reader.readRecording(sections["recording"], into: &configuration)
             reader.readBusinessUnits(sections["businessUnits"], into: &configuration)
             // Last: an agent's phone goes through the dial plan, its policy falls back on the above.
@@ -66,7 +67,7 @@ enum ConfigurationFile {
     /// The top-level keys.
     static let sectionNames = [
         "capture", "storage", "http", "timezone", "dialPlan", "calls", "blackout", "f2f", "cluster",
-        "limits", "media", "recording", "businessUnits", "agents",
+        "limits", "media", "audit", "recording", "businessUnits", "agents",
     ]
 
     /// A YAML syntax error as a problem, on the line Yams names.

@@ -162,6 +162,24 @@ import Testing
         #expect(RetentionSweeper(store: store, settings: SweepSettings()).sweep().items.count == 1)
     }
 
+    @Test func eachSweepAuditsWhatItRemovedAndPrunesTheTrail() throws {
+        let expired = try recording(14, endedDaysAgo: 5, keepDays: 1)
+        let store = try store([expired])
+        store.audit(AuditEntry(timeNanos: now - 40 * Self.day, actor: "crm", client: "10.0.0.1:5000",
+                               action: "POST /api/Record/PauseForAgent", agentId: 1, status: 200, outcome: "ok"))
+        store.audit(AuditEntry(timeNanos: now - 10 * Self.day, actor: "crm", client: "10.0.0.1:5000",
+                               action: "POST /api/Record/ResumeForAgent", agentId: 1, status: 200, outcome: "ok"))
+        store.flush()
+        var settings = SweepSettings()
+        settings.auditKeepDays = 30
+        RetentionSweeper(store: store, settings: settings).sweep()
+        store.flush()
+        let trail = try store.auditTrail(AuditQuery()).items
+        #expect(trail.map(\.action) == ["sweep delete", "POST /api/Record/ResumeForAgent"], "the 40-day-old entry is pruned")
+        #expect(trail.first?.recordingIdentifier == expired.recordingIdentifier && trail.first?.actor == AuditEntry.sweeper)
+        #expect(trail.first?.agentId == 1 && trail.first?.client == nil)
+    }
+
     @Test func lowSpaceSweepsAtOnceWhenSoConfigured() async throws {
         let expired = try recording(13, endedDaysAgo: 5, keepDays: 1)
         let store = try store([])

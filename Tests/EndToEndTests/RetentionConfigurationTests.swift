@@ -34,6 +34,10 @@ import Testing
         // Without retention settings, recordings are kept for ever and a full disk stops recording.
         let plain = try ConfigurationFile.parse("storage: { root: /tmp/r }", file: "t.yaml")
         #expect(plain.policies.retention == RetentionRules() && plain.sweep == SweepSettings())
+        #expect(plain.sweep.auditKeepDays == 365)
+        #expect(try ConfigurationFile.parse("audit: { keepDays: 30 }", file: "t.yaml").sweep.auditKeepDays == 30)
+        #expect(try ConfigurationFile.parse("audit: { keepDays: null }", file: "t.yaml").sweep.auditKeepDays == nil)
+        #expect(problems("audit: { keepDays: 0 }").first?.hasPrefix("t.yaml:1: audit.keepDays:") == true)
     }
 
     @Test func wrongRetentionSettingsAreRefusedWithTheirLine() {

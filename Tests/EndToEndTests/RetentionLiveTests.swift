@@ -120,6 +120,16 @@ import Testing
                 == Set([recording["2001"]!, recording["2004"]!]))
         #expect(try await server.get("/api/Recordings/\(recording["2003"]!)").status == 404)
         for path in kept + onHold { #expect(FileManager.default.fileExists(atPath: path), "kept: \(path)") }
+        // The audit trail has the hold (from this client's address) and each recording swept.
+        let trail = try await server.get("/api/Audit").object["Items"] as? [[String: Any]] ?? []
+        func audited(_ action: String, _ recording: String) -> [String: Any]? {
+            trail.first { $0["Action"] as? String == action && $0["RecordingIdentifier"] as? String == recording }
+        }
+        let holdEntry = audited("POST /api/Recordings/\(recording["2004"]!)/Hold", recording["2004"]!)
+        #expect(holdEntry?["Actor"] as? String == "anonymous" && holdEntry?["Status"] as? Int == 200, "\(trail)")
+        #expect((holdEntry?["Client"] as? String)?.hasPrefix("127.0.0.1:") == true, "\(trail)")
+        #expect(audited("sweep move", recording["2002"]!)?["Actor"] as? String == "sweeper", "\(trail)")
+        #expect(audited("sweep delete", recording["2003"]!)?["AgentId"] as? Int == 3, "\(trail)")
 
         // Lifted, the hold no longer keeps it: the server's sweep at its next start removes it.
         let lifted = try await server.request("DELETE", "/api/Recordings/\(recording["2004"]!)/Hold", body: nil)

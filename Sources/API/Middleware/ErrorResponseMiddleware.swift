@@ -8,18 +8,25 @@ struct ErrorResponseMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
-        } catch let error as APIErrorResponse {
-            return error.response()
-        } catch let error as ControlError {
-            return APIErrorResponse(error).response()
-        } catch let error as HTTPError where error.status == .notFound {
-            return Self.unrouted(request).response()
-        } catch let error as any HTTPResponseError {
-            return APIErrorResponse(status: error.status, code: "http_\(error.status.code)",
-                                    message: error.status.reasonPhrase).response()
         } catch {
-            context.logger.error("request failed", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
-            return APIErrorResponse(ControlError(.internalFault, "the request could not be completed")).response()
+            return Self.body(for: error, request: request, logger: context.logger).response()
+        }
+    }
+
+    /// The error body a failure is answered with (a fault is logged).
+    static func body(for error: any Error, request: Request, logger: Logger) -> APIErrorResponse {
+        switch error {
+        case let error as APIErrorResponse:
+            return error
+        case let error as ControlError:
+            return APIErrorResponse(error)
+        case let error as HTTPError where error.status == .notFound:
+            return unrouted(request)
+        case let error as any HTTPResponseError:
+            return APIErrorResponse(status: error.status, code: "http_\(error.status.code)", message: error.status.reasonPhrase)
+        default:
+            logger.error("request failed", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
+            return APIErrorResponse(ControlError(.internalFault, "the request could not be completed"))
         }
     }
 

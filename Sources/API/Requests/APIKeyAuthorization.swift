@@ -14,13 +14,16 @@ struct APIKeyAuthorization: Sendable {
         publicMetrics = settings.publicMetrics
     }
 
-    func authorize(_ request: Request, for access: RecorderEndpoint.Access) throws(ControlError) {
-        guard !keys.isEmpty else { return }
+    /// Checks the request's key for `access`; answers who it is (the key's name, or
+    /// `AuditEntry.anonymous` when the server has no keys or the endpoint needs none).
+    @discardableResult
+    func authorize(_ request: Request, for access: RecorderEndpoint.Access) throws(ControlError) -> String {
+        guard !keys.isEmpty else { return AuditEntry.anonymous }
         let needed: ServerConfiguration.APIRole
         switch access {
-        case .open: return
+        case .open: return AuditEntry.anonymous
         case .metrics:
-            if publicMetrics { return }
+            if publicMetrics { return AuditEntry.anonymous }
             needed = .read
         case .read: needed = .read
         case .control: needed = .control
@@ -35,6 +38,18 @@ struct APIKeyAuthorization: Sendable {
         if key.role < needed {
             throw ControlError(.forbidden, "the API key '\(key.name)' has the '\(key.role.rawValue)' role; the '\(needed.rawValue)' role is needed")
         }
+        return key.name
+    }
+
+    /// The name of the request's key whatever its role, else `AuditEntry.unauthenticated` (or
+    /// `anonymous` without keys): who a refused request came from.
+    func caller(_ request: Request) -> String {
+        guard !keys.isEmpty else { return AuditEntry.anonymous }
+        guard let presented = bearerToken(request.headers[.authorization]),
+              let key = keys.first(where: { Self.constantTimeEqual($0.key, presented) }) else {
+            return AuditEntry.unauthenticated
+        }
+        return key.name
     }
 
     private func bearerToken(_ header: String?) -> String? {

@@ -30,6 +30,8 @@ public enum RecorderEndpoint: Sendable, CaseIterable {
     /// A legal hold on a recording: placed (`POST`) and lifted (`DELETE`).
     case recordingHold
     case recordingRelease
+    /// The audit trail (admin).
+    case auditTrail
     case health
     case readiness
     case metrics
@@ -57,7 +59,7 @@ public enum RecorderEndpoint: Sendable, CaseIterable {
             + [.faceToFaceService, .faceToFaceApplication, .faceToFaceStart, .faceToFaceCurrent, .faceToFaceRecording]
             + FaceToFaceCommand.Steering.Action.allCases.map { .faceToFaceSteer($0) }
             + [.faceToFaceTags]
-            + [.recordings, .recording, .recordingAudio, .recordingHold, .recordingRelease, .health, .readiness, .metrics, .openAPI]
+            + [.recordings, .recording, .recordingAudio, .recordingHold, .recordingRelease, .auditTrail, .health, .readiness, .metrics, .openAPI]
     }
 
     public var method: HTTPRequest.Method {
@@ -93,6 +95,7 @@ public enum RecorderEndpoint: Sendable, CaseIterable {
         case .recording: "/api/Recordings/:id"
         case .recordingAudio: "/api/Recordings/:id/Audio"
         case .recordingHold, .recordingRelease: "/api/Recordings/:id/Hold"
+        case .auditTrail: "/api/Audit"
         case .health: "/healthz"
         case .readiness: "/readyz"
         case .metrics: "/metrics"
@@ -127,8 +130,17 @@ public enum RecorderEndpoint: Sendable, CaseIterable {
         case .metrics: .metrics
         case .record, .screenRecord, .blackout, .faceToFaceStart, .faceToFaceSteer, .faceToFaceTags: .control
         case .agentLogin, .agentLogout: .control
-        case .agentCreate, .agentReplace, .agentRemove, .recordingHold, .recordingRelease: .admin
+        case .agentCreate, .agentReplace, .agentRemove, .recordingHold, .recordingRelease, .auditTrail: .admin
         default: .read
+        }
+    }
+
+    /// Whether a request to it goes into the audit trail: every one that changes something, and
+    /// every read of a recording's sidecar or audio.
+    var isAudited: Bool {
+        switch self {
+        case .recording, .recordingAudio: true
+        default: method != .get
         }
     }
 

@@ -13,10 +13,10 @@ public func buildRecorderRouter(
     service: some RecorderService,
     configuration: ServerConfiguration,
     metrics: RecorderMetrics = RecorderMetrics()
-) -> Router<BasicRequestContext> {
+) -> Router<RecorderRequestContext> {
     // Older clients are not consistent about the case of paths either. Every GET answers HEAD
     // too (load balancers check health with it): the same status and headers, no body.
-    let router = Router(context: BasicRequestContext.self, options: [.caseInsensitive, .autoGenerateHeadEndpoints])
+    let router = Router(context: RecorderRequestContext.self, options: [.caseInsensitive, .autoGenerateHeadEndpoints])
     // Added before the routes: a router applies middleware only to routes added after it.
     router.add(middleware: RequestArrivalMiddleware())
     router.add(middleware: RequestMetricsMiddleware(metrics: metrics))

@@ -12,6 +12,7 @@ extension RecorderRoutes {
             return JSONResponse.make(await administration.agentDefinitions())
         case .agentCreate:
             let profile = try AgentDefinitionRequest.parse(try await bodyLimit.collect(request), pathId: nil)
+            AuditScope.note(agentId: profile.id)
             let (agent, _) = try await administration.defineAgent(profile, creating: true)
             return JSONResponse.make(agent, status: .created)
         case .agentDefinition:
@@ -35,12 +36,13 @@ extension RecorderRoutes {
         }
     }
 
-    /// The `{AgentId}` of the path.
+    /// The `{AgentId}` of the path (the agent an audited request acts on).
     private func agentId(_ context: some RequestContext) throws(ControlError) -> Int {
         let text = context.parameters.get("agentId") ?? ""
         guard let id = Int(text), (0...Int(Int32.max)).contains(id) else {
             throw ControlError(.badRequest, "'\(text)' is not an agent id (a whole number from 0 to \(Int32.max))")
         }
+        AuditScope.note(agentId: id)
         return id
     }
 }

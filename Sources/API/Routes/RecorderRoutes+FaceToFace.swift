@@ -32,6 +32,7 @@ extension RecorderRoutes {
                 throw ControlError(.internalFault, "F2F/Recordings is not a face-to-face command")
             }
             let view = try await service.faceToFace(command)
+            AuditScope.note(agentId: view.agentId)
             var response = JSONResponse.make(view, status: .created)
             response.headers[.location] = "/api/F2F/Recordings/\(view.id)"
             return response
@@ -57,6 +58,8 @@ extension RecorderRoutes {
             // The body is checked before the recording is looked up: say which one it was for.
             throw ControlError(error.code, "\(action) of face-to-face recording '\(id)': \(error.message)")
         }
-        return JSONResponse.make(try await service.faceToFace(command))
+        let view = try await service.faceToFace(command)
+        AuditScope.note(agentId: view.agentId)
+        return JSONResponse.make(view)
     }
 }

@@ -65,6 +65,7 @@ extension RecorderRoutes {
     /// replaces its reason; lifting one that is not held changes nothing.
     func hold(_ endpoint: RecorderEndpoint, request: Request, context: some RequestContext) async throws -> Response {
         let id = context.parameters.get("id") ?? ""
+        AuditScope.note(recording: id)
         var hold: RecordingHold?
         if case .recordingHold = endpoint {
             let body = try await bodyLimit.collect(request)
@@ -87,14 +88,17 @@ extension RecorderRoutes {
         guard let entry = try await service.setHold(hold, on: id) else {
             throw APIErrorResponse.notFound("no recording '\(id)'")
         }
+        AuditScope.note(agentId: entry.agentId)
         return JSONResponse.make(RecordingSummary(entry))
     }
 
     func indexEntry(_ context: some RequestContext) async throws -> RecordingIndexEntry {
         let id = context.parameters.get("id") ?? ""
+        AuditScope.note(recording: id)
         guard let entry = try await service.recording(id: id) else {
             throw APIErrorResponse.notFound("no recording '\(id)'")
         }
+        AuditScope.note(agentId: entry.agentId)
         return entry
     }
 }

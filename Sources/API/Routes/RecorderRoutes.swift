@@ -1,5 +1,7 @@
 import Control
+import Foundation
 import Hummingbird
+import NIOCore
 
 /// The handlers behind `RecorderEndpoint`: each checks the caller's key, then answers from the
 /// `RecorderService`. They never touch the engine; commands go to the control plane's one owner
@@ -12,8 +14,40 @@ struct RecorderRoutes: Sendable {
     /// Reads files on NIO's thread pool, never on an event loop or the cooperative pool.
     let fileIO: FileIO
 
-    func respond(to endpoint: RecorderEndpoint, request: Request, context: some RequestContext) async throws -> Response {
-        try authorization.authorize(request, for: endpoint.access)
+    func respond(to endpoint: RecorderEndpoint, request: Request, context: RecorderRequestContext) async throws -> Response {
+        guard endpoint.isAudited else {
+            try authorization.authorize(request, for: endpoint.access)
+            return try await dispatch(endpoint, request: request, context: context)
+        }
+        // Audited: answered here, also when refused, so that the entry has the status sent.
+        let scope = AuditScope()
+        let response: Response
+        var outcome = "ok"
+        do {
+            try authorization.authorize(request, for: endpoint.access)
+            response = try await AuditScope.$current.withValue(scope) {
+                try await dispatch(endpoint, request: request, context: context)
+            }
+        } catch {
+            let body = ErrorResponseMiddleware<RecorderRequestContext>.body(for: error, request: request, logger: context.logger)
+            outcome = body.code
+            response = body.response()
+        }
+        service.audit(AuditEntry(
+            timeNanos: Int64(Date().timeIntervalSince1970 * 1e9), actor: authorization.caller(request),
+            client: context.remoteAddress.map(Self.shown), action: "\(request.method.rawValue) \(request.uri.path)",
+            agentId: scope.agentId, recordingIdentifier: scope.recordingIdentifier,
+            status: Int(response.status.code), outcome: outcome))
+        return response
+    }
+
+    /// `ip:port` of a client.
+    private static func shown(_ address: SocketAddress) -> String {
+        guard let ip = address.ipAddress else { return "\(address)" }
+        return ip.contains(":") ? "[\(ip)]:\(address.port ?? 0)" : "\(ip):\(address.port ?? 0)"
+    }
+
+    private func dispatch(_ endpoint: RecorderEndpoint, request: Request, context: some RequestContext) async throws -> Response {
         switch endpoint {
         case .agent:
             let query = QueryParameters(request)
@@ -36,6 +70,8 @@ struct RecorderRoutes: Sendable {
             return try await audio(request, context: context)
         case .recordingHold, .recordingRelease:
             return try await hold(endpoint, request: request, context: context)
+        case .auditTrail:
+            return try await auditTrail(request)
         case .health:
             return JSONResponse.make(HealthBody())
         case .readiness:
@@ -58,6 +94,8 @@ struct RecorderRoutes: Sendable {
         }
         let body = try await bodyLimit.collect(request)
         let command = try CommandRequest.parse(path: commandPath, body: body)
-        return JSONResponse.make(try await service.perform(command))
+        let state = try await service.perform(command)
+        AuditScope.note(agentId: state.agentId)
+        return JSONResponse.make(state)
     }
 }

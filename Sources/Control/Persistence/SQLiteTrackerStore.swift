@@ -109,6 +109,10 @@ public final class SQLiteTrackerStore: TrackerStore {
         queue.append(.recording(entry))
     }
 
+    public func audit(_ entry: AuditEntry) {
+        queue.append(.audit(entry))
+    }
+
     public func updateFinishedMetadata(_ recordingIdentifier: String, changes: [String: String],
                                        retention: RecordingRetention?) {
         queue.append(.finishedMetadata(recordingIdentifier: recordingIdentifier, changes: changes, retention: retention))
@@ -248,6 +252,12 @@ public final class SQLiteTrackerStore: TrackerStore {
             try db.execute(sql: "DELETE FROM calls WHERE callInstance = ?", arguments: [callInstance])
         case .recording(let entry):
             try db.execute(sql: RecordingIndexEntry.upsertSQL, arguments: try entry.rowArguments(updatedAt: now, root: root))
+        case .audit(let entry):
+            try db.execute(sql: """
+                INSERT INTO audit (timeNanos, actor, client, action, agentId, recordingIdentifier, status, outcome)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [entry.timeNanos, entry.actor, entry.client, entry.action, entry.agentId,
+                                  entry.recordingIdentifier, entry.status, entry.outcome])
         case .finishedMetadata(let id, let changes, let retention):
             try db.execute(sql: """
                 UPDATE recordings SET metadata = json_patch(metadata, ?1), keepDays = ?2, archiveAction = ?3,
@@ -284,6 +294,8 @@ public final class SQLiteTrackerStore: TrackerStore {
             metadata["call_instance"] = "\(entry.callInstance)"
         case .finishedMetadata(let id, _, _):
             metadata["recording_id"] = "\(id)"
+        case .audit(let entry):
+            metadata["audit_action"] = "\(entry.action)"
         }
         logger.error("tracker store write failed", metadata: metadata)
     }

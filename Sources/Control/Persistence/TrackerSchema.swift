@@ -81,6 +81,26 @@ enum TrackerSchema {
                     WHERE expiresNanos IS NOT NULL AND holdPlacedNanos IS NULL;
                 """)
         }
+        migrator.registerMigration("v6: audit trail") { db in
+            // Append-only: rows are added, and removed only when older than `audit.keepDays`.
+            try db.execute(sql: """
+                CREATE TABLE audit (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    timeNanos INTEGER NOT NULL,
+                    actor TEXT NOT NULL,
+                    client TEXT,
+                    action TEXT NOT NULL,
+                    agentId INTEGER,
+                    recordingIdentifier TEXT,
+                    status INTEGER NOT NULL,
+                    outcome TEXT NOT NULL
+                );
+                CREATE INDEX audit_by_time ON audit(timeNanos);
+                CREATE INDEX audit_by_agent ON audit(agentId, id);
+                CREATE INDEX audit_by_actor ON audit(actor, id);
+                CREATE INDEX audit_by_recording ON audit(recordingIdentifier, id);
+                """)
+        }
         return migrator
     }
 }

@@ -20,6 +20,10 @@ public protocol TrackerStore: AnyObject, Sendable {
     /// nil when there is no such recording. Throws `ControlError(.conflict)` for one the sweeper
     /// is removing. Committed before it returns.
     func setHold(_ hold: RecordingHold?, on recordingIdentifier: String) throws -> RecordingIndexEntry?
+    /// Appends to the audit trail.
+    func audit(_ entry: AuditEntry)
+    /// A page of the audit trail, newest first.
+    func auditTrail(_ query: AuditQuery) throws -> AuditPage
     /// Waits until every queued write is on disk.
     func flush()
     func recordings(_ query: RecordingQuery) throws -> RecordingPage

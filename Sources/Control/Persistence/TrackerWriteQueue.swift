@@ -15,6 +15,7 @@ final class TrackerWriteQueue: @unchecked Sendable {
         case recording(RecordingIndexEntry)
         /// Metadata keys merged into a finished recording's row, and its retention after them.
         case finishedMetadata(recordingIdentifier: String, changes: [String: String], retention: RecordingRetention?)
+        case audit(AuditEntry)
 
         /// The row a document write replaces as a whole; nil for a recording's row.
         var documentKey: String? {
@@ -22,7 +23,7 @@ final class TrackerWriteQueue: @unchecked Sendable {
             case .agent(let id, _): "agent \(id)"
             case .directoryEntry(let id, _): "directory \(id)"
             case .call(let callInstance, _), .removeCall(let callInstance): "call \(callInstance)"
-            case .recording, .finishedMetadata: nil
+            case .recording, .finishedMetadata, .audit: nil
             }
         }
     }

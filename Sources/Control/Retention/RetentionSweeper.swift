@@ -3,12 +3,12 @@ import Logging
 
 /// Applies each recording's retention: finds the finished recordings whose retention ran out and
 /// that are not on hold, earliest expiry first, claims each in the index (a hold placed after
-/// that is refused), deletes or archives its files (`RecordingFiles`), then removes its row, and
-/// logs each. `serve` runs it at start and every `storage.retention.intervalSeconds` on a thread
-/// of its own, and at once while space is low when `storage.whenFull` is `deleteOldestExpired`;
-/// `calltap sweep` runs it once.
+/// that is refused), deletes or archives its files (`RecordingFiles`), then removes its row; it
+/// logs and audits each, and prunes the audit trail. `serve` runs it at start and every
+/// `storage.retention.sweepIntervalSeconds` on a thread of its own, and at once while space is
+/// low when `storage.whenFull` is `deleteOldestExpired`; `calltap sweep` runs it once.
 public final class RetentionSweeper: @unchecked Sendable {
-    // @unchecked: `totals` and `running` are guarded by `lock`; the rest is immutable.
+    // @unchecked: `totals` is guarded by `lock`, `stopping` by `wake`; the rest is set once.
 
     /// What one sweep did (or, dry, would do).
     public struct Report: Sendable {
@@ -142,6 +142,7 @@ public final class RetentionSweeper: @unchecked Sendable {
             report.failures.append((recordingIdentifier: "", reason: "\(error)"))
         }
         if !dryRun {
+            pruneAuditTrail(now: now)
             lock.withLock { totals.lastSweepNanos = Self.wallNanos() }
             if !report.items.isEmpty || !report.failures.isEmpty {
                 logger.notice("retention sweep done", metadata: [
@@ -150,6 +151,17 @@ public final class RetentionSweeper: @unchecked Sendable {
             }
         }
         return report
+    }
+
+    /// The audit trail keeps `audit.keepDays` of entries.
+    private func pruneAuditTrail(now: Int64) {
+        guard let days = settings.auditKeepDays else { return }
+        do {
+            let removed = try store.pruneAudit(before: now - Int64(days) * RecordingRetention.dayNanos)
+            if removed > 0 { logger.info("audit trail pruned", metadata: ["entries": "\(removed)", "keep_days": "\(days)"]) }
+        } catch {
+            logger.error("audit trail cannot be pruned", metadata: ["error": "\(error)"])
+        }
     }
 
     /// Deletes or moves a claimed recording's files, then removes its row; on failure the claim
@@ -175,6 +187,9 @@ public final class RetentionSweeper: @unchecked Sendable {
         ]
         if action == .move, let target = try? files.archivePath(of: entry.sidecarPath) { metadata["sidecar"] = "\(target)" }
         logger.info("retention: recording swept", metadata: metadata)
+        store.audit(AuditEntry(timeNanos: Self.wallNanos(), actor: AuditEntry.sweeper, client: nil,
+                               action: "sweep \(action.rawValue)", agentId: entry.agentId,
+                               recordingIdentifier: entry.recordingIdentifier, status: 200, outcome: "ok"))
         report.items.append(.init(entry: entry, action: action, bytes: bytes))
         lock.withLock {
             if action == .delete { totals.deleted += 1 } else { totals.moved += 1 }

@@ -1,5 +1,5 @@
-/// The sweeper's settings (`storage.retention` and `storage.whenFull`); which recordings expire
-/// and when is `RetentionRules`'.
+/// The sweeper's settings (`storage.retention`, `storage.whenFull` and `audit.keepDays`); which
+/// recordings expire and when is `RetentionRules`'.
 public struct SweepSettings: Sendable, Equatable {
     /// Where `move` puts a recording's files, at the path they had under the storage root; nil
     /// when nothing is moved (a `move` then waits, logged, until one is configured).
@@ -7,6 +7,8 @@ public struct SweepSettings: Sendable, Equatable {
     /// How often the sweeper runs (it also runs at start).
     public var intervalSeconds: Double = 3600
     public var whenFull: WhenFull = .stopRecording
+    /// How long the audit trail keeps an entry (`audit.keepDays`); nil: for ever. Each sweep prunes it.
+    public var auditKeepDays: Int? = 365
 
     public init() {}
 

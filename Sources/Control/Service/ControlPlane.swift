@@ -221,6 +221,22 @@ public final class ControlPlane: RecorderService, @unchecked Sendable {
         return try result.get()
     }
 
+    public func audit(_ entry: AuditEntry) {
+        store?.audit(entry)
+    }
+
+    public func auditTrail(_ query: AuditQuery) async throws(ControlError) -> AuditPage {
+        guard let store else { return AuditPage(items: [], nextCursor: nil) }
+        let result: Result<AuditPage, ControlError> = await blocking {
+            do {
+                return .success(try store.auditTrail(query))
+            } catch {
+                return .failure(ControlError(.internalFault, "audit trail: \(error)"))
+            }
+        }
+        return try result.get()
+    }
+
     /// Why recordings cannot start under the storage root now (not writable, below
     /// `storage.minFreeMiB`, full), or nil. `/readyz`, the F2F application state and an F2F
     /// start all ask this.

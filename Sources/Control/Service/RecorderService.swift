@@ -21,6 +21,10 @@ public protocol RecorderService: Sendable {
     /// Places (`hold` non-nil) or lifts a legal hold; the entry after it, `nil` when unknown;
     /// `conflict` for a recording the sweeper is removing.
     func setHold(_ hold: RecordingHold?, on id: String) async throws(ControlError) -> RecordingIndexEntry?
+    /// Appends to the audit trail (queued: it never waits for the disk).
+    func audit(_ entry: AuditEntry)
+    /// A page of the audit trail, newest first.
+    func auditTrail(_ query: AuditQuery) async throws(ControlError) -> AuditPage
     /// Whether capture and storage work now.
     func readiness() async -> Readiness
     /// Counters for `/metrics`.

@@ -31,6 +31,18 @@ extension ConfigurationReader {
         }
     }
 
+    /// `audit`: how many days the audit trail keeps (`keepDays`, 1 to 36500, default 365; null:
+    /// for ever). The sweeper prunes it.
+    func readAudit(_ node: Node?, into configuration: inout ServerConfiguration) {
+        guard let section = section(node, at: .root.key("audit"), keys: ["keepDays"]) else { return }
+        guard let node = section["keepDays"] else { return }
+        if node.tagName == .null {
+            configuration.sweep.auditKeepDays = nil
+        } else if let days = integer(node, at: section.path("keepDays"), in: 1...RecordingRetention.maximumDays) {
+            configuration.sweep.auditKeepDays = days
+        }
+    }
+
     /// A business unit's `keepDays` and `archiveAction`.
     func readRetentionChoice(_ entry: ConfigurationSection) -> RetentionChoice? {
         let days = integer(entry["keepDays"], at: entry.path("keepDays"), in: 0...RecordingRetention.maximumDays)

@@ -113,6 +113,19 @@ actor InMemoryRecorder: RecorderService {
         return index[i]
     }
 
+    private var trail: [AuditEntry] = []
+    nonisolated func audit(_ entry: AuditEntry) {
+        Task { await self.append(entry) }
+    }
+    private func append(_ entry: AuditEntry) {
+        var entry = entry
+        entry.id = Int64(trail.count + 1)
+        trail.append(entry)
+    }
+    func auditTrail(_ query: AuditQuery) async throws(ControlError) -> AuditPage {
+        AuditPage(items: trail.reversed().filter { query.actor == nil || $0.actor == query.actor }, nextCursor: nil)
+    }
+
     func readiness() async -> Readiness { readinessValue }
     func metrics() async -> MetricsSnapshot { metricsValue }
 
