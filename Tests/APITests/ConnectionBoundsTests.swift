@@ -129,11 +129,13 @@ import Testing
         try await Self.application(http, metrics: RecorderMetrics()).test(.live) { client in
             let port = try #require(client.port)
             let connection = try RawTCPConnection(from: "127.0.0.1", to: "127.0.0.1", port: port)
+            // Timed from the request's sending: the answer, and the idle time after it, come later
+            // (a loaded machine may hand the answer to this test well after the server sent it).
+            let sent = Date()
             connection.send(Self.healthz)
             #expect(String(decoding: await connection.receive(timeout: 10, until: "\r\n\r\n"), as: UTF8.self).hasPrefix("HTTP/1.1 200"))
-            let answered = Date()
             let closed = try #require(await connection.waitForClose(timeout: 20), "closed when idle")
-            #expect(closed.closedAt.timeIntervalSince(answered) >= 0.4)
+            #expect(closed.closedAt.timeIntervalSince(sent) >= 0.5)
         }
     }
 }
