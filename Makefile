@@ -6,7 +6,7 @@ BUILD_DEPS := pkg-config libpcap-dev libsndfile1-dev libopus-dev libspandsp-dev 
 # sip-tester (SIPp), sox and sqlite3: the live tests (LiveServeTests, RestartTests) place real
 # calls on loopback with SIPp peers sending sox tones, and read the tracker's database.
 # rabbitmq-server: the cluster tests publish and consume on a real broker (Tests/broker.sh).
-TEST_DEPS := tshark sip-tester sox sqlite3 rabbitmq-server
+TEST_DEPS := tshark sip-tester sox sqlite3 rabbitmq-server curl openssl
 DEMO_CAPTURE ?= captures/sipp-g711-tones.pcap
 DEMO_OUT ?= recordings
 
@@ -37,7 +37,7 @@ demo: release
 # The suites that run `calltap serve` against real peers on loopback and judge timing against
 # the clients' clocks. They run after the others, one test at a time: on two cores, beside the
 # parallel suites, a call was not yet tracked when the test's first command arrived.
-LIVE_SUITES := EndToEndTests\.(LiveServeTests|RestartTests|RelocatedStorageTests|CrashRecoveryLiveTests|StorageFaultLiveTests|HostileClientLiveTests|ClusterLiveTests|AgentProvisioningLiveTests|BackupLiveTests|RetentionLiveTests|WhenFullLiveTests|DeployFilesLiveTests|FaceToFaceLiveTests|DeskStreamTests)/
+LIVE_SUITES := EndToEndTests\.(LiveServeTests|RestartTests|RelocatedStorageTests|CrashRecoveryLiveTests|StorageFaultLiveTests|HostileClientLiveTests|ClusterLiveTests|AgentProvisioningLiveTests|BackupLiveTests|RetentionLiveTests|WhenFullLiveTests|TLSLiveTests|DeployFilesLiveTests|FaceToFaceLiveTests|DeskStreamTests)/
 
 # The test suite (what CI runs): the parallel suites, then the live ones; fails if either failed.
 test: EXTRA_DEPS = $(TEST_DEPS)

@@ -1,3 +1,4 @@
+import API
 import Control
 import Foundation
 import Logging
@@ -11,10 +12,13 @@ import ServiceLifecycle
 final class ConfigurationReloader: Service, @unchecked Sendable {
     private let path: String
     private let plane: ControlPlane
+    /// The API's TLS context, whose files are read again with each reload.
+    private let tls: TLSContextSource?
     private let logger: Logger
     private let pollSeconds: Double
 
-    init(path: String, plane: ControlPlane, logger: Logger, pollSeconds: Double = 2) {
+    init(path: String, plane: ControlPlane, tls: TLSContextSource? = nil, logger: Logger, pollSeconds: Double = 2) {
+        self.tls = tls
         self.path = path
         self.plane = plane
         self.logger = logger
@@ -48,6 +52,15 @@ final class ConfigurationReloader: Service, @unchecked Sendable {
     }
 
     private func reload(because reason: String) async {
+        if let tls {
+            do {
+                try tls.reload()
+                logger.notice("TLS certificate reloaded", metadata: ["reason": "\(reason)", "certificate": "\(tls.files.certificate)"])
+            } catch {
+                logger.error("TLS certificate not reloaded: the previous one is served", metadata: [
+                    "reason": "\(reason)", "error": "\(error)"])
+            }
+        }
         let configuration: ServerConfiguration
         do {
             configuration = try ConfigurationFile.load(path: path)

@@ -9,10 +9,26 @@ import Logging
 /// `requestHeaderTimeoutSeconds`, `maxConnections`, `maxConnectionsPerClient`). Without API keys
 /// the address is forced to loopback, and the log says so.
 enum HTTPServer {
-    /// The application; it logs the address it really listens on (port 0 picks one).
-    static func application(service: some RecorderService, configuration: ServerConfiguration, logger: Logger)
-        throws(APIConfigurationError) -> some ApplicationProtocol {
+    /// The TLS context of `http.tls`, or nil for plain HTTP; a command exits with the reason when
+    /// the files do not make one.
+    static func tls(_ configuration: ServerConfiguration) throws -> TLSContextSource? {
+        guard let files = configuration.http.tls else { return nil }
+        do {
+            return try TLSContextSource(files)
+        } catch {
+            throw CommandFailure.exit(error.description)
+        }
+    }
+
+    /// The application; it logs the address it really listens on (port 0 picks one). With
+    /// `tls` (made from `http.tls`), HTTPS only.
+    static func application(service: some RecorderService, configuration: ServerConfiguration, tls: TLSContextSource?,
+                            logger: Logger) throws(APIConfigurationError) -> some ApplicationProtocol {
         var bind = try HTTPBindAddress(parsing: configuration.http.bind)
+        if tls == nil && !bind.isLoopback {
+            logger.warning("the API is served without TLS on a non-loopback address: API keys cross the network in clear (set http.tls)",
+                           metadata: ["bind": "\(configuration.http.bind)"])
+        }
         if configuration.http.keys.isEmpty && !bind.isLoopback {
             logger.warning("no API keys configured: binding to loopback only", metadata: ["requested": "\(configuration.http.bind)"])
             bind.host = bind.host.contains(":") ? "::1" : "127.0.0.1"
@@ -24,11 +40,11 @@ enum HTTPServer {
         let host = bind.host, port = bind.port
         return Application(
             router: router,
-            server: .recorder(configuration, metrics: metrics, logger: logger),
+            server: .recorder(configuration, metrics: metrics, logger: logger, tls: tls),
             configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "calltap"),
             onServerRunning: { channel in
                 let address = channel.localAddress.map { "\($0.ipAddress ?? host):\($0.port ?? port)" } ?? "\(host):\(port)"
-                logger.notice("HTTP API listening", metadata: ["address": "\(address)"])
+                logger.notice("HTTP API listening", metadata: ["address": "\(address)", "tls": "\(tls != nil)"])
             },
             logger: logger)
     }

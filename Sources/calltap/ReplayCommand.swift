@@ -128,9 +128,10 @@ struct ReplayCommand: AsyncParsableCommand {
     /// Runs the replay on a capture thread and the API beside it; stops serving when the replay ends.
     private func serveWhileReplaying(engine: CaptureEngine, source: PacketSource, schedule: [ScheduledJob],
                                      plane: ControlPlane, configuration: ServerConfiguration) async throws -> ReplaySummary {
+        let tls = try HTTPServer.tls(configuration)
         let app: any ApplicationProtocol
         do {
-            app = try HTTPServer.application(service: plane, configuration: configuration, logger: Logger(label: "calltap.http"))
+            app = try HTTPServer.application(service: plane, configuration: configuration, tls: tls, logger: Logger(label: "calltap.http"))
         } catch {
             throw CommandFailure.exit("\(error)")
         }

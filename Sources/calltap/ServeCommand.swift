@@ -97,9 +97,10 @@ struct ServeCommand: AsyncParsableCommand {
         let sweeper = RetentionSweeper(store: store, settings: configuration.sweep, isSpaceLow: { storage.isLow })
         plane.attach(sweeper: sweeper)
         let captureService = CaptureService(engine: engine, source: capture, plane: plane, activity: "capturing", logger: logger)
+        let tls = try HTTPServer.tls(configuration)
         let app: any ApplicationProtocol
         do {
-            app = try HTTPServer.application(service: plane, configuration: configuration, logger: Logger(label: "calltap.http"))
+            app = try HTTPServer.application(service: plane, configuration: configuration, tls: tls, logger: Logger(label: "calltap.http"))
         } catch {
             throw CommandFailure.exit("\(error)")
         }
@@ -107,7 +108,7 @@ struct ServeCommand: AsyncParsableCommand {
                                               "storage": "\(root)", "agents": "\(configuration.agents.count)"])
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: app), .init(service: captureService),
-                       .init(service: ConfigurationReloader(path: config, plane: plane, logger: logger)),
+                       .init(service: ConfigurationReloader(path: config, plane: plane, tls: tls, logger: logger)),
                        .init(service: RetentionService(sweeper: sweeper))],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))

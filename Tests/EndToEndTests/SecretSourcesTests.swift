@@ -75,4 +75,17 @@ import Testing
         #expect(problems("cluster: { brokerPasswordEnv: CALLTAP_TEST_SET }")
                 == ["t.yaml:1: cluster.brokerPasswordEnv: a broker password needs cluster.broker"])
     }
+
+    @Test func tlsFilesAreReadAndMustBeReadable() throws {
+        let dir = NSTemporaryDirectory() + "calltap-secrets-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        for name in ["cert.pem", "key.pem", "ca.pem"] { try "x".write(toFile: "\(dir)/\(name)", atomically: true, encoding: .utf8) }
+        let configuration = try ConfigurationFile.parse(
+            "http: { tls: { certificate: \(dir)/cert.pem, privateKey: \(dir)/key.pem, clientCA: \(dir)/ca.pem } }", file: "t.yaml")
+        #expect(configuration.http.tls == .init(certificate: "\(dir)/cert.pem", privateKey: "\(dir)/key.pem", clientCA: "\(dir)/ca.pem"))
+        #expect(problems("http: { tls: { certificate: \(dir)/none.pem, clientCA: \(dir)/ca.pem } }") == [
+            "t.yaml:1: http.tls.certificate: cannot read '\(dir)/none.pem'",
+            "t.yaml:1: http.tls.privateKey: required, but missing",
+        ])
+    }
 }

@@ -2,6 +2,7 @@ import Control
 import HummingbirdCore
 import Logging
 import NIOCore
+import NIOSSL
 
 /// Hummingbird's HTTP/1 child channel with the recorder's connection bounds in front: the
 /// admission check (`ConnectionAdmissionHandler`), the chunk-size bound (`ChunkSizeGuard`) and
@@ -13,12 +14,16 @@ struct RecorderHTTPChannel: ServerChildChannel {
     let http1: HTTP1Channel
     let admission: ConnectionAdmission
     let bodyLimit: RequestBodyLimit
+    /// With HTTPS, the TLS context each new connection takes.
+    let tls: TLSContextSource?
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         do {
-            try channel.pipeline.syncOperations.addHandlers(
-                [ConnectionAdmissionHandler(admission: admission), RequestBytesSignal(), ChunkSizeGuard(limit: bodyLimit)],
-                position: .first)
+            // Admission before the handshake; the bounds behind TLS, where the bytes are HTTP.
+            var handlers: [any ChannelHandler] = [ConnectionAdmissionHandler(admission: admission)]
+            if let tls { handlers.append(NIOSSLServerHandler(context: tls.current)) }
+            handlers += [RequestBytesSignal(), ChunkSizeGuard(limit: bodyLimit)]
+            try channel.pipeline.syncOperations.addHandlers(handlers, position: .first)
         } catch {
             return channel.eventLoop.makeFailedFuture(error)
         }
@@ -35,7 +40,9 @@ extension HTTPServerBuilder {
     /// `requestHeaderTimeoutSeconds`, `maxConnections` as given, `maxConnectionsPerClient`) and
     /// chunk sizes within `limits.maxBodyBytes`; connections closed for want of a head count in
     /// `calltap_http_connections_timed_out_total{cause="requestHeader"}`.
-    public static func recorder(_ configuration: Control.ServerConfiguration, metrics: RecorderMetrics, logger: Logger) -> HTTPServerBuilder {
+    /// With `tls`, HTTPS only (a plain HTTP request fails the handshake).
+    public static func recorder(_ configuration: Control.ServerConfiguration, metrics: RecorderMetrics, logger: Logger,
+                                tls: TLSContextSource? = nil) -> HTTPServerBuilder {
         let bounds = configuration.http
         let bodyLimit = RequestBodyLimit(maxBytes: configuration.limits.maxBodyBytes)
         let admission = ConnectionAdmission(maxConnections: bounds.maxConnections,
@@ -51,7 +58,8 @@ extension HTTPServerBuilder {
             additionalChannelHandlers: [RequestHeadTimeoutHandler(timeout: headTimeout) { timedOut.increment() }],
             idleTimeout: .nanoseconds(Int64(bounds.idleTimeoutSeconds * 1e9)))
         return HTTPServerBuilder { responder in
-            RecorderHTTPChannel(http1: HTTP1Channel(responder: responder, configuration: http1), admission: admission, bodyLimit: bodyLimit)
+            RecorderHTTPChannel(http1: HTTP1Channel(responder: responder, configuration: http1), admission: admission,
+                                bodyLimit: bodyLimit, tls: tls)
         }
     }
 }

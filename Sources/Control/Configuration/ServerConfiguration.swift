@@ -58,7 +58,22 @@ public struct ServerConfiguration: Sendable {
         public var maxConnections = 1000
         /// Connections open at once from one client address; more from it are closed on accept.
         public var maxConnectionsPerClient = 100
+        /// HTTPS (`http.tls`); nil serves plain HTTP.
+        public var tls: TLSFiles?
         public init() {}
+    }
+
+    /// The API's certificate chain and key (PEM files), and the CA that client certificates must
+    /// chain to for mutual TLS (nil: none asked for). Read at start and on SIGHUP.
+    public struct TLSFiles: Sendable, Equatable {
+        public var certificate: String
+        public var privateKey: String
+        public var clientCA: String?
+        public init(certificate: String, privateKey: String, clientCA: String? = nil) {
+            self.certificate = certificate
+            self.privateKey = privateKey
+            self.clientCA = clientCA
+        }
     }
 
     /// One API key and what it may do (`http.keys`).

@@ -1,4 +1,5 @@
 import Control
+import Foundation
 import Yams
 
 extension ConfigurationReader {
@@ -6,7 +7,7 @@ extension ConfigurationReader {
     /// call it from a browser, and how long and how many connections it keeps.
     func readHTTP(_ node: Node?, into configuration: inout ServerConfiguration) {
         guard let section = section(node, at: .root.key("http"), keys: [
-            "bind", "keys", "publicMetrics", "cors",
+            "bind", "keys", "publicMetrics", "cors", "tls",
             "idleTimeoutSeconds", "requestHeaderTimeoutSeconds", "maxConnections", "maxConnectionsPerClient",
         ]) else { return }
         readConnectionBounds(section, into: &configuration)
@@ -33,9 +34,30 @@ extension ConfigurationReader {
         if let items = list(section["keys"], at: section.path("keys")) {
             configuration.http.keys = readKeys(items)
         }
+        if let tls = self.section(section["tls"], at: section.path("tls"), keys: ["certificate", "privateKey", "clientCA"]) {
+            configuration.http.tls = readTLS(tls)
+        }
         if let open = flag(section["publicMetrics"], at: section.path("publicMetrics")) {
             configuration.http.publicMetrics = open
         }
+    }
+
+    /// `http.tls`: `{certificate, privateKey, clientCA}`, PEM files that must be readable (whether
+    /// they make a TLS context is known when `serve` makes it).
+    private func readTLS(_ entry: ConfigurationSection) -> ServerConfiguration.TLSFiles? {
+        func file(_ key: String, required needed: Bool) -> String? {
+            let node = needed ? required(entry, key) : entry[key]
+            guard let node, let path = text(node, at: entry.path(key), allowEmpty: false) else { return nil }
+            guard FileManager.default.isReadableFile(atPath: path) else {
+                report("cannot read '\(path)'", at: entry.path(key), node: node)
+                return nil
+            }
+            return path
+        }
+        let certificate = file("certificate", required: true), privateKey = file("privateKey", required: true)
+        let clientCA = file("clientCA", required: false)
+        guard let certificate, let privateKey, entry["clientCA"] == nil || clientCA != nil else { return nil }
+        return ServerConfiguration.TLSFiles(certificate: certificate, privateKey: privateKey, clientCA: clientCA)
     }
 
     /// `http.keys`: `[{name, key | keyFile | keyEnv, role}]`. A name (default `key-N`, by

@@ -1,0 +1,113 @@
+import CalltapTestSupport
+import Foundation
+import Testing
+
+/// The API over HTTPS with certificates made by openssl here, spoken to by curl: served with the
+/// configured chain, refused in plain HTTP and to a client that trusts another CA, renewed on
+/// SIGHUP without a restart; with `clientCA`, only clients with a certificate from that CA get
+/// in. The audit trail names the key and the client's address of a request made over HTTPS.
+/// Needs root (libpcap on `lo`), openssl and curl.
+@Suite(.serialized) struct TLSLiveTests {
+    let dir = RepositoryPaths.temporaryDirectory("calltap-tls")
+
+    /// Runs a tool; its exit status and what it printed (standard output and error together).
+    @discardableResult
+    func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
+        let log = dir + "/tool-\(UUID().uuidString.prefix(8)).log"
+        let status = try ChildProcess.run(arguments, logPath: log, timeout: 30)
+        return (status, (try? String(contentsOfFile: log, encoding: .utf8)) ?? "")
+    }
+
+    /// A CA (`name`.pem, `name`.key), and a certificate it signs for `subject` (IP 127.0.0.1).
+    func makeCA(_ name: String) throws {
+        let made = try run(["/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                            "-subj", "/CN=\(name)", "-keyout", "\(dir)/\(name).key", "-out", "\(dir)/\(name).pem"])
+        try #require(made.status == 0, "\(made.output)")
+    }
+
+    func issue(_ name: String, subject: String, by ca: String, client: Bool = false) throws {
+        var made = try run(["/usr/bin/openssl", "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=\(subject)",
+                            "-keyout", "\(dir)/\(name).key", "-out", "\(dir)/\(name).csr"])
+        try #require(made.status == 0, "\(made.output)")
+        try (client ? "extendedKeyUsage=clientAuth\n" : "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n")
+            .write(toFile: "\(dir)/\(name).ext", atomically: true, encoding: .utf8)
+        made = try run(["/usr/bin/openssl", "x509", "-req", "-in", "\(dir)/\(name).csr", "-CA", "\(dir)/\(ca).pem",
+                        "-CAkey", "\(dir)/\(ca).key", "-CAcreateserial", "-days", "2", "-extfile", "\(dir)/\(name).ext",
+                        "-out", "\(dir)/\(name).pem"])
+        try #require(made.status == 0, "\(made.output)")
+    }
+
+    func config(clientCA: Bool) throws -> String {
+        let path = dir + "/calltap-\(clientCA ? "mutual" : "tls").yaml"
+        try """
+        capture: { interfaces: [lo], filter: "udp port 9" }
+        storage: { root: "\(dir)/recordings-\(clientCA)" }
+        http:
+          bind: "127.0.0.1:0"
+          keys: [ { name: ops, key: ops-key-0123456789, role: admin } ]
+          tls: { certificate: "\(dir)/server.pem", privateKey: "\(dir)/server.key"\(clientCA ? ", clientCA: \"\(dir)/ca.pem\"" : "") }
+        """.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    func curl(_ server: LiveServer, _ path: String, scheme: String = "https", extra: [String] = []) throws -> (status: Int32, output: String) {
+        let address = server.baseURL.replacingOccurrences(of: "http://", with: "")
+        return try run(["/usr/bin/curl", "-sS", "-v", "--max-time", "10", "-H", "Authorization: Bearer ops-key-0123456789"]
+                       + extra + ["\(scheme)://\(address)\(path)"])
+    }
+
+    @Test func theAPIIsServedOverHTTPSOnlyAndRenewsItsCertificateOnSIGHUP() async throws {
+        try makeCA("ca")
+        try makeCA("other-ca")
+        try issue("server", subject: "calltap-first", by: "ca")
+        let server = try await LiveServer(config: try config(clientCA: false), logPath: dir + "/serve.log")
+        defer { server.kill() }
+        #expect(server.log.contains("tls=true"))
+
+        var answer = try curl(server, "/healthz", extra: ["--cacert", "\(dir)/ca.pem"])
+        #expect(answer.status == 0 && answer.output.contains(#"{"Status":"ok"}"#), "\(answer.output)")
+        #expect(answer.output.contains("CN=calltap-first"), "\(answer.output)")
+        // Plain HTTP gets no answer; a client that trusts another CA refuses the server.
+        answer = try curl(server, "/healthz", scheme: "http")
+        #expect(answer.status != 0 && !answer.output.contains(#"{"Status":"ok"}"#), "\(answer.output)")
+        answer = try curl(server, "/healthz", extra: ["--cacert", "\(dir)/other-ca.pem"])
+        #expect(answer.status == 60, "curl: certificate not trusted: \(answer.output)")
+
+        // Over HTTPS, the audit trail has the key's name and the client's address.
+        answer = try curl(server, "/api/Recordings/no-such/Hold", extra: ["--cacert", "\(dir)/ca.pem", "-X", "POST"])
+        #expect(answer.output.contains("404"), "\(answer.output)")
+        answer = try curl(server, "/api/Audit", extra: ["--cacert", "\(dir)/ca.pem"])
+        let body = try #require(answer.output.split(separator: "\n").last { $0.hasPrefix("{") })
+        let items = try #require((try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any])?["Items"] as? [[String: Any]])
+        #expect(items.first?["Actor"] as? String == "ops" && items.first?["Status"] as? Int == 404, "\(items)")
+        #expect((items.first?["Client"] as? String)?.hasPrefix("127.0.0.1:") == true, "\(items)")
+
+        // Renewed on disk, served after SIGHUP; connections need no restart of the server.
+        try issue("server", subject: "calltap-renewed", by: "ca")
+        kill(server.pid, SIGHUP)
+        let renewed = try await Deadline.poll("the renewed certificate to be served", timeout: 15) { () -> String? in
+            let answer = try curl(server, "/healthz", extra: ["--cacert", "\(dir)/ca.pem"])
+            return answer.output.contains("CN=calltap-renewed") ? answer.output : nil
+        }
+        #expect(renewed.contains(#"{"Status":"ok"}"#))
+        #expect(server.log.contains("TLS certificate reloaded"))
+        #expect(server.isRunning)
+    }
+
+    @Test func withAClientCAOnlyClientsWithItsCertificatesGetIn() async throws {
+        try makeCA("ca")
+        try makeCA("other-ca")
+        try issue("server", subject: "calltap", by: "ca")
+        try issue("client", subject: "crm", by: "ca", client: true)
+        try issue("stranger", subject: "stranger", by: "other-ca", client: true)
+        let server = try await LiveServer(config: try config(clientCA: true), logPath: dir + "/serve-mutual.log")
+        defer { server.kill() }
+        let trusting = ["--cacert", "\(dir)/ca.pem"]
+        var answer = try curl(server, "/healthz", extra: trusting + ["--cert", "\(dir)/client.pem", "--key", "\(dir)/client.key"])
+        #expect(answer.status == 0 && answer.output.contains(#"{"Status":"ok"}"#), "\(answer.output)")
+        answer = try curl(server, "/healthz", extra: trusting)
+        #expect(answer.status != 0 && !answer.output.contains(#"{"Status":"ok"}"#), "no client certificate: \(answer.output)")
+        answer = try curl(server, "/healthz", extra: trusting + ["--cert", "\(dir)/stranger.pem", "--key", "\(dir)/stranger.key"])
+        #expect(answer.status != 0 && !answer.output.contains(#"{"Status":"ok"}"#), "another CA's client: \(answer.output)")
+    }
+}
