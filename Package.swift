@@ -34,6 +34,8 @@ let package = Package(
         .target(name: "AMQPShim", dependencies: ["CRabbitMQ"]),
         // libsrtp's ciphers and HMAC on OpenSSL's libcrypto: nothing allocated per packet.
         .target(name: "SRTPCrypto", dependencies: ["CSRTP"], linkerSettings: [.linkedLibrary("crypto")]),
+        // OpenSSL's TLS client for desk-stream's blocking HTTPS requests.
+        .target(name: "TLSClient", linkerSettings: [.linkedLibrary("ssl"), .linkedLibrary("crypto")]),
 
         // Frame → L4 decoding.
         .target(name: "Wire", swiftSettings: hotPath),
@@ -67,7 +69,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], resources: [.embedInCode("OpenAPI/openapi.yaml")]),
         .executableTarget(name: "calltap", dependencies: [
-            "Engine", "Control", "API", "Media",
+            "Engine", "Control", "API", "Media", "TLSClient",
             .product(name: "Atomics", package: "swift-atomics"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Hummingbird", package: "hummingbird"),

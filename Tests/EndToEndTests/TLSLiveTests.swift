@@ -50,9 +50,10 @@ import Testing
         return path
     }
 
-    func curl(_ server: LiveServer, _ path: String, scheme: String = "https", extra: [String] = []) throws -> (status: Int32, output: String) {
+    func curl(_ server: LiveServer, _ path: String, scheme: String = "https", key: String = "ops-key-0123456789",
+              extra: [String] = []) throws -> (status: Int32, output: String) {
         let address = server.baseURL.replacingOccurrences(of: "http://", with: "")
-        return try run(["/usr/bin/curl", "-sS", "-v", "--max-time", "10", "-H", "Authorization: Bearer ops-key-0123456789"]
+        return try run(["/usr/bin/curl", "-sS", "-v", "--max-time", "10", "-H", "Authorization: Bearer \(key)"]
                        + extra + ["\(scheme)://\(address)\(path)"])
     }
 
@@ -109,5 +110,43 @@ import Testing
         #expect(answer.status != 0 && !answer.output.contains(#"{"Status":"ok"}"#), "no client certificate: \(answer.output)")
         answer = try curl(server, "/healthz", extra: trusting + ["--cert", "\(dir)/stranger.pem", "--key", "\(dir)/stranger.key"])
         #expect(answer.status != 0 && !answer.output.contains(#"{"Status":"ok"}"#), "another CA's client: \(answer.output)")
+    }
+
+    @Test func deskStreamStartsItsRecordingOverHTTPS() async throws {
+        try makeCA("ca")
+        try makeCA("other-ca")
+        try issue("server", subject: "calltap", by: "ca")
+        let path = dir + "/calltap-desk.yaml"
+        try """
+        capture: { interfaces: [lo], filter: "udp and host 127.0.26.1" }
+        storage: { root: "\(dir)/recordings-desk" }
+        http:
+          bind: "127.0.0.1:0"
+          keys: [ { name: desk, key: desk-key-0123456789, role: control } ]
+          tls: { certificate: "\(dir)/server.pem", privateKey: "\(dir)/server.key" }
+        agents: [ { id: 4, phone: "5004" } ]
+        """.write(toFile: path, atomically: true, encoding: .utf8)
+        let server = try await LiveServer(config: path, logPath: dir + "/serve-desk.log")
+        defer { server.kill() }
+        // An F2F start waits for the capture to have read a packet.
+        let kicked = try run(["/bin/bash", "-c", "for i in 1 2 3; do echo x > /dev/udp/127.0.26.1/9; sleep 0.2; done"])
+        #expect(kicked.status == 0)
+        let tone = try run(["/usr/bin/sox", "-n", "-r", "8000", "-c", "1", "-b", "16", dir + "/mic.wav", "synth", "1", "sine", "700"])
+        try #require(tone.status == 0, "\(tone.output)")
+        let address = server.baseURL.replacingOccurrences(of: "http://", with: "")
+        let desk = ["desk-stream", "--microphone", dir + "/mic.wav", "--to", "127.0.26.1:40000", "--codec", "pcmu",
+                    "--server", "https://\(address)", "--agent-identifier", "Phone", "--agent", "5004",
+                    "--api-key", "desk-key-0123456789", "--json"]
+        var outcome = try CalltapProcess.run(desk + ["--ca-file", dir + "/other-ca.pem"])
+        #expect(outcome.status == 1 && outcome.standardError.contains("not trusted"), "\(outcome.standardError)")
+        outcome = try CalltapProcess.run(desk + ["--ca-file", dir + "/ca.pem"])
+        #expect(outcome.status == 0, "\(outcome.standardError)")
+        let summary = try JSONSerialization.jsonObject(with: Data(outcome.standardOutput.utf8)) as? [String: Any]
+        let location = try #require(summary?["RecordingLocation"] as? String, "\(outcome.standardOutput)")
+        #expect(location.hasPrefix("/api/F2F/Recordings/"))
+        // The start and the stop went over HTTPS: the trail has them under the desk's key.
+        let answer = try curl(server, "/api/F2F/Recordings/\(location.split(separator: "/").last ?? "")",
+                              key: "desk-key-0123456789", extra: ["--cacert", "\(dir)/ca.pem"])
+        #expect(answer.output.contains(#""AgentId":4"#), "\(answer.output)")
     }
 }

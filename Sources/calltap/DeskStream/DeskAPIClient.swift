@@ -1,9 +1,10 @@
 import Glibc
+import TLSClient
 
 /// A small blocking HTTP/1.1 client over POSIX sockets for the F2F API: one request per
 /// connection (`Connection: close`), a JSON body with its Content-Length, the answer read by
-/// Content-Length, chunked encoding or to the end of the stream. Plain `http://` only; the
-/// package has no HTTP client, and this tool needs no more than this.
+/// Content-Length, chunked encoding or to the end of the stream. `https://` goes through
+/// OpenSSL (`TLSClient`), verifying the server against `caFile` or the system's CAs.
 struct DeskAPIClient {
     /// A request that got no HTTP answer (the server is unreachable, closed early, or answered
     /// something that is not HTTP), in one line.
@@ -32,17 +33,23 @@ struct DeskAPIClient {
     let basePath: String
     let apiKey: String?
     let timeoutSeconds: Int
+    /// HTTPS, and the CA file its server must chain to (nil: the system's).
+    let secure: Bool
+    let caFile: String?
 
-    /// `server` is `http://HOST[:PORT][/PATH]`.
-    init(server: String, apiKey: String?, timeoutSeconds: Int = 15) throws(Failure) {
-        guard server.lowercased().hasPrefix("http://") else {
-            throw Failure(description: "bad server \(server): expected http://HOST:PORT")
+    /// `server` is `http[s]://HOST[:PORT][/PATH]`.
+    init(server: String, apiKey: String?, caFile: String? = nil, timeoutSeconds: Int = 15) throws(Failure) {
+        let lowered = server.lowercased()
+        guard lowered.hasPrefix("http://") || lowered.hasPrefix("https://") else {
+            throw Failure(description: "bad server \(server): expected http://HOST:PORT or https://HOST:PORT")
         }
-        let rest = server.dropFirst("http://".count)
+        secure = lowered.hasPrefix("https://")
+        self.caFile = caFile
+        let rest = server.dropFirst(secure ? "https://".count : "http://".count)
         let authority = rest.prefix { $0 != "/" }
         var path = String(rest.dropFirst(authority.count))
         while path.hasSuffix("/") { path.removeLast() }
-        var hostPart = Substring(authority), portNumber = 80
+        var hostPart = Substring(authority), portNumber = secure ? 443 : 80
         if authority.hasPrefix("["), let close = authority.firstIndex(of: "]") {
             hostPart = authority[authority.index(after: authority.startIndex)..<close]
             let after = authority[authority.index(after: close)...]
@@ -68,7 +75,7 @@ struct DeskAPIClient {
     /// The full URL of `path`, for messages.
     func url(_ path: String) -> String {
         let authority = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
-        return "http://\(authority)\(basePath)\(path)"
+        return "\(secure ? "https" : "http")://\(authority)\(basePath)\(path)"
     }
 
     /// `POST basePath + path` with `body` as JSON.
@@ -83,8 +90,34 @@ struct DeskAPIClient {
         head += "Connection: close\r\n\r\n"
         let fd = try connectSocket()
         defer { close(fd) }
-        try sendAll(fd, Array(head.utf8) + body)
-        return try readResponse(fd)
+        var session: UnsafeMutableRawPointer?
+        if secure {
+            var error = [CChar](repeating: 0, count: 512)
+            session = calltap_tls_connect(fd, host, caFile, &error, error.count)
+            guard session != nil else {
+                throw Failure(description: "https://\(host):\(port): \(String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))")
+            }
+        }
+        defer { if let session { calltap_tls_close(session) } }
+        let channel = Channel(fd: fd, session: session)
+        try sendAll(channel, Array(head.utf8) + body)
+        return try readResponse(channel)
+    }
+
+    /// The connection a request goes over: the socket, through TLS when there is a session.
+    private struct Channel {
+        let fd: Int32
+        let session: UnsafeMutableRawPointer?
+
+        func send(_ bytes: UnsafeRawBufferPointer) -> Int {
+            if let session { return calltap_tls_write(session, bytes.baseAddress, bytes.count) }
+            return Glibc.send(fd, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL))
+        }
+
+        func receive(_ buffer: UnsafeMutableRawBufferPointer) -> Int {
+            if let session { return calltap_tls_read(session, buffer.baseAddress, buffer.count) }
+            return recv(fd, buffer.baseAddress, buffer.count, 0)
+        }
     }
 
     // MARK: Connection
@@ -136,10 +169,10 @@ struct DeskAPIClient {
         return error == 0 ? nil : String(cString: strerror(error))
     }
 
-    private func sendAll(_ fd: Int32, _ bytes: [UInt8]) throws(Failure) {
+    private func sendAll(_ channel: Channel, _ bytes: [UInt8]) throws(Failure) {
         var offset = 0
         while offset < bytes.count {
-            let n = bytes.withUnsafeBytes { send(fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL)) }
+            let n = bytes.withUnsafeBytes { channel.send(UnsafeRawBufferPointer(rebasing: $0[offset...])) }
             if n < 0 && errno == EINTR { continue }
             guard n > 0 else { throw Failure(description: "cannot send to \(host):\(port): \(String(cString: strerror(errno)))") }
             offset += n
@@ -150,7 +183,7 @@ struct DeskAPIClient {
 
     /// Everything read from the socket so far, consumed from the front as the answer is parsed.
     private struct Reader {
-        let fd: Int32
+        let channel: Channel
         let client: DeskAPIClient
         var buffer: [UInt8] = []
         var atEnd = false
@@ -161,7 +194,7 @@ struct DeskAPIClient {
             var chunk = [UInt8](repeating: 0, count: 16384)
             var n: Int
             repeat {
-                n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+                n = chunk.withUnsafeMutableBytes { channel.receive($0) }
             } while n < 0 && errno == EINTR
             if n < 0 {
                 let reason = errno == EAGAIN || errno == EWOULDBLOCK ? "no answer within \(client.timeoutSeconds) s" : String(cString: strerror(errno))
@@ -201,8 +234,8 @@ struct DeskAPIClient {
         }
     }
 
-    private func readResponse(_ fd: Int32) throws(Failure) -> Response {
-        var reader = Reader(fd: fd, client: self)
+    private func readResponse(_ channel: Channel) throws(Failure) -> Response {
+        var reader = Reader(channel: channel, client: self)
         while true {
             let statusLine = try reader.line()
             // "HTTP/1.1 201 Created"

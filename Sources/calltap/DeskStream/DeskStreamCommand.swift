@@ -36,8 +36,11 @@ struct DeskStreamCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Send the microphone from this UDP port and the speaker from the port + 2 (default: ports the system picks).", valueName: "port"))
     var fromPort: Int?
 
-    @Option(help: ArgumentHelp("Start and stop the F2F recording on this calltap server.", valueName: "http://host:port"))
+    @Option(help: ArgumentHelp("Start and stop the F2F recording on this calltap server.", valueName: "http[s]://host:port"))
     var server: String?
+
+    @Option(help: ArgumentHelp("With an https:// server: the CA file (PEM) its certificate must chain to (default: the system's CAs).", valueName: "file"))
+    var caFile: String?
 
     @Option(help: ArgumentHelp("How --agent names the agent: Id, Phone, SystemUsername, CrmUsername, Username or DeviceId.", valueName: "kind"))
     var agentIdentifier: String?
@@ -156,7 +159,7 @@ struct DeskStreamCommand: ParsableCommand {
             tagValues[String(tag[..<equals])] = String(tag[tag.index(after: equals)...])
         }
         let client: DeskAPIClient
-        do { client = try DeskAPIClient(server: server, apiKey: apiKey) } catch { throw .badInput(error.description) }
+        do { client = try DeskAPIClient(server: server, apiKey: apiKey, caFile: caFile) } catch { throw .badInput(error.description) }
         let request = F2FStartRequest(agentIdentifier: kind, value: agent, media: mediaKind,
                                       audioSource: speaker == nil ? DeskAudioRole.microphone.rawValue : "Both",
                                       streams: [], tags: tagValues)
