@@ -91,9 +91,10 @@ struct AnnouncementLiveTests {
 
         var acknowledged: [Received] { requests.filter { $0.status == 200 } }
 
+        /// SIGKILL: a child of the test process may inherit SIGTERM blocked.
         func stop() {
             if process.isRunning {
-                process.terminate()
+                kill(process.processIdentifier, SIGKILL)
                 process.waitUntilExit()
             }
         }
