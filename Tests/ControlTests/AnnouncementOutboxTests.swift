@@ -83,6 +83,22 @@ import Testing
         #expect(due.map(\.deliveryId) == ["rec-a/2", "rec-a/3"])
     }
 
+    @Test func aSweptRecordingTakesItsWaitingAnnouncementsWithIt() throws {
+        let store = try SQLiteTrackerStore(storageRoot: root)
+        store.saveRecording(entry("rec-a", agent: 7), announcingTo: ["broker"])
+        store.saveRecording(entry("rec-b", agent: 7), announcingTo: ["broker"])
+        store.flush()
+        let queue = try DatabaseQueue(path: path)
+        try queue.write { db in
+            try db.execute(sql: "UPDATE recordings SET state = ? WHERE recordingIdentifier = 'rec-a'",
+                           arguments: [RecordingIndexEntry.sweepingState])
+        }
+        try store.removeSwept("rec-a")
+        #expect(try store.dueAnnouncements(to: "broker", at: Date(), limit: 10).map(\.recordingIdentifier) == ["rec-b"])
+        #expect(try store.pendingAnnouncements(to: "broker").count == 1)
+        #expect(try rows("SELECT * FROM announcementRevisions WHERE recordingIdentifier = 'rec-a'").isEmpty)
+    }
+
     @Test func rowsOfDestinationsNoLongerConfiguredAreDropped() throws {
         let store = try SQLiteTrackerStore(storageRoot: root)
         store.saveRecording(entry("rec-a", agent: 7), announcingTo: ["broker", Self.webhook])
