@@ -15,7 +15,8 @@ extension ConfigurationReader {
                 if item.node.tagName == .null {
                     report("expected {url, secret}, found nothing", at: item.path, node: item.node)
                 }
-                guard let entry = self.section(item.node, at: item.path, keys: ["url", "secret"]) else { continue }
+                guard let entry = self.section(item.node, at: item.path, keys: ["url", "secret", "secretFile", "secretEnv"])
+                else { continue }
                 var url: String?
                 if let urlNode = required(entry, "url"), let text = text(urlNode, at: entry.path("url"), allowEmpty: false) {
                     if let problem = Self.webhookURLProblem(text) {
@@ -27,7 +28,8 @@ extension ConfigurationReader {
                         url = text
                     }
                 }
-                let secret = required(entry, "secret").flatMap { text($0, at: entry.path("secret"), allowEmpty: false) }
+                // The signing key, also from a file or the environment (kept out of this file).
+                let secret = secret(entry, value: "secret", file: "secretFile", env: "secretEnv", required: true)
                 if let url, let secret { webhooks.append(.init(url: url, secret: secret)) }
             }
             configuration.notify.webhooks = webhooks
