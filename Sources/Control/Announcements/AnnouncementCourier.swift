@@ -15,7 +15,7 @@ final class AnnouncementCourier: @unchecked Sendable {
     private let sender: any AnnouncementSender
     private let outbox: any AnnouncementOutbox
     private let backoff: AnnouncementBackoff
-    /// The sidecar's bytes as they are on disk, read between rewrites (never half-written).
+    /// The sidecar's bytes as they are on disk, read after the rewrites queued before (`SidecarRewriter.read`).
     private let readSidecar: @Sendable (String) throws -> Data
     private let logger: Logger
 

@@ -8,7 +8,8 @@ import Media
 /// as the recording's next revision.
 final class SidecarRewriter: @unchecked Sendable {
     /// Every rewrite of a finished sidecar runs here (late blackouts too), one at a time; the
-    /// couriers read sidecars here too, so that they never see one half-rewritten.
+    /// couriers read sidecars here too, after the rewrites queued before (a finishing
+    /// recording's late blackouts are queued before its announcement).
     let queue = DispatchQueue(label: "calltap.sidecar-rewriter")
     private let logger = Logger(label: "calltap.control")
     private let pending = DispatchGroup()
