@@ -55,6 +55,7 @@ let package = Package(
         // Agents, tracker, recording policy, persistence, cluster bus: the one writer of agent state.
         .target(name: "Control", dependencies: [
             "Engine", "Media", "SIP", "Wire", "CRabbitMQ", "AMQPShim",
+            .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -47,6 +47,7 @@ enum ConfigurationFile {
             reader.readBlackout(sections["blackout"], into: &configuration)
             reader.readFaceToFace(sections["f2f"], into: &configuration)
             reader.readCluster(sections["cluster"], into: &configuration)
+            reader.readNotify(sections["notify"], into: &configuration)
             reader.readLimits(sections["limits"], into: &configuration)
             reader.readMedia(sections["media"], into: &configuration)
             reader.readAudit(sections["audit"], into: &configuration)
@@ -67,7 +68,7 @@ enum ConfigurationFile {
     /// The top-level keys.
     static let sectionNames = [
         "capture", "storage", "http", "timezone", "dialPlan", "calls", "blackout", "f2f", "cluster",
-        "limits", "media", "audit", "recording", "businessUnits", "agents",
+        "limits", "media", "audit", "recording", "businessUnits", "agents", "notify",
     ]
 
     /// A YAML syntax error as a problem, on the line Yams names.

@@ -71,6 +71,19 @@ struct ServeCommand: AsyncParsableCommand {
 
         let plane = ControlPlane(configuration: configuration, engine: engine, store: store)
         plane.stampCommandsWithWallClock()
+        // Before the restore, so that the recordings it recovers are announced too. Without a
+        // broker or webhooks there is no courier, and rows left for old destinations go.
+        let announcementBroker = configuration.cluster.broker.map { url in
+            var settings = BrokerSettings(url: url, serverId: engineConfiguration.serverId)
+            settings.connectTimeoutSeconds = min(settings.connectTimeoutSeconds, configuration.notify.timeoutSeconds)
+            return settings
+        }
+        do {
+            try plane.startAnnouncements(notify: configuration.notify, broker: announcementBroker, outbox: store)
+        } catch {
+            throw CommandFailure.exit("notify: \(error)")
+        }
+
         let stored: StoredTracker
         do {
             stored = try store.load()

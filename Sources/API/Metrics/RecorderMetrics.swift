@@ -99,6 +99,17 @@ public actor RecorderMetrics {
                     .set(Double(last) / 1e9)
             }
         }
+        for destination in snapshot.announcements {
+            let label = [("destination", destination.destination)]
+            gauge("announcements_pending", "Announcements of finished recordings the destination has not acknowledged.", labels: label)
+                .set(Int64(destination.pending))
+            registry.makeGauge(descriptor: Self.descriptor("announcements_oldest_pending_age", unit: "seconds",
+                                                           help: "Age of the oldest announcement the destination has not acknowledged (0: none)."),
+                               labels: label)
+                .set(destination.oldestPendingSeconds)
+            counter("announcements_delivered", "Announcements the destination acknowledged.", labels: label).set(destination.delivered)
+            counter("announcement_failures", "Attempts to announce that failed (each is retried).", labels: label).set(destination.failures)
+        }
         // Absent until the capture loop has started; a stalled loop shows here as a growing age.
         if let age = snapshot.heartbeatAgeSeconds {
             registry.makeGauge(descriptor: Self.descriptor("capture_heartbeat_age", unit: "seconds",

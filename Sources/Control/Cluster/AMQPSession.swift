@@ -3,9 +3,18 @@ import CRabbitMQ
 import Foundation
 
 /// One rabbitmq-c connection with channel 1 set up for calltap: exchanges declared, this
-/// server's queue declared, bound and consumed, publisher confirms on. Every call blocks, so
-/// only the `BrokerConnection`'s thread uses it.
+/// server's queue declared, bound and consumed, publisher confirms on; or, for announcements,
+/// only their exchange declared and confirms on. Every call blocks, so only the thread that
+/// made it (a `BrokerConnection`'s, a courier's) uses it.
 final class AMQPSession {
+    /// What the connection is for.
+    enum Purpose {
+        /// The cluster's exchanges and this server's queue (`BrokerConnection`).
+        case cluster
+        /// Publishing to this durable topic exchange only (`BrokerAnnouncementSender`).
+        case announcements(exchange: String)
+    }
+
     /// What one wait on the connection brought.
     enum Event {
         case idle
@@ -22,11 +31,11 @@ final class AMQPSession {
     /// Delivery tag the next publish gets (confirm mode numbers them from 1 per channel).
     private(set) var nextTag: UInt64 = 1
 
-    init(endpoint: BrokerEndpoint, settings: BrokerSettings) throws(BrokerError) {
+    init(endpoint: BrokerEndpoint, settings: BrokerSettings, purpose: Purpose = .cluster) throws(BrokerError) {
         guard let connection = amqp_new_connection() else { throw .unreachable(endpoint.redacted, "out of memory") }
         self.connection = connection
         do {
-            try setUp(endpoint: endpoint, settings: settings)
+            try setUp(endpoint: endpoint, settings: settings, purpose: purpose)
         } catch {
             amqp_destroy_connection(connection)
             open = false
@@ -38,7 +47,7 @@ final class AMQPSession {
         if open { amqp_destroy_connection(connection) }
     }
 
-    private func setUp(endpoint: BrokerEndpoint, settings: BrokerSettings) throws(BrokerError) {
+    private func setUp(endpoint: BrokerEndpoint, settings: BrokerSettings, purpose: Purpose) throws(BrokerError) {
         guard let socket = amqp_tcp_socket_new(connection) else { throw .unreachable(endpoint.redacted, "no socket") }
         var timeout = Self.timeval(settings.connectTimeoutSeconds)
         let status = amqp_socket_open_noblock(socket, endpoint.host, Int32(endpoint.port), &timeout)
@@ -51,6 +60,12 @@ final class AMQPSession {
         if let why = describe(login) { throw .loginRefused(why) }
         amqp_channel_open(connection, channel)
         try check("opening a channel")
+        if case .announcements(let exchange) = purpose {
+            try declareExchange(exchange, type: "topic")
+            amqp_confirm_select(connection, channel)
+            try check("publisher confirms")
+            return
+        }
         try declareExchange(settings.blackoutExchange, type: "fanout")
         try declareExchange(settings.screenExchange, type: "topic")
         let queue = settings.effectiveQueueName
@@ -80,14 +95,19 @@ final class AMQPSession {
         try check("declaring \(type) exchange \(name)")
     }
 
-    /// Publishes one message; returns its delivery tag for the confirm.
-    func publish(exchange: String, routingKey: String, body: [UInt8], senderId: String) throws(BrokerError) -> UInt64 {
-        let status: Int32 = withBytes([exchange, routingKey, "application/json", senderId]) { b in
+    /// Publishes one message (persistent, JSON); returns its delivery tag for the confirm.
+    func publish(exchange: String, routingKey: String, body: [UInt8], senderId: String,
+                 messageId: String? = nil) throws(BrokerError) -> UInt64 {
+        let status: Int32 = withBytes([exchange, routingKey, "application/json", senderId, messageId ?? ""]) { b in
             var properties = amqp_basic_properties_t()
             properties._flags = amqp_flags_t(AMQP_BASIC_CONTENT_TYPE_FLAG | AMQP_BASIC_DELIVERY_MODE_FLAG | AMQP_BASIC_APP_ID_FLAG)
             properties.content_type = b[2]
             properties.delivery_mode = 2
             properties.app_id = b[3]
+            if messageId != nil {
+                properties._flags |= amqp_flags_t(AMQP_BASIC_MESSAGE_ID_FLAG)
+                properties.message_id = b[4]
+            }
             return body.withUnsafeBytes { raw in
                 let payload = amqp_bytes_t(len: raw.count, bytes: UnsafeMutableRawPointer(mutating: raw.baseAddress))
                 return amqp_basic_publish(connection, channel, b[0], b[1], 0, 0, &properties, payload)
@@ -110,9 +130,13 @@ final class AMQPSession {
         case AMQP_RESPONSE_NORMAL:
             defer { amqp_destroy_envelope(&envelope) }
             let properties = envelope.message.properties
-            let sender = properties._flags & amqp_flags_t(AMQP_BASIC_APP_ID_FLAG) != 0 ? Self.string(properties.app_id) : nil
+            func has(_ flag: Int32) -> Bool { properties._flags & amqp_flags_t(flag) != 0 }
             return .delivery(BrokerDelivery(exchange: Self.string(envelope.exchange), routingKey: Self.string(envelope.routing_key),
-                                            senderId: sender, body: Self.bytes(envelope.message.body)))
+                                            senderId: has(AMQP_BASIC_APP_ID_FLAG) ? Self.string(properties.app_id) : nil,
+                                            body: Self.bytes(envelope.message.body),
+                                            messageId: has(AMQP_BASIC_MESSAGE_ID_FLAG) ? Self.string(properties.message_id) : nil,
+                                            contentType: has(AMQP_BASIC_CONTENT_TYPE_FLAG) ? Self.string(properties.content_type) : nil,
+                                            deliveryMode: has(AMQP_BASIC_DELIVERY_MODE_FLAG) ? properties.delivery_mode : nil))
         case AMQP_RESPONSE_LIBRARY_EXCEPTION where reply.library_error == AMQP_STATUS_TIMEOUT.rawValue:
             return .idle
         case AMQP_RESPONSE_LIBRARY_EXCEPTION where reply.library_error == AMQP_STATUS_UNEXPECTED_STATE.rawValue:

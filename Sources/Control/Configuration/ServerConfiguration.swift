@@ -21,6 +21,8 @@ public struct ServerConfiguration: Sendable {
     public var limits = Limits()
     /// Where expired recordings go and when the sweeper runs; how long each is kept is in `policies.retention`.
     public var sweep = SweepSettings()
+    /// Who is told of finished recordings besides the broker (`notify`).
+    public var notify = NotifySettings()
 
     public init() {}
 

@@ -58,6 +58,10 @@ extension SQLiteTrackerStore {
         try pool.write { db in
             try db.execute(sql: "DELETE FROM recordings WHERE recordingIdentifier = ? AND state = ?",
                            arguments: [recordingIdentifier, RecordingIndexEntry.sweepingState])
+            guard db.changesCount == 1 else { return }
+            // Its announcements still waiting have no sidecar left to carry (and no row to join).
+            try db.execute(sql: "DELETE FROM announcements WHERE recordingIdentifier = ?", arguments: [recordingIdentifier])
+            try db.execute(sql: "DELETE FROM announcementRevisions WHERE recordingIdentifier = ?", arguments: [recordingIdentifier])
         }
     }
 

@@ -118,6 +118,15 @@ public final class SQLiteTrackerStore: TrackerStore {
         queue.append(.finishedMetadata(recordingIdentifier: recordingIdentifier, changes: changes, retention: retention))
     }
 
+    public func saveRecording(_ entry: RecordingIndexEntry, announcingTo destinations: [String]) {
+        queue.append(.recording(entry, announcingTo: destinations))
+    }
+
+    public func announce(recordingIdentifier: String, to destinations: [String]) {
+        guard !destinations.isEmpty else { return }
+        queue.append(.announcement(recordingIdentifier: recordingIdentifier, destinations: destinations))
+    }
+
     public func flush() {
         queue.waitUntilDone()
     }
@@ -250,8 +259,11 @@ public final class SQLiteTrackerStore: TrackerStore {
                            arguments: [callInstance, try encoded(document), now])
         case .removeCall(let callInstance):
             try db.execute(sql: "DELETE FROM calls WHERE callInstance = ?", arguments: [callInstance])
-        case .recording(let entry):
+        case .recording(let entry, let destinations):
             try db.execute(sql: RecordingIndexEntry.upsertSQL, arguments: try entry.rowArguments(updatedAt: now, root: root))
+            try queueAnnouncement(of: entry.recordingIdentifier, to: destinations, in: db, at: now)
+        case .announcement(let recordingIdentifier, let destinations):
+            try queueAnnouncement(of: recordingIdentifier, to: destinations, in: db, at: now)
         case .audit(let entry):
             try db.execute(sql: """
                 INSERT INTO audit (timeNanos, actor, client, action, agentId, recordingIdentifier, status, outcome)
@@ -289,7 +301,9 @@ public final class SQLiteTrackerStore: TrackerStore {
             metadata["agent_id"] = "\(id)"
         case .call(let callInstance, _), .removeCall(let callInstance):
             metadata["call_instance"] = "\(callInstance)"
-        case .recording(let entry):
+        case .announcement(let recordingIdentifier, _):
+            metadata["recording_id"] = "\(recordingIdentifier)"
+        case .recording(let entry, _):
             metadata["recording_id"] = "\(entry.recordingIdentifier)"
             metadata["call_instance"] = "\(entry.callInstance)"
         case .finishedMetadata(let id, _, _):

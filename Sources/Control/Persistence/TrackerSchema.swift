@@ -81,6 +81,30 @@ enum TrackerSchema {
                     WHERE expiresNanos IS NOT NULL AND holdPlacedNanos IS NULL;
                 """)
         }
+        migrator.registerMigration("v5: announcements") { db in
+            // The outbox of announcements (docs/API.md "Announcements"): one row per recording,
+            // destination and revision until the destination acknowledges it. The sidecar and
+            // the agent are the recording's row's; `nextAttemptAt` and `createdAt` are Unix seconds.
+            // `announcementRevisions` keeps each announced recording's latest revision, after its
+            // rows are gone, so that a rewrite months later is announced as the next one.
+            try db.execute(sql: """
+                CREATE TABLE announcements (
+                    recordingIdentifier TEXT NOT NULL,
+                    destination TEXT NOT NULL,
+                    revision INTEGER NOT NULL,
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    nextAttemptAt DOUBLE NOT NULL,
+                    lastError TEXT,
+                    createdAt DOUBLE NOT NULL,
+                    PRIMARY KEY (recordingIdentifier, destination, revision)
+                );
+                CREATE INDEX announcements_due ON announcements(destination, nextAttemptAt);
+                CREATE TABLE announcementRevisions (
+                    recordingIdentifier TEXT PRIMARY KEY NOT NULL,
+                    revision INTEGER NOT NULL
+                );
+                """)
+        }
         migrator.registerMigration("v6: audit trail") { db in
             // Append-only: rows are added, and removed only when older than `audit.keepDays`.
             try db.execute(sql: """

@@ -20,6 +20,11 @@ public protocol TrackerStore: AnyObject, Sendable {
     /// nil when there is no such recording. Throws `ControlError(.conflict)` for one the sweeper
     /// is removing. Committed before it returns.
     func setHold(_ hold: RecordingHold?, on recordingIdentifier: String) throws -> RecordingIndexEntry?
+    /// Inserts or replaces the recording's row and, in the same transaction, queues the
+    /// announcement of its next revision to each of `destinations` (the outbox).
+    func saveRecording(_ entry: RecordingIndexEntry, announcingTo destinations: [String])
+    /// Queues the announcement of the recording's next revision (its sidecar was rewritten).
+    func announce(recordingIdentifier: String, to destinations: [String])
     /// Appends to the audit trail.
     func audit(_ entry: AuditEntry)
     /// A page of the audit trail, newest first.

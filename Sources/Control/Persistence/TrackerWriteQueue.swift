@@ -12,7 +12,11 @@ final class TrackerWriteQueue: @unchecked Sendable {
         case directoryEntry(id: Int, document: StoredDocument)
         case call(callInstance: String, document: StoredDocument)
         case removeCall(callInstance: String)
-        case recording(RecordingIndexEntry)
+        /// The recording's row, and its next revision's announcement to each destination
+        /// (none: the row alone), in one transaction.
+        case recording(RecordingIndexEntry, announcingTo: [String] = [])
+        /// The next revision's announcement of a recording whose sidecar was rewritten.
+        case announcement(recordingIdentifier: String, destinations: [String])
         /// Metadata keys merged into a finished recording's row, and its retention after them.
         case finishedMetadata(recordingIdentifier: String, changes: [String: String], retention: RecordingRetention?)
         case audit(AuditEntry)
@@ -23,7 +27,7 @@ final class TrackerWriteQueue: @unchecked Sendable {
             case .agent(let id, _): "agent \(id)"
             case .directoryEntry(let id, _): "directory \(id)"
             case .call(let callInstance, _), .removeCall(let callInstance): "call \(callInstance)"
-            case .recording, .finishedMetadata, .audit: nil
+            case .recording, .finishedMetadata, .announcement, .audit: nil
             }
         }
     }

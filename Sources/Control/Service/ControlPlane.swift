@@ -14,6 +14,8 @@ public final class ControlPlane: RecorderService, @unchecked Sendable {
     private let lock = NSLock()
     private var captureState: (running: Bool, detail: String) = (false, "capture not started")
     private let stallSeconds: Double
+    /// The couriers of announcements, once `startAnnouncements` ran.
+    private var announcements: RecordingAnnouncements?
     /// Wall time minus capture time in a paced replay (API times are wall-clock); nil live and
     /// in a replay at full speed, where capture time is what the API shows.
     private var wallOffset: () -> Int64? = { nil }
@@ -77,6 +79,18 @@ public final class ControlPlane: RecorderService, @unchecked Sendable {
         })
         tracker.join(bus)
         bus.start()
+    }
+
+    /// Starts announcing finished recordings to the broker (when `broker` is given) and to the
+    /// webhooks of `notify`, from the store's outbox. Call before the capture runs.
+    public func startAnnouncements(notify: NotifySettings, broker: BrokerSettings?, outbox: any AnnouncementOutbox,
+                                   logger: Logger = Logger(label: "calltap.announce")) throws {
+        let rewriter = tracker.sidecarRewriter
+        let announcements = try RecordingAnnouncements(notify: notify, broker: broker, outbox: outbox,
+                                                       readSidecar: { try rewriter.read($0) }, logger: logger)
+        tracker.announce(to: announcements.destinations)
+        lock.withLock { self.announcements = announcements }
+        announcements.start()
     }
 
     /// Leaves the cluster after publishing what is queued (bounded by the broker settings' drain time).
@@ -299,6 +313,7 @@ public final class ControlPlane: RecorderService, @unchecked Sendable {
             m.broker = BrokerMetrics(connected: cluster.state.isConnected, counters: cluster.counters)
         }
         m.sweep = lock.withLock { sweeper }?.counts
+        m.announcements = lock.withLock { announcements }?.metrics ?? []
         return m
     }
 

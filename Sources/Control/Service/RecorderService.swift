@@ -198,6 +198,8 @@ public struct MetricsSnapshot: Sendable, Equatable {
     public var broker: BrokerMetrics?
     /// What the retention sweeper did since start; nil when it does not run (a replay).
     public var sweep: RetentionSweeper.Totals?
+    /// Each announcement destination's outbox and deliveries; empty when nothing is announced.
+    public var announcements: [AnnouncementMetrics] = []
 
     public init() {}
 }

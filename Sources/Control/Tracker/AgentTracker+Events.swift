@@ -191,8 +191,10 @@ extension AgentTracker: EngineObserver {
             entry.metadata = sidecar.metadata
             entry.retention = retention(metadata: sidecar.metadata, agentId: sidecar.agentId)
         }
-        // Blackouts that came for it while it was open, their audio already written.
-        for interval in late { lateWriter.apply(interval, to: entry) }
+        // Blackouts that came for it while it was open, their audio already written. Queued
+        // before the row (and its announcement) is: the couriers read the sidecar after them.
+        for interval in late { lateWriter.apply(interval, toFinishing: entry) }
+        recordingIndex.store(finished: entry, announcingTo: announcer.destinations)
         finishedTotals.add(bytes: result.audioPaths.reduce(0) { sum, path in
             sum + ((try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0)
         })

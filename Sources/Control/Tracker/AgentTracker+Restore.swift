@@ -21,7 +21,8 @@ extension AgentTracker {
         for entry in stored.openRecordings {
             var finished = recover(entry)
             finished.retention = retention(metadata: finished.metadata, agentId: finished.agentId)
-            store?.saveRecording(finished)
+            // Its sidecar is final now: announced as a recording that finished.
+            recordingIndex.store(finished: finished, announcingTo: announcer.destinations)
             logger.notice("recovered an interrupted recording", metadata: [
                 "recording": "\(entry.recordingIdentifier)", "call": "\(entry.callInstance)",
                 "end": "\(finished.endReason ?? "")"])

@@ -26,7 +26,9 @@ public final class AgentTracker {
     var restoring: [String: TrackedCall] = [:]
     /// The recordings opened here and where their sidecars are.
     var recordingIndex: RecordingIndex
-    let sidecarRewriter = SidecarRewriter()
+    /// The destinations finished and rewritten recordings are announced to (none until `serve` sets them).
+    let announcer: RewriteAnnouncer
+    let sidecarRewriter: SidecarRewriter
     let lateWriter: LateBlackoutWriter
 
     // Cluster (AgentTracker+Cluster.swift).
@@ -53,7 +55,9 @@ public final class AgentTracker {
         self.store = store
         self.logger = logger
         recordingIndex = RecordingIndex(store: store)
-        lateWriter = LateBlackoutWriter(store: store, logger: logger, queue: sidecarRewriter.queue)
+        announcer = RewriteAnnouncer(store: store)
+        sidecarRewriter = SidecarRewriter(announcer: announcer)
+        lateWriter = LateBlackoutWriter(store: store, announcer: announcer, logger: logger, queue: sidecarRewriter.queue)
         for profile in directory.agents {
             agents[profile.id] = TrackedAgent(agentId: profile.id)
         }
@@ -120,6 +124,12 @@ public final class AgentTracker {
         sidecarRewriter.flush()
         lateWriter.flush()
         store?.flush()
+    }
+
+    /// Announces each recording that finishes from now on, and each rewrite of a finished
+    /// sidecar, to these outbox destinations (`RecordingAnnouncements.destinations`). Set before the capture runs.
+    public func announce(to destinations: [String]) {
+        announcer.destinations = destinations
     }
 
     /// Publishes every agent (at startup).

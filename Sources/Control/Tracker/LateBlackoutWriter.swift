@@ -22,23 +22,26 @@ final class LateBlackoutWriter: @unchecked Sendable {
     private let queue: DispatchQueue
     private let pending = DispatchGroup()
     private let store: TrackerStore?
+    private let announcer: RewriteAnnouncer
     private let logger: Logger
     /// Recordings starting this long before an interval are still looked at: a call of the agent
     /// may have run that long.
     static let lookBackNanos: Int64 = 24 * 3600 * 1_000_000_000
 
-    init(store: TrackerStore?, logger: Logger, queue: DispatchQueue) {
+    init(store: TrackerStore?, announcer: RewriteAnnouncer, logger: Logger, queue: DispatchQueue) {
         self.store = store
+        self.announcer = announcer
         self.logger = logger
         self.queue = queue
     }
 
-    /// Applies `interval` to one finished recording.
-    func apply(_ interval: Interval, to entry: RecordingIndexEntry) {
+    /// Applies `interval` to one recording finishing now, before its first announcement reads
+    /// the sidecar (no revision of its own).
+    func apply(_ interval: Interval, toFinishing entry: RecordingIndexEntry) {
         pending.enter()
         queue.async { [self] in
             defer { pending.leave() }
-            rewrite(entry, interval)
+            rewrite(entry, interval, announce: false)
         }
     }
 
@@ -58,7 +61,7 @@ final class LateBlackoutWriter: @unchecked Sendable {
                     let page = try store.recordings(query)
                     for entry in page.items where !open.contains(entry.recordingIdentifier) && entry.state == "Stopped"
                         && (entry.endNanos ?? .max) > interval.startNanos {
-                        rewrite(entry, interval)
+                        rewrite(entry, interval, announce: true)
                     }
                     query.cursor = page.nextCursor
                 } while query.cursor != nil
@@ -74,7 +77,8 @@ final class LateBlackoutWriter: @unchecked Sendable {
         pending.wait()
     }
 
-    private func rewrite(_ entry: RecordingIndexEntry, _ interval: Interval) {
+    /// `announce`: the rewrite is announced as the recording's next revision.
+    private func rewrite(_ entry: RecordingIndexEntry, _ interval: Interval, announce: Bool) {
         let meta: Logger.Metadata = ["recording": "\(entry.recordingIdentifier)", "origin": "\(interval.origin)"]
         do {
             let data = try Data(contentsOf: URL(fileURLWithPath: entry.sidecarPath))
@@ -107,6 +111,7 @@ final class LateBlackoutWriter: @unchecked Sendable {
                 sidecar.dtmf[i] = sidecar.dtmf[i].masking
             }
             try sidecar.write(to: entry.sidecarPath)
+            if announce { announcer.rewritten(entry.recordingIdentifier) }
             logger.notice("late blackout written into a finished recording",
                           metadata: meta.merging(["start": "\(start)", "end": "\(end)"]) { a, _ in a })
         } catch {

@@ -22,13 +22,18 @@ struct RecordingIndex {
     }
 
     /// A recording finished: its open entry (or `orElse` for one this process did not open),
-    /// completed by `complete` and stored; returns it with the late intervals it collected.
+    /// completed by `complete`; returns it with the late intervals it collected. `store` it next.
     mutating func finished(_ recordingIdentifier: String, orElse fallback: @autoclosure () -> RecordingIndexEntry,
                            complete: (inout RecordingIndexEntry) -> Void) -> (RecordingIndexEntry, [LateBlackoutWriter.Interval]) {
         var entry = open.removeValue(forKey: recordingIdentifier) ?? fallback()
         complete(&entry)
-        store?.saveRecording(entry)
         return (entry, pendingLate.removeValue(forKey: recordingIdentifier) ?? [])
+    }
+
+    /// Stores a finished recording's final row and, in the same transaction, its first
+    /// announcement to each of `destinations`: a crash cannot keep one without the other.
+    func store(finished entry: RecordingIndexEntry, announcingTo destinations: [String]) {
+        store?.saveRecording(entry, announcingTo: destinations)
     }
 
     /// The call is forgotten: its recordings' sidecars are found through the store from now on.

@@ -4,12 +4,25 @@ import Media
 
 /// Merges metadata keys into sidecars already written (an `UpdateForAgent` after a recording
 /// finished) and sets face-to-face tags, on a queue of its own: file work never runs on the capture thread. A sidecar whose
-/// recording is still finishing on its worker is waited for briefly.
+/// recording is still finishing on its worker is waited for briefly. Each rewrite is announced
+/// as the recording's next revision.
 final class SidecarRewriter: @unchecked Sendable {
-    /// Every rewrite of a finished sidecar runs here (late blackouts too), one at a time.
+    /// Every rewrite of a finished sidecar runs here (late blackouts too), one at a time; the
+    /// couriers read sidecars here too, after the rewrites queued before (a finishing
+    /// recording's late blackouts are queued before its announcement).
     let queue = DispatchQueue(label: "calltap.sidecar-rewriter")
     private let logger = Logger(label: "calltap.control")
     private let pending = DispatchGroup()
+    private let announcer: RewriteAnnouncer
+
+    init(announcer: RewriteAnnouncer) {
+        self.announcer = announcer
+    }
+
+    /// The sidecar's bytes once the rewrites queued before the call are done.
+    func read(_ path: String) throws -> Data {
+        try queue.sync { try Data(contentsOf: URL(fileURLWithPath: path)) }
+    }
 
     func merge(_ changes: [String: String], into paths: [String]) {
         for path in paths {
@@ -49,6 +62,7 @@ final class SidecarRewriter: @unchecked Sendable {
             var sidecar = try JSONDecoder().decode(Sidecar.self, from: data)
             change(&sidecar)
             try sidecar.write(to: path)
+            announcer.rewritten(sidecar.recordingIdentifier)
         } catch {
             logger.error("cannot update sidecar", metadata: ["path": "\(path)", "error": "\(error)"])
         }
