@@ -13,10 +13,13 @@ final class ConfigurationReloader: Service, @unchecked Sendable {
     private let plane: ControlPlane
     private let logger: Logger
     private let pollSeconds: Double
+    /// Told `RELOADING=1` and then `READY=1` around a reload when systemd started `serve`.
+    private let notifier: ServiceManagerNotifier?
 
-    init(path: String, plane: ControlPlane, logger: Logger, pollSeconds: Double = 2) {
+    init(path: String, plane: ControlPlane, notifier: ServiceManagerNotifier? = nil, logger: Logger, pollSeconds: Double = 2) {
         self.path = path
         self.plane = plane
+        self.notifier = notifier
         self.logger = logger
         self.pollSeconds = pollSeconds
     }
@@ -48,6 +51,8 @@ final class ConfigurationReloader: Service, @unchecked Sendable {
     }
 
     private func reload(because reason: String) async {
+        notifier?.notify("RELOADING=1", ServiceManagerNotifier.monotonicMicroseconds, "STATUS=reloading the configuration (\(reason))")
+        defer { notifier?.notify("READY=1") }
         let configuration: ServerConfiguration
         do {
             configuration = try ConfigurationFile.load(path: path)

@@ -9,8 +9,9 @@ import Logging
 /// `requestHeaderTimeoutSeconds`, `maxConnections`, `maxConnectionsPerClient`). Without API keys
 /// the address is forced to loopback, and the log says so.
 enum HTTPServer {
-    /// The application; it logs the address it really listens on (port 0 picks one).
-    static func application(service: some RecorderService, configuration: ServerConfiguration, logger: Logger)
+    /// The application; it logs the address it really listens on (port 0 picks one), then calls `onListening`.
+    static func application(service: some RecorderService, configuration: ServerConfiguration, logger: Logger,
+                            onListening: @escaping @Sendable () -> Void = {})
         throws(APIConfigurationError) -> some ApplicationProtocol {
         var bind = try HTTPBindAddress(parsing: configuration.http.bind)
         if configuration.http.keys.isEmpty && !bind.isLoopback {
@@ -29,6 +30,7 @@ enum HTTPServer {
             onServerRunning: { channel in
                 let address = channel.localAddress.map { "\($0.ipAddress ?? host):\($0.port ?? port)" } ?? "\(host):\(port)"
                 logger.notice("HTTP API listening", metadata: ["address": "\(address)"])
+                onListening()
             },
             logger: logger)
     }
