@@ -48,7 +48,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 pkg=$work/debian/calltap
 umask 022
-mkdir -p "$pkg/DEBIAN" "$pkg/usr/bin" "$pkg/etc/calltap" "$pkg/lib/systemd/system" "$pkg/var/lib/calltap" \
+mkdir -p "$pkg/DEBIAN" "$pkg/usr/bin" "$pkg/etc/calltap" "$pkg/lib/systemd/system" \
 	"$pkg/usr/share/doc/calltap" "$pkg/usr/share/bash-completion/completions" \
 	"$pkg/usr/share/zsh/vendor-completions" "$pkg/usr/share/fish/vendor_completions.d"
 
