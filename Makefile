@@ -34,16 +34,17 @@ release: deps
 	$(SWIFT) build -c release
 
 # A Debian package of calltap for this distribution in $(DEB_OUT)/ (deploy/debian/build-deb.sh):
-# the release binary with the Swift runtime linked statically (its own build path), its manual from
-# ArgumentParser's generate-manual plugin, completions, the systemd unit and the default
-# configuration. The plugin builds the package its own way first; the static build then relinks.
+# the release binary with the Swift runtime linked statically (its own build path), its manual,
+# completions, the systemd unit and the default configuration. The manual is written by
+# swift-argument-parser's generate-manual tool, the one its `generate-manual` plugin runs, from
+# this binary: the plugin itself would build the whole package again with its own flags.
 DEB_OUT ?= out
 deb: EXTRA_DEPS = $(DEB_DEPS)
 deb: deps
-	$(SWIFT) package --scratch-path .build-deb generate-manual --configuration release
 	$(SWIFT) build -c release --static-swift-stdlib --scratch-path .build-deb
-	deploy/debian/build-deb.sh --manual .build-deb/plugins/GenerateManual/outputs/calltap/calltap.1 \
-		.build-deb/release/calltap $(DEB_OUT)
+	$(SWIFT) build -c release --static-swift-stdlib --scratch-path .build-deb --product generate-manual
+	.build-deb/release/generate-manual .build-deb/release/calltap --output-directory .build-deb/manual
+	deploy/debian/build-deb.sh --manual .build-deb/manual/calltap.1 .build-deb/release/calltap $(DEB_OUT)
 
 # The main job: record the calls of a bundled capture and show what was written.
 demo: release

@@ -102,16 +102,17 @@ import Testing
         for file in ["/etc/calltap/calltap.yaml", "/lib/systemd/system/calltap.service",
                      "/usr/share/bash-completion/completions/calltap", "/usr/share/zsh/vendor-completions/_calltap",
                      "/usr/share/fish/vendor_completions.d/calltap.fish", "/usr/share/doc/calltap/copyright",
-                     "/usr/share/doc/calltap/changelog.Debian.gz"] {
+                     "/usr/share/doc/calltap/changelog.gz"] {
             #expect(fm.fileExists(atPath: root + file), "\(file) is not installed")
         }
         let bash = try String(contentsOfFile: root + "/usr/share/bash-completion/completions/calltap", encoding: .utf8)
         #expect(bash.contains("check-config") && bash.contains("-F _calltap calltap"), "bash completion: \(bash.prefix(200))")
+        #expect(!bash.hasPrefix("#!"), "bash-completion sources the file: no #! line")
         let fish = try String(contentsOfFile: root + "/usr/share/fish/vendor_completions.d/calltap.fish", encoding: .utf8)
         #expect(fish.contains("complete -c 'calltap'") && fish.contains("serve"))
         let zsh = try String(contentsOfFile: root + "/usr/share/zsh/vendor-completions/_calltap", encoding: .utf8)
         #expect(zsh.hasPrefix("#compdef calltap"))
-        let changelog = try Self.succeed(["sh", "-c", "gzip -dc \"$0\"", root + "/usr/share/doc/calltap/changelog.Debian.gz"])
+        let changelog = try Self.succeed(["sh", "-c", "gzip -dc \"$0\"", root + "/usr/share/doc/calltap/changelog.gz"])
         #expect(changelog.hasPrefix("calltap (\(version)) unstable; urgency=medium"), "\(changelog)")
 
         // The default configuration: the storage root the package made, a conffile dpkg knows.

@@ -102,7 +102,8 @@ grep -q '^  root: /var/lib/calltap$' "$pkg/etc/calltap/calltap.yaml" \
 install -m 0644 "$here/calltap.service" "$pkg/lib/systemd/system/calltap.service"
 
 # Shell completions, as ArgumentParser writes them for this binary.
-"$binary" --generate-completion-script bash > "$pkg/usr/share/bash-completion/completions/calltap"
+# bash-completion sources its files: the #! line ArgumentParser writes has no use there.
+"$binary" --generate-completion-script bash | sed '1{/^#!/d}' > "$pkg/usr/share/bash-completion/completions/calltap"
 "$binary" --generate-completion-script zsh > "$pkg/usr/share/zsh/vendor-completions/_calltap"
 "$binary" --generate-completion-script fish > "$pkg/usr/share/fish/vendor_completions.d/calltap.fish"
 
@@ -111,10 +112,11 @@ if [ -n "$manual" ]; then
 	gzip -9n < "$manual" > "$pkg/usr/share/man/man1/calltap.1.gz"
 fi
 
+# A native package (the version has no Debian revision): its changelog is changelog.gz.
 install -m 0644 "$here/copyright" "$pkg/usr/share/doc/calltap/copyright"
 sed -e "s|@VERSION@|$version|g" -e "s|@MAINTAINER@|$maintainer|" \
 	-e "s|@DATE@|$(date -R -u -d "@${SOURCE_DATE_EPOCH:-$(git -C "$repo" log -1 --format=%ct 2>/dev/null || date +%s)}")|" \
-	"$here/changelog.in" | gzip -9n > "$pkg/usr/share/doc/calltap/changelog.Debian.gz"
+	"$here/changelog.in" | gzip -9n > "$pkg/usr/share/doc/calltap/changelog.gz"
 
 # Depends: the packages of the libraries the binary and the shipped libraries need, at the
 # versions their symbols ask for; dpkg-shlibdeps wants a debian/control to read.
