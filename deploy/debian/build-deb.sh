@@ -101,8 +101,8 @@ grep -q '^  root: /var/lib/calltap$' "$pkg/etc/calltap/calltap.yaml" \
 
 install -m 0644 "$here/calltap.service" "$pkg/lib/systemd/system/calltap.service"
 
-# Shell completions, as ArgumentParser writes them for this binary.
-# bash-completion sources its files: the #! line ArgumentParser writes has no use there.
+# Shell completions, as ArgumentParser writes them for this binary (bash's without its #! line:
+# bash-completion sources the file).
 "$binary" --generate-completion-script bash | sed '1{/^#!/d}' > "$pkg/usr/share/bash-completion/completions/calltap"
 "$binary" --generate-completion-script zsh > "$pkg/usr/share/zsh/vendor-completions/_calltap"
 "$binary" --generate-completion-script fish > "$pkg/usr/share/fish/vendor_completions.d/calltap.fish"
