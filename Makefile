@@ -43,7 +43,9 @@ deb: EXTRA_DEPS = $(DEB_DEPS)
 deb: deps
 	$(SWIFT) build -c release --static-swift-stdlib --scratch-path .build-deb
 	$(SWIFT) build -c release --static-swift-stdlib --scratch-path .build-deb --product generate-manual
-	.build-deb/release/generate-manual .build-deb/release/calltap --output-directory .build-deb/manual
+	mkdir -p .build-deb/manual
+	.build-deb/release/generate-manual .build-deb/release/calltap --date "$$(git log -1 --format=%cs)" \
+		--output-directory .build-deb/manual
 	deploy/debian/build-deb.sh --manual .build-deb/manual/calltap.1 .build-deb/release/calltap $(DEB_OUT)
 
 # The main job: record the calls of a bundled capture and show what was written.
