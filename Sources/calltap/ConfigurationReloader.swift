@@ -13,7 +13,7 @@ final class ConfigurationReloader: Service, @unchecked Sendable {
     private let plane: ControlPlane
     private let logger: Logger
     private let pollSeconds: Double
-    /// Told `RELOADING=1` and then `READY=1` around a reload when systemd started `serve`.
+    /// Told `RELOADING=1` and then `READY=1` around a reload when systemd started `serve` (and it is ready).
     private let notifier: ServiceManagerNotifier?
 
     init(path: String, plane: ControlPlane, notifier: ServiceManagerNotifier? = nil, logger: Logger, pollSeconds: Double = 2) {
@@ -51,6 +51,8 @@ final class ConfigurationReloader: Service, @unchecked Sendable {
     }
 
     private func reload(because reason: String) async {
+        // Only once serve has said it is ready: a READY=1 from here would end its start early.
+        let notifier = self.notifier.flatMap { $0.hasSentReady ? $0 : nil }
         notifier?.notify("RELOADING=1", ServiceManagerNotifier.monotonicMicroseconds, "STATUS=reloading the configuration (\(reason))")
         defer { notifier?.notify("READY=1") }
         let configuration: ServerConfiguration

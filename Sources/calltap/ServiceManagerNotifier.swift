@@ -1,3 +1,4 @@
+import Atomics
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -15,6 +16,7 @@ final class ServiceManagerNotifier: Sendable {
     private let address: sockaddr_un
     private let addressLength: socklen_t
     private let descriptor: Int32
+    private let readySent = ManagedAtomic<Bool>(false)
 
     /// nil when `NOTIFY_SOCKET` is unset or empty (not started by systemd with `Type=notify`).
     /// Throws when it is set but names no usable socket address.
@@ -62,8 +64,12 @@ final class ServiceManagerNotifier: Sendable {
                 }
             }
         }
+        if states.contains("READY=1") { readySent.store(true, ordering: .relaxed) }
         return sent == message.count
     }
+
+    /// Whether `READY=1` has been sent: a reload before it must not tell systemd the start is done.
+    var hasSentReady: Bool { readySent.load(ordering: .relaxed) }
 
     /// `MONOTONIC_USEC=…`, which systemd wants beside `RELOADING=1`.
     static var monotonicMicroseconds: String {

@@ -6,10 +6,11 @@ import Glibc
 #endif
 
 /// `calltap serve` started as systemd starts a `Type=notify` service with `WatchdogSec=4s`:
-/// `NOTIFY_SOCKET` names a datagram socket the test binds, `WATCHDOG_USEC` is 2 s. Needs root
+/// `NOTIFY_SOCKET` names a datagram socket the test binds, `WATCHDOG_USEC` is 2 s; SIGHUP as
+/// `systemctl reload` sends it. Needs root
 /// (libpcap on `lo`).
 @Suite(.serialized) struct ServiceNotificationLiveTests {
-    @Test func serveSaysReadyFeedsTheWatchdogAndSaysStopping() async throws {
+    @Test func serveSaysReadyFeedsTheWatchdogReloadsAndSaysStopping() async throws {
         let dir = RepositoryPaths.temporaryDirectory("calltap-notify")
         let listener = try NotifySocketListener(directory: dir)
         defer { listener.close() }
@@ -40,6 +41,13 @@ import Glibc
         let gaps = zip(fed.dropFirst(), fed).map { $0.arrival - $1.arrival }
         // A gap near 2 s would let systemd's watchdog fire; the interval is 1 s.
         #expect(gaps.allSatisfy { $0 > 0.5 && $0 < 1.9 }, "gaps between WATCHDOG=1: \(gaps)")
+
+        // SIGHUP (systemctl reload): RELOADING=1 with the monotonic time systemd wants, then READY=1.
+        let beforeReload = NotifySocketListener.now()
+        kill(server.pid, SIGHUP)
+        let reloading = try await listener.wait(for: "RELOADING=1", after: beforeReload, timeout: 10)
+        #expect(reloading.value("MONOTONIC_USEC").flatMap { UInt64($0) } != nil, "\(reloading.fields)")
+        try await listener.wait(for: "READY=1", after: reloading.arrival, timeout: 10)
 
         let beforeStop = NotifySocketListener.now()
         let status = try await server.terminate()
