@@ -4,7 +4,7 @@
 #   deploy/debian/build-deb.sh [--fast] [--manual calltap.1] BINARY OUTDIR
 #
 # `make deb` runs it on a release binary with the Swift runtime linked statically and the manual
-# ArgumentParser's generate-manual plugin wrote; DebPackageLiveTests on the debug binary, --fast.
+# swift-argument-parser's generate-manual tool wrote; DebPackageLiveTests on the debug binary, --fast.
 # Libraries the binary loads that no Debian package provides (the toolchain's Swift runtime, when
 # it is not linked statically) are shipped in /usr/lib/calltap, found there by the binary's
 # RUNPATH ($ORIGIN/../lib/calltap). Depends is what dpkg-shlibdeps finds for the binary and those
