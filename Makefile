@@ -6,11 +6,14 @@ BUILD_DEPS := pkg-config libpcap-dev libsndfile1-dev libopus-dev libspandsp-dev 
 # sip-tester (SIPp), sox and sqlite3: the live tests (LiveServeTests, RestartTests) place real
 # calls on loopback with SIPp peers sending sox tones, and read the tracker's database.
 # rabbitmq-server: the cluster tests publish and consume on a real broker (Tests/broker.sh).
-TEST_DEPS := tshark sip-tester sox sqlite3 rabbitmq-server curl openssl
+# dpkg-dev, patchelf and binutils: deploy/debian/build-deb.sh (dpkg-shlibdeps, RUNPATH, strip);
+# systemd: DebPackageLiveTests verifies the installed unit with systemd-analyze.
+DEB_DEPS := dpkg-dev patchelf binutils
+TEST_DEPS := tshark sip-tester sox sqlite3 rabbitmq-server curl openssl $(DEB_DEPS) systemd
 DEMO_CAPTURE ?= captures/sipp-g711-tones.pcap
 DEMO_OUT ?= recordings
 
-.PHONY: all deps build release demo test test-api broker-start broker-stop bench bench-live bench-api bench-srtp alloc-check clean
+.PHONY: all deps build release deb demo test test-api broker-start broker-stop bench bench-live bench-api bench-srtp alloc-check clean
 
 all: build
 
@@ -30,6 +33,21 @@ build: deps
 release: deps
 	$(SWIFT) build -c release
 
+# A Debian package of calltap for this distribution in $(DEB_OUT)/ (deploy/debian/build-deb.sh):
+# the release binary with the Swift runtime linked statically (its own build path), its manual,
+# completions, the systemd unit and the default configuration. The manual is written by
+# swift-argument-parser's generate-manual tool, the one its `generate-manual` plugin runs, from
+# this binary: the plugin itself would build the whole package again with its own flags.
+DEB_OUT ?= out
+deb: EXTRA_DEPS = $(DEB_DEPS)
+deb: deps
+	$(SWIFT) build -c release --static-swift-stdlib --scratch-path .build-deb
+	$(SWIFT) build -c release --static-swift-stdlib --scratch-path .build-deb --product generate-manual
+	mkdir -p .build-deb/manual
+	.build-deb/release/generate-manual .build-deb/release/calltap --date "$$(git log -1 --format=%cs)" \
+		--output-directory .build-deb/manual
+	deploy/debian/build-deb.sh --manual .build-deb/manual/calltap.1 .build-deb/release/calltap $(DEB_OUT)
+
 # The main job: record the calls of a bundled capture and show what was written.
 demo: release
 	.build/release/calltap replay $(DEMO_CAPTURE) --out $(DEMO_OUT)
@@ -37,7 +55,7 @@ demo: release
 # The suites that run `calltap serve` against real peers on loopback and judge timing against
 # the clients' clocks. They run after the others, one test at a time: on two cores, beside the
 # parallel suites, a call was not yet tracked when the test's first command arrived.
-LIVE_SUITES := EndToEndTests\.(LiveServeTests|RestartTests|RelocatedStorageTests|CrashRecoveryLiveTests|StorageFaultLiveTests|HostileClientLiveTests|ClusterLiveTests|AgentProvisioningLiveTests|BackupLiveTests|RetentionLiveTests|WhenFullLiveTests|TLSLiveTests|DeployFilesLiveTests|FaceToFaceLiveTests|DeskStreamTests|AnnouncementLiveTests)/
+LIVE_SUITES := EndToEndTests\.(LiveServeTests|RestartTests|RelocatedStorageTests|CrashRecoveryLiveTests|StorageFaultLiveTests|HostileClientLiveTests|ClusterLiveTests|AgentProvisioningLiveTests|BackupLiveTests|RetentionLiveTests|WhenFullLiveTests|TLSLiveTests|DeployFilesLiveTests|FaceToFaceLiveTests|DeskStreamTests|AnnouncementLiveTests|DebPackageLiveTests|ServiceNotificationLiveTests|ServiceManagerWatchdogTests)/
 
 # The test suite (what CI runs): the parallel suites, then the live ones; fails if either failed.
 test: EXTRA_DEPS = $(TEST_DEPS)
@@ -106,4 +124,4 @@ bench-srtp: deps
 	Benchmarks/work/srtp_bench
 
 clean:
-	rm -rf .build $(DEMO_OUT) Benchmarks/work
+	rm -rf .build .build-deb $(DEMO_OUT) $(DEB_OUT) Benchmarks/work

@@ -16,11 +16,15 @@ final class ConfigurationReloader: Service, @unchecked Sendable {
     private let tls: TLSContextSource?
     private let logger: Logger
     private let pollSeconds: Double
+    /// Told `RELOADING=1` and then `READY=1` around a reload when systemd started `serve` (and it is ready).
+    private let notifier: ServiceManagerNotifier?
 
-    init(path: String, plane: ControlPlane, tls: TLSContextSource? = nil, logger: Logger, pollSeconds: Double = 2) {
+    init(path: String, plane: ControlPlane, tls: TLSContextSource? = nil, notifier: ServiceManagerNotifier? = nil,
+         logger: Logger, pollSeconds: Double = 2) {
         self.tls = tls
         self.path = path
         self.plane = plane
+        self.notifier = notifier
         self.logger = logger
         self.pollSeconds = pollSeconds
     }
@@ -52,6 +56,10 @@ final class ConfigurationReloader: Service, @unchecked Sendable {
     }
 
     private func reload(because reason: String) async {
+        // Only once serve has said it is ready: a READY=1 from here would end its start early.
+        let notifier = self.notifier.flatMap { $0.hasSentReady ? $0 : nil }
+        notifier?.notify("RELOADING=1", ServiceManagerNotifier.monotonicMicroseconds, "STATUS=reloading the configuration (\(reason))")
+        defer { notifier?.notify("READY=1") }
         if let tls {
             do {
                 try tls.reload()

@@ -20,10 +20,11 @@ enum HTTPServer {
         }
     }
 
-    /// The application; it logs the address it really listens on (port 0 picks one). With
-    /// `tls` (made from `http.tls`), HTTPS only.
+    /// The application; it logs the address it really listens on (port 0 picks one), then calls
+    /// `onListening`. With `tls` (made from `http.tls`), HTTPS only.
     static func application(service: some RecorderService, configuration: ServerConfiguration, tls: TLSContextSource?,
-                            logger: Logger) throws(APIConfigurationError) -> some ApplicationProtocol {
+                            logger: Logger, onListening: @escaping @Sendable () -> Void = {})
+        throws(APIConfigurationError) -> some ApplicationProtocol {
         var bind = try HTTPBindAddress(parsing: configuration.http.bind)
         if tls == nil && !bind.isLoopback {
             logger.warning("the API is served without TLS on a non-loopback address: API keys cross the network in clear (set http.tls)",
@@ -45,6 +46,7 @@ enum HTTPServer {
             onServerRunning: { channel in
                 let address = channel.localAddress.map { "\($0.ipAddress ?? host):\($0.port ?? port)" } ?? "\(host):\(port)"
                 logger.notice("HTTP API listening", metadata: ["address": "\(address)", "tls": "\(tls != nil)"])
+                onListening()
             },
             logger: logger)
     }

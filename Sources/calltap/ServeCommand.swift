@@ -1,5 +1,6 @@
 import API
 import ArgumentParser
+import Atomics
 import Control
 import Engine
 import Foundation
@@ -12,6 +13,7 @@ import ServiceLifecycle
 /// what the agents' policies and the API say, and serves the API. SIGTERM or SIGINT stops the
 /// capture, finishes every open recording (`EndReason: "shutdown"`) and flushes the database.
 /// SIGHUP, or a change of the file, reloads its agents and policies (`ConfigurationReloader`).
+/// Started by systemd with `Type=notify` (`NOTIFY_SOCKET`), it reports to it (`ServiceManagerReporter`).
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
@@ -111,18 +113,34 @@ struct ServeCommand: AsyncParsableCommand {
         plane.attach(sweeper: sweeper)
         let captureService = CaptureService(engine: engine, source: capture, plane: plane, activity: "capturing", logger: logger)
         let tls = try HTTPServer.tls(configuration)
+        let notifier: ServiceManagerNotifier?
+        do {
+            notifier = try ServiceManagerNotifier()
+        } catch {
+            throw CommandFailure.exit("\(error)")
+        }
+        let httpListening = ManagedAtomic<Bool>(false)
         let app: any ApplicationProtocol
         do {
-            app = try HTTPServer.application(service: plane, configuration: configuration, tls: tls, logger: Logger(label: "calltap.http"))
+            app = try HTTPServer.application(service: plane, configuration: configuration, tls: tls, logger: Logger(label: "calltap.http"),
+                                             onListening: { httpListening.store(true, ordering: .relaxed) })
         } catch {
             throw CommandFailure.exit("\(error)")
         }
         logger.notice("capturing", metadata: ["interfaces": "\(configuration.capture.interfaces.joined(separator: ","))",
                                               "storage": "\(root)", "agents": "\(configuration.agents.count)"])
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: app), .init(service: captureService),
+            .init(service: ConfigurationReloader(path: config, plane: plane, tls: tls, notifier: notifier, logger: logger)),
+            .init(service: RetentionService(sweeper: sweeper)),
+        ]
+        // Last: the first to hear of a shutdown, so that systemd learns of it before the others stop.
+        if let notifier {
+            services.append(.init(service: ServiceManagerReporter(notifier: notifier, plane: plane, httpListening: httpListening,
+                                                                  interfaces: configuration.capture.interfaces, logger: logger)))
+        }
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: app), .init(service: captureService),
-                       .init(service: ConfigurationReloader(path: config, plane: plane, tls: tls, logger: logger)),
-                       .init(service: RetentionService(sweeper: sweeper))],
+            services: services,
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         do {

@@ -17,8 +17,10 @@ public final class LiveServer: @unchecked Sendable {
 
     /// Starts the server and waits (at most `timeout` seconds) until it says where it listens.
     /// With `descriptorLimit`, the server starts under that soft and hard `RLIMIT_NOFILE`
-    /// (util-linux `prlimit`, which sets it and then runs calltap in its place).
-    public init(config configPath: String, logPath: String, timeout: Double = 30, descriptorLimit: Int? = nil) async throws {
+    /// (util-linux `prlimit`, which sets it and then runs calltap in its place). `environment` is
+    /// added to this process's own.
+    public init(config configPath: String, logPath: String, timeout: Double = 30, descriptorLimit: Int? = nil,
+                environment: [String: String] = [:]) async throws {
         self.configPath = configPath
         self.logPath = logPath
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
@@ -30,6 +32,9 @@ public final class LiveServer: @unchecked Sendable {
         } else {
             process.executableURL = URL(fileURLWithPath: CalltapProcess.binary)
             process.arguments = ["serve", "--config", configPath]
+        }
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         }
         process.standardOutput = log
         process.standardError = log

@@ -263,11 +263,18 @@ public final class ControlPlane: RecorderService, @unchecked Sendable {
         return nil
     }
 
-    public func readiness() async -> Readiness {
-        var capture = lock.withLock { captureState }
+    /// Whether the capture loop runs and has made progress within `capture.stallSeconds`, and
+    /// if not, why. `/readyz` and systemd's watchdog (`calltap serve`) both judge capture by it.
+    public var captureHealth: (running: Bool, detail: String) {
+        let capture = lock.withLock { captureState }
         if capture.running, let age = engine.monitor.heartbeatAgeSeconds, age >= stallSeconds {
-            capture = (false, String(format: "stalled: no progress for %.1f s", age))
+            return (false, String(format: "stalled: no progress for %.1f s", age))
         }
+        return capture
+    }
+
+    public func readiness() async -> Readiness {
+        let capture = captureHealth
         let storage = storageProblem
         var detail: [String] = []
         if !capture.running { detail.append("capture: \(capture.detail)") }
