@@ -53,7 +53,8 @@ import Testing
             #expect(agent["Policy"] as? String == "on-demand" && agent["EffectivePolicy"] as? String == "on-demand")
             #expect(agent["Source"] as? String == "api" && agent["Login"] is NSNull && agent["Username"] is NSNull)
             #expect(Set(agent.keys) == ["AgentId", "BusinessUnit", "Phone", "SystemUsername", "CrmUsername", "Username", "DeviceId",
-                                        "DeviceAlias", "Station", "Policy", "EffectivePolicy", "Login", "Source", "Changed", "ChangedBy"])
+                                        "DeviceAlias", "Station", "Policy", "EffectivePolicy", "KeepDays", "ArchiveAction", "Login", "Source",
+                                        "Changed", "ChangedBy"])
 
             // A read key reads it, here and as an agent state.
             (status, body) = try await send(client, .get, "/api/Agents/9", key: Fixture.readKey)
@@ -98,6 +99,14 @@ import Testing
             #expect((body as? [String: Any])?["Policy"] is NSNull && (body as? [String: Any])?["EffectivePolicy"] as? String == "always")
             (status, _) = try await send(client, .put, "/api/Agents/12", #"{"Phone": "5012"}"#)
             #expect(status == .created)
+            // Its own retention, shown as given; a value retention cannot use is refused.
+            (status, body) = try await send(client, .put, "/api/Agents/12", #"{"Phone": "5012", "KeepDays": 30, "ArchiveAction": "move"}"#)
+            #expect(status == .ok && (body as? [String: Any])?["KeepDays"] as? Int == 30
+                    && (body as? [String: Any])?["ArchiveAction"] as? String == "move")
+            for bad in [#""KeepDays": -1"#, #""KeepDays": "30""#, #""ArchiveAction": "shred""#] {
+                (status, _) = try await send(client, .put, "/api/Agents/12", #"{"Phone": "5012", \#(bad)}"#)
+                #expect(status == .badRequest, "\(bad)")
+            }
 
             (status, body) = try await send(client, .delete, "/api/Agents/9")
             #expect(status == .noContent && body == nil)

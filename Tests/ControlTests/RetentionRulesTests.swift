@@ -15,6 +15,11 @@ import Testing
         #expect(rules.retention(metadata: ["keepdays": "7"], businessUnit: 3) == RecordingRetention(keepDays: 7, action: .move))
         #expect(rules.retention(metadata: ["keepdays": "0", "archiveaction": "DELETE"], businessUnit: 3)
                 == RecordingRetention(keepDays: 0, action: .delete))
+        // The agent's own entry comes before its business unit, each part on its own.
+        #expect(rules.retention(metadata: [:], agent: RetentionChoice(keepDays: 10), businessUnit: 3)
+                == RecordingRetention(keepDays: 10, action: .move))
+        #expect(rules.retention(metadata: ["keepdays": "2"], agent: RetentionChoice(keepDays: 10, action: .delete), businessUnit: 3)
+                == RecordingRetention(keepDays: 2, action: .delete))
         // No days anywhere: kept for ever, whatever the action.
         #expect(RetentionRules().retention(metadata: ["archiveaction": "move"], businessUnit: 3) == nil)
         #expect(RetentionRules().retention(metadata: ["keepdays": "5"], businessUnit: nil) == RecordingRetention(keepDays: 5, action: .delete))

@@ -23,7 +23,10 @@ import Testing
             businessUnits:
               - { id: 3, policy: on-demand, keepDays: 365 }
               - { id: 4, archiveAction: delete }
+            agents:
+              - { id: 1, phone: "5001", keepDays: 7 }
             """, file: "t.yaml")
+        #expect(configuration.agents.first?.retention == RetentionChoice(keepDays: 7))
         #expect(configuration.policies.retention == RetentionRules(
             defaultDays: 90, defaultAction: .move,
             byBusinessUnit: [3: RetentionChoice(keepDays: 365), 4: RetentionChoice(action: .delete)]))
@@ -63,5 +66,7 @@ import Testing
         #expect(problems("storage: { retention: { archiveRoot: archive } }")
                 == ["t.yaml:1: storage.retention.archiveRoot: archiveRoot 'archive' must be an absolute path"])
         #expect(problems("businessUnits: [{ id: 2, keepDays: 40000 }]").first?.contains("businessUnits[0].keepDays") == true)
+        #expect(problems(#"agents: [{ id: 2, phone: "5002", archiveAction: move }]"#)
+                == ["t.yaml:1: storage.retention.archiveRoot: archiveAction 'move' needs an archive root"])
     }
 }

@@ -3,7 +3,7 @@ import Foundation
 import Testing
 
 /// Retention end to end: four SIPp calls recorded by `calltap serve`, each kept by another rule
-/// (the default's 30 days; a business unit's 0 days, moved to the archive; 0 days set per call
+/// (the agent's own 30 days over the default's 60; a business unit's 0 days, moved to the archive; 0 days set per call
 /// through `Record/UpdateForAgent`; the same under a legal hold). `calltap sweep --dry-run` lists
 /// what would go and touches nothing; `calltap sweep` beside the running server moves and
 /// deletes it, with the index rows; the hold keeps its recording until it is lifted, and then
@@ -30,13 +30,13 @@ import Testing
         storage:
           root: "\(storage)"
           commitDelaySeconds: 0.5
-          retention: { defaultDays: 30, archiveRoot: "\(archive)", sweepIntervalSeconds: 3600 }
+          retention: { defaultDays: 60, archiveRoot: "\(archive)", sweepIntervalSeconds: 3600 }
         http: { bind: "127.0.0.1:0" }
         cluster: { serverId: retention-test }
         businessUnits:
           - { id: 2, keepDays: 0, archiveAction: move }
         agents:
-          - { id: 1, phone: "2001" }
+          - { id: 1, phone: "2001", keepDays: 30 }
           - { id: 2, businessUnit: 2, phone: "2002" }
           - { id: 3, phone: "2003" }
           - { id: 4, phone: "2004" }

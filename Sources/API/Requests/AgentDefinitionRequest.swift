@@ -8,7 +8,7 @@ import Control
 /// is what was meant.
 enum AgentDefinitionRequest {
     static let fields: Set<String> = ["agentid", "businessunit", "phone", "systemusername", "crmusername", "username",
-                                      "deviceid", "devicealias", "station", "policy"]
+                                      "deviceid", "devicealias", "station", "policy", "keepdays", "archiveaction"]
     static let answerFields: Set<String> = ["effectivepolicy", "login", "source", "changed", "changedby"]
 
     /// The agent the body describes. `pathId` is the id in a PUT's path; a body's `AgentId` that
@@ -37,6 +37,22 @@ enum AgentDefinitionRequest {
             }
             agent.policy = known
         }
+        var retention = RetentionChoice()
+        switch document["KeepDays"] {
+        case nil, .null?:
+            break
+        case .integer(let days)? where (0...Int64(RecordingRetention.maximumDays)).contains(days):
+            retention.keepDays = Int(days)
+        default:
+            throw ControlError(.badRequest, "'KeepDays' must be a whole number of days from 0 to \(RecordingRetention.maximumDays), or null")
+        }
+        if let action = try document.string("ArchiveAction") {
+            guard let known = ArchiveAction(rawValue: action) else {
+                throw ControlError(.badRequest, "unknown archive action '\(action)' (delete, move, or null for the business unit's)")
+            }
+            retention.action = known
+        }
+        agent.retention = retention == RetentionChoice() ? nil : retention
         return agent
     }
 

@@ -14,10 +14,13 @@ public struct AgentProfile: Sendable, Codable, Equatable {
     public var station: String
     /// The agent's own policy; nil when the business unit's or the default applies.
     public var policy: RecordingPolicy?
+    /// How long the agent's recordings are kept, where its own entry says (each part nil: the
+    /// business unit's or the default, `RetentionRules`).
+    public var retention: RetentionChoice?
 
     public init(id: Int, businessUnit: Int = 0, phone: String, systemUsername: String = "", crmUsername: String = "",
                 username: String? = nil, deviceId: String = "", deviceAlias: String = "", station: String = "",
-                policy: RecordingPolicy? = nil) {
+                policy: RecordingPolicy? = nil, retention: RetentionChoice? = nil) {
         self.id = id
         self.businessUnit = businessUnit
         self.phone = phone
@@ -28,6 +31,7 @@ public struct AgentProfile: Sendable, Codable, Equatable {
         self.deviceAlias = deviceAlias
         self.station = station
         self.policy = policy
+        self.retention = retention
     }
 
     /// The agent's name of this kind (user names, CRM name, device id) as configured; nil for

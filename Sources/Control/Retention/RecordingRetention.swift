@@ -30,8 +30,8 @@ public struct RecordingRetention: Sendable, Equatable, Codable {
     }
 }
 
-/// A business unit's retention: either part may be left to the default.
-public struct RetentionChoice: Sendable, Equatable {
+/// An agent's or a business unit's retention: either part may be left to the next rule.
+public struct RetentionChoice: Sendable, Equatable, Codable {
     public var keepDays: Int?
     public var action: ArchiveAction?
 
@@ -41,10 +41,12 @@ public struct RetentionChoice: Sendable, Equatable {
     }
 }
 
-/// Where a recording's retention comes from: its call's metadata (`keepdays`, `archiveaction`,
-/// which the Recording API sets per call), else its agent's business unit
-/// (`businessUnits[].keepDays`, `.archiveAction`), else `storage.retention.defaultDays` and
-/// `.archiveAction`. Without a number of days from any of them, a recording is kept for ever.
+/// Where a recording's retention comes from, each part (days, action) on its own: its call's
+/// metadata (`keepdays`, `archiveaction`, which the Recording API sets per call), else its
+/// agent's own entry (`agents[].keepDays`, `.archiveAction`, or the agents API), else the agent's
+/// business unit (`businessUnits[].keepDays`, `.archiveAction`), else
+/// `storage.retention.defaultDays` and `.archiveAction`. Without a number of days from any of
+/// them, a recording is kept for ever.
 public struct RetentionRules: Sendable, Equatable {
     public var defaultDays: Int?
     public var defaultAction: ArchiveAction = .delete
@@ -61,14 +63,14 @@ public struct RetentionRules: Sendable, Equatable {
         self.byBusinessUnit = byBusinessUnit
     }
 
-    /// The retention of a recording with this metadata whose agent is in `businessUnit`.
-    /// Values the metadata check refuses (`problem(key:value:)`) never reach a finished
-    /// recording; if one does, it counts as unset.
-    public func retention(metadata: [String: String], businessUnit: Int?) -> RecordingRetention? {
+    /// The retention of a recording with this metadata whose agent has `agent` as its own
+    /// choice and is in `businessUnit`. Values the metadata check refuses (`problem(key:value:)`)
+    /// never reach a finished recording; if one does, it counts as unset.
+    public func retention(metadata: [String: String], agent: RetentionChoice? = nil, businessUnit: Int?) -> RecordingRetention? {
         let unit = businessUnit.flatMap { byBusinessUnit[$0] }
-        let days = metadata[Self.keepDaysKey].flatMap(Self.keepDays) ?? unit?.keepDays ?? defaultDays
+        let days = metadata[Self.keepDaysKey].flatMap(Self.keepDays) ?? agent?.keepDays ?? unit?.keepDays ?? defaultDays
         guard let days else { return nil }
-        let action = metadata[Self.archiveActionKey].flatMap(Self.action) ?? unit?.action ?? defaultAction
+        let action = metadata[Self.archiveActionKey].flatMap(Self.action) ?? agent?.action ?? unit?.action ?? defaultAction
         return RecordingRetention(keepDays: days, action: action)
     }
 

@@ -20,6 +20,7 @@ public struct AgentDefinition: Sendable, Equatable, Encodable {
         case agentId = "AgentId", businessUnit = "BusinessUnit", phone = "Phone", systemUsername = "SystemUsername"
         case crmUsername = "CrmUsername", username = "Username", deviceId = "DeviceId", deviceAlias = "DeviceAlias"
         case station = "Station", policy = "Policy", effectivePolicy = "EffectivePolicy", login = "Login"
+        case keepDays = "KeepDays", archiveAction = "ArchiveAction"
         case source = "Source", changed = "Changed", changedBy = "ChangedBy"
     }
 
@@ -41,6 +42,8 @@ public struct AgentDefinition: Sendable, Equatable, Encodable {
         try c.encode(p.station, forKey: .station)
         try c.encode(p.policy?.rawValue, forKey: .policy)
         try c.encode(effectivePolicy.rawValue, forKey: .effectivePolicy)
+        try c.encode(p.retention?.keepDays, forKey: .keepDays)
+        try c.encode(p.retention?.action?.rawValue, forKey: .archiveAction)
         if let login = entry.login {
             var l = c.nestedContainer(keyedBy: LoginKeys.self, forKey: .login)
             try l.encode(login.phone, forKey: .phone)

@@ -158,8 +158,8 @@ extension AgentTracker {
 
     /// How long a recording of the agent with this metadata is kept (`RetentionRules`).
     func retention(metadata: [String: String], agentId: Int?) -> RecordingRetention? {
-        directory.policies.retention.retention(
-            metadata: metadata, businessUnit: agentId.flatMap { directory.agent(id: $0)?.businessUnit })
+        let agent = agentId.flatMap { directory.agent(id: $0) }
+        return directory.policies.retention.retention(metadata: metadata, agent: agent?.retention, businessUnit: agent?.businessUnit)
     }
 
     /// Screen recordings are named like audio ones, from the server, the agent, the capture time

@@ -43,7 +43,7 @@ extension ConfigurationReader {
             if item.node.tagName == .null { report("expected an agent, found nothing", at: item.path, node: item.node) }
             guard let entry = section(item.node, at: item.path, keys: [
                 "id", "businessUnit", "phone", "systemUsername", "crmUsername", "username",
-                "deviceId", "deviceAlias", "station", "policy",
+                "deviceId", "deviceAlias", "station", "policy", "keepDays", "archiveAction",
             ]) else { continue }
             let problemsBefore = problems.count
             let id = required(entry, "id").flatMap { integer($0, at: entry.path("id"), in: 0...Int(Int32.max)) }
@@ -51,6 +51,7 @@ extension ConfigurationReader {
             let businessUnit = integer(entry["businessUnit"], at: entry.path("businessUnit"), in: 0...Int(Int32.max))
             var agent = AgentProfile(id: id ?? 0, businessUnit: businessUnit ?? 0, phone: phone ?? "")
             agent.policy = choice(entry["policy"], at: entry.path("policy"), noun: "policy")
+            agent.retention = readRetentionChoice(entry)
             agent.systemUsername = text(entry["systemUsername"], at: entry.path("systemUsername")) ?? ""
             agent.crmUsername = text(entry["crmUsername"], at: entry.path("crmUsername")) ?? ""
             agent.username = text(entry["username"], at: entry.path("username"))

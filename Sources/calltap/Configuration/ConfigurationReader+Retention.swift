@@ -43,7 +43,7 @@ extension ConfigurationReader {
         }
     }
 
-    /// A business unit's `keepDays` and `archiveAction`.
+    /// An agent's or a business unit's `keepDays` and `archiveAction`.
     func readRetentionChoice(_ entry: ConfigurationSection) -> RetentionChoice? {
         let days = integer(entry["keepDays"], at: entry.path("keepDays"), in: 0...RecordingRetention.maximumDays)
         let action: ArchiveAction? = choice(entry["archiveAction"], at: entry.path("archiveAction"), noun: "archive action")
@@ -57,7 +57,7 @@ extension ConfigurationReader {
         let line = storage.map(Self.line(of:)) ?? 1
         let path = ConfigurationPath.root.key("storage").key("retention").key("archiveRoot")
         guard let archiveRoot = configuration.sweep.archiveRoot else {
-            if configuration.policies.retention.anyMoves {
+            if configuration.policies.retention.anyMoves || configuration.agents.contains(where: { $0.retention?.action == .move }) {
                 report("archiveAction 'move' needs an archive root", at: path, line: line)
             }
             return
