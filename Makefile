@@ -7,8 +7,9 @@ BUILD_DEPS := pkg-config libpcap-dev libsndfile1-dev libopus-dev libspandsp-dev 
 # calls on loopback with SIPp peers sending sox tones, and read the tracker's database.
 # rabbitmq-server: the cluster tests publish and consume on a real broker (Tests/broker.sh).
 # dpkg-dev, patchelf and binutils: deploy/debian/build-deb.sh (dpkg-shlibdeps, RUNPATH, strip);
+# libcurl4-openssl-dev: the static Swift runtime's FoundationNetworking (webhooks) links libcurl;
 # systemd: DebPackageLiveTests verifies the installed unit with systemd-analyze.
-DEB_DEPS := dpkg-dev patchelf binutils
+DEB_DEPS := dpkg-dev patchelf binutils libcurl4-openssl-dev
 TEST_DEPS := tshark sip-tester sox sqlite3 rabbitmq-server curl openssl $(DEB_DEPS) systemd
 DEMO_CAPTURE ?= captures/sipp-g711-tones.pcap
 DEMO_OUT ?= recordings
