@@ -82,6 +82,9 @@ import Testing
             let second = try #require(body["Items"] as? [[String: Any]])
             #expect(first.count == 2 && second.count == 1 && body["NextCursor"] is NSNull)
             #expect(Set((first + second).compactMap { $0["Id"] as? String }).count == 3)
+            (status, body) = try await send(client, .get, "/api/Audit?from=2026-12-04T10:00:00Z&to=2026-12-04T09:00:00Z",
+                                            key: "admin-secret-1")
+            #expect(status == .ok && (body["Items"] as? [[String: Any]])?.isEmpty == true, "an empty range holds nothing")
             for bad in ["?cursor=abc", "?limit=0", "?from=yesterday", "?who=me"] {
                 #expect(try await send(client, .get, "/api/Audit\(bad)", key: "admin-secret-1").0 == .badRequest, "\(bad)")
             }
