@@ -4,16 +4,6 @@ import Testing
 /// A configuration with problems is rejected with every one of them, each on its own line as
 /// `FILE:LINE: key.path: what is wrong`.
 @Suite struct ConfigurationErrorTests {
-    /// The problems of `text` read as `t.yaml`; empty when it is valid.
-    func problems(_ text: String) -> [String] {
-        do throws(ConfigurationError) {
-            _ = try ConfigurationFile.parse(text, file: "t.yaml")
-            return []
-        } catch {
-            return error.lines
-        }
-    }
-
     @Test func everyProblemIsListedWithItsLine() {
         let text = """
             capture:

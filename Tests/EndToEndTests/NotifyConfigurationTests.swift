@@ -7,15 +7,6 @@ import Testing
 /// `notify`: webhooks are http or https URLs with a non-empty secret (given, or from a file or the
 /// environment), listed once; the retry bounds are seconds in range. check-config reports each problem on its line.
 @Suite struct NotifyConfigurationTests {
-    func problems(_ text: String) -> [String] {
-        do throws(ConfigurationError) {
-            _ = try ConfigurationFile.parse(text, file: "t.yaml")
-            return []
-        } catch {
-            return error.lines
-        }
-    }
-
     @Test func webhooksAndRetriesAreRead() throws {
         let c = try ConfigurationFile.parse("""
             notify:

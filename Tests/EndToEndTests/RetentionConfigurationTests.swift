@@ -5,15 +5,6 @@ import Testing
 /// `storage.retention`, `storage.whenFull` and a business unit's `keepDays`/`archiveAction`:
 /// read into the rules the tracker and the sweeper use, and refused with a line when wrong.
 @Suite struct RetentionConfigurationTests {
-    func problems(_ text: String) -> [String] {
-        do throws(ConfigurationError) {
-            _ = try ConfigurationFile.parse(text, file: "t.yaml")
-            return []
-        } catch {
-            return error.lines
-        }
-    }
-
     @Test func retentionIsReadIntoTheRulesAndTheSweeper() throws {
         let configuration = try ConfigurationFile.parse("""
             storage:

@@ -6,15 +6,6 @@ import Testing
 /// API keys with names, and keys and the broker password from a file or the environment instead
 /// of the configuration: read as given, and each wrong way refused on its line.
 @Suite(.serialized) struct SecretSourcesTests {
-    func problems(_ text: String) -> [String] {
-        do throws(ConfigurationError) {
-            _ = try ConfigurationFile.parse(text, file: "t.yaml")
-            return []
-        } catch {
-            return error.lines
-        }
-    }
-
     @Test func keysComeInlineFromAFileOrFromTheEnvironmentWithTheirNames() throws {
         let dir = NSTemporaryDirectory() + "calltap-secrets-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
