@@ -75,7 +75,10 @@ struct ReplayCommand: AsyncParsableCommand {
             throw CommandFailure.exit("\(error)")
         }
 
-        let engine = CaptureEngine(configuration: configuration.engine)
+        // Sealed as `serve` seals, when the configuration says so (finished in the order handed
+        // over, which more than one worker does not keep from run to run).
+        let sealer = try RecordingSealing.sealer(configuration, logger: nil)
+        let engine = CaptureEngine(configuration: configuration.engine, sealer: sealer)
         var store: SQLiteTrackerStore?
         if http != nil {
             // Served recordings are searched in the index, as on a live server.

@@ -52,7 +52,8 @@ struct ServeCommand: AsyncParsableCommand {
 
         let root = engineConfiguration.storageRoot
         if let problem = StorageCheck.writable(root) { throw CommandFailure.exit("storage: \(problem)") }
-        let engine = CaptureEngine(configuration: engineConfiguration, logger: Logger(label: "calltap.engine"))
+        let sealer = try RecordingSealing.sealer(configuration, logger: logger)
+        let engine = CaptureEngine(configuration: engineConfiguration, sealer: sealer, logger: Logger(label: "calltap.engine"))
         let store: SQLiteTrackerStore
         do {
             store = try SQLiteTrackerStore(storageRoot: root, reserve: engine.storage.reserve)
@@ -93,7 +94,7 @@ struct ServeCommand: AsyncParsableCommand {
             throw CommandFailure.exit("cannot read the database under \(root): \(error)")
         }
         plane.tracker.restore(from: stored, now: LiveCapture.wallNanos()) { entry in
-            RecordingRecovery.recover(entry, serverId: engineConfiguration.serverId)
+            RecordingRecovery.recover(entry, serverId: engineConfiguration.serverId, sealer: sealer)
         }
         store.flush()
         if let url = configuration.cluster.broker {
@@ -109,7 +110,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
 
         let storage = engine.storage
-        let sweeper = RetentionSweeper(store: store, settings: configuration.sweep, isSpaceLow: { storage.isLow })
+        let sweeper = RetentionSweeper(store: store, settings: configuration.sweep, sealer: sealer, isSpaceLow: { storage.isLow })
         plane.attach(sweeper: sweeper)
         let captureService = CaptureService(engine: engine, source: capture, plane: plane, activity: "capturing", logger: logger)
         let tls = try HTTPServer.tls(configuration)

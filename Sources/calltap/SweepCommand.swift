@@ -34,7 +34,8 @@ struct SweepCommand: ParsableCommand {
         } catch {
             throw CommandFailure.exit("cannot open \(path): \(error)")
         }
-        let report = RetentionSweeper(store: store, settings: configuration.sweep).sweep(dryRun: dryRun)
+        let sealer = dryRun ? nil : try RecordingSealing.sealer(configuration, logger: nil)
+        let report = RetentionSweeper(store: store, settings: configuration.sweep, sealer: sealer).sweep(dryRun: dryRun)
         for item in report.items {
             let expiry = item.entry.expiresNanos.map { Self.time($0) } ?? "-"
             let target = item.action == .move ? " → \(configuration.sweep.archiveRoot ?? "?")" : ""

@@ -23,6 +23,9 @@ public struct ServerConfiguration: Sendable {
     public var sweep = SweepSettings()
     /// Who is told of finished recordings besides the broker (`notify`).
     public var notify = NotifySettings()
+    /// The Ed25519 key that seals finished recordings on a chain (`storage.sealing.keyFile`);
+    /// nil seals nothing. `serve` makes the key when the file is not there.
+    public var sealKeyFile: String?
 
     public init() {}
 

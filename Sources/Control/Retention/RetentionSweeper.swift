@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Media
 
 /// Applies each recording's retention: finds the finished recordings whose retention ran out and
 /// that are not on hold, earliest expiry first, claims each in the index (a hold placed after
@@ -36,6 +37,8 @@ public final class RetentionSweeper: @unchecked Sendable {
     private let files: RecordingFiles
     private let settings: SweepSettings
     private let isSpaceLow: @Sendable () -> Bool
+    /// Each removal and move gets its line on the seal ledger before the files go.
+    private let sealer: RecordingSealer?
     private let logger: Logger
     private let lock = NSLock()
     private var totals = Totals()
@@ -49,8 +52,9 @@ public final class RetentionSweeper: @unchecked Sendable {
     /// How often a low disk is checked for when `whenFull` is `deleteOldestExpired`.
     static let spaceCheckSeconds = 5.0
 
-    public init(store: SQLiteTrackerStore, settings: SweepSettings, isSpaceLow: @escaping @Sendable () -> Bool = { false },
-                logger: Logger = Logger(label: "calltap.retention")) {
+    public init(store: SQLiteTrackerStore, settings: SweepSettings, sealer: RecordingSealer? = nil,
+                isSpaceLow: @escaping @Sendable () -> Bool = { false }, logger: Logger = Logger(label: "calltap.retention")) {
+        self.sealer = sealer
         self.store = store
         self.files = RecordingFiles(root: store.root, archiveRoot: settings.archiveRoot)
         self.settings = settings
@@ -171,6 +175,12 @@ public final class RetentionSweeper: @unchecked Sendable {
         let bytes = RecordingFiles.size(of: entry)
         let longPast = (entry.endNanos ?? now) < now - 2 * RecordingRetention.dayNanos
         do {
+            if let sealer {
+                // Noted first: the line needs the sidecar's digest, and a removal that stops
+                // half-way is done again by the next sweep (a second line for it changes nothing).
+                try sealer.noteRemoval(ofSidecarAt: entry.sidecarPath,
+                                       archivedTo: action == .move ? try files.archivePath(of: entry.sidecarPath) : nil)
+            }
             try files.apply(action, to: entry, tidy: longPast)
             try store.removeSwept(entry.recordingIdentifier)
         } catch {

@@ -39,7 +39,7 @@ public final class ControlPlane: RecorderService, @unchecked Sendable {
 
     public init(configuration: ServerConfiguration, engine: CaptureEngine, store: TrackerStore?,
                 logger: Logger = Logger(label: "calltap.control")) {
-        tracker = AgentTracker(configuration: configuration, store: store, logger: logger)
+        tracker = AgentTracker(configuration: configuration, store: store, sealer: engine.sealer, logger: logger)
         snapshots = tracker.snapshots
         self.engine = engine
         self.store = store

@@ -47,7 +47,9 @@ public final class AgentTracker {
     /// Recordings finished so far and the bytes of their audio, for `/metrics` on any thread.
     public let finishedTotals = FinishedTotals()
 
-    public init(configuration: ServerConfiguration, store: TrackerStore?, logger: Logger = Logger(label: "calltap.control")) {
+    /// `sealer`: sidecars rewritten later (late blackouts, metadata, tags) are sealed again on it.
+    public init(configuration: ServerConfiguration, store: TrackerStore?, sealer: RecordingSealer? = nil,
+                logger: Logger = Logger(label: "calltap.control")) {
         self.configuration = configuration
         directory = AgentDirectory(agents: configuration.agents, policies: configuration.policies,
                                    dialPlan: configuration.engine.dialPlan, origin: configuration.engine.serverId)
@@ -56,8 +58,9 @@ public final class AgentTracker {
         self.logger = logger
         recordingIndex = RecordingIndex(store: store)
         announcer = RewriteAnnouncer(store: store)
-        sidecarRewriter = SidecarRewriter(announcer: announcer)
-        lateWriter = LateBlackoutWriter(store: store, announcer: announcer, logger: logger, queue: sidecarRewriter.queue)
+        sidecarRewriter = SidecarRewriter(announcer: announcer, sealer: sealer)
+        lateWriter = LateBlackoutWriter(store: store, announcer: announcer, sealer: sealer, logger: logger,
+                                        queue: sidecarRewriter.queue)
         for profile in directory.agents {
             agents[profile.id] = TrackedAgent(agentId: profile.id)
         }

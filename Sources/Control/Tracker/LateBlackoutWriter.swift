@@ -23,14 +23,17 @@ final class LateBlackoutWriter: @unchecked Sendable {
     private let pending = DispatchGroup()
     private let store: TrackerStore?
     private let announcer: RewriteAnnouncer
+    /// The rewritten sidecar is sealed again at the end of the chain (nil: written plain).
+    private let sealer: RecordingSealer?
     private let logger: Logger
     /// Recordings starting this long before an interval are still looked at: a call of the agent
     /// may have run that long.
     static let lookBackNanos: Int64 = 24 * 3600 * 1_000_000_000
 
-    init(store: TrackerStore?, announcer: RewriteAnnouncer, logger: Logger, queue: DispatchQueue) {
+    init(store: TrackerStore?, announcer: RewriteAnnouncer, sealer: RecordingSealer? = nil, logger: Logger, queue: DispatchQueue) {
         self.store = store
         self.announcer = announcer
+        self.sealer = sealer
         self.logger = logger
         self.queue = queue
     }
@@ -110,7 +113,7 @@ final class LateBlackoutWriter: @unchecked Sendable {
             for i in sidecar.dtmf.indices where sidecar.dtmf[i].overlaps(from: start, to: end) {
                 sidecar.dtmf[i] = sidecar.dtmf[i].masking
             }
-            try sidecar.write(to: entry.sidecarPath)
+            try sidecar.write(to: entry.sidecarPath, sealedBy: sealer)
             if announce { announcer.rewritten(entry.recordingIdentifier) }
             logger.notice("late blackout written into a finished recording",
                           metadata: meta.merging(["start": "\(start)", "end": "\(end)"]) { a, _ in a })

@@ -5,7 +5,9 @@ import Media
 /// files are repaired and the sidecar written (`EndReason: "interrupted"`), and the index entry
 /// says so. A recording that cannot be repaired still ends in the index, with the reason.
 public enum RecordingRecovery {
-    public static func recover(_ entry: RecordingIndexEntry, serverId: String) -> RecordingIndexEntry {
+    /// `sealer`: the sidecar written is sealed on the server's chain, and one written just before
+    /// the crash gets the ledger line it may have missed.
+    public static func recover(_ entry: RecordingIndexEntry, serverId: String, sealer: RecordingSealer? = nil) -> RecordingIndexEntry {
         var finished = entry
         finished.state = "Stopped"
         // Finished before the crash, only its row was not updated yet: its files and its sidecar
@@ -15,6 +17,7 @@ public enum RecordingRecovery {
             finished.endReason = sidecar.endReason
             finished.endNanos = entry.startNanos + Int64((sidecar.audio.durationSeconds * 1e9).rounded())
             unlink(HeldAudioJournal.path(forSidecar: entry.sidecarPath))
+            try? sealer?.adopt(sidecarAt: entry.sidecarPath)
             return finished
         }
         guard let format = InterruptedRecording.format(named: entry.format) else {
@@ -27,7 +30,7 @@ public enum RecordingRecovery {
             format: format, sampleRate: entry.sampleRate, channelRoles: entry.channelRoles, metadata: entry.metadata,
             audioPaths: entry.audioPaths, sidecarPath: entry.sidecarPath)
         do {
-            let result = try recording.recover()
+            let result = try recording.recover(sealedBy: sealer)
             finished.endReason = result.sidecar.endReason
             finished.endNanos = entry.startNanos + Int64(result.sidecar.audio.durationSeconds * 1e9)
             finished.audioPaths = result.audioPaths

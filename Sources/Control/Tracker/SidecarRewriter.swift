@@ -14,9 +14,12 @@ final class SidecarRewriter: @unchecked Sendable {
     private let logger = Logger(label: "calltap.control")
     private let pending = DispatchGroup()
     private let announcer: RewriteAnnouncer
+    /// Each rewrite is sealed again at the end of the chain (nil: written plain).
+    private let sealer: RecordingSealer?
 
-    init(announcer: RewriteAnnouncer) {
+    init(announcer: RewriteAnnouncer, sealer: RecordingSealer? = nil) {
         self.announcer = announcer
+        self.sealer = sealer
     }
 
     /// The sidecar's bytes once the rewrites queued before the call are done.
@@ -61,7 +64,7 @@ final class SidecarRewriter: @unchecked Sendable {
         do {
             var sidecar = try JSONDecoder().decode(Sidecar.self, from: data)
             change(&sidecar)
-            try sidecar.write(to: path)
+            try sidecar.write(to: path, sealedBy: sealer)
             announcer.rewritten(sidecar.recordingIdentifier)
         } catch {
             logger.error("cannot update sidecar", metadata: ["path": "\(path)", "error": "\(error)"])

@@ -38,6 +38,8 @@ public final class CaptureEngine {
     public let monitor: EngineMonitor
     /// The free space under the storage root, and the reserve kept there for sidecars and the index.
     public let storage: StorageSpace
+    /// Seals the recordings' sidecars on the server's chain; nil when nothing is sealed.
+    public let sealer: RecordingSealer?
     /// New recordings refused while storage was low, already told in a warning, and when
     /// (capture time): at most one a minute.
     var storageRefusalWarned = (count: 0, atNanos: Int64.min)
@@ -58,16 +60,19 @@ public final class CaptureEngine {
     static let expiryNanos: Int64 = 1_000_000_000
     static let maxFlowsPerCall = 64
 
-    public init(configuration: EngineConfiguration, logger: Logger = Logger(label: "calltap.engine"),
+    /// `sealer`: every sidecar the finisher writes is sealed on its chain (`serve` with
+    /// `storage.sealing.keyFile`); nil writes them plain.
+    public init(configuration: EngineConfiguration, sealer: RecordingSealer? = nil, logger: Logger = Logger(label: "calltap.engine"),
                 onRecordingFinished: @escaping @Sendable (RecordingResult) -> Void = { _ in }) {
         self.configuration = configuration
+        self.sealer = sealer
         self.logger = logger
         callTable.limits.maxCalls = configuration.maxCalls
         let finished = finished
         storage = StorageSpace(root: configuration.storageRoot, minFreeBytes: configuration.minFreeBytes,
                                reserveBytes: configuration.reserveBytes, logger: logger)
         finisher = RecordingFinisher(listsFiles: configuration.listsFiles, maxBacklog: configuration.finisherBacklog,
-                                     reserve: storage.reserve, logger: logger) { result in
+                                     reserve: storage.reserve, sealer: sealer, logger: logger) { result in
             finished.append(result)
             onRecordingFinished(result)
         }

@@ -29,6 +29,8 @@ final class RecordingFinisher: @unchecked Sendable {
     private let logger: Logger
     /// Given up when a sidecar cannot be written for want of space.
     private let reserve: StorageReserve
+    /// Seals each sidecar on the server's chain (nil: written plain).
+    private let sealer: RecordingSealer?
     /// Sidecars that found the disk full even after the reserve was given up, by path: written
     /// again each time the finisher wakes, in the order they came.
     private var unwrittenSidecars: [(sidecar: Sidecar, path: String)] = []
@@ -39,10 +41,11 @@ final class RecordingFinisher: @unchecked Sendable {
     private(set) var errors = BoundedErrors()
     private(set) var count = 0
 
-    init(listsFiles: Bool, maxBacklog: Int, reserve: StorageReserve, logger: Logger,
+    init(listsFiles: Bool, maxBacklog: Int, reserve: StorageReserve, sealer: RecordingSealer? = nil, logger: Logger,
          onFinished: @escaping @Sendable (RecordingResult) -> Void) {
         self.maxBacklog = maxBacklog
         self.reserve = reserve
+        self.sealer = sealer
         files = listsFiles ? RecordingFileList() : nil
         self.logger = logger
         self.onFinished = onFinished
@@ -147,10 +150,10 @@ final class RecordingFinisher: @unchecked Sendable {
     /// False when it could not be written (it is then kept and written again later).
     private func writeSidecar(_ sidecar: Sidecar, to path: String) -> Bool {
         do {
-            try sidecar.write(to: path)
+            try sidecar.write(to: path, sealedBy: sealer)
             return true
         } catch where StorageReserve.isDiskFull(error) && reserve.release(for: "sidecar \((path as NSString).lastPathComponent)") {
-            if (try? sidecar.write(to: path)) != nil { return true }
+            if (try? sidecar.write(to: path, sealedBy: sealer)) != nil { return true }
         } catch {
             errors.append("\(error)")
         }
@@ -163,7 +166,7 @@ final class RecordingFinisher: @unchecked Sendable {
     /// the first that still does not fit).
     private func writeUnwrittenSidecars() {
         while let first = unwrittenSidecars.first {
-            guard (try? first.sidecar.write(to: first.path)) != nil else { return }
+            guard (try? first.sidecar.write(to: first.path, sealedBy: sealer)) != nil else { return }
             condition.withLock { _ = unwrittenSidecars.removeFirst() }
             logger.notice("sidecar written after storage had room again", metadata: ["sidecar": "\(first.path)"])
         }

@@ -1,11 +1,21 @@
 import Foundation
 
 extension Sidecar {
-    /// Writes the sidecar to `path` as every writer of sidecars does (pretty, sorted keys), in one
-    /// atomic step, so that a reader never sees half a file and a rewrite reads like the original.
-    public func write(to path: String) throws {
+    /// The one encoding of a sidecar: pretty, sorted keys. A seal signs these bytes, and `calltap
+    /// verify` encodes what it reads again to find a changed byte, so every writer uses it.
+    public func encoded() throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        try encoder.encode(self).write(to: URL(fileURLWithPath: path), options: .atomic)
+        return try encoder.encode(self)
+    }
+
+    /// Writes the sidecar to `path` in one atomic step, so that a reader never sees half a file
+    /// and a rewrite reads like the original. With a `sealer`, sealed on its chain first.
+    public func write(to path: String, sealedBy sealer: RecordingSealer? = nil) throws {
+        if let sealer {
+            try sealer.write(self, to: path)
+        } else {
+            try encoded().write(to: URL(fileURLWithPath: path), options: .atomic)
+        }
     }
 }

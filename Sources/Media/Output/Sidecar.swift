@@ -26,6 +26,9 @@ public struct Sidecar: Codable, Sendable, Equatable {
     /// `none` for a call known only from its media (the capture began after it was set up);
     /// absent when SIP described the call.
     public var signalling: String? = nil
+    /// Where this sidecar stands on the server's chain of sealed recordings, and its signature
+    /// (`Sidecar+Seal.swift`); absent when the server seals nothing.
+    public var seal: Seal? = nil
 
     /// The audio file (or, one per side, files) and their shape.
     public struct Audio: Codable, Sendable, Equatable {
@@ -205,7 +208,7 @@ public struct Sidecar: Codable, Sendable, Equatable {
         case startTime = "StartTime", endTime = "EndTime", audio = "Audio", streams = "Streams"
         case blackouts = "Blackouts", pauses = "Pauses", dtmf = "Dtmf", endReason = "EndReason"
         case notUsed = "NotUsed", sha256 = "Sha256", tags = "Tags", taggedBy = "TaggedBy"
-        case signalling = "Signalling"
+        case signalling = "Signalling", seal = "Seal"
     }
 
     // AgentId is written as null when there is none, so that clients see the key.
@@ -231,5 +234,6 @@ public struct Sidecar: Codable, Sendable, Equatable {
         try c.encode(sha256, forKey: .sha256)
         try c.encodeIfPresent(tags, forKey: .tags)
         try c.encodeIfPresent(taggedBy, forKey: .taggedBy)
+        try c.encodeIfPresent(seal, forKey: .seal)
     }
 }

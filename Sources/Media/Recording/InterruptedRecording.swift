@@ -53,7 +53,8 @@ public struct InterruptedRecording: Sendable {
 
     /// Repairs the audio files and writes the final sidecar. Safe to run again on the same files
     /// (a second crash during recovery): it only ever shortens to whole frames and rewrites sizes.
-    public func recover() throws(InterruptedRecordingError) -> RecordingResult {
+    /// `sealer`: the sidecar is sealed on the server's chain (nil: written plain).
+    public func recover(sealedBy sealer: RecordingSealer? = nil) throws(InterruptedRecordingError) -> RecordingResult {
         // Look at every file first: the files of one recording share one timeline, so they are
         // cut to the same whole number of frames (the shortest), which the sidecar then reports.
         let inspected = audioPaths.map { AudioFile.inspect(path: $0, expected: format) }
@@ -112,7 +113,7 @@ public struct InterruptedRecording: Sendable {
             signalling: known?.signalling)
         do {
             // Atomic: a crash during recovery leaves the old sidecar (or none), never half of one.
-            try sidecar.write(to: sidecarPath)
+            try sidecar.write(to: sidecarPath, sealedBy: sealer)
         } catch {
             throw .cannotWriteSidecar(path: sidecarPath, reason: "\(error.localizedDescription)")
         }

@@ -1,4 +1,5 @@
 import Control
+import Foundation
 import Media
 import Yams
 
@@ -9,8 +10,9 @@ extension ConfigurationReader {
     func readStorage(_ node: Node?, into configuration: inout ServerConfiguration) {
         guard let section = section(node, at: .root.key("storage"), keys: [
             "root", "format", "channels", "side", "commitDelaySeconds", "minFreeMiB", "reserveMiB", "journalHeldAudio",
-            "retention", "whenFull",
+            "retention", "whenFull", "sealing",
         ]) else { return }
+        readSealing(section["sealing"], at: section.path("sealing"), into: &configuration)
         readRetention(section["retention"], whenFull: section["whenFull"], at: section, into: &configuration)
         if let root = text(section["root"], at: section.path("root"), allowEmpty: false) {
             configuration.engine.storageRoot = root
@@ -37,6 +39,24 @@ extension ConfigurationReader {
         if let mebibytes = integer(section["reserveMiB"], at: section.path("reserveMiB"), in: 0...4096) {
             configuration.engine.reserveBytes = Int64(mebibytes) << 20
         }
+    }
+}
+
+extension ConfigurationReader {
+    /// `storage.sealing.keyFile`: the Ed25519 key that seals recordings (`RecordingSealer`). A
+    /// file that is there must be such a key; a missing one is made by `serve` at start.
+    func readSealing(_ node: Node?, at path: ConfigurationPath, into configuration: inout ServerConfiguration) {
+        guard let section = section(node, at: path, keys: ["keyFile"]),
+              let keyFile = text(section["keyFile"], at: section.path("keyFile"), allowEmpty: false) else { return }
+        if FileManager.default.fileExists(atPath: keyFile) {
+            do {
+                _ = try SealKey.read(path: keyFile)
+            } catch {
+                report("\(error)", at: section.path("keyFile"), node: section["keyFile"]!)
+                return
+            }
+        }
+        configuration.sealKeyFile = keyFile
     }
 }
 
