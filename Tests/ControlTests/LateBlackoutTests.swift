@@ -11,8 +11,10 @@ import Testing
 /// SIPp's 700 Hz caller and 1100 Hz callee; the agent is the callee.
 @Suite struct LateBlackoutTests {
     /// Replays the call to its end with the recordings index on disk; the finished recording.
+    /// `sealKey`: the recordings are sealed on a chain with it.
     func finishedRecording(format: AudioFileFormat, capture: String = "sipp-g711-tones.pcap",
-                           agent: AgentProfile = AgentTrackerTests.callee) throws -> (plane: ControlPlane, entry: RecordingIndexEntry, storage: String) {
+                           agent: AgentProfile = AgentTrackerTests.callee,
+                           sealKey: SealKey? = nil) throws -> (plane: ControlPlane, entry: RecordingIndexEntry, storage: String) {
         let storage = RepositoryPaths.temporaryDirectory("calltap-late")
         var configuration = ServerConfiguration()
         configuration.engine.storageRoot = storage
@@ -20,7 +22,8 @@ import Testing
         configuration.engine.mediaWorkers = 1
         configuration.agents = [agent]
         let store = try SQLiteTrackerStore(storageRoot: storage)
-        let engine = CaptureEngine(configuration: configuration.engine)
+        let sealer = try sealKey.map { try RecordingSealer(key: $0, root: storage) }
+        let engine = CaptureEngine(configuration: configuration.engine, sealer: sealer)
         let plane = ControlPlane(configuration: configuration, engine: engine, store: store)
         _ = engine.run(try PcapSource.open(file: RepositoryPaths.capture(capture)))
         plane.tracker.flush()
@@ -36,6 +39,30 @@ import Testing
                                        stopNanos: stop, ended: "stopped", origin: origin,
                                        startedBy: origin == "recorder-z" ? nil : "recorder-z", sequence: sequence)
         return ClusterMessage(origin: origin, sequence: sequence, sentNanos: stop, body: .blackoutStop(blackout))
+    }
+
+    /// A sealed recording rewritten by a late blackout is sealed again at the end of the chain,
+    /// replacing its first seal: the chain verifies, with the new audio digest.
+    @Test func aLateBlackoutSealsTheRewrittenRecordingAgain() throws {
+        let key = SealKey()
+        let (plane, entry, storage) = try finishedRecording(format: .wav, sealKey: key)
+        func sidecar() throws -> Sidecar {
+            try JSONDecoder().decode(Sidecar.self, from: Data(contentsOf: URL(fileURLWithPath: entry.sidecarPath)))
+        }
+        let before = try sidecar()
+        #expect(before.seal?.sequence == 1)
+        plane.tracker.received(stop(from: 1.0, to: 2.5, after: entry), at: (entry.endNanos ?? 0) + 60_000_000_000)
+        plane.tracker.flush()
+
+        let after = try sidecar()
+        #expect(after.blackouts.first?.late == true)
+        #expect(after.sha256 != before.sha256, "the audio was rewritten")
+        #expect(after.seal?.sequence == 2 && after.seal?.replaces == 1, "\(String(describing: after.seal))")
+        let ledger = try String(contentsOfFile: storage + "/seal-ledger.jsonl", encoding: .utf8)
+        #expect(ledger.split(separator: "\n").map { $0.contains(#""Event":"resealed""#) } == [false, true], "\(ledger)")
+        let verification = SealVerification(root: storage, key: key.publicKey)
+        #expect(verification.isIntact, "\(verification.findings)")
+        #expect(verification.ledgerLines == 2 && verification.sidecars == 1 && verification.audioFiles == 1)
     }
 
     @Test(arguments: [AudioFileFormat.wav, .flac])

@@ -31,6 +31,7 @@ import Testing
           root: "\(storage)"
           commitDelaySeconds: 0.5
           retention: { defaultDays: 60, archiveRoot: "\(archive)", sweepIntervalSeconds: 3600 }
+          sealing: { keyFile: "\(dir)/seal.key" }
         http: { bind: "127.0.0.1:0" }
         cluster: { serverId: retention-test }
         businessUnits:
@@ -144,6 +145,26 @@ import Testing
         #expect(metrics.contains(#"calltap_recordings_swept_total{action="delete"} 1"#), "\(metrics)")
         #expect(Set(try SQLiteShell.rows(database, "SELECT recordingIdentifier FROM recordings")) == [recording["2001"]!])
         for path in kept { #expect(FileManager.default.fileExists(atPath: path), "kept for 30 days: \(path)") }
+
+        // Sealed (the server made its key), and every removal on the ledger: by `calltap sweep`
+        // beside the server, then by the server itself. The chain holds; a byte changed does not.
+        let ledger = try String(contentsOfFile: storage + "/seal-ledger.jsonl", encoding: .utf8)
+        let events = ledger.split(separator: "\n").compactMap {
+            (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]).map { ($0["Event"] as? String ?? "", $0["Recording"] as? String ?? "") }
+        }
+        #expect(events.map(\.0) == ["sealed", "sealed", "sealed", "sealed", "archived", "removed", "removed"], "\(ledger)")
+        #expect(events.suffix(3).map(\.1) == [recording["2002"]!, recording["2003"]!, recording["2004"]!], "\(ledger)")
+        var verified = try CalltapProcess.run(["verify", "--config", config])
+        #expect(verified.status == 0, "\(verified.standardOutput) \(verified.standardError)")
+        #expect(verified.standardOutput.contains("7 ledger lines, 1 sidecars, 1 audio files checked"), "\(verified.standardOutput)")
+        let audio = try #require(kept.first { $0.hasSuffix(".wav") })
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: audio))
+        bytes[bytes.count - 100] ^= 0x40
+        try bytes.write(to: URL(fileURLWithPath: audio))
+        verified = try CalltapProcess.run(["verify", "--config", config])
+        #expect(verified.status == 1)
+        #expect(verified.standardOutput.contains("changed: \(audio.dropFirst(storage.count + 1)): the audio of recording \(recording["2001"]!)"),
+                "\(verified.standardOutput)")
     }
 }
 
