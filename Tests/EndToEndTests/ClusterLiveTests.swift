@@ -220,8 +220,27 @@ struct ClusterLiveTests {
         _ = try await Deadline.poll("B's recording to finish", timeout: 10) {
             try RecordedCall.all(under: c.storageB).isEmpty ? nil : true
         }
+        // Each blackout request made on A is in B's audit trail too, with A as its origin, as A
+        // audited it (who, from where, when); the limit's end was no request and is in neither.
+        func blackoutRequests(_ server: LiveServer) async throws -> [[String: Any]] {
+            let items = try await server.get("/api/Audit?limit=100").object["Items"] as? [[String: Any]] ?? []
+            return items.filter { ($0["Action"] as? String)?.hasPrefix("POST /api/Blackout/") == true }
+        }
+        let onA = try await blackoutRequests(c.a), onB = try await blackoutRequests(c.b)
+        let asked = ["Start", "Stop", "Start", "Stop", "Start"].reversed().map { "POST /api/Blackout/\($0)ForAgent" }
+        #expect(onA.map { $0["Action"] as? String ?? "" } == asked, "\(onA)")
+        #expect(onA.allSatisfy { $0["Origin"] is NSNull && $0["AgentId"] as? Int == 7 }, "\(onA)")
+        #expect(onB.map { $0["Action"] as? String ?? "" } == asked, "\(onB)")
+        #expect(onB.allSatisfy { $0["Origin"] as? String == "recorder-a" && $0["AgentId"] as? Int == 7 && $0["Actor"] as? String == "anonymous" }, "\(onB)")
+        for (a, b) in zip(onA, onB) {
+            #expect(a["Time"] as? String == b["Time"] as? String && a["Client"] as? String == b["Client"] as? String, "\(a) \(b)")
+            #expect((b["Client"] as? String)?.hasPrefix("127.0.0.1:") == true)
+        }
         #expect(try await c.b.terminate() == 0, "\(c.b.log.suffix(2000))")
         #expect(try await c.a.terminate() == 0, "\(c.a.log.suffix(2000))")
+        // On B's disk, for after a restart: one row per decision.
+        #expect(try SQLiteShell.rows(c.storageB + "/calltap.sqlite",
+                                     "SELECT originSequence FROM audit WHERE originServer = 'recorder-a'").count == 5)
 
         let r = try recordingOfB(c)
         #expect(r.endReason == "bye")

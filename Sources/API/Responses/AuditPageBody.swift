@@ -10,7 +10,7 @@ struct AuditPageBody: Encodable, Sendable {
 
         enum CodingKeys: String, CodingKey {
             case id = "Id", time = "Time", actor = "Actor", client = "Client", action = "Action", agentId = "AgentId"
-            case recordingIdentifier = "RecordingIdentifier", status = "Status", outcome = "Outcome"
+            case recordingIdentifier = "RecordingIdentifier", status = "Status", outcome = "Outcome", origin = "Origin"
         }
 
         // Absent values are written as null so that clients see every property.
@@ -29,6 +29,7 @@ struct AuditPageBody: Encodable, Sendable {
             }
             try c.encode(entry.status, forKey: .status)
             try c.encode(entry.outcome, forKey: .outcome)
+            if let origin = entry.origin { try c.encode(origin.server, forKey: .origin) } else { try c.encodeNil(forKey: .origin) }
         }
     }
 

@@ -12,6 +12,13 @@ final class AuditScope: @unchecked Sendable {
     private let lock = NSLock()
     private var agent: Int?
     private var recording: String?
+    /// Who made the request, from where, what it was and when it was accepted: the entry's, and
+    /// what a blackout decision carries to the other servers of the cluster.
+    let requester: BlackoutRequester
+
+    init(requester: BlackoutRequester) {
+        self.requester = requester
+    }
 
     var agentId: Int? {
         get { lock.withLock { agent } }

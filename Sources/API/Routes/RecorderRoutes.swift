@@ -20,7 +20,9 @@ struct RecorderRoutes: Sendable {
             return try await dispatch(endpoint, request: request, context: context)
         }
         // Audited: answered here, also when refused, so that the entry has the status sent.
-        let scope = AuditScope()
+        let scope = AuditScope(requester: BlackoutRequester(
+            actor: authorization.caller(request), client: context.remoteAddress.map(Self.shown),
+            action: "\(request.method.rawValue) \(request.uri.path)", timeNanos: Int64(Date().timeIntervalSince1970 * 1e9)))
         let response: Response
         var outcome = "ok"
         do {
@@ -33,9 +35,9 @@ struct RecorderRoutes: Sendable {
             outcome = body.code
             response = body.response()
         }
+        let requester = scope.requester
         service.audit(AuditEntry(
-            timeNanos: Int64(Date().timeIntervalSince1970 * 1e9), actor: authorization.caller(request),
-            client: context.remoteAddress.map(Self.shown), action: "\(request.method.rawValue) \(request.uri.path)",
+            timeNanos: requester.timeNanos, actor: requester.actor, client: requester.client, action: requester.action,
             agentId: scope.agentId, recordingIdentifier: scope.recordingIdentifier,
             status: Int(response.status.code), outcome: outcome))
         return response
@@ -93,7 +95,12 @@ struct RecorderRoutes: Sendable {
             throw ControlError(.internalFault, "\(endpoint.path) is not a command")
         }
         let body = try await bodyLimit.collect(request)
-        let command = try CommandRequest.parse(path: commandPath, body: body)
+        var command = try CommandRequest.parse(path: commandPath, body: body)
+        if case .blackout(var blackout) = command, let scope = AuditScope.current {
+            // The other servers of the cluster audit the decision as asked here.
+            blackout.requester = scope.requester
+            command = .blackout(blackout)
+        }
         let state = try await service.perform(command)
         AuditScope.note(agentId: state.agentId)
         return JSONResponse.make(state)

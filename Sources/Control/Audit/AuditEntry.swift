@@ -20,13 +20,29 @@ public struct AuditEntry: Sendable, Equatable {
     public var status: Int
     /// `ok`, or the error code of the answer (`forbidden`, `agent_not_found`, …).
     public var outcome: String
+    /// Where the request was made when it was another server of the cluster (a blackout it
+    /// shared); nil for what this server was asked.
+    public var origin: Origin?
+
+    /// The server of the cluster that was asked, and its number for the decision: one entry
+    /// per decision, however often the decision reaches this server.
+    public struct Origin: Sendable, Equatable {
+        public var server: String
+        public var sequence: UInt64
+
+        public init(server: String, sequence: UInt64) {
+            self.server = server
+            self.sequence = sequence
+        }
+    }
 
     public static let unauthenticated = "unauthenticated"
     public static let anonymous = "anonymous"
     public static let sweeper = "sweeper"
 
     public init(id: Int64? = nil, timeNanos: Int64, actor: String, client: String?, action: String, agentId: Int? = nil,
-                recordingIdentifier: String? = nil, status: Int, outcome: String) {
+                recordingIdentifier: String? = nil, status: Int, outcome: String, origin: Origin? = nil) {
+        self.origin = origin
         self.id = id
         self.timeNanos = timeNanos
         self.actor = actor

@@ -27,9 +27,14 @@ public struct ClusterBlackout: Sendable, Equatable {
     public var startedBy: String?
     /// The deciding server's sequence number: (origin, sequence) names this decision everywhere.
     public var sequence: UInt64
+    /// The API request that made the decision (nil for one a server made by itself: a limit, a
+    /// restart's restatement).
+    public var requester: BlackoutRequester?
 
     public init(agent: ClusterAgentKey, action: Action, startNanos: Int64, stopNanos: Int64? = nil,
-                limitNanos: Int64? = nil, ended: String? = nil, origin: String, startedBy: String? = nil, sequence: UInt64) {
+                limitNanos: Int64? = nil, ended: String? = nil, origin: String, startedBy: String? = nil, sequence: UInt64,
+                requester: BlackoutRequester? = nil) {
+        self.requester = requester
         self.agent = agent
         self.action = action
         self.startNanos = startNanos
@@ -58,7 +63,7 @@ extension ClusterBlackout: Codable {
         case startNanos = "StartNanos", startTime = "StartTime"
         case stopNanos = "StopNanos", stopTime = "StopTime"
         case limitNanos = "LimitNanos", ended = "Ended"
-        case origin = "Origin", startedBy = "StartedBy", sequence = "Sequence"
+        case origin = "Origin", startedBy = "StartedBy", sequence = "Sequence", requester = "Requester"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -72,6 +77,7 @@ extension ClusterBlackout: Codable {
         origin = try c.decode(String.self, forKey: .origin)
         startedBy = try c.decodeIfPresent(String.self, forKey: .startedBy)
         sequence = try c.decode(UInt64.self, forKey: .sequence)
+        requester = try c.decodeIfPresent(BlackoutRequester.self, forKey: .requester)
         switch action {
         case .start where stopNanos != nil:
             throw DecodingError.dataCorruptedError(forKey: .stopNanos, in: c, debugDescription: "a started blackout has no stop time")
@@ -97,5 +103,6 @@ extension ClusterBlackout: Codable {
         try c.encode(origin, forKey: .origin)
         try c.encodeIfPresent(startedBy, forKey: .startedBy)
         try c.encode(sequence, forKey: .sequence)
+        try c.encodeIfPresent(requester, forKey: .requester)
     }
 }

@@ -25,6 +25,8 @@ public struct BlackoutCommand: Sendable, Equatable {
     public var timeIsLocal: Bool
     /// `TimeOffset`, whole seconds, may be negative; at most `maxTimeOffsetSeconds` either way.
     public var timeOffsetSeconds: Int?
+    /// Who asked (an API request; nil from a control script): the other servers audit it.
+    public var requester: BlackoutRequester?
     /// A year (366 days): further is a client's mistake, and in nanoseconds it would overflow.
     public static let maxTimeOffsetSeconds = 86_400 * 366
 

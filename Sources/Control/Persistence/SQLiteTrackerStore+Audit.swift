@@ -38,9 +38,11 @@ extension SQLiteTrackerStore {
             """
         let rows = try pool.read { db in try Row.fetchAll(db, sql: sql, arguments: arguments) }
         let items = rows.prefix(limit).map { row in
-            AuditEntry(id: row["id"], timeNanos: row["timeNanos"], actor: row["actor"], client: row["client"],
-                       action: row["action"], agentId: row["agentId"], recordingIdentifier: row["recordingIdentifier"],
-                       status: row["status"], outcome: row["outcome"])
+            let server: String? = row["originServer"], sequence: Int64? = row["originSequence"]
+            return AuditEntry(id: row["id"], timeNanos: row["timeNanos"], actor: row["actor"], client: row["client"],
+                              action: row["action"], agentId: row["agentId"], recordingIdentifier: row["recordingIdentifier"],
+                              status: row["status"], outcome: row["outcome"],
+                              origin: server.map { AuditEntry.Origin(server: $0, sequence: UInt64(bitPattern: sequence ?? 0)) })
         }
         return AuditPage(items: items, nextCursor: rows.count > limit ? items.last?.id : nil)
     }

@@ -266,10 +266,12 @@ public final class SQLiteTrackerStore: TrackerStore {
             try queueAnnouncement(of: recordingIdentifier, to: destinations, in: db, at: now)
         case .audit(let entry):
             try db.execute(sql: """
-                INSERT INTO audit (timeNanos, actor, client, action, agentId, recordingIdentifier, status, outcome)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT OR IGNORE INTO audit (timeNanos, actor, client, action, agentId, recordingIdentifier, status, outcome,
+                    originServer, originSequence)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [entry.timeNanos, entry.actor, entry.client, entry.action, entry.agentId,
-                                  entry.recordingIdentifier, entry.status, entry.outcome])
+                                  entry.recordingIdentifier, entry.status, entry.outcome, entry.origin?.server,
+                                  entry.origin.map { Int64(bitPattern: $0.sequence) }])
         case .finishedMetadata(let id, let changes, let retention):
             try db.execute(sql: """
                 UPDATE recordings SET metadata = json_patch(metadata, ?1), keepDays = ?2, archiveAction = ?3,

@@ -125,6 +125,14 @@ enum TrackerSchema {
                 CREATE INDEX audit_by_recording ON audit(recordingIdentifier, id);
                 """)
         }
+        migrator.registerMigration("v7: audit entries from the cluster") { db in
+            // A blackout decided on another server, once per decision however often it arrives.
+            try db.execute(sql: """
+                ALTER TABLE audit ADD COLUMN originServer TEXT;
+                ALTER TABLE audit ADD COLUMN originSequence INTEGER;
+                CREATE UNIQUE INDEX audit_by_origin ON audit(originServer, originSequence) WHERE originServer IS NOT NULL;
+                """)
+        }
         return migrator
     }
 }

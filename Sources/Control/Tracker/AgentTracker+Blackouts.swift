@@ -29,7 +29,8 @@ extension AgentTracker {
             let start = max(requested, earliest)
             let limit = start + Int64(configuration.blackout.maxAgentBlackoutSeconds * 1e9)
             let decision = ClusterBlackout(agent: clusterKey(profile), action: .start, startNanos: start, limitNanos: limit,
-                                           origin: configuration.engine.serverId, sequence: nextBlackoutSequence())
+                                           origin: configuration.engine.serverId, sequence: nextBlackoutSequence(),
+                                           requester: command.requester)
             agent.blackout = TrackedBlackout(startNanos: start, limitNanos: limit, origin: configuration.engine.serverId,
                                              sequence: decision.sequence)
             agents[profile.id] = agent
@@ -51,14 +52,14 @@ extension AgentTracker {
                 }
                 // A scheduled blackout stopped before it began is cancelled: nothing is silenced.
                 end(agentId: profile.id, at: current.startNanos, reason: "cancelled")
-                let shared = shareStop(of: profile)
+                let shared = shareStop(of: profile, requester: command.requester)
                 applied = .init(startTime: CaptureTime.iso8601(current.startNanos), stopTime: CaptureTime.iso8601(current.startNanos),
                                 clamped: false, shared: shared)
                 break
             }
             let stop = max(requested, earliest, current.startNanos)
             end(agentId: profile.id, at: stop, reason: "stopped")
-            let shared = shareStop(of: profile)
+            let shared = shareStop(of: profile, requester: command.requester)
             applied = .init(startTime: CaptureTime.iso8601(current.startNanos), stopTime: CaptureTime.iso8601(stop),
                             clamped: stop != requested, shared: shared)
         }

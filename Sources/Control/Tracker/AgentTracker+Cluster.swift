@@ -33,15 +33,16 @@ extension AgentTracker {
         return cluster.state.isConnected
     }
 
-    /// Publishes the stop of the agent's blackout, which `end` has just recorded here.
+    /// Publishes the stop of the agent's blackout, which `end` has just recorded here;
+    /// `requester`: the request that stopped it (nil when it ended by its limit).
     @discardableResult
-    func shareStop(of profile: AgentProfile) -> Bool {
+    func shareStop(of profile: AgentProfile, requester: BlackoutRequester? = nil) -> Bool {
         guard let blackout = agents[profile.id]?.blackout, let stop = blackout.stopNanos else { return false }
         let serverId = configuration.engine.serverId
         let decision = ClusterBlackout(agent: clusterKey(profile), action: .stop, startNanos: blackout.startNanos,
                                        stopNanos: stop, limitNanos: blackout.limitNanos, ended: blackout.ended,
                                        origin: serverId, startedBy: blackout.origin == serverId ? nil : blackout.origin,
-                                       sequence: nextBlackoutSequence())
+                                       sequence: nextBlackoutSequence(), requester: requester)
         return share(decision, of: profile)
     }
 
@@ -117,6 +118,7 @@ extension AgentTracker {
         switch decision.action {
         case .start:
             let outcome = ledger.merge(decision)
+            if case .applied = outcome { audit(remote: decision, agentId: profile.id) }
             if let current = agent.blackout, current.isOpen {
                 // Already silent; an earlier start from elsewhere reaches back further, whichever
                 // decision the merge rule keeps for the agent's state.
@@ -144,6 +146,7 @@ extension AgentTracker {
             }
             let outcome = ledger.merge(decision)
             ledger.remember(decision)
+            audit(remote: decision, agentId: profile.id)
             if let deferred = ledger.deferredStarts[profile.id], deferred.startNanos <= stop {
                 ledger.deferredStarts[profile.id] = nil
             }
@@ -179,6 +182,15 @@ extension AgentTracker {
             }
         }
         changed(agents: [profile.id])
+    }
+
+    /// Another server's blackout request, in this server's audit trail with its origin (once: the
+    /// store keeps one entry per origin and sequence, also across restarts).
+    private func audit(remote decision: ClusterBlackout, agentId: Int) {
+        guard let requester = decision.requester, decision.origin != configuration.engine.serverId else { return }
+        store?.audit(AuditEntry(timeNanos: requester.timeNanos, actor: requester.actor, client: requester.client,
+                                action: requester.action, agentId: agentId, status: 200, outcome: "ok",
+                                origin: AuditEntry.Origin(server: decision.origin, sequence: decision.sequence)))
     }
 
     /// Starts another server's blackout here: live from what the commit delay still holds, the
