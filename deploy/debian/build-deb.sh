@@ -93,10 +93,14 @@ fi
 	echo "# \`systemctl start calltap\`; \`systemctl reload calltap\` reloads agents and policies."
 	echo "# Upgrades keep your changes to this file (a dpkg conffile)."
 	echo "#"
-	sed 's|^  root: \./recordings$|  root: /var/lib/calltap|' "$repo/Config/calltap.yaml"
+	# Sealed by default, with the key made at first start in the storage root's folder.
+	sed -e 's|^  root: \./recordings$|  root: /var/lib/calltap|' \
+	    -e 's|^  # sealing:$|  sealing:|' -e 's|^  #   keyFile: \./seal\.key$|    keyFile: /var/lib/calltap/seal.key|' "$repo/Config/calltap.yaml"
 } > "$pkg/etc/calltap/calltap.yaml"
 grep -q '^  root: /var/lib/calltap$' "$pkg/etc/calltap/calltap.yaml" \
 	|| fail "Config/calltap.yaml has no line '  root: ./recordings' to point at /var/lib/calltap"
+grep -q '^    keyFile: /var/lib/calltap/seal.key$' "$pkg/etc/calltap/calltap.yaml" \
+	|| fail "Config/calltap.yaml has no lines '  # sealing:' and '  #   keyFile: ./seal.key' to turn sealing on"
 "$binary" check-config "$pkg/etc/calltap/calltap.yaml" >/dev/null || fail "the default configuration does not pass check-config"
 
 install -m 0644 "$here/calltap.service" "$pkg/lib/systemd/system/calltap.service"
