@@ -30,7 +30,7 @@ import Testing
           interfaces: [lo]
           filter: "udp and host \(plan.callerIP) and host \(plan.calleeIP)"
           sipPorts: [\(plan.sipPorts.map(String.init).joined(separator: ", "))]
-        storage: { root: "\(storage)" }
+        storage: { root: "\(storage)", sealing: { keyFile: "\(dir)/seal.key" } }
         http: { bind: "127.0.0.1:0" }
         calls: { idleTimeoutSeconds: 30 }
         cluster: { serverId: crash-test }
@@ -51,6 +51,14 @@ import Testing
             throw error
         }
         return server
+    }
+
+    /// The recordings are sealed: every one written, by the finisher or by recovery after a kill,
+    /// is on the chain, which `calltap verify` finds intact.
+    static func expectSealedChainIntact(_ s: Setup, recordings: Int, label: String) throws {
+        let verified = try CalltapProcess.run(["verify", "--config", s.config])
+        #expect(verified.status == 0, "\(label): \(verified.standardOutput) \(verified.standardError)")
+        #expect(verified.standardOutput.contains(", \(recordings) sidecars,"), "\(label): \(verified.standardOutput)")
     }
 
     /// ISO 8601 capture time in seconds since 1970, as the live tests read sidecars.
@@ -141,6 +149,7 @@ import Testing
         }
         // Nothing was left to repair, and no journal is left behind.
         #expect(try RepositoryPaths.files(under: s.storage, withExtension: "held").isEmpty)
+        try Self.expectSealedChainIntact(s, recordings: segments.count, label: "after \(kills) kills")
     }
 
     @Test func aKillWithin50msOfTheByeNeverAltersAFinishedRecording() async throws {
@@ -176,6 +185,7 @@ import Testing
             if let r = recorded.first, r.endReason != "bye" {
                 Self.checkInterrupted(r, killedAt: killedAt, label: "attempt \(attempt)")
             }
+            try Self.expectSealedChainIntact(s, recordings: try RecordedCall.all(under: s.storage).count, label: "attempt \(attempt)")
             print("crash at BYE + \(Int((killedAt - byeSeen) * 1000)) ms: \(recorded.first?.endReason ?? "no recording"), "
                   + "\(finishedBefore.isEmpty ? "no sidecar yet" : "sidecar already final")")
             call.kill()
