@@ -8,6 +8,10 @@
 #   Tests/broker.sh status   exit 0 when it answers
 #   Tests/broker.sh url      prints the amqp URL the tests use
 #   Tests/broker.sh ctl ...  runs rabbitmqctl against it (tests: stop_app, start_app)
+#
+# With CALLTAP_BROKER_TLS_PORT (and CALLTAP_BROKER_TLS_CA, _CERT, _KEY: PEM files) the node also
+# has an AMQPS listener there; CALLTAP_BROKER_TLS_REQUIRE_CLIENT=1 makes it refuse clients
+# without a certificate from that CA.
 set -euo pipefail
 
 PORT="${CALLTAP_BROKER_PORT:-5679}"
@@ -61,6 +65,16 @@ start() {
   printf '[].\n' > "$RABBITMQ_ENABLED_PLUGINS_FILE"
   # No management plugin, loopback only; the guest user may log in from loopback (the default).
   printf 'listeners.tcp.default = 127.0.0.1:%s\nloopback_users.guest = true\n' "$PORT" > "$DIR/rabbitmq.conf"
+  if [ -n "${CALLTAP_BROKER_TLS_PORT:-}" ]; then
+    {
+      printf 'listeners.ssl.default = 127.0.0.1:%s\n' "$CALLTAP_BROKER_TLS_PORT"
+      printf 'ssl_options.cacertfile = %s\nssl_options.certfile = %s\nssl_options.keyfile = %s\n' \
+        "$CALLTAP_BROKER_TLS_CA" "$CALLTAP_BROKER_TLS_CERT" "$CALLTAP_BROKER_TLS_KEY"
+      if [ "${CALLTAP_BROKER_TLS_REQUIRE_CLIENT:-0}" = 1 ]; then
+        printf 'ssl_options.verify = verify_peer\nssl_options.fail_if_no_peer_cert = true\n'
+      fi
+    } >> "$DIR/rabbitmq.conf"
+  fi
   if [ ! -f "$DIR/.erlang.cookie" ]; then
     head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$DIR/.erlang.cookie"
     chmod 400 "$DIR/.erlang.cookie"

@@ -78,6 +78,7 @@ struct ServeCommand: AsyncParsableCommand {
         // broker or webhooks there is no courier, and rows left for old destinations go.
         let announcementBroker = configuration.cluster.broker.map { url in
             var settings = BrokerSettings(url: url, serverId: engineConfiguration.serverId)
+            settings.tls = configuration.cluster.tls
             settings.connectTimeoutSeconds = min(settings.connectTimeoutSeconds, configuration.notify.timeoutSeconds)
             return settings
         }
@@ -101,6 +102,10 @@ struct ServeCommand: AsyncParsableCommand {
             var settings = BrokerSettings(url: url, serverId: engineConfiguration.serverId)
             settings.blackoutExchange = configuration.cluster.blackoutExchange
             settings.screenExchange = configuration.cluster.screenExchange
+            settings.tls = configuration.cluster.tls
+            if !settings.tls.verifyPeer, (try? BrokerEndpoint(url: url))?.usesTLS == true {
+                logger.warning("cluster.tls.verifyPeer is off: the broker's certificate is not checked, so anyone on the path can pose as the broker")
+            }
             do {
                 try plane.joinCluster(settings)
             } catch {

@@ -6,15 +6,36 @@ import Foundation
 public final class BrokerNode: @unchecked Sendable {
     public let port: Int
     private let epmdPort: Int
+    /// An AMQPS listener besides the plain one.
+    public let tls: TLSListener?
+
+    /// Where the node listens for TLS, with its CA, certificate and key (PEM files), and whether
+    /// it refuses clients without a certificate from that CA.
+    public struct TLSListener: Sendable {
+        public var port: Int
+        public var caFile: String
+        public var certificate: String
+        public var privateKey: String
+        public var requiresClientCertificate: Bool
+
+        public init(port: Int, caFile: String, certificate: String, privateKey: String, requiresClientCertificate: Bool) {
+            self.port = port
+            self.caFile = caFile
+            self.certificate = certificate
+            self.privateKey = privateKey
+            self.requiresClientCertificate = requiresClientCertificate
+        }
+    }
 
     /// Whether Debian's rabbitmq-server is installed (`make test` installs it).
     public static var isInstalled: Bool {
         FileManager.default.isExecutableFile(atPath: "/usr/lib/rabbitmq/bin/rabbitmq-server")
     }
 
-    public init(port: Int, epmdPort: Int) {
+    public init(port: Int, epmdPort: Int, tls: TLSListener? = nil) {
         self.port = port
         self.epmdPort = epmdPort
+        self.tls = tls
     }
 
     public var url: String { "amqp://guest:guest@127.0.0.1:\(port)/" }
@@ -28,8 +49,13 @@ public final class BrokerNode: @unchecked Sendable {
     private func run(_ verb: String, timeout: Double) throws {
         // Into a file, not a pipe: the broker's own processes must not hold the test's pipe open.
         let logPath = NSTemporaryDirectory() + "calltap-broker-\(port)-\(verb).log"
-        let environment = ["CALLTAP_BROKER_PORT": "\(port)", "CALLTAP_BROKER_EPMD_PORT": "\(epmdPort)",
+        var environment = ["CALLTAP_BROKER_PORT": "\(port)", "CALLTAP_BROKER_EPMD_PORT": "\(epmdPort)",
                            "CALLTAP_BROKER_WAIT": "90"]
+        if let tls {
+            environment.merge(["CALLTAP_BROKER_TLS_PORT": "\(tls.port)", "CALLTAP_BROKER_TLS_CA": tls.caFile,
+                               "CALLTAP_BROKER_TLS_CERT": tls.certificate, "CALLTAP_BROKER_TLS_KEY": tls.privateKey,
+                               "CALLTAP_BROKER_TLS_REQUIRE_CLIENT": tls.requiresClientCertificate ? "1" : "0"]) { $1 }
+        }
         let status: Int32
         do {
             status = try ChildProcess.run(["/bin/bash", RepositoryPaths.root.appendingPathComponent("Tests/broker.sh").path, verb],

@@ -108,8 +108,11 @@ import Testing
         let bare = try BrokerEndpoint(url: "amqp://127.0.0.1")
         #expect(bare.user == "guest" && bare.password == "guest" && bare.port == 5672 && bare.virtualHost == "/")
         #expect(try BrokerEndpoint(url: "amqp://h/%2Fprod").virtualHost == "/prod")
-        #expect(throws: BrokerError.badURL("http://h", "the scheme must be amqp")) { try BrokerEndpoint(url: "http://h") }
-        #expect(throws: BrokerError.badURL("amqps://h", "amqps (TLS) is not supported yet")) { try BrokerEndpoint(url: "amqps://h") }
+        #expect(!bare.usesTLS)
+        #expect(throws: BrokerError.badURL("http://h", "the scheme must be amqp or amqps")) { try BrokerEndpoint(url: "http://h") }
+        // TLS: its own default port, and the scheme kept where the URL is shown.
+        let tls = try BrokerEndpoint(url: "amqps://rec:secret@broker.example/calltap")
+        #expect(tls.usesTLS && tls.port == 5671 && tls.redacted == "amqps://rec@broker.example:5671/calltap")
         #expect(throws: BrokerError.self) { try BrokerEndpoint(url: "amqp:///vhost") }
         #expect(throws: BrokerError.self) { try BrokerEndpoint(url: "amqp://h/a/b") }
     }

@@ -18,24 +18,8 @@ import Testing
         return (status, (try? String(contentsOfFile: log, encoding: .utf8)) ?? "")
     }
 
-    /// A CA (`name`.pem, `name`.key), and a certificate it signs for `subject` (IP 127.0.0.1).
-    func makeCA(_ name: String) throws {
-        let made = try run(["/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-                            "-subj", "/CN=\(name)", "-keyout", "\(dir)/\(name).key", "-out", "\(dir)/\(name).pem"])
-        try #require(made.status == 0, "\(made.output)")
-    }
-
-    func issue(_ name: String, subject: String, by ca: String, client: Bool = false) throws {
-        var made = try run(["/usr/bin/openssl", "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=\(subject)",
-                            "-keyout", "\(dir)/\(name).key", "-out", "\(dir)/\(name).csr"])
-        try #require(made.status == 0, "\(made.output)")
-        try (client ? "extendedKeyUsage=clientAuth\n" : "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n")
-            .write(toFile: "\(dir)/\(name).ext", atomically: true, encoding: .utf8)
-        made = try run(["/usr/bin/openssl", "x509", "-req", "-in", "\(dir)/\(name).csr", "-CA", "\(dir)/\(ca).pem",
-                        "-CAkey", "\(dir)/\(ca).key", "-CAcreateserial", "-days", "2", "-extfile", "\(dir)/\(name).ext",
-                        "-out", "\(dir)/\(name).pem"])
-        try #require(made.status == 0, "\(made.output)")
-    }
+    /// CAs (`name`.pem, `name`.key) and the certificates they sign, in `dir`.
+    var certificates: TestCertificates { TestCertificates(directory: dir) }
 
     func config(clientCA: Bool) throws -> String {
         let path = dir + "/calltap-\(clientCA ? "mutual" : "tls").yaml"
@@ -58,9 +42,9 @@ import Testing
     }
 
     @Test func theAPIIsServedOverHTTPSOnlyAndRenewsItsCertificateOnSIGHUP() async throws {
-        try makeCA("ca")
-        try makeCA("other-ca")
-        try issue("server", subject: "calltap-first", by: "ca")
+        try certificates.makeCA("ca")
+        try certificates.makeCA("other-ca")
+        try certificates.issue("server", subject: "calltap-first", by: "ca")
         let server = try await LiveServer(config: try config(clientCA: false), logPath: dir + "/serve.log")
         defer { server.kill() }
         #expect(server.log.contains("tls=true"))
@@ -84,7 +68,7 @@ import Testing
         #expect((items.first?["Client"] as? String)?.hasPrefix("127.0.0.1:") == true, "\(items)")
 
         // Renewed on disk, served after SIGHUP; connections need no restart of the server.
-        try issue("server", subject: "calltap-renewed", by: "ca")
+        try certificates.issue("server", subject: "calltap-renewed", by: "ca")
         kill(server.pid, SIGHUP)
         let renewed = try await Deadline.poll("the renewed certificate to be served", timeout: 15) { () -> String? in
             let answer = try curl(server, "/healthz", extra: ["--cacert", "\(dir)/ca.pem"])
@@ -96,11 +80,11 @@ import Testing
     }
 
     @Test func withAClientCAOnlyClientsWithItsCertificatesGetIn() async throws {
-        try makeCA("ca")
-        try makeCA("other-ca")
-        try issue("server", subject: "calltap", by: "ca")
-        try issue("client", subject: "crm", by: "ca", client: true)
-        try issue("stranger", subject: "stranger", by: "other-ca", client: true)
+        try certificates.makeCA("ca")
+        try certificates.makeCA("other-ca")
+        try certificates.issue("server", subject: "calltap", by: "ca")
+        try certificates.issue("client", subject: "crm", by: "ca", client: true)
+        try certificates.issue("stranger", subject: "stranger", by: "other-ca", client: true)
         let server = try await LiveServer(config: try config(clientCA: true), logPath: dir + "/serve-mutual.log")
         defer { server.kill() }
         let trusting = ["--cacert", "\(dir)/ca.pem"]
@@ -113,9 +97,9 @@ import Testing
     }
 
     @Test func deskStreamStartsItsRecordingOverHTTPS() async throws {
-        try makeCA("ca")
-        try makeCA("other-ca")
-        try issue("server", subject: "calltap", by: "ca")
+        try certificates.makeCA("ca")
+        try certificates.makeCA("other-ca")
+        try certificates.issue("server", subject: "calltap", by: "ca")
         let path = dir + "/calltap-desk.yaml"
         try """
         capture: { interfaces: [lo], filter: "udp and host 127.0.26.1" }

@@ -47,8 +47,32 @@ final class AMQPSession {
         if open { amqp_destroy_connection(connection) }
     }
 
+    /// A plain TCP socket, or for `amqps://` a TLS one that trusts `tls.caFile` and presents the
+    /// client certificate when there is one.
+    private func openSocket(_ endpoint: BrokerEndpoint, tls: BrokerTLS) throws(BrokerError) -> OpaquePointer {
+        guard endpoint.usesTLS else {
+            guard let socket = amqp_tcp_socket_new(connection) else { throw .unreachable(endpoint.redacted, "no socket") }
+            return socket
+        }
+        guard let socket = amqp_ssl_socket_new(connection) else { throw .unreachable(endpoint.redacted, "no TLS socket") }
+        let caFile = tls.caFile ?? BrokerTLS.systemCAFile
+        var status = amqp_ssl_socket_set_cacert(socket, caFile)
+        guard status == AMQP_STATUS_OK.rawValue else {
+            throw .unreachable(endpoint.redacted, "the CA file \(caFile) cannot be used: \(String(cString: amqp_error_string2(status)))")
+        }
+        if let certificate = tls.certificate, let key = tls.privateKey {
+            status = amqp_ssl_socket_set_key(socket, certificate, key)
+            guard status == AMQP_STATUS_OK.rawValue else {
+                throw .unreachable(endpoint.redacted, "the client certificate \(certificate) or its key cannot be used: \(String(cString: amqp_error_string2(status)))")
+            }
+        }
+        amqp_ssl_socket_set_verify_peer(socket, tls.verifyPeer ? 1 : 0)
+        amqp_ssl_socket_set_verify_hostname(socket, tls.verifyPeer ? 1 : 0)
+        return socket
+    }
+
     private func setUp(endpoint: BrokerEndpoint, settings: BrokerSettings, purpose: Purpose) throws(BrokerError) {
-        guard let socket = amqp_tcp_socket_new(connection) else { throw .unreachable(endpoint.redacted, "no socket") }
+        let socket = try openSocket(endpoint, tls: settings.tls)
         var timeout = Self.timeval(settings.connectTimeoutSeconds)
         let status = amqp_socket_open_noblock(socket, endpoint.host, Int32(endpoint.port), &timeout)
         guard status == AMQP_STATUS_OK.rawValue else {
@@ -57,7 +81,14 @@ final class AMQPSession {
         _ = amqp_set_rpc_timeout(connection, &timeout)
         let login = calltap_amqp_login_plain(connection, endpoint.virtualHost, 0, 131_072, Int32(settings.heartbeatSeconds),
                                              endpoint.user, endpoint.password)
-        if let why = describe(login) { throw .loginRefused(why) }
+        if var why = describe(login) {
+            // TLS 1.3 finishes the handshake before the broker looks at the client's certificate:
+            // a broker that wants one it did not get ends the connection at the login.
+            if endpoint.usesTLS, why.contains("SSL"), settings.tls.certificate == nil {
+                why += " (does the broker ask for a client certificate? cluster.tls.certificate and privateKey)"
+            }
+            throw .loginRefused(why)
+        }
         amqp_channel_open(connection, channel)
         try check("opening a channel")
         if case .announcements(let exchange) = purpose {

@@ -1,9 +1,12 @@
 import Foundation
 
-/// Where the broker is and who to log in as, from an `amqp://user:password@host:port/vhost` URL.
-/// A missing user is `guest`, a missing port 5672, a missing or bare `/` path the vhost `/`; the
-/// user, password and vhost are percent-decoded (`%2F` is a `/` inside a vhost name).
+/// Where the broker is and who to log in as, from an `amqp://user:password@host:port/vhost` URL
+/// (`amqps://` over TLS). A missing user is `guest`, a missing port 5672 (5671 for `amqps`), a
+/// missing or bare `/` path the vhost `/`; the user, password and vhost are percent-decoded
+/// (`%2F` is a `/` inside a vhost name).
 public struct BrokerEndpoint: Sendable, Equatable {
+    /// `amqps://`: the connection is TLS.
+    public var usesTLS: Bool
     public var host: String
     public var port: Int
     public var user: String
@@ -14,12 +17,11 @@ public struct BrokerEndpoint: Sendable, Equatable {
         guard let parts = URLComponents(string: url), let scheme = parts.scheme?.lowercased() else {
             throw .badURL(url, "not a URL")
         }
-        guard scheme == "amqp" else {
-            throw .badURL(url, scheme == "amqps" ? "amqps (TLS) is not supported yet" : "the scheme must be amqp")
-        }
+        guard scheme == "amqp" || scheme == "amqps" else { throw .badURL(url, "the scheme must be amqp or amqps") }
+        usesTLS = scheme == "amqps"
         guard let host = parts.host, !host.isEmpty else { throw .badURL(url, "no host") }
         self.host = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
-        port = parts.port ?? 5672
+        port = parts.port ?? (usesTLS ? 5671 : 5672)
         guard (1...65535).contains(port) else { throw .badURL(url, "port \(port) is out of range") }
         user = parts.percentEncodedUser?.removingPercentEncoding ?? "guest"
         password = parts.percentEncodedPassword?.removingPercentEncoding ?? "guest"
@@ -37,6 +39,6 @@ public struct BrokerEndpoint: Sendable, Equatable {
 
     /// The URL without its password, for logs and `/readyz`.
     public var redacted: String {
-        "amqp://\(user)@\(host.contains(":") ? "[\(host)]" : host):\(port)/\(virtualHost == "/" ? "" : virtualHost)"
+        "\(usesTLS ? "amqps" : "amqp")://\(user)@\(host.contains(":") ? "[\(host)]" : host):\(port)/\(virtualHost == "/" ? "" : virtualHost)"
     }
 }

@@ -1,7 +1,9 @@
 /// How a `BrokerConnection` connects, what it declares and how patient it is.
 public struct BrokerSettings: Sendable, Equatable {
-    /// `amqp://user:password@host:port/vhost`.
+    /// `amqp://user:password@host:port/vhost`, or `amqps://` over TLS.
     public var url: String
+    /// How an `amqps://` connection trusts the broker and is known to it (`cluster.tls`).
+    public var tls = BrokerTLS()
     /// This server's id: stamped on what it publishes, and how it recognises its own messages.
     public var serverId: String
     /// Fanout exchange for blackouts (every server's queue is bound to it).

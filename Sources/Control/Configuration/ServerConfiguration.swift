@@ -128,6 +128,8 @@ public struct ServerConfiguration: Sendable {
         public var blackoutExchange = "calltap.blackouts"
         /// Topic exchange that carries screen-recording commands to the agents' stations.
         public var screenExchange = "calltap.screen"
+        /// For an `amqps://` broker (`cluster.tls`).
+        public var tls = BrokerTLS()
         public init() {}
     }
 

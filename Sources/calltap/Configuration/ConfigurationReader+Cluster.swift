@@ -8,7 +8,7 @@ extension ConfigurationReader {
     /// exchange names.
     func readCluster(_ node: Node?, into configuration: inout ServerConfiguration) {
         guard let section = section(node, at: .root.key("cluster"), keys: [
-            "broker", "brokerPasswordFile", "brokerPasswordEnv", "serverId", "blackoutExchange", "screenExchange",
+            "broker", "brokerPasswordFile", "brokerPasswordEnv", "serverId", "blackoutExchange", "screenExchange", "tls",
         ]) else { return }
         if let broker = text(section["broker"], at: section.path("broker")), let node = section["broker"], !broker.isEmpty {
             // The connection's own parser decides, so that what passes here also connects.
@@ -44,5 +44,26 @@ extension ConfigurationReader {
         if let exchange = text(section["screenExchange"], at: section.path("screenExchange"), allowEmpty: false) {
             configuration.cluster.screenExchange = exchange
         }
+        if let tls = self.section(section["tls"], at: section.path("tls"), keys: ["caFile", "certificate", "privateKey", "verifyPeer"]) {
+            readBrokerTLS(tls, into: &configuration)
+        }
+    }
+
+    /// `cluster.tls`: `{caFile, certificate, privateKey, verifyPeer}` for an `amqps://` broker:
+    /// readable PEM files, a certificate only with its key.
+    private func readBrokerTLS(_ entry: ConfigurationSection, into configuration: inout ServerConfiguration) {
+        var tls = BrokerTLS()
+        tls.caFile = readableFile(entry, "caFile", required: false)
+        tls.certificate = readableFile(entry, "certificate", required: false)
+        tls.privateKey = readableFile(entry, "privateKey", required: false)
+        if (entry["certificate"] == nil) != (entry["privateKey"] == nil), let node = entry["certificate"] ?? entry["privateKey"] {
+            report("a client certificate needs its key: give both certificate and privateKey, or neither",
+                   at: entry.path(entry["certificate"] != nil ? "certificate" : "privateKey"), node: node)
+        }
+        if let verify = flag(entry["verifyPeer"], at: entry.path("verifyPeer")) { tls.verifyPeer = verify }
+        if let broker = configuration.cluster.broker, (try? BrokerEndpoint(url: broker))?.usesTLS == false {
+            report("cluster.tls is for an amqps:// broker; cluster.broker is amqp://", at: entry.path, line: entry.line)
+        }
+        configuration.cluster.tls = tls
     }
 }

@@ -45,19 +45,22 @@ extension ConfigurationReader {
     /// `http.tls`: `{certificate, privateKey, clientCA}`, PEM files that must be readable (whether
     /// they make a TLS context is known when `serve` makes it).
     private func readTLS(_ entry: ConfigurationSection) -> ServerConfiguration.TLSFiles? {
-        func file(_ key: String, required needed: Bool) -> String? {
-            let node = needed ? required(entry, key) : entry[key]
-            guard let node, let path = text(node, at: entry.path(key), allowEmpty: false) else { return nil }
-            guard FileManager.default.isReadableFile(atPath: path) else {
-                report("cannot read '\(path)'", at: entry.path(key), node: node)
-                return nil
-            }
-            return path
-        }
-        let certificate = file("certificate", required: true), privateKey = file("privateKey", required: true)
-        let clientCA = file("clientCA", required: false)
+        let certificate = readableFile(entry, "certificate", required: true)
+        let privateKey = readableFile(entry, "privateKey", required: true)
+        let clientCA = readableFile(entry, "clientCA", required: false)
         guard let certificate, let privateKey, entry["clientCA"] == nil || clientCA != nil else { return nil }
         return ServerConfiguration.TLSFiles(certificate: certificate, privateKey: privateKey, clientCA: clientCA)
+    }
+
+    /// The path at `entry[key]`, which must name a readable file (`required`: and be there).
+    func readableFile(_ entry: ConfigurationSection, _ key: String, required needed: Bool) -> String? {
+        let node = needed ? required(entry, key) : entry[key]
+        guard let node, let path = text(node, at: entry.path(key), allowEmpty: false) else { return nil }
+        guard FileManager.default.isReadableFile(atPath: path) else {
+            report("cannot read '\(path)'", at: entry.path(key), node: node)
+            return nil
+        }
+        return path
     }
 
     /// `http.keys`: `[{name, key | keyFile | keyEnv, role}]`. A name (default `key-N`, by
