@@ -10,6 +10,6 @@ struct Calltap: AsyncParsableCommand {
         commandName: "calltap",
         abstract: "A passive SIP/RTP call recorder.",
         version: version,
-        subcommands: [ReplayCommand.self, ServeCommand.self, CheckConfigCommand.self, DeskStreamCommand.self, BackupCommand.self, SweepCommand.self, VerifyCommand.self]
+        subcommands: [ReplayCommand.self, ServeCommand.self, CheckConfigCommand.self, DeskStreamCommand.self, BackupCommand.self, SweepCommand.self, VerifyCommand.self, ExportCommand.self]
     )
 }

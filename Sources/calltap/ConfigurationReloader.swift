@@ -6,7 +6,8 @@ import ServiceLifecycle
 
 /// Reloads the configuration's agents and policies while `serve` runs: on SIGHUP, and when the
 /// file changes (checked every `pollSeconds`; an editor that replaces the file is seen too). A
-/// file with problems changes nothing and is logged with every problem. Other settings take
+/// file with problems changes nothing and is logged with every problem. The API's certificate
+/// and the audio keys (`storage.encryption.keyFile`) are read again too. Other settings take
 /// effect at the next start. What the agents API changed is kept unless the file changes that
 /// agent (docs/API.md, "Agents").
 final class ConfigurationReloader: Service, @unchecked Sendable {
@@ -67,6 +68,15 @@ final class ConfigurationReloader: Service, @unchecked Sendable {
             } catch {
                 logger.error("TLS certificate not reloaded: the previous one is served", metadata: [
                     "reason": "\(reason)", "error": "\(error)"])
+            }
+        }
+        if let encryption = plane.audioEncryption {
+            do {
+                try encryption.reload()
+                logger.notice("audio keys reloaded", metadata: [
+                    "reason": "\(reason)", "keys": "\(encryption.keys.keys.count)", "current": "\(encryption.keys.current.identifier)"])
+            } catch {
+                logger.error("audio keys not reloaded: the previous ones stay", metadata: ["reason": "\(reason)", "error": "\(error)"])
             }
         }
         let configuration: ServerConfiguration

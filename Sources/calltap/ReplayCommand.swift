@@ -77,8 +77,9 @@ struct ReplayCommand: AsyncParsableCommand {
 
         // Sealed as `serve` seals, when the configuration says so (finished in the order handed
         // over, which more than one worker does not keep from run to run).
-        let sealer = try RecordingSealing.sealer(configuration, logger: nil)
-        let engine = CaptureEngine(configuration: configuration.engine, sealer: sealer)
+        let sealer = try RecordingProtection.sealer(configuration, logger: nil)
+        let engine = CaptureEngine(configuration: configuration.engine, sealer: sealer,
+                                   encryptor: try RecordingProtection.encryptor(configuration))
         var store: SQLiteTrackerStore?
         if http != nil {
             // Served recordings are searched in the index, as on a live server.

@@ -52,8 +52,10 @@ struct ServeCommand: AsyncParsableCommand {
 
         let root = engineConfiguration.storageRoot
         if let problem = StorageCheck.writable(root) { throw CommandFailure.exit("storage: \(problem)") }
-        let sealer = try RecordingSealing.sealer(configuration, logger: logger)
-        let engine = CaptureEngine(configuration: engineConfiguration, sealer: sealer, logger: Logger(label: "calltap.engine"))
+        let sealer = try RecordingProtection.sealer(configuration, logger: logger)
+        let encryptor = try RecordingProtection.encryptor(configuration)
+        let engine = CaptureEngine(configuration: engineConfiguration, sealer: sealer, encryptor: encryptor,
+                                   logger: Logger(label: "calltap.engine"))
         let store: SQLiteTrackerStore
         do {
             store = try SQLiteTrackerStore(storageRoot: root, reserve: engine.storage.reserve)
@@ -95,7 +97,7 @@ struct ServeCommand: AsyncParsableCommand {
             throw CommandFailure.exit("cannot read the database under \(root): \(error)")
         }
         plane.tracker.restore(from: stored, now: LiveCapture.wallNanos()) { entry in
-            RecordingRecovery.recover(entry, serverId: engineConfiguration.serverId, sealer: sealer)
+            RecordingRecovery.recover(entry, serverId: engineConfiguration.serverId, sealer: sealer, encryptor: encryptor)
         }
         store.flush()
         if let url = configuration.cluster.broker {
@@ -183,9 +185,16 @@ extension ServeCommand {
 
 /// Why a command stops with exit status 2: the message goes to standard error as one line.
 enum CommandFailure {
+    /// Bad input: exit 2.
     static func exit(_ message: String) -> ExitCode {
         FileHandle.standardError.write(Data("calltap: \(message)\n".utf8))
         return ExitCode(2)
+    }
+
+    /// The input was good and the work failed: exit 1.
+    static func failed(_ message: String) -> ExitCode {
+        FileHandle.standardError.write(Data("calltap: \(message)\n".utf8))
+        return ExitCode(1)
     }
 }
 

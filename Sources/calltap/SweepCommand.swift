@@ -34,7 +34,7 @@ struct SweepCommand: ParsableCommand {
         } catch {
             throw CommandFailure.exit("cannot open \(path): \(error)")
         }
-        let sealer = dryRun ? nil : try RecordingSealing.sealer(configuration, logger: nil)
+        let sealer = dryRun ? nil : try RecordingProtection.sealer(configuration, logger: nil)
         let report = RetentionSweeper(store: store, settings: configuration.sweep, sealer: sealer).sweep(dryRun: dryRun)
         for item in report.items {
             let expiry = item.entry.expiresNanos.map { Self.time($0) } ?? "-"

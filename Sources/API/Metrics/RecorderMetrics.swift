@@ -9,6 +9,18 @@ public actor RecorderMetrics {
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
+        // Shown from 0, so that an alert on it has a series to watch.
+        _ = Self.decryptionFailures(registry)
+    }
+
+    /// An encrypted recording's audio that could not be decrypted for a download.
+    nonisolated func recordDecryptionFailure() {
+        Self.decryptionFailures(registry).increment()
+    }
+
+    private static func decryptionFailures(_ registry: PrometheusCollectorRegistry) -> Counter {
+        registry.makeCounter(descriptor: descriptor("audio_decryption_failures", unit: "total",
+                                                    help: "Downloads refused because the audio could not be decrypted (key missing, file changed)."))
     }
 
     /// Seconds; API requests are expected in milliseconds, file downloads may take seconds.

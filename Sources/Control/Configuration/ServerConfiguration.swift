@@ -26,6 +26,8 @@ public struct ServerConfiguration: Sendable {
     /// The Ed25519 key that seals finished recordings on a chain (`storage.sealing.keyFile`);
     /// nil seals nothing. `serve` makes the key when the file is not there.
     public var sealKeyFile: String?
+    /// The keys that encrypt recorded audio at rest (`storage.encryption.keyFile`); nil: plain.
+    public var audioKeyFile: String?
 
     public init() {}
 

@@ -1,6 +1,7 @@
 import Engine
 import Foundation
 import Logging
+import Media
 
 /// The recorder as the API sees it: agent reads from the tracker's published snapshots,
 /// commands through the engine's inbox to the tracker on the capture thread, recordings from
@@ -39,7 +40,8 @@ public final class ControlPlane: RecorderService, @unchecked Sendable {
 
     public init(configuration: ServerConfiguration, engine: CaptureEngine, store: TrackerStore?,
                 logger: Logger = Logger(label: "calltap.control")) {
-        tracker = AgentTracker(configuration: configuration, store: store, sealer: engine.sealer, logger: logger)
+        tracker = AgentTracker(configuration: configuration, store: store, sealer: engine.sealer, encryptor: engine.encryptor,
+                               logger: logger)
         snapshots = tracker.snapshots
         self.engine = engine
         self.store = store
@@ -272,6 +274,8 @@ public final class ControlPlane: RecorderService, @unchecked Sendable {
         }
         return capture
     }
+
+    public var audioEncryption: RecordingEncryptor? { engine.encryptor }
 
     public func readiness() async -> Readiness {
         let capture = captureHealth

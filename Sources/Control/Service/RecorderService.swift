@@ -1,4 +1,5 @@
 import Foundation
+import Media
 
 /// What the HTTP API asks of the recorder. The API never reaches into the engine: reads come
 /// from snapshots the control plane publishes, commands go to the one owner of agent state and
@@ -37,9 +38,13 @@ public protocol RecorderService: Sendable {
     func currentFaceToFace(_ agent: AgentReference) async throws(ControlError) -> FaceToFaceView?
     /// `GET /api/F2F/Application`: recording, not recording, or why not (capture, storage).
     func faceToFaceApplication() async -> FaceToFaceApplicationState
+    /// Decrypts recorded audio encrypted at rest; nil when none is.
+    var audioEncryption: RecordingEncryptor? { get }
 }
 
 extension RecorderService {
+    public var audioEncryption: RecordingEncryptor? { nil }
+
     public func agentAnswer(_ reference: AgentReference) async throws(ControlError) -> Data {
         let state = try await agent(reference)
         do { return try APIJSON.encoder().encode(state) } catch {

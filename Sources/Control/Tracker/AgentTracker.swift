@@ -47,9 +47,10 @@ public final class AgentTracker {
     /// Recordings finished so far and the bytes of their audio, for `/metrics` on any thread.
     public let finishedTotals = FinishedTotals()
 
-    /// `sealer`: sidecars rewritten later (late blackouts, metadata, tags) are sealed again on it.
+    /// `sealer`: sidecars rewritten later (late blackouts, metadata, tags) are sealed again on it;
+    /// `encryptor`: audio a late blackout rewrites is decrypted and encrypted again with it.
     public init(configuration: ServerConfiguration, store: TrackerStore?, sealer: RecordingSealer? = nil,
-                logger: Logger = Logger(label: "calltap.control")) {
+                encryptor: RecordingEncryptor? = nil, logger: Logger = Logger(label: "calltap.control")) {
         self.configuration = configuration
         directory = AgentDirectory(agents: configuration.agents, policies: configuration.policies,
                                    dialPlan: configuration.engine.dialPlan, origin: configuration.engine.serverId)
@@ -59,8 +60,8 @@ public final class AgentTracker {
         recordingIndex = RecordingIndex(store: store)
         announcer = RewriteAnnouncer(store: store)
         sidecarRewriter = SidecarRewriter(announcer: announcer, sealer: sealer)
-        lateWriter = LateBlackoutWriter(store: store, announcer: announcer, sealer: sealer, logger: logger,
-                                        queue: sidecarRewriter.queue)
+        lateWriter = LateBlackoutWriter(store: store, announcer: announcer, sealer: sealer, encryptor: encryptor,
+                                        logger: logger, queue: sidecarRewriter.queue)
         for profile in directory.agents {
             agents[profile.id] = TrackedAgent(agentId: profile.id)
         }

@@ -25,15 +25,19 @@ final class LateBlackoutWriter: @unchecked Sendable {
     private let announcer: RewriteAnnouncer
     /// The rewritten sidecar is sealed again at the end of the chain (nil: written plain).
     private let sealer: RecordingSealer?
+    /// Decrypts and encrypts again the audio it rewrites, when encrypted at rest.
+    private let encryptor: RecordingEncryptor?
     private let logger: Logger
     /// Recordings starting this long before an interval are still looked at: a call of the agent
     /// may have run that long.
     static let lookBackNanos: Int64 = 24 * 3600 * 1_000_000_000
 
-    init(store: TrackerStore?, announcer: RewriteAnnouncer, sealer: RecordingSealer? = nil, logger: Logger, queue: DispatchQueue) {
+    init(store: TrackerStore?, announcer: RewriteAnnouncer, sealer: RecordingSealer? = nil, encryptor: RecordingEncryptor? = nil,
+         logger: Logger, queue: DispatchQueue) {
         self.store = store
         self.announcer = announcer
         self.sealer = sealer
+        self.encryptor = encryptor
         self.logger = logger
         self.queue = queue
     }
@@ -95,18 +99,26 @@ final class LateBlackoutWriter: @unchecked Sendable {
             guard !frames.isEmpty else { return }
             let start = Double(frames.lowerBound) / rate, end = Double(frames.upperBound) / rate
             if sidecar.blackouts.contains(where: { $0.start <= start && $0.end >= end }) { return }
+            // Plain files in place; encrypted ones decrypted beside themselves and encrypted again.
+            var plainDigests: [String: String] = [:]
             for path in entry.audioPaths {
-                try AudioFileSilencer.silence(path: path, frames: frames)
+                let name = (path as NSString).lastPathComponent
+                let digests = try RecordingEncryptor.rewrite(path, with: encryptor) { plain in
+                    try AudioFileSilencer.silence(path: plain, frames: frames)
+                }
+                plainDigests[name] = digests.plain
+                if let stored = digests.stored, var encryption = sidecar.encryption,
+                   let i = encryption.files.firstIndex(where: { $0.file == name }) {
+                    encryption.files[i].sha256 = stored.sha256
+                    encryption.keyId = stored.keyId
+                    sidecar.encryption = encryption
+                }
             }
             if var files = sidecar.audio.files {
-                for i in files.indices {
-                    if let path = entry.audioPaths.first(where: { $0.hasSuffix("/" + files[i].file) || $0 == files[i].file }) {
-                        files[i].sha256 = try FileDigest.sha256(path: path)
-                    }
-                }
+                for i in files.indices { files[i].sha256 = plainDigests[files[i].file] ?? files[i].sha256 }
                 sidecar.audio.files = files
             }
-            if entry.audioPaths.count == 1 { sidecar.sha256 = try FileDigest.sha256(path: entry.audioPaths[0]) }
+            if entry.audioPaths.count == 1, let digest = plainDigests.values.first { sidecar.sha256 = digest }
             sidecar.blackouts.append(Sidecar.Interval(start: start, end: end, origin: interval.origin,
                                                       ended: interval.ended, late: true))
             sidecar.blackouts.sort { $0.start < $1.start }

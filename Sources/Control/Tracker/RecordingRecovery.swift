@@ -7,7 +7,9 @@ import Media
 public enum RecordingRecovery {
     /// `sealer`: the sidecar written is sealed on the server's chain, and one written just before
     /// the crash gets the ledger line it may have missed.
-    public static func recover(_ entry: RecordingIndexEntry, serverId: String, sealer: RecordingSealer? = nil) -> RecordingIndexEntry {
+    /// `encryptor`: the repaired audio is encrypted at rest.
+    public static func recover(_ entry: RecordingIndexEntry, serverId: String, sealer: RecordingSealer? = nil,
+                               encryptor: RecordingEncryptor? = nil) -> RecordingIndexEntry {
         var finished = entry
         finished.state = "Stopped"
         // Finished before the crash, only its row was not updated yet: its files and its sidecar
@@ -30,7 +32,7 @@ public enum RecordingRecovery {
             format: format, sampleRate: entry.sampleRate, channelRoles: entry.channelRoles, metadata: entry.metadata,
             audioPaths: entry.audioPaths, sidecarPath: entry.sidecarPath)
         do {
-            let result = try recording.recover(sealedBy: sealer)
+            let result = try recording.recover(sealedBy: sealer, encryptedBy: encryptor)
             finished.endReason = result.sidecar.endReason
             finished.endNanos = entry.startNanos + Int64(result.sidecar.audio.durationSeconds * 1e9)
             finished.audioPaths = result.audioPaths

@@ -40,6 +40,8 @@ public final class CaptureEngine {
     public let storage: StorageSpace
     /// Seals the recordings' sidecars on the server's chain; nil when nothing is sealed.
     public let sealer: RecordingSealer?
+    /// Encrypts the recordings' audio at rest; nil when it stays plain.
+    public let encryptor: RecordingEncryptor?
     /// New recordings refused while storage was low, already told in a warning, and when
     /// (capture time): at most one a minute.
     var storageRefusalWarned = (count: 0, atNanos: Int64.min)
@@ -60,19 +62,22 @@ public final class CaptureEngine {
     static let expiryNanos: Int64 = 1_000_000_000
     static let maxFlowsPerCall = 64
 
-    /// `sealer`: every sidecar the finisher writes is sealed on its chain (`serve` with
-    /// `storage.sealing.keyFile`); nil writes them plain.
-    public init(configuration: EngineConfiguration, sealer: RecordingSealer? = nil, logger: Logger = Logger(label: "calltap.engine"),
+    /// `sealer`: every sidecar the finisher writes is sealed on its chain (`storage.sealing`);
+    /// `encryptor`: every audio file it closes is encrypted (`storage.encryption`).
+    public init(configuration: EngineConfiguration, sealer: RecordingSealer? = nil, encryptor: RecordingEncryptor? = nil,
+                logger: Logger = Logger(label: "calltap.engine"),
                 onRecordingFinished: @escaping @Sendable (RecordingResult) -> Void = { _ in }) {
         self.configuration = configuration
         self.sealer = sealer
+        self.encryptor = encryptor
         self.logger = logger
         callTable.limits.maxCalls = configuration.maxCalls
         let finished = finished
         storage = StorageSpace(root: configuration.storageRoot, minFreeBytes: configuration.minFreeBytes,
                                reserveBytes: configuration.reserveBytes, logger: logger)
         finisher = RecordingFinisher(listsFiles: configuration.listsFiles, maxBacklog: configuration.finisherBacklog,
-                                     reserve: storage.reserve, sealer: sealer, logger: logger) { result in
+                                     reserve: storage.reserve, sealer: sealer, encryptor: encryptor,
+                                     logger: logger) { result in
             finished.append(result)
             onRecordingFinished(result)
         }

@@ -1,3 +1,4 @@
+import Atomics
 import Foundation
 import Logging
 import Media
@@ -31,6 +32,8 @@ final class RecordingFinisher: @unchecked Sendable {
     private let reserve: StorageReserve
     /// Seals each sidecar on the server's chain (nil: written plain).
     private let sealer: RecordingSealer?
+    /// Encrypts each closed audio file before its sidecar is written (nil: left plain).
+    private let encryptor: RecordingEncryptor?
     /// Sidecars that found the disk full even after the reserve was given up, by path: written
     /// again each time the finisher wakes, in the order they came.
     private var unwrittenSidecars: [(sidecar: Sidecar, path: String)] = []
@@ -39,13 +42,16 @@ final class RecordingFinisher: @unchecked Sendable {
     /// The files a replay's summary lists (nil in `serve`, which lists none).
     let files: RecordingFileList?
     private(set) var errors = BoundedErrors()
+    /// Recordings whose audio stayed plain although encryption is on.
+    let encryptionFailures = ManagedAtomic<Int>(0)
     private(set) var count = 0
 
-    init(listsFiles: Bool, maxBacklog: Int, reserve: StorageReserve, sealer: RecordingSealer? = nil, logger: Logger,
-         onFinished: @escaping @Sendable (RecordingResult) -> Void) {
+    init(listsFiles: Bool, maxBacklog: Int, reserve: StorageReserve, sealer: RecordingSealer? = nil,
+         encryptor: RecordingEncryptor? = nil, logger: Logger, onFinished: @escaping @Sendable (RecordingResult) -> Void) {
         self.maxBacklog = maxBacklog
         self.reserve = reserve
         self.sealer = sealer
+        self.encryptor = encryptor
         files = listsFiles ? RecordingFileList() : nil
         self.logger = logger
         self.onFinished = onFinished
@@ -132,6 +138,8 @@ final class RecordingFinisher: @unchecked Sendable {
         let setup = job.recording.setup
         do {
             let result = try job.recording.finish(job.end) { sidecar, path in
+                var sidecar = sidecar
+                if let encryptor { encrypt(&sidecar, besides: path, with: encryptor) }
                 if !writeSidecar(sidecar, to: path) {
                     condition.withLock { unwrittenSidecars.append((sidecar, path)) }
                 }
@@ -143,6 +151,19 @@ final class RecordingFinisher: @unchecked Sendable {
             errors.append("\(error)")
             logger.error("cannot finish recording", metadata: ["recording": "\(setup.recordingIdentifier)",
                                                                 "error": "\(error)"])
+        }
+    }
+
+    /// Encrypts the recording's audio files; one that cannot be (a full disk) stays plain, which
+    /// its sidecar then says (no `Encryption` entry for it), and the log and `/metrics` tell.
+    private func encrypt(_ sidecar: inout Sidecar, besides sidecarPath: String, with encryptor: RecordingEncryptor) {
+        do {
+            try encryptor.encryptAudio(of: &sidecar, in: (sidecarPath as NSString).deletingLastPathComponent)
+        } catch {
+            encryptionFailures.wrappingIncrement(ordering: .relaxed)
+            errors.append("\(error)")
+            logger.error("audio left unencrypted: it could not be encrypted", metadata: [
+                "recording": "\(sidecar.recordingIdentifier)", "error": "\(error)"])
         }
     }
 

@@ -29,6 +29,8 @@ public struct Sidecar: Codable, Sendable, Equatable {
     /// Where this sidecar stands on the server's chain of sealed recordings, and its signature
     /// (`Sidecar+Seal.swift`); absent when the server seals nothing.
     public var seal: Seal? = nil
+    /// How the audio files are encrypted at rest, when they are (`Sidecar+Encryption.swift`).
+    public var encryption: Encryption? = nil
 
     /// The audio file (or, one per side, files) and their shape.
     public struct Audio: Codable, Sendable, Equatable {
@@ -208,7 +210,7 @@ public struct Sidecar: Codable, Sendable, Equatable {
         case startTime = "StartTime", endTime = "EndTime", audio = "Audio", streams = "Streams"
         case blackouts = "Blackouts", pauses = "Pauses", dtmf = "Dtmf", endReason = "EndReason"
         case notUsed = "NotUsed", sha256 = "Sha256", tags = "Tags", taggedBy = "TaggedBy"
-        case signalling = "Signalling", seal = "Seal"
+        case signalling = "Signalling", seal = "Seal", encryption = "Encryption"
     }
 
     // AgentId is written as null when there is none, so that clients see the key.
@@ -234,6 +236,7 @@ public struct Sidecar: Codable, Sendable, Equatable {
         try c.encode(sha256, forKey: .sha256)
         try c.encodeIfPresent(tags, forKey: .tags)
         try c.encodeIfPresent(taggedBy, forKey: .taggedBy)
+        try c.encodeIfPresent(encryption, forKey: .encryption)
         try c.encodeIfPresent(seal, forKey: .seal)
     }
 }

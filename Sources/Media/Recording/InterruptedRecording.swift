@@ -53,8 +53,20 @@ public struct InterruptedRecording: Sendable {
 
     /// Repairs the audio files and writes the final sidecar. Safe to run again on the same files
     /// (a second crash during recovery): it only ever shortens to whole frames and rewrites sizes.
-    /// `sealer`: the sidecar is sealed on the server's chain (nil: written plain).
-    public func recover(sealedBy sealer: RecordingSealer? = nil) throws(InterruptedRecordingError) -> RecordingResult {
+    /// `sealer`: the sidecar is sealed on the server's chain (nil: written plain). `encryptor`:
+    /// the repaired audio is encrypted at rest, as the finisher would have (a file it had
+    /// encrypted already, before the crash took its sidecar, is decrypted first to be repaired).
+    public func recover(sealedBy sealer: RecordingSealer? = nil,
+                        encryptedBy encryptor: RecordingEncryptor? = nil) throws(InterruptedRecordingError) -> RecordingResult {
+        if let encryptor {
+            for path in audioPaths where EncryptedAudioFile.isEncrypted(path: path) {
+                do {
+                    try encryptor.reader(path).decrypt(to: path)
+                } catch {
+                    throw .cannotWriteSidecar(path: sidecarPath, reason: "its audio \(path) was encrypted and cannot be decrypted: \(error)")
+                }
+            }
+        }
         // Look at every file first: the files of one recording share one timeline, so they are
         // cut to the same whole number of frames (the shortest), which the sidecar then reports.
         let inspected = audioPaths.map { AudioFile.inspect(path: $0, expected: format) }
@@ -84,7 +96,7 @@ public struct InterruptedRecording: Sendable {
         let roles = fileRoles(files, separate: separate)
         let fileFormat = files.lazy.compactMap(\.format).first ?? format.effective(sampleRate: rate)
         let seconds = Double(frames) / Double(max(1, rate))
-        let sidecar = Sidecar(
+        var sidecar = Sidecar(
             recordingIdentifier: recordingIdentifier,
             callInstance: callInstance,
             isDuplicate: isDuplicate,
@@ -111,6 +123,8 @@ public struct InterruptedRecording: Sendable {
             notUsed: known?.notUsed ?? [:],
             sha256: digests.first ?? "",
             signalling: known?.signalling)
+        // Left plain when it cannot be encrypted (a full disk): the sidecar says which are.
+        try? encryptor?.encryptAudio(of: &sidecar, in: (sidecarPath as NSString).deletingLastPathComponent)
         do {
             // Atomic: a crash during recovery leaves the old sidecar (or none), never half of one.
             try sidecar.write(to: sidecarPath, sealedBy: sealer)

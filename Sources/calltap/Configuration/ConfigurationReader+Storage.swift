@@ -10,9 +10,10 @@ extension ConfigurationReader {
     func readStorage(_ node: Node?, into configuration: inout ServerConfiguration) {
         guard let section = section(node, at: .root.key("storage"), keys: [
             "root", "format", "channels", "side", "commitDelaySeconds", "minFreeMiB", "reserveMiB", "journalHeldAudio",
-            "retention", "whenFull", "sealing",
+            "retention", "whenFull", "sealing", "encryption",
         ]) else { return }
         readSealing(section["sealing"], at: section.path("sealing"), into: &configuration)
+        readEncryption(section["encryption"], at: section.path("encryption"), into: &configuration)
         readRetention(section["retention"], whenFull: section["whenFull"], at: section, into: &configuration)
         if let root = text(section["root"], at: section.path("root"), allowEmpty: false) {
             configuration.engine.storageRoot = root
@@ -57,6 +58,21 @@ extension ConfigurationReader {
             }
         }
         configuration.sealKeyFile = keyFile
+    }
+}
+
+extension ConfigurationReader {
+    /// `storage.encryption.keyFile`: the keys that encrypt audio at rest (`AudioKeyRing`): there,
+    /// readable by its owner only, one `ID BASE64` line per key.
+    func readEncryption(_ node: Node?, at path: ConfigurationPath, into configuration: inout ServerConfiguration) {
+        guard let section = section(node, at: path, keys: ["keyFile"]),
+              let keyFile = text(section["keyFile"], at: section.path("keyFile"), allowEmpty: false) else { return }
+        do {
+            _ = try AudioKeyRing.read(path: keyFile)
+            configuration.audioKeyFile = keyFile
+        } catch {
+            report("\(error)", at: section.path("keyFile"), node: section["keyFile"]!)
+        }
     }
 }
 
