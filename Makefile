@@ -56,7 +56,7 @@ demo: release
 # The suites that run `calltap serve` against real peers on loopback and judge timing against
 # the clients' clocks. They run after the others, one test at a time: on two cores, beside the
 # parallel suites, a call was not yet tracked when the test's first command arrived.
-LIVE_SUITES := EndToEndTests\.(LiveServeTests|RestartTests|RelocatedStorageTests|CrashRecoveryLiveTests|StorageFaultLiveTests|HostileClientLiveTests|ClusterLiveTests|AgentProvisioningLiveTests|BackupLiveTests|RetentionLiveTests|WhenFullLiveTests|TLSLiveTests|BrokerTLSLiveTests|DeployFilesLiveTests|FaceToFaceLiveTests|DeskStreamTests|AnnouncementLiveTests|DebPackageLiveTests|ServiceNotificationLiveTests|ServiceManagerWatchdogTests)/
+LIVE_SUITES := EndToEndTests\.(LiveServeTests|RestartTests|RelocatedStorageTests|CrashRecoveryLiveTests|StorageFaultLiveTests|HostileClientLiveTests|ClusterLiveTests|AgentProvisioningLiveTests|BackupLiveTests|RetentionLiveTests|WhenFullLiveTests|TLSLiveTests|BrokerTLSLiveTests|EncryptionLiveTests|DeployFilesLiveTests|FaceToFaceLiveTests|DeskStreamTests|AnnouncementLiveTests|DebPackageLiveTests|ServiceNotificationLiveTests|ServiceManagerWatchdogTests)/
 
 # The test suite (what CI runs): the parallel suites, then the live ones; fails if either failed.
 test: EXTRA_DEPS = $(TEST_DEPS)

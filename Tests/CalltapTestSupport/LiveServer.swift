@@ -117,10 +117,11 @@ public final class LiveServer: @unchecked Sendable {
         try await request("POST", path, body: try JSONSerialization.data(withJSONObject: body))
     }
 
-    public func request(_ method: String, _ pathAndQuery: String, body: Data?) async throws -> Reply {
+    public func request(_ method: String, _ pathAndQuery: String, body: Data?, headers: [String: String] = [:]) async throws -> Reply {
         guard let url = URL(string: baseURL + pathAndQuery) else { throw TestSupportError("bad URL \(pathAndQuery)") }
         var request = URLRequest(url: url, timeoutInterval: 10)
         request.httpMethod = method
+        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
         if let body {
             request.httpBody = body
             request.setValue("application/json", forHTTPHeaderField: "Content-Type")

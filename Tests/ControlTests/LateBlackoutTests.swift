@@ -11,10 +11,11 @@ import Testing
 /// SIPp's 700 Hz caller and 1100 Hz callee; the agent is the callee.
 @Suite struct LateBlackoutTests {
     /// Replays the call to its end with the recordings index on disk; the finished recording.
-    /// `sealKey`: the recordings are sealed on a chain with it.
+    /// `sealKey`: the recordings are sealed on a chain with it; `encryptor`: their audio is
+    /// encrypted at rest with it.
     func finishedRecording(format: AudioFileFormat, capture: String = "sipp-g711-tones.pcap",
-                           agent: AgentProfile = AgentTrackerTests.callee,
-                           sealKey: SealKey? = nil) throws -> (plane: ControlPlane, entry: RecordingIndexEntry, storage: String) {
+                           agent: AgentProfile = AgentTrackerTests.callee, sealKey: SealKey? = nil,
+                           encryptor: RecordingEncryptor? = nil) throws -> (plane: ControlPlane, entry: RecordingIndexEntry, storage: String) {
         let storage = RepositoryPaths.temporaryDirectory("calltap-late")
         var configuration = ServerConfiguration()
         configuration.engine.storageRoot = storage
@@ -23,7 +24,7 @@ import Testing
         configuration.agents = [agent]
         let store = try SQLiteTrackerStore(storageRoot: storage)
         let sealer = try sealKey.map { try RecordingSealer(key: $0, root: storage) }
-        let engine = CaptureEngine(configuration: configuration.engine, sealer: sealer)
+        let engine = CaptureEngine(configuration: configuration.engine, sealer: sealer, encryptor: encryptor)
         let plane = ControlPlane(configuration: configuration, engine: engine, store: store)
         _ = engine.run(try PcapSource.open(file: RepositoryPaths.capture(capture)))
         plane.tracker.flush()
@@ -63,6 +64,39 @@ import Testing
         let verification = SealVerification(root: storage, key: key.publicKey)
         #expect(verification.isIntact, "\(verification.findings)")
         #expect(verification.ledgerLines == 2 && verification.sidecars == 1 && verification.audioFiles == 1)
+    }
+
+    /// Encrypted at rest (and sealed): the late blackout is written into the decrypted audio,
+    /// which is encrypted again; the sidecar's digests are the new plain and stored ones, and the
+    /// chain verifies.
+    @Test(arguments: [AudioFileFormat.wav, .flac])
+    func aLateBlackoutReachesEncryptedAudio(format: AudioFileFormat) throws {
+        let keys = RepositoryPaths.temporaryDirectory("calltap-late-keys") + "/audio.keys"
+        try ("k1 " + Data((0..<32).map { UInt8($0 * 3) }).base64EncodedString() + "\n").write(toFile: keys, atomically: true, encoding: .utf8)
+        chmod(keys, 0o600)
+        let encryptor = try RecordingEncryptor(keyFile: keys)
+        let seal = SealKey()
+        let (plane, entry, storage) = try finishedRecording(format: format, sealKey: seal, encryptor: encryptor)
+        let path = try #require(entry.audioPaths.first)
+        #expect(EncryptedAudioFile.isEncrypted(path: path))
+        plane.tracker.received(stop(from: 1.0, to: 2.5, after: entry), at: (entry.endNanos ?? 0) + 60_000_000_000)
+        plane.tracker.flush()
+
+        #expect(EncryptedAudioFile.isEncrypted(path: path), "encrypted again")
+        let plain = storage + "/plain." + (path as NSString).pathExtension
+        let plainDigest = try encryptor.reader(path).decrypt(to: plain)
+        let sidecar = try JSONDecoder().decode(Sidecar.self, from: Data(contentsOf: URL(fileURLWithPath: entry.sidecarPath)))
+        #expect(sidecar.sha256 == plainDigest)
+        #expect(sidecar.encryption?.files.first?.sha256 == (try FileDigest.sha256(path: path)))
+        #expect(sidecar.blackouts.first?.late == true)
+        let audio = try DecodedAudio(path: plain)
+        for channel in 0..<2 {
+            #expect(ToneAnalysis.rms(audio.slice(channel: channel, from: 1.0, to: 2.5)) == 0)
+            #expect(ToneAnalysis.rms(audio.slice(channel: channel, from: 2.5, to: 2.52)) > 1000)
+        }
+        try FileManager.default.removeItem(atPath: plain)
+        let verification = SealVerification(root: storage, key: seal.publicKey)
+        #expect(verification.isIntact, "\(verification.findings)")
     }
 
     @Test(arguments: [AudioFileFormat.wav, .flac])

@@ -57,7 +57,7 @@ public struct AudioKeyRing: Sendable {
     }
 }
 
-public enum AudioKeyRingError: Error, CustomStringConvertible {
+public enum AudioKeyRingError: Error, CustomStringConvertible, Equatable {
     case unreadable(String)
     case tooOpen(String, String)
     case malformed(line: Int, String)
