@@ -27,7 +27,8 @@ import Testing
 
     @Test func theMigrationIsNamedAsReleasedBetweenRetentionAndTheAuditTrail() {
         let names = TrackerSchema.migrator(root: StorageRoot(root)).migrations
-        #expect(Array(names.suffix(3)) == ["v4: retention and legal hold", "v5: announcements", "v6: audit trail"])
+        #expect(Array(names.suffix(4)) == ["v4: retention and legal hold", "v5: announcements", "v6: audit trail",
+                                           "v7: audit entries from the cluster"])
     }
 
     @Test func aFinishedRecordingIsAnnouncedToEachDestinationWithItsRow() throws {

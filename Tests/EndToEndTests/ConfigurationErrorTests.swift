@@ -184,7 +184,7 @@ import Testing
               serverId: ""
               blackoutExchange: ""
             """) == [
-            "t.yaml:2: cluster.broker: bad broker URL 'http://broker:5672/': the scheme must be amqp (amqp://user:password@host:5672/vhost)",
+            "t.yaml:2: cluster.broker: bad broker URL 'http://broker:5672/': the scheme must be amqp or amqps (amqp://user:password@host:5672/vhost, or amqps://…:5671/… over TLS)",
             "t.yaml:3: cluster.serverId: must not be empty",
             "t.yaml:4: cluster.blackoutExchange: must not be empty",
         ])

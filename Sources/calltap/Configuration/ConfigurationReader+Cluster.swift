@@ -16,7 +16,7 @@ extension ConfigurationReader {
                 _ = try BrokerEndpoint(url: broker)
                 configuration.cluster.broker = broker
             } catch {
-                report("\(error) (amqp://user:password@host:5672/vhost)", at: section.path("broker"), node: node)
+                report("\(error) (amqp://user:password@host:5672/vhost, or amqps://…:5671/… over TLS)", at: section.path("broker"), node: node)
             }
         }
         // The broker's password from a file or the environment, in place of the URL's.
