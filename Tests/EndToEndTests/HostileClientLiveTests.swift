@@ -165,8 +165,11 @@ import Testing
                 continue
             }
             if !outcome.received.isEmpty { answered += 1 }
+            // Refused on accept, or closed by the head deadline: told apart by the deadline, not by
+            // how soon the refusal was seen (on a loaded machine the event loops accept 1,000
+            // connections over seconds). Which cause closed each is the server's counters' word.
             let seconds = outcome.closedAt.timeIntervalSince(connection.opened)
-            if seconds >= Self.headerTimeout - 0.2 { closedByTimeout += 1 } else if seconds < Self.headerTimeout / 2 { closedAtOnce += 1 }
+            if seconds >= Self.headerTimeout - 0.2 { closedByTimeout += 1 } else { closedAtOnce += 1 }
         }
         let chunkClosed = outcomes.last ?? nil
         let chunkAnswer = String(decoding: chunkClosed?.received ?? [], as: UTF8.self)
