@@ -29,7 +29,7 @@ public final class RecordingSealer: @unchecked Sendable {
     /// When the sidecar cannot be written, nothing is added and the error is thrown.
     public func write(_ sidecar: Sidecar, to path: String) throws {
         try lock.withLock {
-            _ = try ledger.append { tail in
+            try ledger.append { tail in
                 let sealed = try sidecar.sealed(
                     Sidecar.Seal(sequence: tail.sequence + 1, replaces: sidecar.seal?.sequence,
                                  previousSidecarSha256: tail.sidecarSha256, keyId: key.publicKey.identifier, signature: ""),
@@ -50,7 +50,7 @@ public final class RecordingSealer: @unchecked Sendable {
         let recording = sidecar?.recordingIdentifier
             ?? ((path as NSString).lastPathComponent as NSString).deletingPathExtension
         try lock.withLock {
-            _ = try ledger.append { tail in
+            try ledger.append { tail in
                 try entry(tail, event: archivedTo == nil ? .removed : .archived, recording: recording, sidecarPath: path,
                           sidecarSha256: SealDigest.sha256(bytes), replaces: sidecar?.seal?.sequence, archivedTo: archivedTo)
             }
@@ -65,24 +65,20 @@ public final class RecordingSealer: @unchecked Sendable {
               let sidecar = try? JSONDecoder().decode(Sidecar.self, from: bytes) else { return }
         let adopted: Bool = try lock.withLock {
             guard let seal = sidecar.seal, seal.keyId == key.publicKey.identifier else { return false }
-            var added = false
             var onChain = false
-            _ = try? ledger.append { tail in
+            try ledger.append { tail in
                 guard seal.sequence == tail.sequence + 1, seal.previousSidecarSha256 == tail.sidecarSha256 else {
                     onChain = seal.sequence <= tail.sequence
-                    throw SealLedgerError.cannotWrite(path, "not the next on the chain")
+                    return nil
                 }
-                added = true
+                onChain = true
                 return try entry(tail, event: seal.replaces == nil ? .sealed : .resealed, recording: sidecar.recordingIdentifier,
                                  sidecarPath: path, sidecarSha256: SealDigest.sha256(bytes), replaces: seal.replaces)
             }
-            return added || onChain
+            return onChain
         }
         if !adopted { try write(sidecar, to: path) }
     }
-
-    /// Ledger lines sealed but not yet written (a full disk).
-    public var unwrittenLedgerLines: Int { lock.withLock { ledger.unwrittenCount } }
 
     private func entry(_ tail: SealLedger.Tail, event: SealLedgerEntry.Event, recording: String, sidecarPath: String,
                        sidecarSha256: String, replaces: Int?, archivedTo: String? = nil) throws -> SealLedgerEntry {

@@ -38,13 +38,13 @@ final class SealLedger {
 
     deinit { close(fd) }
 
-    var unwrittenCount: Int { unwritten.count }
-
-    /// Runs `body` with the tail while holding the file lock; appends the entry it returns.
-    func append(_ body: (Tail) throws -> SealLedgerEntry) throws -> SealLedgerEntry {
+    /// Runs `body` with the tail while holding the file lock; appends the entry it returns (none
+    /// for nil).
+    @discardableResult
+    func append(_ body: (Tail) throws -> SealLedgerEntry?) throws -> SealLedgerEntry? {
         try locked {
             if unwritten.isEmpty { try refresh() }
-            let entry = try body(tail)
+            guard let entry = try body(tail) else { return nil }
             let line = try entry.line()
             unwritten.append(line + Data([0x0a]))
             tail = Tail(sequence: entry.sequence, lineSha256: SealDigest.sha256(line), sidecarSha256: entry.sidecarSha256)
