@@ -115,7 +115,8 @@ import Testing
         let refused = try await server.get("/api/Recordings/\(first)/Audio")
         #expect(refused.status == 500 && refused.text.contains("key '2026a'"), "\(refused.status) \(refused.text)")
         #expect(try await server.get("/api/Recordings/\(second)/Audio").status == 200)
-        #expect(try await server.get("/metrics").text.contains("calltap_audio_decryption_failures_total 1"))
+        let metrics = try await server.get("/metrics").text
+        #expect(metrics.contains("calltap_audio_decryption_failures_total 1") && metrics.contains("calltap_audio_encryption_failures_total 0"))
         #expect(server.log.contains("recording audio cannot be decrypted"))
         let noKey = try CalltapProcess.run(["export", first, "--output", dir + "/never.wav", "--config", config])
         #expect(noKey.status == 1 && noKey.standardError.contains("key '2026a'"), "\(noKey.standardError)")

@@ -70,6 +70,8 @@ public actor RecorderMetrics {
         }
         gauge("finisher_backlog", "Ended recordings waiting for their files to be closed and sidecars written.")
             .set(Int64(snapshot.finisherBacklog))
+        counter("audio_encryption_failures", "Recordings whose audio could not be encrypted at rest and was left plain (storage.encryption).")
+            .set(snapshot.audioEncryptionFailures)
         if let free = snapshot.storageFreeBytes {
             registry.makeGauge(descriptor: Self.descriptor("storage_free", unit: "bytes",
                                                            help: "Bytes free under the storage root (measured each second)."))

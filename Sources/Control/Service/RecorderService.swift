@@ -185,6 +185,8 @@ public struct MetricsSnapshot: Sendable, Equatable {
     public var ringPeakFill: [Double] = []
     /// Ended recordings waiting for their files to be closed and sidecars written.
     public var finisherBacklog: Int = 0
+    /// Recordings left unencrypted although `storage.encryption` is on (the encryption failed).
+    public var audioEncryptionFailures: Int = 0
     /// Seconds since the capture thread last made progress; nil before it started.
     public var heartbeatAgeSeconds: Double?
     /// Bytes free under the storage root at the last measurement (nil before one).

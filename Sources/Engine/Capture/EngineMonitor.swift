@@ -61,6 +61,8 @@ public final class EngineMonitor: @unchecked Sendable {
 
     /// Recordings ended and waiting for their files to be closed and their sidecars written.
     public var finisherBacklog: Int { finisher.backlog }
+    /// Recordings whose audio the finisher could not encrypt (left plain, and their sidecars say so).
+    public var encryptionFailures: Int { finisher.encryptionFailures.load(ordering: .relaxed) }
 
     /// Sidecars a full disk held back, waiting for room.
     public var sidecarsWaitingForSpace: Int { finisher.unwrittenSidecarCount }
