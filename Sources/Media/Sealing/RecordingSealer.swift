@@ -13,6 +13,11 @@ public final class RecordingSealer: @unchecked Sendable {
     public let root: String
     private let ledger: SealLedger
     private let lock = NSLock()
+    private let timeFormatter: ISO8601DateFormatter = {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter
+    }()
 
     public static func ledgerPath(root: String) -> String {
         (root as NSString).appendingPathComponent(SealLedger.fileName)
@@ -83,7 +88,7 @@ public final class RecordingSealer: @unchecked Sendable {
     private func entry(_ tail: SealLedger.Tail, event: SealLedgerEntry.Event, recording: String, sidecarPath: String,
                        sidecarSha256: String, replaces: Int?, archivedTo: String? = nil) throws -> SealLedgerEntry {
         try SealLedgerEntry(
-            sequence: tail.sequence + 1, time: Self.now(), event: event, recording: recording,
+            sequence: tail.sequence + 1, time: now(), event: event, recording: recording,
             sidecar: relative(sidecarPath), sidecarSha256: sidecarSha256, replaces: replaces,
             archivedTo: archivedTo, previous: tail.lineSha256, keyId: key.publicKey.identifier, signature: ""
         ).signed(with: key)
@@ -94,10 +99,10 @@ public final class RecordingSealer: @unchecked Sendable {
         return absolute.hasPrefix(root + "/") ? String(absolute.dropFirst(root.count + 1)) : absolute
     }
 
-    private static func now() -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: Date())
+    /// Now, as a ledger line says it. Called under `lock` only (a formatter is not thread-safe,
+    /// and making one per line cost more than signing it).
+    private func now() -> String {
+        timeFormatter.string(from: Date())
     }
 }
 
