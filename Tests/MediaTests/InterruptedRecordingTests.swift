@@ -111,6 +111,29 @@ import Testing
         #expect(result.sidecar.endReason == "interrupted")
     }
 
+    /// Encryption on: a closed file the finisher had encrypted when the crash took its sidecar is
+    /// decrypted, recovered as the plain one is, and encrypted again; a killed (plain) file is
+    /// repaired and encrypted. Either way the sidecar's digests hold and the audio decrypts.
+    @Test func encryptedOrNotRecoveryEndsEncrypted() throws {
+        let keys = dir + "/audio.keys"
+        try ("k1 " + Data(repeating: 9, count: 32).base64EncodedString() + "\n").write(toFile: keys, atomically: true, encoding: .utf8)
+        chmod(keys, 0o600)
+        let encryptor = try RecordingEncryptor(keyFile: keys)
+        let (killed, closed) = try writeAndCopyBeforeClose(format: .wav, layout: .stereo)
+        let plainClosed = try bytes(closed[0])
+        _ = try EncryptedAudioFile.encrypt(closed[0], to: closed[0], with: encryptor.keys.current)
+        for (paths, label) in [(closed, "encrypted before the crash"), (killed, "killed while plain")] {
+            let result = try interrupted(paths).recover(encryptedBy: encryptor)
+            #expect(EncryptedAudioFile.isEncrypted(path: paths[0]), "\(label)")
+            #expect(result.sidecar.encryption?.keyId == "k1", "\(label)")
+            #expect(result.sidecar.encryption?.files.first?.sha256 == (try FileDigest.sha256(path: paths[0])), "\(label)")
+            let plain = paths[0] + ".check"
+            #expect(try encryptor.reader(paths[0]).decrypt(to: plain) == result.sidecar.sha256, "\(label)")
+            #expect(result.sidecar.audio.durationSeconds == 3, "\(label)")
+            if label.hasPrefix("encrypted") { #expect(try bytes(plain) == plainClosed, "the closed file comes back as it was") }
+        }
+    }
+
     @Test func separateFilesAreCutToOneTimeline() throws {
         let (killed, closed) = try writeAndCopyBeforeClose(format: .wav, layout: .separate)
         #expect(killed.count == 2)
