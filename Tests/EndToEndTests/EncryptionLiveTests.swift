@@ -76,7 +76,7 @@ import Testing
         #expect(ToneAnalysis.dominantFrequency(decoded.slice(channel: 0, from: 1, to: 2), sampleRate: decoded.sampleRate) == 700)
         #expect(ToneAnalysis.dominantFrequency(decoded.slice(channel: 1, from: 1, to: 2), sampleRate: decoded.sampleRate) == 1100)
         let size = whole.body.count
-        #expect(size > 2 * EncryptedAudioFile.defaultChunkBytes, "the call spans several chunks: \(size) bytes")
+        try #require(size > 2 * EncryptedAudioFile.defaultChunkBytes + 501, "the call spans several chunks: \(size) bytes")
         let chunk = EncryptedAudioFile.defaultChunkBytes
         for (range, expected) in [("bytes=0-43", 0..<44), ("bytes=\(chunk - 10)-\(chunk + 9)", chunk - 10..<chunk + 10),
                                   ("bytes=\(size - 1)-", size - 1..<size), ("bytes=-100", size - 100..<size),
