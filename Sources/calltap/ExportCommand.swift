@@ -26,28 +26,15 @@ struct ExportCommand: ParsableCommand {
     var config: String = ConfigurationFile.defaultPath
 
     func run() throws {
-        let configuration: ServerConfiguration
-        do {
-            configuration = try ConfigurationFile.load(path: config)
-        } catch {
-            throw CommandFailure.exit(error.description)
-        }
+        let (configuration, store) = try StorageIndex.open(config: config)
         let root = configuration.engine.storageRoot
-        let database = (root as NSString).appendingPathComponent(SQLiteTrackerStore.fileName)
-        guard FileManager.default.fileExists(atPath: database) else {
-            throw CommandFailure.exit("no recordings index under \(root) (\(database) does not exist)")
-        }
-        let entry: RecordingIndexEntry
+        let found: RecordingIndexEntry?
         do {
-            guard let found = try SQLiteTrackerStore(path: database).recording(id: recording) else {
-                throw CommandFailure.exit("no recording \(recording) under \(root)")
-            }
-            entry = found
-        } catch let failure as ExitCode {
-            throw failure
+            found = try store.recording(id: recording)
         } catch {
-            throw CommandFailure.exit("cannot read \(database): \(error)")
+            throw CommandFailure.exit("cannot read the recordings index under \(root): \(error)")
         }
+        guard let entry = found else { throw CommandFailure.exit("no recording \(recording) under \(root)") }
         guard entry.endNanos != nil else { throw CommandFailure.exit("recording \(recording) is still being written") }
         let index = channel ?? 0
         guard entry.audioPaths.indices.contains(index), entry.audioPaths.count == 1 || channel != nil else {
@@ -88,8 +75,7 @@ struct ExportCommand: ParsableCommand {
     private static func plainDigest(of file: String, sidecarPath: String) -> String? {
         guard let data = FileManager.default.contents(atPath: sidecarPath),
               let sidecar = try? JSONDecoder().decode(Sidecar.self, from: data) else { return nil }
-        if let files = sidecar.audio.files { return files.first { $0.file == file }?.sha256 }
-        return sidecar.sha256
+        return sidecar.plainAudioDigests().first { $0.file == file }?.sha256
     }
 
     private static func size(_ path: String) -> Int64 {

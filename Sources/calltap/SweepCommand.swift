@@ -17,23 +17,7 @@ struct SweepCommand: ParsableCommand {
     var dryRun = false
 
     func run() throws {
-        let configuration: ServerConfiguration
-        do {
-            configuration = try ConfigurationFile.load(path: config)
-        } catch {
-            throw CommandFailure.exit(error.description)
-        }
-        let root = configuration.engine.storageRoot
-        let path = (root as NSString).appendingPathComponent(SQLiteTrackerStore.fileName)
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw CommandFailure.exit("no recordings index under \(root) (\(path) does not exist)")
-        }
-        let store: SQLiteTrackerStore
-        do {
-            store = try SQLiteTrackerStore(path: path)
-        } catch {
-            throw CommandFailure.exit("cannot open \(path): \(error)")
-        }
+        let (configuration, store) = try StorageIndex.open(config: config)
         let sealer = dryRun ? nil : try RecordingProtection.sealer(configuration, logger: nil)
         let report = RetentionSweeper(store: store, settings: configuration.sweep, sealer: sealer).sweep(dryRun: dryRun)
         for item in report.items {
