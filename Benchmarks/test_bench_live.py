@@ -173,6 +173,26 @@ calltap_ring_fill_ratio{worker="0"} 0.25
         self.assertEqual(f["not_used"], {"ringOverflow": 7, "otherUdp": 2})
         self.assertIsNone(bl.msum(m, "calltap_absent_total"))
 
+    def test_final_metrics_wait_for_the_packet_counters_to_settle(self):
+        # What /metrics said after the last sidecar of a 1,000-call run, then a moment later.
+        reads = [(2995550, 2996039), (3006100, 3006400), (3007000, 3007000), (3007000, 3007000)]
+
+        class FakeServer:
+            def __init__(self):
+                self.n = 0
+
+            def metrics(self):
+                packets, received = reads[min(self.n, len(reads) - 1)]
+                self.n += 1
+                text = "calltap_packets_total %d\ncalltap_pcap_received_total %d\n" % (packets, received)
+                return bl.parse_metrics(text), text
+
+        server = FakeServer()
+        m, _ = bl.Server.settled_metrics(server, limit=5.0, interval=0.0)
+        f = bl.capture_figures(m)
+        self.assertEqual((f["packets_total"], f["pcap_received"]), (3007000, 3007000))
+        self.assertEqual(server.n, 4)
+
 
 if __name__ == "__main__":
     unittest.main()
