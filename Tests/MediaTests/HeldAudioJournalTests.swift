@@ -81,6 +81,31 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: journal))
     }
 
+    /// Checkpoints come every 10 s once a recording is 20 s old (encoding a sidecar is dear
+    /// with thousands of calls open); a blackout, a digit or metadata, which the sidecar lists,
+    /// is checkpointed at the next tick all the same.
+    @Test func whatTheSidecarListsIsCheckpointedAtTheNextTick() throws {
+        let dir = RepositoryPaths.temporaryDirectory("calltap-held")
+        let r = try makeRecording(dir, format: .wav, layout: .stereo)
+        try talk(r, packets: 0..<1500)
+        // 30 s in: the next checkpoint by the schedule is seconds away.
+        r.startBlackout(atNanos: Self.start + 30_020_000_000, origin: "agent")
+        r.addDigit("7", atNanos: Self.start + 30_040_000_000, durationSeconds: 0.1, method: "sip-info", side: 0)
+        r.updateMetadata(["account": "42"])
+        try talk(r, packets: 1500..<1505)
+
+        let result = try withExtendedLifetime(r) { try recover(r, dir: dir) }
+        #expect(result.sidecar.endReason == "interrupted")
+        #expect(result.sidecar.blackouts.map(\.origin) == ["agent"])
+        #expect(result.sidecar.blackouts.first.map { abs($0.start - 30.02) < 0.001 } == true)
+        // The digit came inside the blackout: it is there, masked.
+        #expect(result.sidecar.dtmf.map(\.masked) == [true])
+        #expect(result.sidecar.metadata["account"] == "42")
+        // The streams as of that checkpoint: 30 s of packets each, not those of an older one.
+        #expect(result.sidecar.streams.count == 2)
+        #expect(result.sidecar.streams.allSatisfy { $0.packets >= 1500 }, "\(result.sidecar.streams.map(\.packets))")
+    }
+
     @Test func aFinishedRecordingLeavesNoJournal() throws {
         let dir = RepositoryPaths.temporaryDirectory("calltap-held")
         let r = try makeRecording(dir, format: .wav, layout: .stereo)

@@ -75,7 +75,11 @@ public final class HeldAudioJournal {
         h += [0, 0]
         h += withUnsafeBytes(of: UInt32(sampleRate).littleEndian, Array.init)
         header = h
-        try append(UnsafeRawBufferPointer(start: nil, count: 0), header: h)
+        var bytesOnStack: (UInt64, UInt32) = (0, 0)
+        withUnsafeMutableBytes(of: &bytesOnStack) { $0.copyBytes(from: h) }
+        try withUnsafeBytes(of: &bytesOnStack) { (raw) throws(SoundFileError) in
+            try append(UnsafeRawBufferPointer(start: nil, count: 0), header: UnsafeRawBufferPointer(rebasing: raw[0..<h.count]))
+        }
         bytes = h.count
     }
 
@@ -129,24 +133,26 @@ public final class HeldAudioJournal {
     }
 
     private func appendRecord(_ kind: Kind, frame: Int64, payload: UnsafeRawBufferPointer) throws(SoundFileError) {
-        var h = [UInt8](repeating: 0, count: Self.recordHeaderBytes)
-        h.withUnsafeMutableBytes { raw in
+        // The record's header on the stack: every live recording appends each tick, and a
+        // heap buffer per append was two allocations each time.
+        var h: (UInt64, UInt64) = (0, 0)
+        try withUnsafeMutableBytes(of: &h) { (raw) throws(SoundFileError) in
             raw.storeBytes(of: kind.rawValue.littleEndian, toByteOffset: 0, as: UInt32.self)
             raw.storeBytes(of: frame.littleEndian, toByteOffset: 4, as: Int64.self)
             raw.storeBytes(of: UInt32(payload.count).littleEndian, toByteOffset: 12, as: UInt32.self)
+            try append(payload, header: UnsafeRawBufferPointer(raw))
         }
-        try append(payload, header: h)
-        bytes += h.count + payload.count
+        bytes += Self.recordHeaderBytes + payload.count
     }
 
     /// One `writev` of a record's header and payload.
-    private func append(_ payload: UnsafeRawBufferPointer, header h: [UInt8]) throws(SoundFileError) {
+    private func append(_ payload: UnsafeRawBufferPointer, header head: UnsafeRawBufferPointer) throws(SoundFileError) {
         guard descriptor >= 0 else { throw .writeFailed(path: path, reason: "journal closed") }
-        let total = h.count + payload.count
-        let written = h.withUnsafeBytes { head -> Int in
-            var vectors = [iovec(iov_base: UnsafeMutableRawPointer(mutating: head.baseAddress), iov_len: head.count),
-                           iovec(iov_base: UnsafeMutableRawPointer(mutating: payload.baseAddress), iov_len: payload.count)]
-            return writev(descriptor, &vectors, payload.count > 0 ? 2 : 1)
+        let total = head.count + payload.count
+        var vectors = (iovec(iov_base: UnsafeMutableRawPointer(mutating: head.baseAddress), iov_len: head.count),
+                       iovec(iov_base: UnsafeMutableRawPointer(mutating: payload.baseAddress), iov_len: payload.count))
+        let written = withUnsafeMutablePointer(to: &vectors) { pair in
+            pair.withMemoryRebound(to: iovec.self, capacity: 2) { writev(descriptor, $0, payload.count > 0 ? 2 : 1) }
         }
         guard written == total else {
             // A regular file written short has met the end of its disk: say so as the kernel

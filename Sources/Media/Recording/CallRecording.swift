@@ -30,7 +30,14 @@ public final class CallRecording {
     private let output: RecordingOutput
     /// Capture time of the next checkpoint.
     private var nextCheckpointNanos = Int64.min
-    static let checkpointNanos: Int64 = 2_000_000_000
+    /// A checkpoint's counters may be this old at most (a young recording's, half its age, at
+    /// least `firstCheckpointNanos`). Encoding a sidecar is dear: at 2,000 live calls, every 2 s
+    /// took an eighth of the media worker (perf), which then fell behind its ring.
+    static let checkpointNanos: Int64 = 10_000_000_000
+    static let firstCheckpointNanos: Int64 = 250_000_000
+    /// Something the sidecar lists besides its counters changed since the last checkpoint (a
+    /// pause, a blackout, a digit, metadata): the next tick checkpoints, whatever the schedule.
+    private var listingsChanged = false
     private var digits: [Sidecar.Digit] = []
     /// Decoders by flow and codec, owned here for the recording's life (streams hold views).
     private var decoders: [DecoderKey: StreamDecoder] = [:]
@@ -104,20 +111,33 @@ public final class CallRecording {
     }
 
     /// From capture time `nanos` on, every channel is written as silence; the timeline goes on.
-    public func pause(atNanos nanos: Int64) { gate.pause(atNanos: nanos) }
+    public func pause(atNanos nanos: Int64) {
+        gate.pause(atNanos: nanos)
+        listingsChanged = true
+    }
 
     /// Ends the pause at capture time `nanos` (rounded up: silence errs long).
-    public func resume(atNanos nanos: Int64) { gate.resume(atNanos: nanos) }
+    public func resume(atNanos nanos: Int64) {
+        gate.resume(atNanos: nanos)
+        listingsChanged = true
+    }
 
     /// From capture time `nanos` on, every channel is silence: the agent's blackout, started by `origin`.
-    public func startBlackout(atNanos nanos: Int64, origin: String) { gate.startBlackout(atNanos: nanos, origin: origin) }
+    public func startBlackout(atNanos nanos: Int64, origin: String) {
+        gate.startBlackout(atNanos: nanos, origin: origin)
+        listingsChanged = true
+    }
 
     /// Ends the blackout at capture time `nanos`; `reason` is how it ended (`stopped`, `maxAgentBlackout`).
-    public func endBlackout(atNanos nanos: Int64, reason: String) { gate.endBlackout(atNanos: nanos, reason: reason) }
+    public func endBlackout(atNanos nanos: Int64, reason: String) {
+        gate.endBlackout(atNanos: nanos, reason: reason)
+        listingsChanged = true
+    }
 
     /// Merges metadata keys (an API update) into what the sidecar will carry.
     public func updateMetadata(_ changes: [String: String]) {
         metadata.merge(changes) { _, new in new }
+        listingsChanged = true
     }
 
     /// The decoder for a flow's codec, made the first time it is needed (never per packet).
@@ -357,6 +377,7 @@ public final class CallRecording {
         stream.pointee.currentDigit = digits.count
         digits.append(Sidecar.Digit(digit: String(digit), time: Double(max(0, position)) / Double(setup.sampleRate),
                                     duration: seconds, method: "rfc4733", channel: stream.pointee.channel, masked: false))
+        listingsChanged = true
     }
 
     /// The flow and channel whose audio the in-band receiver is being fed.
@@ -395,12 +416,14 @@ public final class CallRecording {
         inbandOpen[flow] = digits.count
         digits.append(Sidecar.Digit(digit: String(digit), time: seconds, duration: 0, method: "inband", channel: channel,
                                     masked: false))
+        listingsChanged = true
     }
 
     /// A digit signalled out of band (SIP INFO) at capture time `nanos`.
     public func addDigit(_ digit: String, atNanos nanos: Int64, durationSeconds: Double, method: String, side: Int) {
         digits.append(Sidecar.Digit(digit: digit, time: Double(max(0, framePosition(nanos))) / Double(setup.sampleRate),
                                     duration: durationSeconds, method: method, channel: channel(ofSide: side), masked: false))
+        listingsChanged = true
     }
 
     private func noteLate(_ stream: UnsafeMutablePointer<MediaStream>, ssrc: UInt32, whole: Bool) {
@@ -417,11 +440,12 @@ public final class CallRecording {
         }
         guard journal != nil else { return }
         try timeline.journalHeld()
-        if nowNanos >= nextCheckpointNanos || timeline.takeJournalReset() {
+        if nowNanos >= nextCheckpointNanos || listingsChanged || timeline.takeJournalReset() {
             try checkpoint()
-            // Often while the recording is young (its streams are still starting), then every 2 s.
+            listingsChanged = false
+            // Often while the recording is young (its streams are still starting), then every 10 s.
             let age = max(0, nowNanos - setup.startNanos)
-            nextCheckpointNanos = nowNanos + min(Self.checkpointNanos, max(Self.checkpointNanos / 8, age / 2))
+            nextCheckpointNanos = nowNanos + min(Self.checkpointNanos, max(Self.firstCheckpointNanos, age / 2))
         }
     }
 
