@@ -12,7 +12,7 @@
 2. Starts `calltap serve` capturing promiscuously on the outer end (kernel buffer 256 MiB,
    the API on 127.0.0.1 at a free port, policy always, no cluster) and waits for /readyz.
    The recordings go to a journaled ext4 made for the run (a loop-mounted image in the work
-   folder, removed after), not to the work folder: see RecordingsFilesystem.
+   folder, removed after), not to the work folder: see scratch_fs.JournaledExt4.
 3. Plays a synthetic capture (generate_capture.py: N calls x S seconds of two-way G.711, a
    tone per side) from inside the namespace onto the inner end, at the capture's own pace
    (or --pps / --multiplier), with pcap_pacer (pcap_pacer.c, compiled into the work folder:
@@ -57,6 +57,7 @@ sys.dont_write_bytecode = True          # keep Benchmarks/ free of __pycache__
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import bench  # noqa: E402  (capture cache: bench.ensure_capture)
+from scratch_fs import JournaledExt4, SetupError  # noqa: E402
 
 GENERATOR = os.path.join(HERE, "generate_capture.py")
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -66,10 +67,6 @@ ACTIVE_THRESHOLD = 500          # |sample| above this is tone (the tone's peak i
 GAP_MS = 5.0                    # this long below it, inside a channel's span, is a silent gap
 SPAN_TOLERANCE_S = 0.06         # active span vs the stream's length
 PURITY_MIN = 0.9                # energy within 20 Hz of the tone / all energy
-
-
-class SetupError(Exception):
-    pass
 
 
 class Stopped(BaseException):
@@ -98,63 +95,6 @@ def write_proc(path, value):
         return True
     except OSError:
         return False
-
-
-# --------------------------------------------------------------------------
-# The recordings' file system
-# --------------------------------------------------------------------------
-
-class RecordingsFilesystem:
-    """A fresh journaled ext4 for one run's recordings: an image file in the work folder,
-    loop-mounted at `root`, unmounted and removed afterwards (kept with --keep-output).
-
-    Writing them to the work folder measured the work folder's file system instead. This
-    machine's root is an ext4 without a journal, which skips, one by one, every inode deleted
-    in the last 60 seconds (360 while its inode table is not yet written back) when it makes
-    a file: a run right after another, whose 6,000 files were just deleted, spent most of the
-    media worker's first seconds in the kernel's find_inode_bit and recently_deleted making
-    files, and lost 105,039 packets to ring overflow at 2,000 calls. A server's storage is a
-    journaled file system, made once."""
-
-    def __init__(self, work, root, size_bytes, keep=False):
-        self.root = root
-        self.image = os.path.join(work, "recordings-%d.ext4" % os.getpid())
-        self.size = size_bytes
-        self.keep = keep
-        self.mounted = False
-
-    def __enter__(self):
-        os.makedirs(self.root, exist_ok=True)
-        with open(self.image, "wb") as f:
-            f.truncate(self.size)
-        try:
-            run(["mkfs.ext4", "-q", "-F", "-E", "nodiscard,lazy_itable_init=0", self.image])
-            run(["mount", "-o", "loop", self.image, self.root])
-        except SetupError:
-            os.unlink(self.image)
-            raise
-        self.mounted = True
-        return self
-
-    def __exit__(self, *exc):
-        if self.mounted:
-            if run(["umount", self.root], check=False).returncode != 0:
-                time.sleep(1)
-                run(["umount", "-l", self.root], check=False)
-            self.mounted = False
-        if self.keep:
-            log("recordings kept in %s (mount -o loop %s DIR)" % (self.image, self.image))
-        else:
-            try:
-                os.unlink(self.image)
-            except OSError:
-                pass
-        return False
-
-    @staticmethod
-    def size_for(calls, seconds):
-        """Room for stereo 16 kHz audio of every call, its journal and sidecar, and then some."""
-        return int(calls * seconds * 64000 * 1.25) + (512 << 20)
 
 
 # --------------------------------------------------------------------------
@@ -952,8 +892,8 @@ def live_run(a, pcap, meta, label, min_pace=0.0):
     if os.path.exists(out):
         shutil.rmtree(out)
     os.makedirs(out)
-    size = RecordingsFilesystem.size_for(len(meta["calls"]), meta["arguments"]["seconds"])
-    with RecordingsFilesystem(a.work, os.path.join(out, "recordings"), size, keep=a.keep_output):
+    size = JournaledExt4.size_for(len(meta["calls"]), meta["arguments"]["seconds"])
+    with JournaledExt4(a.work, os.path.join(out, "recordings"), size, keep=a.keep_output, log=log):
         return played_run(a, pcap, meta, label, min_pace, out)
 
 

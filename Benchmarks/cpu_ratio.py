@@ -11,7 +11,10 @@ that an A/B comparison sees the same load.
     python3 Benchmarks/cpu_ratio.py --calltap .build/release/calltap [--baseline OLD] [--rounds 5]
 
 Runs are made and checked as `bench.py` makes them (fresh output folder, summary checks, the
-output deleted after); the captures are bench.py's cached ones.
+output deleted after); the captures are bench.py's cached ones. The output goes to a journaled
+ext4 made for the invocation (scratch_fs.JournaledExt4; root only), not to the work folder,
+whose file system (this machine's root: ext4 without a journal) made each run pay for the files
+the run before it had left and the harness had deleted. `--output-on work` writes there anyway.
 """
 
 import argparse
@@ -23,18 +26,46 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import bench  # noqa: E402
+from scratch_fs import JournaledExt4  # noqa: E402
 
 
 def sizes(a):
     return [("small", a.small_calls, a.small_seconds), ("large", a.large_calls, a.large_seconds)]
 
 
-def run_args(a, calltap, calls, seconds):
-    """The namespace bench.py's helpers expect for one capture size."""
+def run_args(a, calltap, calls, seconds, work=None):
+    """The namespace bench.py's helpers expect for one capture size (`work`: where the runs'
+    output goes, the work folder unless given)."""
     return argparse.Namespace(
         calltap=calltap, calls=calls, seconds=seconds, codec="pcmu", ptime=20, seed=1,
-        jitter_ms=0.0, loss=0.0, work=a.work, timeout=a.timeout, calltap_arg=[],
+        jitter_ms=0.0, loss=0.0, work=work or a.work, timeout=a.timeout, calltap_arg=[],
         keep_output=False, no_file_check=False, allow_undecoded=False)
+
+
+def run_rounds(a, binaries, captures, per_packet, output, log):
+    """Runs every round with its output in `output`, adding each run's CPU per packet to
+    `per_packet`; True when a run failed."""
+    failed = False
+    for r in range(a.rounds):
+        order = [(b, path, s, c, sec) for b, path in binaries for s, c, sec in sizes(a)]
+        if r % 2:
+            order.reverse()
+        for b, path, s, calls, seconds in order:
+            ra = run_args(a, path, calls, seconds, work=output)
+            pcap, meta = captures[s]
+            res = bench.run_once(ra, pcap, "ratio-%s-%s-%d" % (b, s, r + 1), lambda _: None)
+            errs = bench.check_run(res, meta, ra)
+            if errs or not isinstance(res["packets"], int) or res["packets"] <= 0:
+                log("%s %s round %d FAILED: %s" % (b, s, r + 1, "; ".join(errs) or "no packets"))
+                failed = True
+                continue
+            us = res["cpu_s"] / res["packets"] * 1e6
+            per_packet[(b, s)].append(us)
+            log("round %d %-8s %-5s %5d x %g s: cpu %.2f s (user %.2f sys %.2f), wall %.2f s, "
+                "peak %.0f MiB, %.3f us/packet"
+                % (r + 1, b, s, calls, seconds, res["cpu_s"], res["user_s"], res["sys_s"],
+                   res["wall_s"], res["peak_rss_mib"], us))
+    return failed
 
 
 def main(argv=None):
@@ -48,6 +79,8 @@ def main(argv=None):
     p.add_argument("--large-seconds", type=float, default=30.0)
     p.add_argument("--work", default=os.path.join(HERE, "work"))
     p.add_argument("--timeout", type=float, default=900.0)
+    p.add_argument("--output-on", choices=["ext4", "work"], default="ext4",
+                   help="the runs' output on a journaled ext4 made for them (root), or in --work")
     p.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
     a = p.parse_args(argv)
     a.work = os.path.abspath(a.work)
@@ -64,26 +97,13 @@ def main(argv=None):
         captures[name] = bench.ensure_capture(run_args(a, binaries[0][1], calls, seconds), log)
 
     per_packet = {(b, s): [] for b, _ in binaries for s, _, _ in sizes(a)}
-    failed = False
-    for r in range(a.rounds):
-        order = [(b, path, s, c, sec) for b, path in binaries for s, c, sec in sizes(a)]
-        if r % 2:
-            order.reverse()
-        for b, path, s, calls, seconds in order:
-            ra = run_args(a, path, calls, seconds)
-            pcap, meta = captures[s]
-            res = bench.run_once(ra, pcap, "ratio-%s-%s-%d" % (b, s, r + 1), lambda _: None)
-            errs = bench.check_run(res, meta, ra)
-            if errs or not isinstance(res["packets"], int) or res["packets"] <= 0:
-                log("%s %s round %d FAILED: %s" % (b, s, r + 1, "; ".join(errs) or "no packets"))
-                failed = True
-                continue
-            us = res["cpu_s"] / res["packets"] * 1e6
-            per_packet[(b, s)].append(us)
-            log("round %d %-8s %-5s %5d x %g s: cpu %.2f s (user %.2f sys %.2f), wall %.2f s, "
-                "peak %.0f MiB, %.3f us/packet"
-                % (r + 1, b, s, calls, seconds, res["cpu_s"], res["user_s"], res["sys_s"],
-                   res["wall_s"], res["peak_rss_mib"], us))
+    if a.output_on == "work":
+        failed = run_rounds(a, binaries, captures, per_packet, a.work, log)
+    else:
+        output = os.path.join(a.work, "ratio-output")
+        size = max(JournaledExt4.size_for(c, sec) for _, c, sec in sizes(a))
+        with JournaledExt4(a.work, output, size, log=log):
+            failed = run_rounds(a, binaries, captures, per_packet, output, log)
 
     result = {"rounds": a.rounds, "binaries": {}}
     for b, path in binaries:
