@@ -75,11 +75,9 @@ public final class HeldAudioJournal {
         h += [0, 0]
         h += withUnsafeBytes(of: UInt32(sampleRate).littleEndian, Array.init)
         header = h
-        var bytesOnStack: (UInt64, UInt32) = (0, 0)
-        withUnsafeMutableBytes(of: &bytesOnStack) { $0.copyBytes(from: h) }
-        try withUnsafeBytes(of: &bytesOnStack) { (raw) throws(SoundFileError) in
-            try append(UnsafeRawBufferPointer(start: nil, count: 0), header: UnsafeRawBufferPointer(rebasing: raw[0..<h.count]))
-        }
+        try h.withUnsafeBytes { raw in
+            Result { () throws(SoundFileError) in try append(UnsafeRawBufferPointer(start: nil, count: 0), header: raw) }
+        }.get()
         bytes = h.count
     }
 
@@ -104,16 +102,9 @@ public final class HeldAudioJournal {
     private var layout: Layout?
 
     private func appendJSON(_ kind: Kind, _ json: Data) throws(SoundFileError) {
-        let bytes = [UInt8](json)
-        let appended: Result<Void, SoundFileError> = bytes.withUnsafeBytes { raw in
-            do throws(SoundFileError) {
-                try appendRecord(kind, frame: 0, payload: raw)
-                return .success(())
-            } catch {
-                return .failure(error)
-            }
-        }
-        try appended.get()
+        try json.withUnsafeBytes { raw in
+            Result { () throws(SoundFileError) in try appendRecord(kind, frame: 0, payload: raw) }
+        }.get()
     }
 
     /// Starts over with an empty journal (what it held is in the audio file, or is journaled again).
