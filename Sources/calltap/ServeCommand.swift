@@ -78,9 +78,15 @@ struct ServeCommand: AsyncParsableCommand {
         plane.stampCommandsWithWallClock()
         // Before the restore, so that the recordings it recovers are announced too. Without a
         // broker or webhooks there is no courier, and rows left for old destinations go.
-        let announcementBroker = configuration.cluster.broker.map { url in
+        // The broker as the configuration names it, for announcements and for the cluster: one
+        // place that gives both connections the same TLS.
+        func brokerSettings(_ url: String) -> BrokerSettings {
             var settings = BrokerSettings(url: url, serverId: engineConfiguration.serverId)
             settings.tls = configuration.cluster.tls
+            return settings
+        }
+        let announcementBroker = configuration.cluster.broker.map { url in
+            var settings = brokerSettings(url)
             settings.connectTimeoutSeconds = min(settings.connectTimeoutSeconds, configuration.notify.timeoutSeconds)
             return settings
         }
@@ -101,10 +107,9 @@ struct ServeCommand: AsyncParsableCommand {
         }
         store.flush()
         if let url = configuration.cluster.broker {
-            var settings = BrokerSettings(url: url, serverId: engineConfiguration.serverId)
+            var settings = brokerSettings(url)
             settings.blackoutExchange = configuration.cluster.blackoutExchange
             settings.screenExchange = configuration.cluster.screenExchange
-            settings.tls = configuration.cluster.tls
             if !settings.tls.verifyPeer, (try? BrokerEndpoint(url: url))?.usesTLS == true {
                 logger.warning("cluster.tls.verifyPeer is off: the broker's certificate is not checked, so anyone on the path can pose as the broker")
             }
