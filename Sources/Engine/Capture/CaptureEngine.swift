@@ -348,8 +348,9 @@ public final class CaptureEngine {
             if let record = ring.reserve(bytes: bytes) { return record }
             if mayDrop && configuration.dropWhenBehind { return nil }
             // Wait until a quarter of the ring is free, not for one record's room: a producer that
-            // wakes for every record the worker releases spends its core yielding.
-            var backoff = Backoff()
+            // wakes for every record the worker releases spends its core yielding. That takes the
+            // worker milliseconds in a replay; a live control message waits for less.
+            var backoff = configuration.dropWhenBehind ? Backoff() : .forDrain
             while true {
                 backoff.wait()
                 if ring.usedUnits <= ring.capacityUnits - ring.capacityUnits / 4,
