@@ -60,7 +60,7 @@ public final class CallRecording {
         commitDelayFrames = setup.commitDelayNanos * Int64(setup.sampleRate) / 1_000_000_000
         // Commit in runs of half a second: each write costs the file system about 5 µs besides
         // its bytes (a replay of 2,000 calls spent 9 % less CPU than with quarter-second runs),
-        // and a longer run is memory held per call (this quarter second: 4 KB a G.711 call).
+        // and a longer run is more audio held per call (the second quarter: 4 KB a G.711 call).
         commitBatchFrames = Int64(setup.sampleRate / 2)
         // The delay, a run, a tick (50 ms) and room for packets stamped a little ahead: what is
         // held never reaches back into what a gate decided within the delay.
