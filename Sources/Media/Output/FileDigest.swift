@@ -4,27 +4,11 @@ import Foundation
 /// SHA-256 of a finished file, read back once it is closed (the header is rewritten at close, so
 /// the bytes are only final then).
 public enum FileDigest {
-    /// Bytes read at a time, into one buffer per thread kept for the thread's life. A buffer made
-    /// per file was given back to the system when freed (glibc trims a thread's heap whose top
-    /// grows past its threshold) and faulted in again for the next: in a replay of 2,000 calls
-    /// those faults were 43 % of the run's page faults, 14 a recording.
-    static let chunkBytes = 64 << 10
-
-    private static let bufferKey: pthread_key_t = {
-        var key = pthread_key_t()
-        pthread_key_create(&key) { buffer in buffer?.deallocate() }
-        return key
-    }()
-
-    /// This thread's read buffer, of `chunkBytes`, made on first use.
-    private static var threadBuffer: UnsafeMutableRawBufferPointer {
-        if let existing = pthread_getspecific(bufferKey) {
-            return UnsafeMutableRawBufferPointer(start: existing, count: chunkBytes)
-        }
-        let made = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkBytes, alignment: 64)
-        pthread_setspecific(bufferKey, made.baseAddress)
-        return made
-    }
+    /// Bytes read at a time, into the thread's scratch room. A buffer made per file was given
+    /// back to the system when freed (glibc trims a thread's heap whose top grows past its
+    /// threshold) and faulted in again for the next: in a replay of 2,000 calls those faults were
+    /// 43 % of the run's page faults, 14 a recording.
+    static let chunkBytes = ThreadScratch.samples * MemoryLayout<Int16>.size
 
     public static func sha256(path: String) throws -> String {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
@@ -32,7 +16,7 @@ public enum FileDigest {
             throw CocoaError(.fileReadNoSuchFile, userInfo: [NSFilePathErrorKey: path])
         }
         defer { close(fd) }
-        let buffer = threadBuffer
+        let buffer = UnsafeMutableRawBufferPointer(start: ThreadScratch.buffer(.fileRead), count: chunkBytes)
         var hasher = SHA256()
         while true {
             let n = read(fd, buffer.baseAddress, chunkBytes)

@@ -1,19 +1,21 @@
 import Foundation
 
-/// Room for 16-bit samples that is needed only while a commit runs (interleaving held audio,
-/// splitting or mixing it for the files): one buffer per thread and use, so that no recording
-/// keeps room of its own. Thousands of live calls would otherwise each hold it.
+/// Room that is needed only while a piece of work runs (interleaving held audio, splitting or
+/// mixing it for the files, reading a finished file to hash it): one buffer per thread and use,
+/// kept for the thread's life, so that no recording keeps room of its own (thousands of live
+/// calls would otherwise each hold it) and nothing is allocated and faulted in again per use.
 enum ThreadScratch {
-    /// What the room is for: the two can be in use at once (a commit hands its frames to a writer).
-    enum Use: Int {
+    /// What the room is for: these can be in use at once (a commit hands its frames to a writer).
+    enum Use: Int, CaseIterable {
         case interleaved
         case layout
+        case fileRead
     }
 
     /// Samples in each buffer.
     static let samples = 16384
 
-    private static let keys: [pthread_key_t] = (0..<2).map { _ in
+    private static let keys: [pthread_key_t] = Use.allCases.map { _ in
         var key = pthread_key_t()
         pthread_key_create(&key) { buffer in buffer?.deallocate() }
         return key
