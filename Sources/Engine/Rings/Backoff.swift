@@ -23,9 +23,9 @@ struct Backoff {
     }
 
     /// For what takes a worker milliseconds (a replay's reader waiting for a quarter of a full
-    /// ring to drain): sleep a millisecond at a time at once. Spinning, yielding and 50 µs naps
-    /// woke the reader about 200 times per drain; in a replay of 2,000 calls those naps were
-    /// four fifths of the run's context switches.
+    /// ring to drain): sleep a millisecond at a time at once. With spins, yields and 50 µs naps,
+    /// a replay of 2,000 calls had its reader nap 15,700 times and yield 35,800 times: four
+    /// fifths of the run's context switches.
     static var forDrain: Backoff { Backoff(spin: 0, yield: 0, nap: 1000) }
 
     private init(spin: Int, yield: Int, nap: UInt32) {
