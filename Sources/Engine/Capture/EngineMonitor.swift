@@ -74,6 +74,8 @@ public final class EngineMonitor: @unchecked Sendable {
         return Double(max(0, Self.monotonicNanos() - last)) / 1e9
     }
 
+    /// CLOCK_MONOTONIC in nanoseconds: the engine's one clock for wall-time intervals (the
+    /// heartbeat, a worker's catch-up journal, the finisher's trims).
     static func monotonicNanos() -> Int64 {
         var ts = timespec()
         clock_gettime(CLOCK_MONOTONIC, &ts)

@@ -207,7 +207,7 @@ final class MediaWorker: @unchecked Sendable {
 
     /// The ring is empty: journals what the open recordings placed since the last tick.
     private func journalOnCatchingUp() {
-        let now = Self.monotonicNanos()
+        let now = EngineMonitor.monotonicNanos()
         guard now - lastCatchUpJournal >= Self.catchUpJournalNanos else { return }
         lastCatchUpJournal = now
         placedSinceJournal = false
@@ -233,12 +233,6 @@ final class MediaWorker: @unchecked Sendable {
             }
             if let (identifier, error) = failed { fail(call, identifier, error) }
         }
-    }
-
-    private static func monotonicNanos() -> Int64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
     }
 
     /// Finishes the stops whose time the clock has reached (a recording the call's end took
