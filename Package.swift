@@ -30,6 +30,7 @@ let package = Package(
         .systemLibrary(name: "CBcg729", pkgConfig: "libbcg729", providers: [.apt(["libbcg729-dev"])]),
         .systemLibrary(name: "CSRTP", pkgConfig: "libsrtp2", providers: [.apt(["libsrtp2-dev"])]),
         .systemLibrary(name: "CRabbitMQ", pkgConfig: "librabbitmq", providers: [.apt(["librabbitmq-dev"])]),
+        .systemLibrary(name: "CPrefetch"),
         // rabbitmq-c's variadic amqp_login and the method numbers Swift cannot import.
         .target(name: "AMQPShim", dependencies: ["CRabbitMQ"]),
         // libsrtp's ciphers and HMAC on OpenSSL's libcrypto: nothing allocated per packet.
@@ -48,7 +49,7 @@ let package = Package(
         ], swiftSettings: hotPath),
         // Packet sources, classifier, flow table, threads, commands, events.
         .target(name: "Engine", dependencies: [
-            "Wire", "SIP", "Media", "CPcap",
+            "Wire", "SIP", "Media", "CPcap", "CPrefetch",
             .product(name: "Atomics", package: "swift-atomics"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: hotPath),

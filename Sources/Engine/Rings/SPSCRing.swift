@@ -1,4 +1,5 @@
 import Atomics
+import CPrefetch
 
 /// A bounded single-producer/single-consumer queue of variable-length records in preallocated
 /// memory. The capture thread produces, one media worker consumes; neither locks nor allocates.
@@ -83,6 +84,24 @@ public final class SPSCRing: @unchecked Sendable {
         producerHead &+= reservedUnits
         reservedUnits = 0
         head.store(producerHead, ordering: .releasing)
+        prefetchAhead()
+    }
+
+    /// Units ahead of the next record that `publish` fetches for writing: a G.711 record's.
+    static let prefetchUnits = 4
+
+    /// Asks for the lines of the record after the next one, while the capture thread reads
+    /// and parses the packet before it: a line of the ring was last read on the worker's core,
+    /// and stores that must first fetch it stalled the capture thread (perf, replay of 2,000
+    /// calls: up to a third of its samples, on libpcap's next store). Only free units are
+    /// touched: one the worker has yet to read stays where it is.
+    @inline(__always)
+    private func prefetchAhead() {
+        let first = producerHead &+ Self.prefetchUnits
+        guard first &+ Self.prefetchUnits &- producerSeenTail <= capacityUnits else { return }
+        for unit in 0..<Self.prefetchUnits {
+            calltap_prefetch_write(storage + (((first &+ unit) & mask) &* Self.unitSize))
+        }
     }
 
     /// Consumer: the oldest record's body, or nil when the ring is empty. Call `release()` when done with it.
