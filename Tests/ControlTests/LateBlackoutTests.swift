@@ -162,6 +162,50 @@ import Testing
         }
     }
 
+    /// A peer back from an outage sends a start and its stop as two messages, and the clock may
+    /// tick between them: the start is held until its stop comes, so the interval is the one the
+    /// peer decided, not the start up to this server's present. A start whose stop does not come
+    /// within the grace is begun: holding it silences nothing less.
+    @Test func aLateStartAndItsStopWithATickBetweenSilenceExactlyTheirInterval() throws {
+        let (plane, entry, storage) = try finishedRecording(format: .wav)
+        let now = (entry.endNanos ?? entry.startNanos) + 60_000_000_000
+        let stopMessage = stop(from: 1.0, to: 2.5, after: entry)
+        guard case .blackoutStop(let decided) = stopMessage.body else { return }
+        let start = ClusterBlackout(agent: decided.agent, action: .start, startNanos: decided.startNanos, origin: "recorder-z",
+                                    sequence: decided.sequence - 1)
+        plane.tracker.received(ClusterMessage(origin: "recorder-z", sequence: start.sequence, sentNanos: start.startNanos,
+                                              body: .blackoutStart(start)), at: now)
+        plane.tracker.clockAdvanced(to: now + 50_000_000)
+        plane.tracker.received(stopMessage, at: now + 100_000_000)
+        plane.tracker.clockAdvanced(to: now + 2_000_000_000)
+        plane.tracker.flush()
+        let r = try #require(try RecordedCall.all(under: storage).first)
+        let intervals = (r.json["Blackouts"] as? [[String: Any]] ?? []).map { ($0["Start"] as? Double ?? -1, $0["End"] as? Double ?? -1) }
+        #expect(intervals.count == 1 && intervals[0] == (1.0, 2.5), "\(intervals)")
+        for channel in 0..<2 {
+            #expect(ToneAnalysis.rms(r.audio.slice(channel: channel, from: 1.0, to: 2.5)) == 0)
+            #expect(ToneAnalysis.rms(r.audio.slice(channel: channel, from: 2.5, to: 2.52)) > 1000)
+        }
+        let agent = try #require(plane.snapshots.state(of: 2))
+        #expect(agent.blackout.active == false)
+
+        // A start alone: begun once the grace has passed, from its start on.
+        let lone = ClusterBlackout(agent: decided.agent, action: .start, startNanos: entry.startNanos + 3_000_000_000,
+                                   origin: "recorder-z", sequence: decided.sequence + 1)
+        plane.tracker.received(ClusterMessage(origin: "recorder-z", sequence: lone.sequence, sentNanos: lone.startNanos,
+                                              body: .blackoutStart(lone)), at: now + 3_000_000_000)
+        plane.tracker.clockAdvanced(to: now + 3_050_000_000)
+        plane.tracker.flush()
+        #expect(plane.snapshots.state(of: 2)?.blackout.active == false, "held within the grace")
+        plane.tracker.clockAdvanced(to: now + 4_100_000_000)
+        plane.tracker.flush()
+        #expect(plane.snapshots.state(of: 2)?.blackout.active == true, "begun after the grace")
+        let later = try #require(try RecordedCall.all(under: storage).first)
+        let silenced = (later.json["Blackouts"] as? [[String: Any]] ?? []).map { $0["Start"] as? Double ?? -1 }
+        #expect(silenced == [1.0, 3.0], "\(silenced)")
+        #expect(ToneAnalysis.rms(later.audio.slice(channel: 0, from: 3.0, to: 3.2)) == 0)
+    }
+
     /// The late path masks digits by the live gate's rule: a digit that overlaps the interval.
     /// In SIP_DTMF2.cap's recording, 6 (4.70–4.82 s) is pressed before the blackout's start and
     /// 3 (8.84–8.96 s) released after its stop (BlackoutReplayTests has the same case live).

@@ -1,7 +1,7 @@
 /// What this server knows of the cluster's blackout decisions (docs/API.md, "Blackouts"):
 /// every server's latest decision per agent (`BlackoutMerge`, this server's own included), the
 /// stops applied here (a bounded history: what a peer that was cut off is told), the other
-/// servers' starts held back for one clock tick, and the numbering of this server's own
+/// servers' late starts held back until their stop comes, and the numbering of this server's own
 /// decisions when there is no cluster. The tracker decides what each decision silences.
 struct ClusterBlackoutLedger {
     /// Stopped blackouts remembered, at most.
@@ -13,9 +13,13 @@ struct ClusterBlackoutLedger {
     /// The stops in `history`, by origin and sequence.
     private var appliedStops: Set<String> = []
     private var localSequence: UInt64 = 0
-    /// Other servers' starts that reach back past the commit delay, held for one clock tick: a
-    /// peer back from an outage sends a start and its stop back to back.
-    var deferredStarts: [Int: ClusterBlackout] = [:]
+    /// Other servers' starts that reach back past the commit delay, by agent, and the clock when
+    /// each came: a peer back from an outage sends a start and its stop back to back, but they
+    /// are two messages, and a clock tick can come between them. A start is held until its stop
+    /// comes or `deferredStartGraceNanos` pass; holding it silences nothing less, since a begun
+    /// start rewrites what was written since it.
+    var deferredStarts: [Int: (decision: ClusterBlackout, heldSince: Int64)] = [:]
+    static let deferredStartGraceNanos: Int64 = 1_000_000_000
     /// Agents other servers sent decisions about that this server does not know (each logged once).
     private var unknownAgents: Set<Int> = []
 

@@ -132,10 +132,10 @@ extension AgentTracker {
             }
             guard case .applied = outcome else { return }
             if decision.startNanos < earliest {
-                // Its first part is written already. Hold it for one clock tick: a peer back from
-                // an outage sends a start and its stop back to back, and then the whole interval is
+                // Its first part is written already. Hold it until its stop comes (a peer back
+                // from an outage sends the two back to back): then the whole interval is
                 // overwritten exactly instead of gating live audio past the stop.
-                ledger.deferredStarts[profile.id] = decision
+                ledger.deferredStarts[profile.id] = (decision, now)
                 return
             }
             begin(decision, of: profile, at: now)
@@ -147,7 +147,7 @@ extension AgentTracker {
             let outcome = ledger.merge(decision)
             ledger.remember(decision)
             audit(remote: decision, agentId: profile.id)
-            if let deferred = ledger.deferredStarts[profile.id], deferred.startNanos <= stop {
+            if let deferred = ledger.deferredStarts[profile.id], deferred.decision.startNanos <= stop {
                 ledger.deferredStarts[profile.id] = nil
             }
             if let current = agent.blackout, current.isOpen, current.startNanos <= stop {
@@ -210,12 +210,12 @@ extension AgentTracker {
         }
     }
 
-    /// Begins the remote starts held back at the last tick (no stop came for them meanwhile).
+    /// Begins the remote starts held back for the grace without their stop coming.
     func beginDeferredStarts(at now: Int64) {
         guard !ledger.deferredStarts.isEmpty else { return }
-        let held = ledger.deferredStarts
-        ledger.deferredStarts.removeAll()
-        for (id, decision) in held.sorted(by: { $0.key < $1.key }) {
+        let due = ledger.deferredStarts.filter { now - $0.value.heldSince >= ClusterBlackoutLedger.deferredStartGraceNanos }
+        for id in due.keys { ledger.deferredStarts[id] = nil }
+        for (id, (decision, _)) in due.sorted(by: { $0.key < $1.key }) {
             guard let profile = directory.agent(id: id), agents[id]?.blackout?.isOpen != true else { continue }
             begin(decision, of: profile, at: now)
             changed(agents: [id])
