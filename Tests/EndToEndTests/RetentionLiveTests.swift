@@ -234,7 +234,10 @@ import Testing
         _ = try await Deadline.poll("the expired recording to be swept for space", timeout: 20) { () -> Bool? in
             FileManager.default.fileExists(atPath: sidecars[0]) ? nil : true
         }
-        #expect(server.log.contains("reason=storage low"), "\(server.log)")
+        // The sweep logs its summary after its last deletion: wait for it before the index is read.
+        _ = try await Deadline.poll("the sweep's summary for space in the log", timeout: 10) {
+            server.log.contains("reason=storage low") ? true : nil
+        }
         #expect(FileManager.default.fileExists(atPath: sidecars[1]), "a recording kept for ever is never swept for space")
         #expect(try SQLiteShell.rows(database, "SELECT agentId FROM recordings") == ["2"])
         #expect(try await server.get("/readyz").status == 503, "still below the minimum")
