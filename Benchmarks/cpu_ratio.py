@@ -113,12 +113,15 @@ def main(argv=None):
             entry["ratio_of_medians"] = statistics.median(large) / statistics.median(small)
             # Each round ran the two sizes back to back, under much the same load: the median of
             # the rounds' own ratios is less moved by a busy minute than either median alone.
-            # (Only when no run failed: the lists then pair by round.)
-            rounds = [l / s for s, l in zip(small, large)] if len(small) == len(large) == a.rounds else [0.0]
-            entry["median_round_ratio"] = statistics.median(rounds)
-            log("%s: median %.3f us/packet small, %.3f large, ratio %.2f (rounds' own ratios: median %.2f, %.2f to %.2f)"
-                % (b, statistics.median(small), statistics.median(large), entry["ratio_of_medians"],
-                   entry["median_round_ratio"], min(rounds), max(rounds)))
+            # Only when no run failed: the lists then pair by round.
+            paired = ""
+            if len(small) == len(large) == a.rounds:
+                rounds = [l / s for s, l in zip(small, large)]
+                entry["median_round_ratio"] = statistics.median(rounds)
+                paired = " (rounds' own ratios: median %.2f, %.2f to %.2f)" % (
+                    entry["median_round_ratio"], min(rounds), max(rounds))
+            log("%s: median %.3f us/packet small, %.3f large, ratio %.2f%s"
+                % (b, statistics.median(small), statistics.median(large), entry["ratio_of_medians"], paired))
         result["binaries"][b] = entry
     if a.json:
         print(json.dumps(result, indent=2))

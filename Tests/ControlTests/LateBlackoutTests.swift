@@ -42,6 +42,11 @@ import Testing
         return ClusterMessage(origin: origin, sequence: sequence, sentNanos: stop, body: .blackoutStop(blackout))
     }
 
+    /// The sidecar's blackout intervals, (Start, End) in seconds (-1 where one is missing).
+    static func intervals(_ r: RecordedCall) -> [(Double, Double)] {
+        (r.json["Blackouts"] as? [[String: Any]] ?? []).map { ($0["Start"] as? Double ?? -1, $0["End"] as? Double ?? -1) }
+    }
+
     /// A sealed recording rewritten by a late blackout is sealed again at the end of the chain,
     /// replacing its first seal: the chain verifies, with the new audio digest.
     @Test func aLateBlackoutSealsTheRewrittenRecordingAgain() throws {
@@ -154,7 +159,7 @@ import Testing
         plane.tracker.received(stop(from: 2.0, to: 3.0, after: entry, origin: "recorder-y", sequence: 4), at: now + 3_000_000_000)
         plane.tracker.flush()
         let fourth = try #require(try RecordedCall.all(under: storage).first)
-        let intervals = (fourth.json["Blackouts"] as? [[String: Any]] ?? []).map { ($0["Start"] as? Double ?? -1, $0["End"] as? Double ?? -1) }
+        let intervals = Self.intervals(fourth)
         #expect(intervals.count == 2 && intervals[1] == (2.5, 3.0), "\(intervals)")
         for channel in 0..<2 {
             #expect(ToneAnalysis.rms(fourth.audio.slice(channel: channel, from: 1.0, to: 3.0)) == 0)
@@ -170,7 +175,10 @@ import Testing
         let (plane, entry, storage) = try finishedRecording(format: .wav)
         let now = (entry.endNanos ?? entry.startNanos) + 60_000_000_000
         let stopMessage = stop(from: 1.0, to: 2.5, after: entry)
-        guard case .blackoutStop(let decided) = stopMessage.body else { return }
+        guard case .blackoutStop(let decided) = stopMessage.body else {
+            Issue.record("stop(from:to:after:) made no blackout stop: \(stopMessage.body)")
+            return
+        }
         let start = ClusterBlackout(agent: decided.agent, action: .start, startNanos: decided.startNanos, origin: "recorder-z",
                                     sequence: decided.sequence - 1)
         plane.tracker.received(ClusterMessage(origin: "recorder-z", sequence: start.sequence, sentNanos: start.startNanos,
@@ -180,7 +188,7 @@ import Testing
         plane.tracker.clockAdvanced(to: now + 2_000_000_000)
         plane.tracker.flush()
         let r = try #require(try RecordedCall.all(under: storage).first)
-        let intervals = (r.json["Blackouts"] as? [[String: Any]] ?? []).map { ($0["Start"] as? Double ?? -1, $0["End"] as? Double ?? -1) }
+        let intervals = Self.intervals(r)
         #expect(intervals.count == 1 && intervals[0] == (1.0, 2.5), "\(intervals)")
         for channel in 0..<2 {
             #expect(ToneAnalysis.rms(r.audio.slice(channel: channel, from: 1.0, to: 2.5)) == 0)
@@ -201,7 +209,7 @@ import Testing
         plane.tracker.flush()
         #expect(plane.snapshots.state(of: 2)?.blackout.active == true, "begun after the grace")
         let later = try #require(try RecordedCall.all(under: storage).first)
-        let silenced = (later.json["Blackouts"] as? [[String: Any]] ?? []).map { $0["Start"] as? Double ?? -1 }
+        let silenced = Self.intervals(later).map(\.0)
         #expect(silenced == [1.0, 3.0], "\(silenced)")
         #expect(ToneAnalysis.rms(later.audio.slice(channel: 0, from: 3.0, to: 3.2)) == 0)
     }
