@@ -362,6 +362,10 @@ import Wire
             #expect(metrics.contains("calltap_ring_fill_ratio{worker=\"0\"}"))
             #expect(metrics.contains("calltap_ring_fill_peak_ratio{worker=\"0\"}"))
             #expect(metrics.contains("calltap_finisher_backlog"))
+            // The call's recording holds its last 2 s in the pool (which other tests share).
+            let held = try #require(Self.value(of: "calltap_held_audio_bytes", in: metrics))
+            #expect(held > 0)
+            #expect(try #require(Self.value(of: "calltap_held_audio_mapped_bytes", in: metrics)) >= held)
             let before = try #require(Self.value(of: "calltap_capture_heartbeat_age_seconds", in: metrics))
             #expect(before < 0.5)
             // The capture thread of this plane has read the call's first 3 s: its packets are counted.

@@ -70,6 +70,12 @@ public actor RecorderMetrics {
         }
         gauge("finisher_backlog", "Ended recordings waiting for their files to be closed and sidecars written.")
             .set(Int64(snapshot.finisherBacklog))
+        registry.makeGauge(descriptor: Self.descriptor("held_audio", unit: "bytes",
+                                                       help: "Audio held for the commit delay by open recordings."))
+            .set(Int64(snapshot.heldAudioBytes))
+        registry.makeGauge(descriptor: Self.descriptor("held_audio_mapped", unit: "bytes",
+                                                       help: "Memory mapped for held audio, in use or kept for new recordings."))
+            .set(Int64(snapshot.heldAudioMappedBytes))
         counter("audio_encryption_failures", "Recordings whose audio could not be encrypted at rest and was left plain (storage.encryption).")
             .set(snapshot.audioEncryptionFailures)
         if let free = snapshot.storageFreeBytes {

@@ -313,6 +313,8 @@ public final class ControlPlane: RecorderService, @unchecked Sendable {
         m.ringFill = monitor.ringFill.map(\.now)
         m.ringPeakFill = monitor.ringFill.map(\.peak)
         m.finisherBacklog = monitor.finisherBacklog
+        m.heldAudioBytes = HeldAudioPool.shared.inUseBytes
+        m.heldAudioMappedBytes = HeldAudioPool.shared.mappedBytes
         m.audioEncryptionFailures = monitor.encryptionFailures
         m.heartbeatAgeSeconds = monitor.heartbeatAgeSeconds
         m.storageFreeBytes = engine.storage.freeBytes

@@ -185,6 +185,9 @@ public struct MetricsSnapshot: Sendable, Equatable {
     public var ringPeakFill: [Double] = []
     /// Ended recordings waiting for their files to be closed and sidecars written.
     public var finisherBacklog: Int = 0
+    /// Bytes of held audio in use by open recordings, and mapped for it in all (`HeldAudioPool`).
+    public var heldAudioBytes: Int = 0
+    public var heldAudioMappedBytes: Int = 0
     /// Recordings left unencrypted although `storage.encryption` is on (the encryption failed).
     public var audioEncryptionFailures: Int = 0
     /// Seconds since the capture thread last made progress; nil before it started.

@@ -34,8 +34,13 @@ public final class RecordingTimeline {
     private var silenced: [(id: Int, start: Int64, end: Int64)] = []
     private var nextSilence = 0
 
-    public init(channels: Int, capacityFrames: Int, output: RecordingOutput, journal: HeldAudioJournal? = nil) {
+    /// Where the rings' memory comes from.
+    private let pool: HeldAudioPool
+
+    public init(channels: Int, capacityFrames: Int, output: RecordingOutput, journal: HeldAudioJournal? = nil,
+                pool: HeldAudioPool = .shared) {
         self.channels = channels
+        self.pool = pool
         self.journal = journal
         capacity = max(capacityFrames, 1024)
         planes = .allocate(capacity: max(channels, 1))
@@ -44,7 +49,7 @@ public final class RecordingTimeline {
     }
 
     deinit {
-        for c in 0..<max(channels, 1) { planes[c].release() }
+        for c in 0..<max(channels, 1) { planes[c].release(capacity: capacity, to: pool) }
         planes.deallocate()
     }
 
@@ -55,8 +60,8 @@ public final class RecordingTimeline {
                            table: UnsafePointer<Int16>) throws(SoundFileError) -> Int {
         let plane = planes + channel
         if plane.pointee.linear == nil && (plane.pointee.codes == nil || plane.pointee.table == table) {
-            if plane.pointee.codes == nil { plane.pointee.makeCodes(capacity: capacity, table: table, from: committed) }
-            if plane.pointee.gapsFull { plane.pointee.makeLinear(capacity: capacity, committed: committed) }
+            if plane.pointee.codes == nil { plane.pointee.makeCodes(capacity: capacity, table: table, from: committed, pool: pool) }
+            if plane.pointee.gapsFull { plane.pointee.makeLinear(capacity: capacity, committed: committed, pool: pool) }
         }
         if let target = plane.pointee.codes, plane.pointee.table == table {
             let late = try place(at: position, count: codes.count) { offset, slot, run in
@@ -79,7 +84,7 @@ public final class RecordingTimeline {
     public func place(channel: Int, at position: Int64, count: Int,
                       _ fill: (_ sourceOffset: Int, _ destination: UnsafeMutablePointer<Int16>, _ count: Int) -> Void) throws(SoundFileError) -> Int {
         let plane = planes + channel
-        if plane.pointee.linear == nil { plane.pointee.makeLinear(capacity: capacity, committed: committed) }
+        if plane.pointee.linear == nil { plane.pointee.makeLinear(capacity: capacity, committed: committed, pool: pool) }
         let linear = plane.pointee.linear!
         return try place(at: position, count: count) { offset, slot, run in
             fill(offset, linear + slot, run)
@@ -199,7 +204,7 @@ public final class RecordingTimeline {
     /// Gives back the memory of the held audio once everything is committed: a finished
     /// recording places nothing more.
     public func releaseHeld() {
-        for c in 0..<max(channels, 1) { planes[c].release() }
+        for c in 0..<max(channels, 1) { planes[c].release(capacity: capacity, to: pool) }
     }
 
     private func applySilence(_ frames: UnsafeMutablePointer<Int16>, from first: Int64, count: Int, prune: Bool = true) {
@@ -230,8 +235,8 @@ struct ChannelPlane {
 
     var gapsFull: Bool { gapCount >= Self.maxGaps - 1 }
 
-    mutating func makeCodes(capacity: Int, table: UnsafePointer<Int16>, from committed: Int64) {
-        codes = .allocate(capacity: capacity)
+    mutating func makeCodes(capacity: Int, table: UnsafePointer<Int16>, from committed: Int64, pool: HeldAudioPool) {
+        codes = pool.take(bytes: capacity).bindMemory(to: UInt8.self, capacity: capacity)
         gaps = .allocate(capacity: Self.maxGaps)
         gapCount = 0
         filledUpTo = committed
@@ -239,8 +244,8 @@ struct ChannelPlane {
     }
 
     /// Changes the channel to 16-bit samples, keeping what it holds (frames from `committed`).
-    mutating func makeLinear(capacity: Int, committed: Int64) {
-        let samples = UnsafeMutablePointer<Int16>.allocate(capacity: capacity)
+    mutating func makeLinear(capacity: Int, committed: Int64, pool: HeldAudioPool) {
+        let samples = pool.take(bytes: capacity * 2).bindMemory(to: Int16.self, capacity: capacity)
         samples.initialize(repeating: 0, count: capacity)
         if let codes, let table {
             var frame = committed
@@ -259,7 +264,7 @@ struct ChannelPlane {
                 }
             }
         }
-        release()
+        release(capacity: capacity, to: pool)
         linear = samples
     }
 
@@ -373,10 +378,11 @@ struct ChannelPlane {
         if filledUpTo < end { silence(max(filledUpTo, frame), end) }
     }
 
-    mutating func release() {
-        codes?.deallocate()
+    /// Gives the held audio's blocks back to `pool` (`capacity`: the frames they were taken for).
+    mutating func release(capacity: Int, to pool: HeldAudioPool) {
+        if let codes { pool.give(UnsafeMutableRawPointer(codes), bytes: capacity) }
+        if let linear { pool.give(UnsafeMutableRawPointer(linear), bytes: capacity * 2) }
         gaps?.deallocate()
-        linear?.deallocate()
         codes = nil
         gaps = nil
         linear = nil
