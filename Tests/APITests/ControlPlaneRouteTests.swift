@@ -340,6 +340,14 @@ import Wire
             let audio = try await client.request("/api/Recordings/\(id)/Audio", method: .get)
             #expect(audio.status == .ok)
             #expect(audio.body.readableBytes > 100_000)
+            // /metrics counts the recording and its file's bytes as they are on disk.
+            var metrics = ""
+            for _ in 0..<100 where Self.value(of: "calltap_recordings_finished_total", in: metrics) != 1 {
+                metrics = String(buffer: try await client.request("/metrics", method: .get).body)
+                if Self.value(of: "calltap_recordings_finished_total", in: metrics) != 1 { try await Task.sleep(nanoseconds: 10_000_000) }
+            }
+            #expect(Self.value(of: "calltap_recordings_finished_total", in: metrics) == 1)
+            #expect(Self.value(of: "calltap_audio_written_bytes_total", in: metrics) == Double(audio.body.readableBytes))
         }
         running.stop()
         #expect(await running.plane.readiness().capture == false)

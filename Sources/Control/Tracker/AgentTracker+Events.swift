@@ -195,9 +195,7 @@ extension AgentTracker: EngineObserver {
         // before the row (and its announcement) is: the couriers read the sidecar after them.
         for interval in late { lateWriter.apply(interval, toFinishing: entry) }
         recordingIndex.store(finished: entry, announcingTo: announcer.destinations)
-        finishedTotals.add(bytes: result.audioPaths.reduce(0) { sum, path in
-            sum + ((try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0)
-        })
+        finishedTotals.add(bytes: result.audioBytes)
         faceToFaceRecordingFinished(result)
         guard var tracked = calls[sidecar.callInstance],
               let i = tracked.recordings.firstIndex(where: { $0.recordingIdentifier == sidecar.recordingIdentifier }) else { return }

@@ -98,10 +98,3 @@ public struct RecordingEnd: Sendable {
     }
 }
 
-/// What a finished recording left behind.
-public struct RecordingResult: Sendable {
-    public var sidecar: Sidecar
-    /// The audio files (one, or one per side).
-    public var audioPaths: [String]
-    public var sidecarPath: String
-}
