@@ -137,8 +137,11 @@ import Testing
         #expect(lifted.status == 200 && lifted.object["Hold"] is NSNull, "\(lifted.text)")
         #expect(try await server.terminate() == 0)
         server = try await LiveServer(config: config, logPath: dir + "/serve-2.log")
+        // The sweep logs and counts a recording after deleting its files: both are waited for too.
         _ = try await Deadline.poll("the lifted recording to be swept at start", timeout: 15) { () -> Bool? in
-            onHold.allSatisfy { !FileManager.default.fileExists(atPath: $0) } ? true : nil
+            guard onHold.allSatisfy({ !FileManager.default.fileExists(atPath: $0) }),
+                  server.log.contains(recording["2004"]!) else { return nil }
+            return try await server.get("/metrics").text.contains(#"calltap_recordings_swept_total{action="delete"} 1"#) ? true : nil
         }
         #expect(server.log.contains("retention: recording swept") && server.log.contains(recording["2004"]!), "\(server.log)")
         let metrics = try await server.get("/metrics").text
