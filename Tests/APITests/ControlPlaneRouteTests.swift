@@ -342,9 +342,10 @@ import Wire
             #expect(audio.body.readableBytes > 100_000)
             // /metrics counts the recording and its file's bytes as they are on disk.
             var metrics = ""
-            for _ in 0..<100 where Self.value(of: "calltap_recordings_finished_total", in: metrics) != 1 {
+            for _ in 0..<100 {
                 metrics = String(buffer: try await client.request("/metrics", method: .get).body)
-                if Self.value(of: "calltap_recordings_finished_total", in: metrics) != 1 { try await Task.sleep(nanoseconds: 10_000_000) }
+                if Self.value(of: "calltap_recordings_finished_total", in: metrics) == 1 { break }
+                try await Task.sleep(nanoseconds: 10_000_000)
             }
             #expect(Self.value(of: "calltap_recordings_finished_total", in: metrics) == 1)
             #expect(Self.value(of: "calltap_audio_written_bytes_total", in: metrics) == Double(audio.body.readableBytes))
