@@ -13,8 +13,8 @@ final class FlowTable {
 
     /// What every packet of a bound pair reads: where it goes. Kept apart from the rest of its
     /// binding, in a dense array: at 2,000 calls, loading the first field of a whole binding
-    /// (104 bytes, with the pair and its keys) was a third of the capture thread's own time per
-    /// packet (perf annotate), the array being too large to stay in the core's cache; four
+    /// (104 bytes, with the pair and its keys) took over a third of the capture loop's own
+    /// samples (perf annotate), the array being too large to stay in the core's cache; four
     /// routes share a cache line.
     struct Route {
         /// The call's slot; -1 while the binding is free.
@@ -60,7 +60,7 @@ final class FlowTable {
     }
 
     private var index = FlowIndex()
-    /// By binding number, as `lookup` gives it.
+    /// By binding number, as `lookup` gives it: each binding's route, and the rest of it.
     private(set) var routes: [Route] = []
     private(set) var bindings: [Binding] = []
     private var freeBindings: [Int] = []

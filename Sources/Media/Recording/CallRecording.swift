@@ -252,9 +252,9 @@ public final class CallRecording {
 
     /// One RTP packet of flow `flow`, captured at `captureNanos`.
     public func receive(flow: Int, packet bytes: UnsafeRawBufferPointer, captureNanos: Int64) throws(SoundFileError) {
+        timeline.prefetchPlanes()
         // A recording whose start or stop command was accepted ahead of the packets: what was
         // captured outside it belongs to no one here (neither lost nor late).
-        timeline.prefetchPlanes()
         guard captureNanos >= startNanos, captureNanos < cutoffNanos else { return }
         guard flow >= 0, flow < streams.count else {
             counters.unknownFlow += 1
