@@ -3,14 +3,10 @@ import Media
 /// The capture thread's media view of one call: which worker records it, how many of its
 /// recordings are open, and when its RTP was last seen. Indexed by the call's slot; read per packet.
 struct CallMedia {
-    // What every packet reads or writes comes first, within 28 bytes: with thousands of calls,
-    // each cache line of an entry that a packet touches is a miss (at 56 bytes, with the time
-    // last, nearly every entry spanned two lines).
     var worker = 0
+    var ended = false
     /// Recordings open on the call: the primary segment and duplicates.
     var openRecordings = 0
-    var lastRTPNanos: Int64 = 0
-    var ended = false
     /// The primary recording ended (by the call, or by a stop command): later packets do not
     /// open it again by themselves.
     var primaryDone = false
@@ -23,6 +19,7 @@ struct CallMedia {
     var flows = 0
     /// The number of the call's next recording.
     var segment = 0
+    var lastRTPNanos: Int64 = 0
 }
 
 /// The capture thread's control view of one call, beside `CallMedia` and off the packet path:

@@ -44,17 +44,16 @@ extension CaptureEngine {
         if !weak {
             for reverse in flows.weakBindings(of: call, sendingTo: key.source) where flows.bindings[reverse].sender == sender {
                 flows.setSender(reverse, sender.other)
-                let flow = flows.flow(of: reverse)
+                let flow = flows.bindings[reverse].flow
                 if flow >= 0 {
                     sendControl(to: calls[call].worker, .moveFlow, call: call, flow: flow, object: MessageBox(sender.other.rawValue))
                 }
             }
         }
-        return flows.bind(key, call: call, isAudio: claim.isAudio,
-                          FlowTable.Binding(key: key, sender: sender,
-                                            encryption: encryption(call: call, sender: sender, source: key.source,
-                                                                   declaredEncrypted: claim.isEncrypted),
-                                            weak: weak))
+        return flows.bind(key, FlowTable.Binding(key: key, call: call, sender: sender, isAudio: claim.isAudio,
+                                                 encryption: encryption(call: call, sender: sender, source: key.source,
+                                                                        declaredEncrypted: claim.isEncrypted),
+                                                 weak: weak))
     }
 
     /// A flow's encryption from the call's SDPs as they stand: the claim says whether its leg
@@ -79,9 +78,8 @@ extension CaptureEngine {
                                  declaredEncrypted: claim.isEncrypted)
             guard now != binding.encryption else { continue }
             flows.setEncryption(i, now)
-            let flow = flows.flow(of: i)
-            if flow >= 0 {
-                sendControl(to: calls[call].worker, .flowEncryption, call: call, flow: flow,
+            if binding.flow >= 0 {
+                sendControl(to: calls[call].worker, .flowEncryption, call: call, flow: binding.flow,
                             object: MessageBox(now))
             }
         }
@@ -90,7 +88,8 @@ extension CaptureEngine {
     /// Hands one packet of a bound flow to its call's worker.
     @inline(__always)
     func forward(_ bindingIndex: Int, _ payload: UnsafeRawBufferPointer, nanos: Int64) {
-        guard flows.routes[bindingIndex].isAudio else {
+        // Field by field: a copy of the binding would retain its encryption's keys per packet.
+        guard flows.bindings[bindingIndex].isAudio else {
             counters.notAudio += 1
             return
         }
@@ -98,7 +97,7 @@ extension CaptureEngine {
             forwardRTCP(bindingIndex, payload, nanos: nanos)
             return
         }
-        let call = flows.call(of: bindingIndex)
+        let call = flows.bindings[bindingIndex].call
         if calls[call].ended {
             counters.afterCallEnd += 1
             return
@@ -117,7 +116,7 @@ extension CaptureEngine {
             }
             _ = openRecording(object, nanos: nanos, duplicate: false)
         }
-        var flow = flows.flow(of: bindingIndex)
+        var flow = flows.bindings[bindingIndex].flow
         if flow < 0 {
             flow = announceFlow(bindingIndex)
         }
@@ -145,9 +144,9 @@ extension CaptureEngine {
     /// else from the next port up) to the worker, for the receiver reports of the call's
     /// recordings. RTCP that no open recording's flow can take is only counted.
     func forwardRTCP(_ bindingIndex: Int, _ payload: UnsafeRawBufferPointer, nanos: Int64) {
-        let call = flows.call(of: bindingIndex)
-        let flow = flows.flow(of: bindingIndex)
-        guard flows.routes[bindingIndex].isAudio, flow >= 0, !calls[call].ended, calls[call].openRecordings > 0,
+        let call = flows.bindings[bindingIndex].call
+        let flow = flows.bindings[bindingIndex].flow
+        guard flows.bindings[bindingIndex].isAudio, flow >= 0, !calls[call].ended, calls[call].openRecordings > 0,
               payload.count <= MediaMessage.maxPayload,
               let record = reserve(calls[call].worker, bytes: MediaMessage.recordBytes(length: payload.count), mayDrop: true)
         else {
@@ -176,7 +175,7 @@ extension CaptureEngine {
     func flushRingDrops(of call: Int) {
         for binding in flows.bindingsWithRingDrops(of: call) {
             let dropped = flows.takeRingDrops(binding)
-            sendControl(to: calls[call].worker, .ringDropped, call: call, flow: flows.flow(of: binding),
+            sendControl(to: calls[call].worker, .ringDropped, call: call, flow: flows.bindings[binding].flow,
                         object: nil, dropped: dropped)
         }
     }
@@ -184,13 +183,12 @@ extension CaptureEngine {
     /// Tells the worker about a new flow of an open recording; returns its number there.
     private func announceFlow(_ bindingIndex: Int) -> Int {
         let binding = flows.bindings[bindingIndex]
-        let call = flows.call(of: bindingIndex)
-        let flow = calls[call].flows
-        calls[call].flows += 1
+        let flow = calls[binding.call].flows
+        calls[binding.call].flows += 1
         flows.setFlow(bindingIndex, flow)
         let media = MediaFlow(channel: binding.sender.rawValue, source: "\(binding.key.source)",
                               destination: "\(binding.key.destination)", encryption: binding.encryption)
-        sendControl(to: calls[call].worker, .addFlow, call: call, object: MessageBox(media))
+        sendControl(to: calls[binding.call].worker, .addFlow, call: binding.call, object: MessageBox(media))
         return flow
     }
 

@@ -11,28 +11,16 @@ final class FlowTable {
         var destination: Endpoint
     }
 
-    /// What every packet of a bound pair reads: where it goes. Kept apart from the rest of its
-    /// binding, in a dense array: at 2,000 calls, loading the first field of a whole binding
-    /// (104 bytes, with the pair and its keys) took over a third of the capture loop's own
-    /// samples (perf annotate), the array being too large to stay in the core's cache; four
-    /// routes share a cache line.
-    struct Route {
-        /// The call's slot; -1 while the binding is free.
-        var call: Int32
-        /// The flow's number inside the recording once announced to the worker, else -1.
-        var flow: Int32 = -1
-        /// Packets of this flow that the worker's ring could not take, not yet told to the worker.
-        var ringDropped: Int32 = 0
-        var isAudio: Bool
-
-        init(call: Int, isAudio: Bool) {
-            self.call = Int32(call)
-            self.isAudio = isAudio
-        }
-    }
-
-    /// The rest of what is known of a bound pair, beside its route.
+    /// Where a bound pair's packets go.
     struct Binding {
+        // What every packet reads comes first, in one cache line: with thousands of flows,
+        // each line of a binding that a packet touches is a cache miss.
+        var call: Int
+        /// The flow's number inside the recording once announced to the worker, else -1.
+        var flow: Int = -1
+        /// Packets of this flow that the worker's ring could not take, not yet told to the worker.
+        var ringDropped = 0
+        var isAudio: Bool
         var sender: CallSide
         /// Bound only because its source is an address one side's SDP declared (symmetric RTP),
         /// not because of where it was sent: a later, better-founded flow may correct its side.
@@ -42,9 +30,11 @@ final class FlowTable {
         /// (one leg of a call may be encrypted and another plain).
         var encryption = FlowEncryption.none
 
-        init(key: Key, sender: CallSide, encryption: FlowEncryption = .none, weak: Bool = false) {
+        init(key: Key, call: Int, sender: CallSide, isAudio: Bool, encryption: FlowEncryption = .none, weak: Bool = false) {
             self.key = key
+            self.call = call
             self.sender = sender
+            self.isAudio = isAudio
             self.encryption = encryption
             self.weak = weak
         }
@@ -60,8 +50,6 @@ final class FlowTable {
     }
 
     private var index = FlowIndex()
-    /// By binding number, as `lookup` gives it: each binding's route, and the rest of it.
-    private(set) var routes: [Route] = []
     private(set) var bindings: [Binding] = []
     private var freeBindings: [Int] = []
     private var keysByCall: [Int: [Key]] = [:]
@@ -77,64 +65,46 @@ final class FlowTable {
         index[key]
     }
 
-    /// Binds `key` to `call`; the binding's number.
-    func bind(_ key: Key, call: Int, isAudio: Bool, _ binding: Binding) -> Int {
-        precondition(call >= 0 && call <= Int(Int32.max))
-        let route = Route(call: call, isAudio: isAudio)
+    func bind(_ key: Key, _ binding: Binding) -> Int {
         let i: Int
         if let free = freeBindings.popLast() {
-            routes[free] = route
             bindings[free] = binding
             i = free
         } else {
-            routes.append(route)
             bindings.append(binding)
             i = bindings.count - 1
         }
         if let old = index[key] { release(old) }
         index.update(i, forKey: key)
-        keysByCall[call, default: []].append(key)
+        keysByCall[binding.call, default: []].append(key)
         keysByEndpoint[key.source, default: []].append(key)
         keysByEndpoint[key.destination, default: []].append(key)
-        flowsByCall[call, default: 0] += 1
+        flowsByCall[binding.call, default: 0] += 1
         return i
     }
 
-    /// The call `binding` feeds.
-    @inline(__always)
-    func call(of binding: Int) -> Int {
-        Int(routes[binding].call)
-    }
-
-    /// The flow's number inside the recording once announced to the worker, else -1.
-    @inline(__always)
-    func flow(of binding: Int) -> Int {
-        Int(routes[binding].flow)
-    }
-
     func setFlow(_ binding: Int, _ flow: Int) {
-        routes[binding].flow = Int32(flow)
+        bindings[binding].flow = flow
     }
 
     /// Counts a packet of `binding` that the ring could not take.
     @inline(__always)
     func noteRingDrop(_ binding: Int) {
-        // Told with the flow's next record: a count that would pass the field's range waits there.
-        if routes[binding].ringDropped < Int32.max { routes[binding].ringDropped += 1 }
+        bindings[binding].ringDropped += 1
     }
 
     /// The ring drops of `binding` not yet told to the worker, which are told now.
     @inline(__always)
     func takeRingDrops(_ binding: Int) -> Int {
-        let n = routes[binding].ringDropped
-        if n > 0 { routes[binding].ringDropped = 0 }
-        return Int(n)
+        let n = bindings[binding].ringDropped
+        if n > 0 { bindings[binding].ringDropped = 0 }
+        return n
     }
 
     /// The bindings of `call` with ring drops not yet told to the worker.
     func bindingsWithRingDrops(of call: Int) -> [Int] {
         (keysByCall[call] ?? []).compactMap { key in
-            guard let i = index[key], self.call(of: i) == call, routes[i].ringDropped > 0, routes[i].flow >= 0 else { return nil }
+            guard let i = index[key], bindings[i].call == call, bindings[i].ringDropped > 0, bindings[i].flow >= 0 else { return nil }
             return i
         }
     }
@@ -146,7 +116,7 @@ final class FlowTable {
 
     /// The flows bound to `call`.
     func bindings(of call: Int) -> [Int] {
-        (keysByCall[call] ?? []).compactMap { key in index[key].flatMap { self.call(of: $0) == call ? $0 : nil } }
+        (keysByCall[call] ?? []).compactMap { key in index[key].flatMap { bindings[$0].call == call ? $0 : nil } }
     }
 
     func setEncryption(_ binding: Int, _ encryption: FlowEncryption) {
@@ -156,7 +126,7 @@ final class FlowTable {
     /// The weakly bound flows of `call` that send to `destination`.
     func weakBindings(of call: Int, sendingTo destination: Endpoint) -> [Int] {
         (keysByCall[call] ?? []).compactMap { key in
-            guard key.destination == destination, let i = index[key], self.call(of: i) == call, bindings[i].weak else { return nil }
+            guard key.destination == destination, let i = index[key], bindings[i].call == call, bindings[i].weak else { return nil }
             return i
         }
     }
@@ -176,7 +146,7 @@ final class FlowTable {
         var live: [Key] = []
         for key in keysByEndpoint[endpoint] ?? [] {
             guard let i = index[key] else { continue }
-            if self.call(of: i) != call && yields(self.call(of: i)) { unbind(key) } else { live.append(key) }
+            if bindings[i].call != call && yields(bindings[i].call) { unbind(key) } else { live.append(key) }
         }
         keysByEndpoint[endpoint] = live.isEmpty ? nil : live
     }
@@ -188,7 +158,7 @@ final class FlowTable {
     /// Forgets everything about a purged call.
     func forget(call: Int) {
         for key in keysByCall.removeValue(forKey: call) ?? [] {
-            if index[key].map({ self.call(of: $0) == call }) == true { unbind(key) }
+            if index[key].map({ bindings[$0].call == call }) == true { unbind(key) }
             // Each call brings new addresses: lists left behind would grow with every call.
             prune(key.source)
             prune(key.destination)
@@ -212,9 +182,8 @@ final class FlowTable {
     }
 
     private func release(_ i: Int) {
-        let call = self.call(of: i)
-        if let n = flowsByCall[call] { flowsByCall[call] = n > 1 ? n - 1 : nil }
-        routes[i].call = -1
+        if let n = flowsByCall[bindings[i].call] { flowsByCall[bindings[i].call] = n > 1 ? n - 1 : nil }
+        bindings[i].call = -1
         freeBindings.append(i)
     }
 }

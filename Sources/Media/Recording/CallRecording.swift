@@ -252,7 +252,6 @@ public final class CallRecording {
 
     /// One RTP packet of flow `flow`, captured at `captureNanos`.
     public func receive(flow: Int, packet bytes: UnsafeRawBufferPointer, captureNanos: Int64) throws(SoundFileError) {
-        timeline.prefetchPlanes()
         // A recording whose start or stop command was accepted ahead of the packets: what was
         // captured outside it belongs to no one here (neither lost nor late).
         guard captureNanos >= startNanos, captureNanos < cutoffNanos else { return }

@@ -1,5 +1,3 @@
-import CPrefetch
-
 /// The audio of one recording that is placed but not yet written, held for the commit delay so
 /// that late and reordered packets, and later gate decisions, still land in place; what it hands
 /// to the writer is final. Positions are frames from the start of the file.
@@ -53,16 +51,6 @@ public final class RecordingTimeline {
     deinit {
         for c in 0..<max(channels, 1) { planes[c].release(capacity: capacity, to: pool) }
         planes.deallocate()
-    }
-
-    /// Starts loading the channels' planes, which placing a packet reads. Called as soon as a
-    /// packet is known to be the recording's, the wait for them overlaps with the wait for its
-    /// stream's state instead of following it: at 2,000 calls, the load of a plane was most of
-    /// `placeCodes`' time (perf annotate), and the media worker's samples per packet fell by 8 %.
-    @inline(__always)
-    public func prefetchPlanes() {
-        calltap_prefetch_read(planes)
-        calltap_prefetch_read(UnsafeRawPointer(planes + max(channels, 1)) - 1)
     }
 
     /// Places G.711 `codes` (expanded through `table`) in `channel` from `position`; frames
