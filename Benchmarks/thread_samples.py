@@ -27,6 +27,7 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import bench  # noqa: E402
+from cpu_ratio import run_args  # noqa: E402
 from scratch_fs import JournaledExt4  # noqa: E402
 
 THREADS = ("capture", "worker", "finisher")
@@ -71,12 +72,11 @@ def main(argv=None):
     p.add_argument("--frequency", type=int, default=1999)
     p.add_argument("--top", type=int, default=6, help="symbols listed per thread")
     p.add_argument("--work", default=os.path.join(HERE, "work"))
+    p.add_argument("--timeout", type=float, default=900.0, help="seconds a run may take")
     a = p.parse_args(argv)
     a.work = os.path.abspath(a.work)
     builds = [("calltap", os.path.abspath(a.calltap)), ("baseline", os.path.abspath(a.baseline))]
-    ra = argparse.Namespace(calltap=builds[0][1], calls=a.calls, seconds=a.seconds, codec="pcmu", ptime=20, seed=1,
-                            jitter_ms=0.0, loss=0.0, work=a.work)
-    pcap, meta = bench.ensure_capture(ra, print)
+    pcap, meta = bench.ensure_capture(run_args(a, builds[0][1], a.calls, a.seconds), print)
     mpackets = meta["packets"] / 1e6
     runs = {b: [] for b, _ in builds}
     output = os.path.join(a.work, "samples-output")
@@ -90,7 +90,7 @@ def main(argv=None):
                 data = os.path.join(a.work, "samples-%s.data" % b)
                 run = subprocess.run(["perf", "record", "-q", "-F", str(a.frequency), "-o", data, "--",
                                       binary, "replay", pcap, "--out", out, "--json"],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, timeout=a.timeout)
                 if run.returncode != 0:
                     sys.exit("%s round %d failed: %s" % (b, r + 1, run.stderr.strip()[-500:]))
                 kinds = samples_by_thread(data)
