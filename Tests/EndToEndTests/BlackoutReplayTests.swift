@@ -1,11 +1,16 @@
 import CalltapTestSupport
 import Foundation
+import Media
 import Testing
 
 /// Blackouts on one server, driven by control scripts over SIPp captures (caller 700 Hz, callee
-/// 1100 Hz; the agent is the callee): silence on every channel exactly over the interval, the
-/// file's length kept, the interval in the sidecar with its origin and how it ended.
+/// 1100 Hz; the agent is the callee): silence on every channel exactly over the interval (from
+/// the start to the stream clock's tolerance past the stop), the file's length kept, the interval
+/// in the sidecar with its origin and how it ended.
 extension ControlScriptReplayTests {
+    /// How far past a stop silence reaches: audio may run that far behind its capture time.
+    static let stopLag = StreamClock.toleranceSeconds
+
     /// The blackout intervals of a recording, and the seconds of capture time its file starts at.
     func blackouts(_ r: RecordedCall) -> [(start: Double, end: Double, origin: String, ended: String)] {
         (r.json["Blackouts"] as? [[String: Any]] ?? []).map {
@@ -43,7 +48,7 @@ extension ControlScriptReplayTests {
         let b = blackouts(r)
         #expect(b.count == 1)
         #expect(abs((b.first?.start ?? 0) - (2 - offset)) < 0.002)
-        #expect(abs((b.first?.end ?? 0) - (4 - offset)) < 0.002)
+        #expect(abs((b.first?.end ?? 0) - (4 - offset + Self.stopLag)) < 0.002)
         #expect(b.first?.origin == "calltap")
         #expect(b.first?.ended == "stopped")
         expectSilence(r, from: b[0].start, to: b[0].end)
@@ -59,7 +64,7 @@ extension ControlScriptReplayTests {
         let offset = startSeconds(r) - (try firstPacket("sipp-g711-tones.pcap"))
         let b = try #require(blackouts(r).first)
         #expect(abs(b.start - (4 - offset)) < 0.002)
-        #expect(abs(b.end - (6 - offset)) < 0.002)
+        #expect(abs(b.end - (6 - offset + Self.stopLag)) < 0.002)
         expectSilence(r, from: b.start, to: b.end)
     }
 
@@ -74,7 +79,7 @@ extension ControlScriptReplayTests {
         let offset = startSeconds(r) - (try firstPacket("sipp-g711-tones.pcap"))
         let b = try #require(blackouts(r).first)
         #expect(abs(b.start - (4 - offset)) < 0.002)
-        #expect(abs(b.end - (7 - offset)) < 0.002)
+        #expect(abs(b.end - (7 - offset + Self.stopLag)) < 0.002)
         expectSilence(r, from: b.start, to: b.end)
     }
 
@@ -87,7 +92,7 @@ extension ControlScriptReplayTests {
         let offset = startSeconds(r) - (try firstPacket("sipp-g711-tones.pcap"))
         let b = try #require(blackouts(r).first)
         #expect(b.ended == "maxAgentBlackout")
-        #expect(abs(b.end - (3.5 - offset)) < 0.002)
+        #expect(abs(b.end - (3.5 - offset + Self.stopLag)) < 0.002)
         #expect(abs(b.start - (2 - offset)) < 0.002)
         expectSilence(r, from: b.start, to: b.end)
     }
@@ -105,7 +110,7 @@ extension ControlScriptReplayTests {
         let offset = startSeconds(r) - (try firstPacket("sipp-g711-tones.pcap"))
         let b = try #require(blackouts(r).first)
         #expect(b.start == 0)
-        #expect(abs(b.end - (3 - offset)) < 0.002)
+        #expect(abs(b.end - (3 - offset + Self.stopLag)) < 0.002)
         expectSilence(r, from: b.start, to: b.end)
     }
 
@@ -160,7 +165,7 @@ extension ControlScriptReplayTests {
         let r = try #require(try RecordedCall.all(under: dir + "/out").first { ($0.json["Dtmf"] as? [Any])?.isEmpty == false })
         let dtmf = try #require(r.json["Dtmf"] as? [[String: Any]])
         let b = try #require(blackouts(r).first)
-        #expect(abs(b.start - 4.76) < 0.002 && abs(b.end - 8.9) < 0.002, "blackout \(b)")
+        #expect(abs(b.start - 4.76) < 0.002 && abs(b.end - 8.9 - Self.stopLag) < 0.002, "blackout \(b)")
         #expect(dtmf.first?["Time"] as? Double == 4.7 && dtmf.last?["Time"] as? Double == 8.84)
         #expect(dtmf.map { $0["Digit"] as? String } == ["", "", "", "", "", "", ""])
         #expect(dtmf.allSatisfy { $0["Masked"] as? Bool == true })

@@ -168,7 +168,7 @@ import Testing
         #expect(pauses.count == 1)
         let from = try #require(pauses.first?["Start"] as? Double), to = try #require(pauses.first?["End"] as? Double)
         #expect(abs(from - (2 - start)) < 0.002)
-        #expect(abs(to - (4 - start)) < 0.002)
+        #expect(abs(to - (4 - start + Self.stopLag)) < 0.002)
         for channel in 0..<2 {
             let silent = ToneAnalysis.silentIntervals(r.audio.channels[channel], sampleRate: r.audio.sampleRate, threshold: 1)
             #expect(silent.contains { abs($0.start - from) < 0.011 && abs($0.end - to) < 0.011 })

@@ -65,6 +65,32 @@ import Testing
         #expect(audio.frames == 16000)
     }
 
+    @Test func aBlackoutSilencesWhatWasSaidInItWhenTheStreamRunsBehindCaptureTime() throws {
+        let dir = RepositoryPaths.temporaryDirectory()
+        let r = try makeRecording(dir)
+        let start: Int64 = 1_000_000_000_000
+        r.startBlackout(atNanos: start + 1_000_000_000, origin: "t")
+        r.endBlackout(atNanos: start + 1_500_000_000, reason: "stopped")
+        // Two seconds of a tone whose first three packets were held up in the network and arrive
+        // together, 40 ms late: placed by timestamp from the first, the stream runs 40 ms behind
+        // capture time, and what was captured up to the stop at 1.5 s lies up to 1.54 s.
+        for i in 0..<100 {
+            let samples = ToneSynthesis.sine(frequency: 700, offset: i * 160, count: 160).map(ToneSynthesis.muLaw)
+            let bytes = ToneSynthesis.rtp(payloadType: 0, sequence: UInt16(i), timestamp: UInt32(i * 160), ssrc: 1, payload: samples)
+            let nanos = start + Int64(max(i, 2)) * 20_000_000
+            try bytes.withUnsafeBytes { try r.receive(flow: 0, packet: $0, captureNanos: nanos) }
+            try r.advance(toNanos: nanos)
+        }
+        let result = try r.finish(RecordingEnd(endNanos: start + 2_000_000_000, reason: "bye", metadata: nil))
+        let audio = try DecodedAudio(path: result.audioPaths[0])
+        let silent = ToneAnalysis.silentIntervals(audio.channels[0], sampleRate: 8000, minimumSeconds: 0.005)
+        #expect(silent.count == 2, "\(silent)")
+        // The blackout reaches 60 ms (the stream clock's tolerance) past its stop, and no further.
+        #expect(silent.last.map { abs($0.start - 1.0) < 0.001 && abs($0.end - 1.56) < 0.001 } == true, "\(silent)")
+        let blackout = try #require(result.sidecar.blackouts.first)
+        #expect(blackout.start == 1.0 && blackout.end == 1.56 && blackout.ended == "stopped")
+    }
+
     @Test func duplicatesAndReorderedPacketsAreHandled() throws {
         let dir = RepositoryPaths.temporaryDirectory()
         let r = try makeRecording(dir)

@@ -3,8 +3,8 @@ import Media
 import Testing
 
 /// The one rule by which the live gate and a late blackout place an interval of capture time on a
-/// file's frames: every frame that any part of `[from, to)` falls in is silenced, and no frame
-/// that lies wholly outside it (toward silence, by less than a frame).
+/// file's frames: every frame that any part of `[from, to)` falls in is silenced, and the stream
+/// clock's tolerance after `to` (audio may run that far behind its capture time), no more.
 @Suite struct RecordingFramesTests {
     @Test(arguments: [8000, 16000, 44100, 48000])
     func silencedFramesCoverTheIntervalAndNoWholeFrameOutside(sampleRate: Int) {
@@ -17,16 +17,21 @@ import Testing
             func begins(_ frame: Int64) -> Int64 {
                 RecordingFrames.nanos(atFrame: frame, startNanos: fileStart, sampleRate: sampleRate)
             }
-            // The first silenced frame holds `from`; the frame after the last begins at or after `to`.
+            // The first silenced frame holds `from`; the frame after the last begins at or after
+            // the tolerance past `to`, and no whole frame beyond that is silenced.
+            let stop = to + Int64(StreamClock.toleranceSeconds * 1e9)
             #expect(begins(frames.lowerBound) <= from && begins(frames.lowerBound + 1) > from, "start of \(from)…\(to)")
-            #expect(begins(frames.upperBound) >= to, "stop of \(from)…\(to) before its time")
-            #expect(begins(frames.upperBound - 1) < to, "a whole frame after \(to) silenced")
+            #expect(begins(frames.upperBound) >= stop, "stop of \(from)…\(to) before its time")
+            #expect(begins(frames.upperBound - 1) < stop, "a whole frame after \(stop) silenced")
         }
     }
 
     @Test func anIntervalBeforeTheFileSilencesFromItsFirstFrame() {
         let frames = RecordingFrames.silenced(fromNanos: 0, toNanos: 1_000_000_000 + 62_500, startNanos: 1_000_000_000, sampleRate: 8000)
-        #expect(frames == 0..<1)
+        #expect(frames == 0..<481)   // the frame holding the stop, and 60 ms (480 frames) after it
+        // A stop 30 ms before the file starts still reaches its first 30 ms.
+        let justBefore = RecordingFrames.silenced(fromNanos: 0, toNanos: 1_000_000_000 - 30_000_000, startNanos: 1_000_000_000, sampleRate: 8000)
+        #expect(justBefore == 0..<240)
         let before = RecordingFrames.silenced(fromNanos: 0, toNanos: 500, startNanos: 1_000_000_000, sampleRate: 8000)
         #expect(before.isEmpty)
     }

@@ -1,8 +1,9 @@
 /// What a recording silences: its pauses and its blackouts, as intervals of frames, each applied
 /// to the timeline as one silent stretch. Control decides the intervals (when a pause or a
 /// blackout starts and stops, at the times the commands were accepted); the gate places them on
-/// frames by `RecordingFrames`' rule (toward silence: a start never later, a stop never
-/// earlier) and says what the sidecar lists and which digits it masks.
+/// frames by `RecordingFrames`' rule (toward silence: a start never later, a stop later by as
+/// much as a stream's audio may run behind its capture time) and says what the sidecar lists and
+/// which digits it masks.
 final class RecordingGate {
     struct Interval {
         var start: Int64
@@ -69,7 +70,7 @@ final class RecordingGate {
         guard let last = intervals.last, last.end == nil else { return }
         // Stopped where (or before) it began, as a scheduled blackout cancelled: it silences nothing.
         let frame = nanos <= last.startNanos ? last.start
-            : max(last.start, RecordingFrames.frame(atOrAfter: nanos, startNanos: startNanos, sampleRate: sampleRate))
+            : max(last.start, RecordingFrames.silenceEnd(atNanos: nanos, startNanos: startNanos, sampleRate: sampleRate))
         intervals[intervals.count - 1].end = frame
         intervals[intervals.count - 1].ended = ended
         timeline.endSilence(last.stretch, at: frame)

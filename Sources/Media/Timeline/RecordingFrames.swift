@@ -29,10 +29,21 @@ public enum RecordingFrames {
         startNanos + (frame * 1_000_000_000 + Int64(sampleRate) - 1) / Int64(sampleRate)
     }
 
+    /// Where silence asked to stop at capture time `nanos` ends: the stream clock's tolerance past
+    /// the first frame at or after it. Audio is placed by RTP timestamp from a stream's first
+    /// packet, and a stream whose first packet came late runs up to that tolerance behind its
+    /// capture time: what was said just before the stop lies that far past it. A stop is late
+    /// rather than early.
+    public static func silenceEnd(atNanos nanos: Int64, startNanos: Int64, sampleRate: Int) -> Int64 {
+        let frame = frame(atOrAfter: nanos, startNanos: startNanos, sampleRate: sampleRate)
+        guard abs(frame) < far else { return frame }
+        return frame + Int64((StreamClock.toleranceSeconds * Double(sampleRate)).rounded(.up))
+    }
+
     /// The frames that silence over capture times `[from, to)` covers, rounded toward silence: from
-    /// the frame holding `from` to the first frame at or after `to`, never before frame 0.
+    /// the frame holding `from` to `silenceEnd(to)`, never before frame 0.
     public static func silenced(fromNanos from: Int64, toNanos to: Int64, startNanos: Int64, sampleRate: Int) -> Range<Int64> {
         let first = max(0, frame(at: from, startNanos: startNanos, sampleRate: sampleRate))
-        return first..<max(first, frame(atOrAfter: to, startNanos: startNanos, sampleRate: sampleRate))
+        return first..<max(first, silenceEnd(atNanos: to, startNanos: startNanos, sampleRate: sampleRate))
     }
 }

@@ -12,15 +12,21 @@ public struct StreamClock: Sendable {
     private let tolerance: Int64
     private let sustain: Int64
     private let limit: Int64
+    /// How far a stream's placement may differ from its capture time before it is re-anchored.
+    /// The first packet anchors the stream, so one that came late leaves the stream that much
+    /// behind its capture time (a later packet further ahead would re-anchor it): silence that a
+    /// stop ends reaches this far past it (`RecordingFrames.silenceEnd`).
+    public static let toleranceSeconds = 0.060
+
     /// First capture position at which the stream ran late beyond the tolerance, and the least lateness since.
     private var lateSince: Int64 = -1
     private var leastLateness: Int64 = 0
 
     /// - Parameters:
-    ///   - toleranceSeconds: drift allowed before re-anchoring (60 ms by the contract).
+    ///   - toleranceSeconds: drift allowed before re-anchoring.
     ///   - sustainSeconds: how long a stream must stay late before it counts as drift, not jitter.
     ///   - limitSeconds: lateness beyond which the stream is re-anchored at once (it could not be placed anyway).
-    public init(sampleRate: Int, toleranceSeconds: Double = 0.060, sustainSeconds: Double = 0.5, limitSeconds: Double = 2) {
+    public init(sampleRate: Int, toleranceSeconds: Double = Self.toleranceSeconds, sustainSeconds: Double = 0.5, limitSeconds: Double = 2) {
         self.sampleRate = sampleRate
         tolerance = Int64(toleranceSeconds * Double(sampleRate))
         sustain = Int64(sustainSeconds * Double(sampleRate))
