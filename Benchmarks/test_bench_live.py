@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
-"""Self-tests for the checks of Benchmarks/bench_live.py (no calltap, no root needed).
+"""Self-tests for the checks and the soak's feeder of Benchmarks/bench_live.py (no calltap, no
+root needed).
 
     python3 Benchmarks/test_bench_live.py -v
 
 A recording written here as calltap would (WAV and sidecar) must pass the checks when it is
 right, and fail them, saying why, when a packet's audio is missing, a tone is wrong, the
 channels are swapped, a stream lost packets or overflowed its ring. tcpreplay's and
-/metrics' texts are parsed as the benchmark reads them.
+/metrics' texts are parsed as the benchmark reads them. The soak's chunks, fed through a FIFO,
+join into the capture made whole.
 """
 
 import json
@@ -192,6 +194,50 @@ calltap_ring_fill_ratio{worker="0"} 0.25
         f = bl.capture_figures(m)
         self.assertEqual((f["packets_total"], f["pcap_received"]), (3007000, 3007000))
         self.assertEqual(server.n, 4)
+
+
+class ChunkFeederTests(unittest.TestCase):
+    """The soak's feeder: what the sender reads through the FIFO is the whole capture."""
+
+    def test_chunks_join_into_the_whole_capture_and_are_deleted_once_fed(self):
+        import argparse
+        import subprocess
+        import threading
+        tmp = tempfile.mkdtemp(prefix="calltap-feeder-test-")
+        self.addCleanup(shutil.rmtree, tmp, True)
+        a = argparse.Namespace(chunk_seconds=1.0, soak_call_seconds=2.0, soak_calls=5,
+                               codec="pcmu", ptime=20, seed=1)
+        total, chunks = 10, 4
+        whole = os.path.join(tmp, "whole.pcap")
+        subprocess.run([sys.executable, bl.GENERATOR, "--calls", str(total), "--seconds", "2",
+                        "--rolling", "5", "--codec", "pcmu", "--ptime", "20", "--seed", "1",
+                        "--from-seconds", "0", "--to-seconds", str(chunks * 1.0),
+                        "--out", whole, "--quiet"], check=True)
+        fifo = os.path.join(tmp, "capture.fifo")
+        os.mkfifo(fifo)
+        got = bytearray()
+
+        def read():
+            with open(fifo, "rb") as f:
+                while True:
+                    block = f.read(1 << 16)
+                    if not block:
+                        return
+                    got.extend(block)
+        reader = threading.Thread(target=read, daemon=True)
+        reader.start()
+        feeder = bl.ChunkFeeder(a, fifo, tmp, total, chunks)
+        feeder.start()
+        feeder.join(120)
+        reader.join(30)
+        self.assertIsNone(feeder.error)
+        with open(whole, "rb") as f:
+            self.assertEqual(bytes(got), f.read())
+        self.assertEqual(feeder.fed, chunks)
+        self.assertEqual(len(feeder.boundary_gaps_ms), chunks - 1)
+        self.assertEqual(feeder.bytes_fed, len(got))
+        feeder.delete_spent()
+        self.assertFalse([n for n in os.listdir(tmp) if n.startswith("chunk-")])
 
 
 if __name__ == "__main__":
