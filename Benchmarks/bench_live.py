@@ -1216,8 +1216,8 @@ class ChunkFeeder(threading.Thread):
             return
         try:
             import fcntl
-            # F_SETPIPE_SZ: 8 MiB (about 0.8 s at 50,000 packets/s) where root may pass
-            # fs.pipe-max-size, else 1 MiB.
+            # F_SETPIPE_SZ: 8 MiB (about 0.8 s at 50,000 packets/s) with CAP_SYS_RESOURCE, which
+            # may pass fs.pipe-max-size; else 1 MiB.
             for size in (8 << 20, 1 << 20):
                 try:
                     self.pipe_bytes = fcntl.fcntl(fd, 1031, size)

@@ -148,9 +148,9 @@ import Testing
             #expect(Self.dominant(r.audio, channel: 0, from: from, to: to) == 1000)
             #expect(Self.dominant(r.audio, channel: 1, from: from, to: to) == 600)
         }
-        // The pause (3 s to 5 s of capture, 2 s to 4 s of the file, and the 60 ms a resume reaches
-        // past its time) is exact silence on both channels.
-        let stopLag = StreamClock.toleranceSeconds
+        // The pause (3 s to 5 s of capture, 2 s to 4 s of the file, and the 120 ms a resume
+        // reaches past its time) is exact silence on both channels.
+        let stopLag = RecordingFrames.stopLagSeconds
         for channel in 0..<2 {
             let run = Self.zeroRun(r.audio, channel: channel, around: 3)
             #expect(abs(run.start - 2) <= 0.02, "channel \(channel) silent from \(run.start)")
@@ -179,7 +179,7 @@ import Testing
         ])
         #expect(run.statuses == [200, 200, 200, 200])
         let (r, _) = try await run.recording()
-        let stopLag = StreamClock.toleranceSeconds
+        let stopLag = RecordingFrames.stopLagSeconds
         for channel in 0..<2 {
             let silent = Self.zeroRun(r.audio, channel: channel, around: 3)
             #expect(abs(silent.start - 2) <= 0.02, "channel \(channel) silent from \(silent.start)")
@@ -233,7 +233,7 @@ import Testing
         ])
         #expect(run.statuses == [200, 200, 200, 200])
         let (r, _) = try await run.recording()
-        let stopLag = StreamClock.toleranceSeconds
+        let stopLag = RecordingFrames.stopLagSeconds
         for channel in 0..<2 {
             let silent = Self.zeroRun(r.audio, channel: channel, around: 0.5)
             #expect(silent.start == 0)

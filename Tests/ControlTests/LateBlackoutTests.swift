@@ -96,8 +96,8 @@ import Testing
         #expect(sidecar.blackouts.first?.late == true)
         let audio = try DecodedAudio(path: plain)
         for channel in 0..<2 {
-            #expect(ToneAnalysis.rms(audio.slice(channel: channel, from: 1.0, to: 2.56)) == 0)
-            #expect(ToneAnalysis.rms(audio.slice(channel: channel, from: 2.56, to: 2.58)) > 1000)
+            #expect(ToneAnalysis.rms(audio.slice(channel: channel, from: 1.0, to: 2.62)) == 0)
+            #expect(ToneAnalysis.rms(audio.slice(channel: channel, from: 2.62, to: 2.64)) > 1000)
         }
         try FileManager.default.removeItem(atPath: plain)
         let verification = SealVerification(root: storage, key: seal.publicKey)
@@ -120,18 +120,18 @@ import Testing
         #expect(blackouts.count == 1)
         let interval = try #require(blackouts.first)
         #expect(interval["Start"] as? Double == 1.0)
-        // The stop, and the 60 ms a stream's audio may run behind its capture time, as live.
-        #expect(interval["End"] as? Double == 2.56)
+        // The stop and `RecordingFrames.stopLagSeconds` (120 ms) past it, as live.
+        #expect(interval["End"] as? Double == 2.62)
         #expect(interval["Late"] as? Bool == true)
         #expect(interval["Origin"] as? String == "recorder-z")
         #expect(interval["Ended"] as? String == "stopped")
         for channel in 0..<2 {
             let tone: Double = channel == 0 ? 1100 : 700
-            #expect(ToneAnalysis.rms(r.audio.slice(channel: channel, from: 1.0, to: 2.56)) == 0)
+            #expect(ToneAnalysis.rms(r.audio.slice(channel: channel, from: 1.0, to: 2.62)) == 0)
             #expect(ToneAnalysis.rms(r.audio.slice(channel: channel, from: 0.98, to: 1.0)) > 1000)
-            #expect(ToneAnalysis.rms(r.audio.slice(channel: channel, from: 2.56, to: 2.58)) > 1000)
+            #expect(ToneAnalysis.rms(r.audio.slice(channel: channel, from: 2.62, to: 2.64)) > 1000)
             #expect(ToneAnalysis.dominantFrequency(r.audio.slice(channel: channel, from: 0.3, to: 0.98), sampleRate: r.audio.sampleRate) == tone)
-            #expect(ToneAnalysis.dominantFrequency(r.audio.slice(channel: channel, from: 2.58, to: 3.2), sampleRate: r.audio.sampleRate) == tone)
+            #expect(ToneAnalysis.dominantFrequency(r.audio.slice(channel: channel, from: 2.64, to: 3.2), sampleRate: r.audio.sampleRate) == tone)
         }
         // The digest is the rewritten file's.
         let file = (r.sidecarPath as NSString).deletingLastPathComponent + "/" + ((r.json["Audio"] as? [String: Any])?["File"] as? String ?? "")
@@ -157,15 +157,15 @@ import Testing
         #expect((third.json["Blackouts"] as? [[String: Any]] ?? []).count == 1)
         #expect(third.json["Sha256"] as? String == r.json["Sha256"] as? String)
         // A later one that reaches past it adds only the part after its stop (the first one's
-        // silence reached 60 ms past that, so the two overlap there).
+        // silence reached 120 ms past that, so the two overlap there).
         plane.tracker.received(stop(from: 2.0, to: 3.0, after: entry, origin: "recorder-y", sequence: 4), at: now + 3_000_000_000)
         plane.tracker.flush()
         let fourth = try #require(try RecordedCall.all(under: storage).first)
         let intervals = Self.intervals(fourth)
-        #expect(intervals.count == 2 && intervals[1] == (2.5, 3.06), "\(intervals)")
+        #expect(intervals.count == 2 && intervals[1] == (2.5, 3.12), "\(intervals)")
         for channel in 0..<2 {
-            #expect(ToneAnalysis.rms(fourth.audio.slice(channel: channel, from: 1.0, to: 3.06)) == 0)
-            #expect(ToneAnalysis.rms(fourth.audio.slice(channel: channel, from: 3.06, to: 3.08)) > 1000)
+            #expect(ToneAnalysis.rms(fourth.audio.slice(channel: channel, from: 1.0, to: 3.12)) == 0)
+            #expect(ToneAnalysis.rms(fourth.audio.slice(channel: channel, from: 3.12, to: 3.14)) > 1000)
         }
     }
 
@@ -191,10 +191,10 @@ import Testing
         plane.tracker.flush()
         let r = try #require(try RecordedCall.all(under: storage).first)
         let intervals = Self.intervals(r)
-        #expect(intervals.count == 1 && intervals[0] == (1.0, 2.56), "\(intervals)")
+        #expect(intervals.count == 1 && intervals[0] == (1.0, 2.62), "\(intervals)")
         for channel in 0..<2 {
-            #expect(ToneAnalysis.rms(r.audio.slice(channel: channel, from: 1.0, to: 2.56)) == 0)
-            #expect(ToneAnalysis.rms(r.audio.slice(channel: channel, from: 2.56, to: 2.58)) > 1000)
+            #expect(ToneAnalysis.rms(r.audio.slice(channel: channel, from: 1.0, to: 2.62)) == 0)
+            #expect(ToneAnalysis.rms(r.audio.slice(channel: channel, from: 2.62, to: 2.64)) > 1000)
         }
         let agent = try #require(plane.snapshots.state(of: 2))
         #expect(agent.blackout.active == false)

@@ -77,13 +77,13 @@ import Testing
         // The second duplicate: paused from its start until the resume.
         expectSilent(second, opened: 4.0, 4.02, 4.98, true)
         expectSilent(second, opened: 4.0, 5.05, 6.5, false)
-        // The sidecars list the intervals from each recording's own start; a stop reaches 60 ms
-        // past its time (the most a stream's audio may run behind its capture time).
+        // The sidecars list the intervals from each recording's own start; a stop reaches 120 ms
+        // past its time (`RecordingFrames.stopLagSeconds`).
         func intervals(_ r: RecordedCall, _ key: String) -> [[Double]] {
             (r.json[key] as? [[String: Any]] ?? []).map { [($0["Start"] as? Double ?? -1), ($0["End"] as? Double ?? -1)] }
         }
-        #expect(intervals(primary, "Blackouts") == [[0, 1.06]] && intervals(primary, "Pauses") == [[2, 4.06]])
-        #expect(intervals(first, "Blackouts") == [[0, 0.56]] && intervals(first, "Pauses") == [[1.5, 2]])
-        #expect(intervals(second, "Blackouts").isEmpty && intervals(second, "Pauses") == [[0, 1.06]])
+        #expect(intervals(primary, "Blackouts") == [[0, 1.12]] && intervals(primary, "Pauses") == [[2, 4.12]])
+        #expect(intervals(first, "Blackouts") == [[0, 0.62]] && intervals(first, "Pauses") == [[1.5, 2]])
+        #expect(intervals(second, "Blackouts").isEmpty && intervals(second, "Pauses") == [[0, 1.12]])
     }
 }

@@ -104,13 +104,13 @@ import Testing
         #expect(at(7.2).blackout.active == false, "a cancelled blackout never begins")
         #expect(at(7.2).recordingState == .recording)
 
-        // The file: silent from 2.0 to 4.0 (and the 60 ms a stop reaches past) only, the
+        // The file: silent from 2.0 to 4.0 (and the 120 ms a stop reaches past) only, the
         // cancelled one left no trace.
         let blackouts = r.json["Blackouts"] as? [[String: Any]] ?? []
         #expect(blackouts.count == 1, "\(blackouts)")
         let fileStart = Self.seconds(r.json["StartTime"] as? String)
         if let b = blackouts.first, let from = b["Start"] as? Double, let to = b["End"] as? Double {
-            #expect(abs(fileStart + from - start1) < 0.0015 && abs(fileStart + to - stop1 - StreamClock.toleranceSeconds) < 0.0015, "\(b)")
+            #expect(abs(fileStart + from - start1) < 0.0015 && abs(fileStart + to - stop1 - RecordingFrames.stopLagSeconds) < 0.0015, "\(b)")
             for channel in 0..<2 {
                 #expect(ToneAnalysis.rms(r.audio.slice(channel: channel, from: from, to: to)) == 0)
                 #expect(ToneAnalysis.rms(r.audio.slice(channel: channel, from: from - 0.03, to: from - 0.002)) > 1000)

@@ -5,11 +5,11 @@ import Testing
 
 /// Blackouts on one server, driven by control scripts over SIPp captures (caller 700 Hz, callee
 /// 1100 Hz; the agent is the callee): silence on every channel exactly over the interval (from
-/// the start to the stream clock's tolerance past the stop), the file's length kept, the interval
-/// in the sidecar with its origin and how it ended.
+/// the start to `stopLagSeconds` past the stop), the file's length kept, the interval in the
+/// sidecar with its origin and how it ended.
 extension ControlScriptReplayTests {
-    /// How far past a stop silence reaches: audio may run that far behind its capture time.
-    static let stopLag = StreamClock.toleranceSeconds
+    /// How far past a stop silence reaches.
+    static let stopLag = RecordingFrames.stopLagSeconds
 
     /// The blackout intervals of a recording, and the seconds of capture time its file starts at.
     func blackouts(_ r: RecordedCall) -> [(start: Double, end: Double, origin: String, ended: String)] {

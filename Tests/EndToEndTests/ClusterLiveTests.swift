@@ -129,8 +129,8 @@ struct ClusterLiveTests {
             return
         }
         let fileStart = Self.seconds(r.json["StartTime"])
-        // Silence reaches the stream clock's tolerance past a stop (audio may run that far behind).
-        let stop = wallStop + StreamClock.toleranceSeconds
+        // Silence reaches past a stop by `stopLagSeconds`.
+        let stop = wallStop + RecordingFrames.stopLagSeconds
         print(String(format: "cluster blackout on B: start off by %+.1f ms, stop off by %+.1f ms, late %@",
                      (fileStart + from - wallStart) * 1000, (fileStart + to - stop) * 1000, "\(late)"))
         #expect(abs(fileStart + from - wallStart) < 0.0015, "start \(fileStart + from) vs \(wallStart)", sourceLocation: sourceLocation)

@@ -115,8 +115,8 @@ extension LiveServeTests {
         #expect(pauses.count == 1, "\(pauses)")
         if let p = pauses.first, let from = p["Start"] as? Double, let to = p["End"] as? Double {
             expectEdge(start1 + from, pause, "pause start")
-            // Silence reaches the stream clock's tolerance past a stop (audio may run that far behind).
-            expectEdge(start1 + to - StreamClock.toleranceSeconds, resume, "pause end")
+            // Silence reaches past a stop by `stopLagSeconds`: the edge is that much before the end.
+            expectEdge(start1 + to - RecordingFrames.stopLagSeconds, resume, "pause end")
             #expect(start1 + from <= pause.answered, "the pause began after its request was answered")
             #expect(start1 + to >= resume.sent - 0.001, "the pause ended before its stop was sent")
             expectSilence(first, from: from, to: to)
@@ -126,7 +126,7 @@ extension LiveServeTests {
         #expect(blackouts.count == 1, "\(blackouts)")
         if let b = blackouts.first, let from = b["Start"] as? Double, let to = b["End"] as? Double {
             expectEdge(start1 + from, blackoutStart, "blackout start")
-            expectEdge(start1 + to - StreamClock.toleranceSeconds, blackoutStop, "blackout stop")
+            expectEdge(start1 + to - RecordingFrames.stopLagSeconds, blackoutStop, "blackout stop")
             #expect(start1 + from <= blackoutStart.answered, "the blackout began after its request was answered")
             #expect(start1 + to >= blackoutStop.sent - 0.001, "the blackout ended before its stop was sent")
             #expect(b["Ended"] as? String == "stopped")

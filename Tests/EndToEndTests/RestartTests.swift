@@ -191,7 +191,7 @@ import Glibc
         #expect(a1Blackouts.count == 1, "\(a1Blackouts)")
         if let b = a1Blackouts.first, let from = b["Start"] as? Double, let to = b["End"] as? Double {
             #expect(abs(a1Start + from - blackoutStart) < 0.0015
-                    && abs(a1Start + to - blackoutStop - StreamClock.toleranceSeconds) < 0.0015, "\(b)")
+                    && abs(a1Start + to - blackoutStop - RecordingFrames.stopLagSeconds) < 0.0015, "\(b)")
             for channel in 0..<2 { #expect(ToneAnalysis.rms(a1.audio.slice(channel: channel, from: from, to: to)) == 0) }
         }
         #expect(LiveServeTests.dominant(a1, channel: 0, from: 0.2, to: a1.durationSeconds - 0.2) == 1100)

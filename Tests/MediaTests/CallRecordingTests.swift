@@ -85,10 +85,10 @@ import Testing
         let audio = try DecodedAudio(path: result.audioPaths[0])
         let silent = ToneAnalysis.silentIntervals(audio.channels[0], sampleRate: 8000, minimumSeconds: 0.005)
         #expect(silent.count == 2, "\(silent)")
-        // The blackout reaches 60 ms (the stream clock's tolerance) past its stop, and no further.
-        #expect(silent.last.map { abs($0.start - 1.0) < 0.001 && abs($0.end - 1.56) < 0.001 } == true, "\(silent)")
+        // The blackout reaches `stopLagSeconds` (120 ms) past its stop, and no further.
+        #expect(silent.last.map { abs($0.start - 1.0) < 0.001 && abs($0.end - 1.62) < 0.001 } == true, "\(silent)")
         let blackout = try #require(result.sidecar.blackouts.first)
-        #expect(blackout.start == 1.0 && blackout.end == 1.56 && blackout.ended == "stopped")
+        #expect(blackout.start == 1.0 && blackout.end == 1.62 && blackout.ended == "stopped")
     }
 
     @Test func duplicatesAndReorderedPacketsAreHandled() throws {

@@ -1,9 +1,9 @@
 /// What a recording silences: its pauses and its blackouts, as intervals of frames, each applied
 /// to the timeline as one silent stretch. Control decides the intervals (when a pause or a
 /// blackout starts and stops, at the times the commands were accepted); the gate places them on
-/// frames by `RecordingFrames`' rule (toward silence: a start never later, a stop later by as
-/// much as a stream's audio may run behind its capture time) and says what the sidecar lists and
-/// which digits it masks.
+/// frames by `RecordingFrames`' rule (toward silence: a start never later, a stop late enough to
+/// reach the audio of every packet captured before it) and says what the sidecar lists and which
+/// digits it masks.
 final class RecordingGate {
     struct Interval {
         var start: Int64

@@ -29,15 +29,19 @@ public enum RecordingFrames {
         startNanos + (frame * 1_000_000_000 + Int64(sampleRate) - 1) / Int64(sampleRate)
     }
 
-    /// Where silence asked to stop at capture time `nanos` ends: the stream clock's tolerance past
-    /// the first frame at or after it. Audio is placed by RTP timestamp from a stream's first
-    /// packet, and a stream whose first packet came late runs up to that tolerance behind its
-    /// capture time: what was said just before the stop lies that far past it. A stop is late
-    /// rather than early.
+    /// How far past a stop its silence reaches, so that the audio of every packet captured before
+    /// the stop is silent: a packet's audio begins where its RTP timestamp places it, which is up
+    /// to the stream clock's tolerance after its capture time (a stream anchored at a first packet
+    /// that came late runs that far behind), and lasts the packet's length (up to 60 ms; 20 ms is
+    /// usual).
+    public static let stopLagSeconds = StreamClock.toleranceSeconds + 0.060
+
+    /// Where silence asked to stop at capture time `nanos` ends: `stopLagSeconds` past the first
+    /// frame at or after it. A stop is late rather than early.
     public static func silenceEnd(atNanos nanos: Int64, startNanos: Int64, sampleRate: Int) -> Int64 {
         let frame = frame(atOrAfter: nanos, startNanos: startNanos, sampleRate: sampleRate)
         guard abs(frame) < far else { return frame }
-        return frame + Int64((StreamClock.toleranceSeconds * Double(sampleRate)).rounded(.up))
+        return frame + Int64((stopLagSeconds * Double(sampleRate)).rounded(.up))
     }
 
     /// The frames that silence over capture times `[from, to)` covers, rounded toward silence: from

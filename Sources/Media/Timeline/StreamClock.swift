@@ -13,9 +13,9 @@ public struct StreamClock: Sendable {
     private let sustain: Int64
     private let limit: Int64
     /// How far a stream's placement may differ from its capture time before it is re-anchored.
-    /// The first packet anchors the stream, so one that came late leaves the stream that much
-    /// behind its capture time (a later packet further ahead would re-anchor it): silence that a
-    /// stop ends reaches this far past it (`RecordingFrames.silenceEnd`).
+    /// The first packet anchors the stream, so one that came late leaves the stream up to that
+    /// much behind its capture time (a later packet further ahead would re-anchor it): silence
+    /// that a stop ends reaches past it by this and more (`RecordingFrames.stopLagSeconds`).
     public static let toleranceSeconds = 0.060
 
     /// First capture position at which the stream ran late beyond the tolerance, and the least lateness since.
