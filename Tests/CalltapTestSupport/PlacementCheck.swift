@@ -1,7 +1,8 @@
 import Foundation
 
 /// Checks that a recording's channel holds a stream's own G.711 payloads where they belong: the
-/// first packet at its capture time, each later one at its RTP timestamp from there, and, where
+/// first packet at its capture time (less what the sidecar's `FirstPacketsLateMs` says it came
+/// late), each later one at its RTP timestamp from there, and, where
 /// the recorder re-anchored a drifting stream, at a place near its capture time from which the
 /// timestamps rule again.
 public enum PlacementCheck {
@@ -14,15 +15,18 @@ public enum PlacementCheck {
 
     /// G.711: each payload byte expands to one sample at 8 kHz.
     public static func check(packets: [CaptureFileReader.UDPPacket], recordingStartNanos: Int64,
-                             channel: [Int16], sampleRate: Int = 8000, expand: (UInt8) -> Int16) -> Outcome {
+                             channel: [Int16], sampleRate: Int = 8000, firstPacketsLateMs: Double = 0,
+                             expand: (UInt8) -> Int16) -> Outcome {
         check(packets: packets, decoded: packets.map { $0.payload[12...].map(expand) }, recordingStartNanos: recordingStartNanos,
-              channel: channel, sampleRate: sampleRate, samplesPerTimestampUnit: Double(sampleRate) / 8000)
+              channel: channel, sampleRate: sampleRate, samplesPerTimestampUnit: Double(sampleRate) / 8000,
+              firstPacketsLateMs: firstPacketsLateMs)
     }
 
     /// Any codec: `decoded[i]` is packet i decoded by a reference decoder (at the file's rate), and
     /// one RTP timestamp unit is `samplesPerTimestampUnit` file samples (G.722: 2; Opus at 16 kHz: 1/3).
     public static func check(packets: [CaptureFileReader.UDPPacket], decoded: [[Int16]], recordingStartNanos: Int64,
-                             channel: [Int16], sampleRate: Int, samplesPerTimestampUnit: Double) -> Outcome {
+                             channel: [Int16], sampleRate: Int, samplesPerTimestampUnit: Double,
+                             firstPacketsLateMs: Double = 0) -> Outcome {
         guard let first = packets.first else { return Outcome(matchedFraction: 0, reanchors: 0) }
         func ts(_ p: CaptureFileReader.UDPPacket) -> UInt32 {
             UInt32(p.payload[4]) << 24 | UInt32(p.payload[5]) << 16 | UInt32(p.payload[6]) << 8 | UInt32(p.payload[7])
@@ -35,7 +39,8 @@ public enum PlacementCheck {
             for (i, s) in samples.enumerated() where channel[position + i] != s { return false }
             return true
         }
-        var anchor = (position: capturePosition(first), timestamp: ts(first))
+        let late = Int((firstPacketsLateMs * Double(sampleRate) / 1000).rounded())
+        var anchor = (position: capturePosition(first) - late, timestamp: ts(first))
         var matched = 0, reanchors = 0, considered = 0
         for (p, samples) in zip(packets, decoded) where !samples.isEmpty {
             let units = Double(Int32(bitPattern: ts(p) &- anchor.timestamp))

@@ -35,7 +35,8 @@ import Testing
             }
             let outcome = PlacementCheck.check(packets: packets, decoded: decoded, recordingStartNanos: start,
                                                channel: r.audio.channels[s["Channel"] as! Int], sampleRate: sampleRate,
-                                               samplesPerTimestampUnit: unitsToSamples)
+                                               samplesPerTimestampUnit: unitsToSamples,
+                                               firstPacketsLateMs: s["FirstPacketsLateMs"] as? Double ?? 0)
             #expect(outcome.matchedFraction >= 0.99, "stream \(s["Ssrc"]!): \(outcome.matchedFraction)", sourceLocation: sourceLocation)
             #expect(s["Decoded"] as? Bool == true, sourceLocation: sourceLocation)
         }

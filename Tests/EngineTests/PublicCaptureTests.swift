@@ -27,7 +27,8 @@ import Testing
             let audioType: UInt8 = codec.hasPrefix("PCMA") ? 8 : 0
             let audible = packets.filter { p in p.payload.count > 12 && p.payload[1] & 0x7F == audioType }
             let outcome = PlacementCheck.check(packets: audible, recordingStartNanos: start,
-                                               channel: recording.audio.channels[s["Channel"] as! Int], expand: expand)
+                                               channel: recording.audio.channels[s["Channel"] as! Int],
+                                               firstPacketsLateMs: s["FirstPacketsLateMs"] as? Double ?? 0, expand: expand)
             #expect(outcome.matchedFraction >= minimum, "stream \(s["Ssrc"]!) placed \(outcome.matchedFraction)",
                     sourceLocation: sourceLocation)
             // Every place where the samples had to be found again is a re-anchor the sidecar counts.
@@ -127,7 +128,9 @@ import Testing
             #expect(s["Reanchored"] as? Int == 0)
             let channel = r.audio.channels[s["Channel"] as! Int]
             let first = try #require(packets.first)
-            let base = Int((first.nanos - start) * 8000 / 1_000_000_000)
+            // Where the stream's first packet lies: its capture time, less how late it came.
+            let late = Int(((s["FirstPacketsLateMs"] as? Double ?? 0) * 8).rounded())
+            let base = Int((first.nanos - start) * 8000 / 1_000_000_000) - late
             for (cn, next) in zip(packets, packets.dropFirst()) where cn.payload[1] & 0x7F == 13 && next.payload[1] & 0x7F != 13 {
                 let from = base + Int(Int32(bitPattern: ts(cn) &- ts(first)))
                 let to = min(channel.count, base + Int(Int32(bitPattern: ts(next) &- ts(first))))

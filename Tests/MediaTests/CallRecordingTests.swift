@@ -71,6 +71,12 @@ import Testing
         let start: Int64 = 1_000_000_000_000
         r.startBlackout(atNanos: start + 1_000_000_000, origin: "t")
         r.endBlackout(atNanos: start + 1_500_000_000, reason: "stopped")
+        // Early media from another address on the caller's side: one packet at 0 s. The stream
+        // after it cannot move (the two would move together).
+        r.addFlow(MediaFlow(channel: 0, source: "10.0.0.9:6000", destination: "10.0.0.2:5000"))
+        let early = ToneSynthesis.rtp(payloadType: 0, sequence: 0, timestamp: 0, ssrc: 7,
+                                      payload: ToneSynthesis.sine(frequency: 700, offset: 0, count: 160).map(ToneSynthesis.muLaw))
+        try early.withUnsafeBytes { try r.receive(flow: 2, packet: $0, captureNanos: start) }
         // Two seconds of a tone whose first three packets were held up in the network and arrive
         // together, 40 ms late: placed by timestamp from the first, the stream runs 40 ms behind
         // capture time, and what was captured up to the stop at 1.5 s lies up to 1.54 s.
@@ -85,10 +91,49 @@ import Testing
         let audio = try DecodedAudio(path: result.audioPaths[0])
         let silent = ToneAnalysis.silentIntervals(audio.channels[0], sampleRate: 8000, minimumSeconds: 0.005)
         #expect(silent.count == 2, "\(silent)")
+        #expect(silent.first.map { abs($0.start - 0.02) < 0.001 && abs($0.end - 0.04) < 0.001 } == true, "\(silent)")
         // The blackout reaches `stopLagSeconds` (120 ms) past its stop, and no further.
         #expect(silent.last.map { abs($0.start - 1.0) < 0.001 && abs($0.end - 1.62) < 0.001 } == true, "\(silent)")
         let blackout = try #require(result.sidecar.blackouts.first)
         #expect(blackout.start == 1.0 && blackout.end == 1.62 && blackout.ended == "stopped")
+    }
+
+    /// The callee's first packets were held up on the way and came in one burst, 40 ms late (within
+    /// the clock's tolerance) or 200 ms late (beyond it): the packets after them show it, and
+    /// what was placed moves back to when it was sent. The channel is the tone sample for sample
+    /// from 0.5 s to the BYE, in step with the caller's, and nothing is re-anchored or lost.
+    @Test func aStreamWhoseFirstPacketsCameLateMovesToWhenTheyWereSent() throws {
+        let start: Int64 = 1_000_000_000_000
+        for held in [2, 10] {
+            let dir = RepositoryPaths.temporaryDirectory()
+            let r = try makeRecording(dir)
+            for i in 0..<125 {
+                let nanos = start + Int64(i) * 20_000_000
+                let caller = ToneSynthesis.rtp(payloadType: 0, sequence: UInt16(i), timestamp: UInt32(i * 160), ssrc: 1,
+                                               payload: ToneSynthesis.sine(frequency: 700, offset: i * 160, count: 160).map(ToneSynthesis.muLaw))
+                try caller.withUnsafeBytes { try r.receive(flow: 0, packet: $0, captureNanos: nanos) }
+                // The callee's packet k is sent at 0.5 s + k × 20 ms; the held ones come together
+                // with the first sent on time.
+                let j = i - 25
+                if j >= held {
+                    for k in (j == held ? 0 : j)...j {
+                        let callee = ToneSynthesis.rtp(payloadType: 0, sequence: UInt16(k), timestamp: UInt32(9000 + k * 160), ssrc: 2,
+                                                       payload: ToneSynthesis.sine(frequency: 1100, offset: k * 160, count: 160).map(ToneSynthesis.muLaw))
+                        try callee.withUnsafeBytes { try r.receive(flow: 1, packet: $0, captureNanos: nanos) }
+                    }
+                }
+                try r.advance(toNanos: nanos)
+            }
+            let result = try r.finish(RecordingEnd(endNanos: start + 2_500_000_000, reason: "bye", metadata: nil))
+            let audio = try DecodedAudio(path: result.audioPaths[0])
+            #expect(audio.frames == 20000)
+            let expected = ToneSynthesis.sine(frequency: 1100, offset: 0, count: 16000).map { G711.muLawTable[Int(ToneSynthesis.muLaw($0))] }
+            #expect(audio.channels[1][0..<4000].allSatisfy { $0 == 0 }, "held \(held)")
+            let differing = (0..<16000).filter { audio.channels[1][4000 + $0] != expected[$0] }
+            #expect(differing.isEmpty, "held \(held): \(differing.count) frames differ, first at \(differing.first ?? -1)")
+            let callee = try #require(result.sidecar.streams.first { $0.channel == 1 })
+            #expect(callee.reanchored == 0 && callee.lost == 0 && callee.packets == 100, "held \(held)")
+        }
     }
 
     @Test func duplicatesAndReorderedPacketsAreHandled() throws {

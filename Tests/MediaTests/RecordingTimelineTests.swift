@@ -11,6 +11,8 @@ import Testing
     enum Placement {
         case codes(law: Int, bytes: [UInt8])
         case samples([Int16])
+        /// The channel's frames from `at` up to `to` move earlier by `by` (`RecordingTimeline.move`).
+        case move(to: Int64, by: Int64)
     }
 
     typealias Step = (channel: Int, at: Int64, Placement)?
@@ -34,14 +36,21 @@ import Testing
         for (index, step) in steps.enumerated() {
             if let upTo = commits[index] {
                 try timeline.commit(upTo: upTo)
-                committed = upTo
+                committed = max(committed, upTo)
             }
             guard let (channel, at, placement) = step else { continue }
+            if case .move(let to, let distance) = placement {
+                timeline.move(channel: channel, from: at, to: to, by: distance)
+                for frame in at..<to where frame < end { model[channel][Int(frame - distance)] = model[channel][Int(frame)] }
+                for frame in max(at, to - distance)..<to where frame < end { model[channel][Int(frame)] = 0 }
+                continue
+            }
             // What lies more than the capacity behind a placement's end is written first.
             let length: Int
             switch placement {
             case .codes(_, let bytes): length = bytes.count
             case .samples(let samples): length = samples.count
+            case .move: length = 0
             }
             committed = max(committed, at + Int64(length) - Int64(max(capacity, 1024)))
             switch placement {
@@ -57,6 +66,7 @@ import Testing
                 for (i, s) in samples.enumerated() where at + Int64(i) >= committed && at + Int64(i) < end {
                     model[channel][Int(at) + i] = s
                 }
+            case .move: break
             }
         }
         try timeline.commit(upTo: end)
@@ -110,6 +120,41 @@ import Testing
         steps.append((0, Int64(15 * 160), Placement.samples(decoded)))
         for n in 0..<16 { steps.append(Self.codes(1, n * 160, law: 1, Self.packet(n + 3))) }
         try check(steps, commits: [12: 1000, 20: 2000], end: 16 * 160)
+    }
+
+    /// A stream's first packets came late: its held audio moves earlier into the silence before
+    /// it, across the ring's wrap, with a lost packet inside that stays lost, and what comes
+    /// after lands beside it. The other channel does not move.
+    @Test func heldAudioMovesEarlierWithItsGaps() throws {
+        for law in [0, 1] {
+            var steps: [Step] = []
+            // Capacity 1200: frames 900 ..< 1700 wrap; one packet (index 2) is lost.
+            for n in 0..<5 where n != 2 { steps.append(Self.codes(0, 900 + n * 160, law: law, Self.packet(n))) }
+            for n in 0..<8 { steps.append(Self.codes(1, n * 160, law: 1 - law, Self.packet(n + 20))) }
+            steps.append((0, 900, Placement.move(to: 900 + 5 * 160, by: 230)))
+            for n in 5..<7 { steps.append(Self.codes(0, 670 + n * 160, law: law, Self.packet(n))) }
+            // Moved again, by a little, as a later packet can show.
+            steps.append((0, 670, Placement.move(to: 670 + 7 * 160, by: 16)))
+            try check(capacity: 1200, steps, commits: [6: 400], end: 2000)
+        }
+    }
+
+    @Test func heldSamplesMoveEarlierToo() throws {
+        let decoded: (Int) -> [Int16] = { n in (0..<160).map { Int16($0 * 90 - 7000 + n) } }
+        var steps: [Step] = []
+        for n in 0..<4 { steps.append((0, Int64(500 + n * 160), Placement.samples(decoded(n)))) }
+        steps.append((0, 500, Placement.move(to: 500 + 4 * 160, by: 320)))
+        steps.append((0, Int64(180 + 4 * 160), Placement.samples(decoded(4))))
+        try check(steps, commits: [:], end: 1200)
+    }
+
+    @Test func codesWithAudioAfterWhatMovesBecomeSamples() throws {
+        // Frames after the moved ones hold audio: the codes' bookkeeping cannot follow, the
+        // channel changes to samples and moves all the same.
+        var steps: [Step] = []
+        for n in 0..<4 { steps.append(Self.codes(0, 400 + n * 160, law: 1, Self.packet(n))) }
+        steps.append((0, 400, Placement.move(to: 720, by: 100)))
+        try check(steps, commits: [:], end: 1200)
     }
 
     @Test func packetsFarAheadCommitWhatTheyPushOut() throws {

@@ -86,6 +86,10 @@ public struct Sidecar: Codable, Sendable, Equatable {
         /// E-model estimate; absent for streams that were not decoded.
         public var mos: Double?
         public var reanchored: Int
+        /// How late the stream's first packets came (held up on the way, then a burst), as later
+        /// packets showed: its audio was placed that much earlier, when they were sent. Absent
+        /// when they were on time.
+        public var firstPacketsLateMs: Double? = nil
         public var decoded: Bool
         /// Why some or all of the stream's packets were not decoded (unsupported codec, …), if so.
         public var notDecoded: String?
@@ -103,7 +107,8 @@ public struct Sidecar: Codable, Sendable, Equatable {
             case codecs = "Codecs", payloadTypes = "PayloadTypes", packets = "Packets", expected = "Expected"
             case lost = "Lost", ringOverflow = "RingOverflow", duplicated = "Duplicated", outOfOrder = "OutOfOrder", late = "Late"
             case jitterMs = "JitterMs", maxJitterMs = "MaxJitterMs", maxGapMs = "MaxGapMs", mos = "Mos"
-            case reanchored = "Reanchored", decoded = "Decoded", notDecoded = "NotDecoded"
+            case reanchored = "Reanchored", firstPacketsLateMs = "FirstPacketsLateMs"
+            case decoded = "Decoded", notDecoded = "NotDecoded"
             case firstPacket = "FirstPacket", lastPacket = "LastPacket"
             case encryption = "Encryption", authenticationFailed = "AuthenticationFailed"
             case receiverReports = "ReceiverReports"

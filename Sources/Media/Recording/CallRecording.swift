@@ -262,13 +262,14 @@ public final class CallRecording {
         // One access to the stream's storage per packet: working through the pointer copies
         // nothing (a `MediaStream` holds dictionaries; a copy would retain and release them).
         try streams.withUnsafeMutableBufferPointer { (buffer) throws(SoundFileError) in
-            try receive(buffer.baseAddress! + flow, flow: flow, packet: bytes, captureNanos: captureNanos)
+            try receive(buffer, flow: flow, packet: bytes, captureNanos: captureNanos)
         }
     }
 
     @inline(__always)
-    private func receive(_ stream: UnsafeMutablePointer<MediaStream>, flow: Int, packet bytes: UnsafeRawBufferPointer,
+    private func receive(_ streams: UnsafeMutableBufferPointer<MediaStream>, flow: Int, packet bytes: UnsafeRawBufferPointer,
                          captureNanos: Int64) throws(SoundFileError) {
+        let stream = streams.baseAddress! + flow
         guard let rtp = RTPPacket.parse(bytes) else {
             if RTPPacket.isZRTP(bytes) {
                 // Key agreement on the media path: what follows on this flow is ciphertext.
@@ -311,18 +312,33 @@ public final class CallRecording {
             noteEvent(stream, rtp: rtp, capturePosition: framePosition(captureNanos))
             return
         }
+        // A stream's first packet may have come late (held up on the way, then a burst): while
+        // what it placed since is still held, a packet that shows so moves that audio earlier.
+        let fresh = !stream.pointee.clock.isAnchored
+        var room: Int64 = 0
+        if let held = stream.pointee.heldStart {
+            room = held.first - max(held.roomFrom, timeline.committed)
+            if room <= 0 { stream.pointee.heldStart = nil }
+        }
+        var moved: Int64 = 0
         let position = stream.pointee.clock.position(timestamp: rtp.timestamp, clockRate: clockRate,
-                                                    capturePosition: framePosition(captureNanos))
+                                                    capturePosition: framePosition(captureNanos),
+                                                    movableBy: room, moved: &moved)
+        if moved > 0 { moveHeldStart(stream, by: moved) }
+        if room > 0 && !stream.pointee.clock.onFirstAnchor { stream.pointee.heldStart = nil }
         if position - timeline.committed > maxGapFrames || position < -maxGapFrames {
             counters.timeJump += 1
             return
         }
         let channel = stream.pointee.channel
+        // Where the channel's audio ended before this stream's first: as far as it may move.
+        let roomFrom = fresh && holdsStartAlone(streams, flow: flow) ? timeline.placedEnd(channel: channel) : Int64.max
         switch stream.pointee.handling {
         case .pcmu, .pcma:
             let table = stream.pointee.handling == .pcmu ? muLaw : aLaw
             let payload = rtp.payload
             let late = try timeline.placeCodes(channel: channel, at: position, codes: payload, table: table)
+            notePlaced(stream, from: position, to: position + Int64(payload.count), roomFrom: roomFrom)
             if late > 0 { noteLate(stream, ssrc: rtp.ssrc, whole: late == payload.count) }
             if let inband = stream.pointee.inband {
                 inbandFlow = (flow, channel)
@@ -340,6 +356,7 @@ public final class CallRecording {
             let late = try timeline.place(channel: channel, at: start, count: out.count) { offset, destination, count in
                 destination.update(from: samples + offset, count: count)
             }
+            notePlaced(stream, from: start, to: start + Int64(out.count), roomFrom: roomFrom)
             if let inband = stream.pointee.inband {
                 inbandFlow = (flow, channel)
                 inband.feed(samples: samples, count: out.count, at: start)
@@ -361,6 +378,37 @@ public final class CallRecording {
             counters.encrypted += 1
             timeline.claim(upTo: position)
         }
+    }
+
+    /// Whether the stream that is starting in `flow` is alone in its channel: another that is
+    /// still sending there would move with it, so neither's audio may move then.
+    private func holdsStartAlone(_ streams: UnsafeMutableBufferPointer<MediaStream>, flow: Int) -> Bool {
+        var alone = true
+        for i in streams.indices where i != flow && streams[i].channel == streams[flow].channel && streams[i].clock.isAnchored {
+            streams[i].heldStart = nil
+            alone = false
+        }
+        return alone
+    }
+
+    /// The stream placed audio in frames `start ..< end`: its first (`roomFrom` is where the
+    /// channel's audio ended before it, `Int64.max` when it cannot move), or a later one.
+    @inline(__always)
+    private func notePlaced(_ stream: UnsafeMutablePointer<MediaStream>, from start: Int64, to end: Int64, roomFrom: Int64) {
+        if stream.pointee.heldStart != nil {
+            stream.pointee.heldStart!.placed(from: start, to: end)
+        } else if roomFrom != Int64.max {
+            stream.pointee.heldStart = MediaStream.HeldStart(roomFrom: roomFrom, first: start, end: end)
+        }
+    }
+
+    /// The stream's first packets came late by `distance` frames: its held audio moves earlier.
+    private func moveHeldStart(_ stream: UnsafeMutablePointer<MediaStream>, by distance: Int64) {
+        guard let held = stream.pointee.heldStart else { return }
+        timeline.move(channel: stream.pointee.channel, from: held.first, to: held.end, by: distance)
+        stream.pointee.heldStart!.first -= distance
+        stream.pointee.heldStart!.end -= distance
+        if let ssrc = stream.pointee.statistics?.ssrc { stream.pointee.startMovedBySSRC[ssrc, default: 0] += distance }
     }
 
     /// An RFC 4733 packet: a new event (a new timestamp) is a digit at its start time; later

@@ -20,6 +20,9 @@ struct MediaStream {
     // cache line of a stream that a packet touches is a cache miss.
     var statistics: StreamStatistics?
     var clock: StreamClock
+    /// While the audio this stream placed since its first packet is all held: where it lies, so
+    /// that it can move earlier when a later packet shows the first ones came late.
+    var heldStart: HeldStart?
     var payloadType: Int = -1
     var clockRate = 8000
     /// The channel the flow's audio goes to: `flow.channel`, kept here beside the rest that
@@ -52,6 +55,8 @@ struct MediaStream {
     /// Dropped before the flow's first packet reached the recording: they belong to its first SSRC.
     private var ringOverflowBeforeFirst = 0
     var reanchorsBefore: [UInt32: Int] = [:]
+    /// Per SSRC, how far (frames) its audio moved earlier because its first packets came late.
+    var startMovedBySSRC: [UInt32: Int64] = [:]
     var notDecoded: [UInt32: String] = [:]
     /// The RFC 4733 event in progress (its timestamp) and its entry in the recording's digits.
     var currentEventTimestamp: UInt32?
@@ -65,6 +70,21 @@ struct MediaStream {
     /// Per SSRC, its sender's last RTCP sender report: the middle of its NTP time and when it was
     /// captured. A report block that echoes it gives the round trip.
     var lastSenderReport: [UInt32: (ntpMiddle: UInt32, nanos: Int64)] = [:]
+
+    /// The frames a stream's audio took since its first packet (`first ..< end`), and where the
+    /// channel's audio before it ended (`roomFrom`): it can move earlier as far as that.
+    struct HeldStart {
+        let roomFrom: Int64
+        var first: Int64
+        var end: Int64
+
+        /// Frames `start ..< end` were placed too.
+        @inline(__always)
+        mutating func placed(from start: Int64, to stop: Int64) {
+            if start < first { first = start }
+            if stop > end { end = stop }
+        }
+    }
 
     /// Whether `ssrc` is, or was, this stream's.
     func carries(_ ssrc: UInt32) -> Bool {
@@ -134,6 +154,7 @@ struct MediaStream {
         flow.channel = channel
         self.channel = channel
         payloadType = -1
+        heldStart = nil
     }
 
     /// Starts statistics for a new SSRC; the clock starts afresh from the next packet's capture time.
@@ -148,6 +169,7 @@ struct MediaStream {
             ringOverflowBeforeFirst = 0
         }
         clock = StreamClock(sampleRate: clock.sampleRate)
+        heldStart = nil
         payloadType = -1
         decoder?.restart()
     }

@@ -90,6 +90,7 @@ struct SidecarBuilder {
                 mos: stream.qualityCodec[s.ssrc].flatMap(MOSEstimate.impairment(for:))
                     .map { MOSEstimate.mos(lossPercent: lossPercent, impairment: $0) },
                 reanchored: reanchors,
+                firstPacketsLateMs: stream.startMovedBySSRC[s.ssrc].map { Double($0) * 1000 / Double(setup.sampleRate) },
                 decoded: reason == nil,
                 notDecoded: reason,
                 firstPacket: CaptureTime.iso8601(s.firstArrivalNanos),

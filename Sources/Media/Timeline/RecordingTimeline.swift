@@ -69,6 +69,7 @@ public final class RecordingTimeline {
             }
             let end = position + Int64(codes.count)
             if end > committed { plane.pointee.filled(from: max(position, committed), to: end) }
+            if end > plane.pointee.placedEnd { plane.pointee.placedEnd = end }
             return late
         }
         return try place(channel: channel, at: position, count: codes.count) { offset, destination, count in
@@ -86,9 +87,33 @@ public final class RecordingTimeline {
         let plane = planes + channel
         if plane.pointee.linear == nil { plane.pointee.makeLinear(capacity: capacity, committed: committed, pool: pool) }
         let linear = plane.pointee.linear!
-        return try place(at: position, count: count) { offset, slot, run in
+        let late = try place(at: position, count: count) { offset, slot, run in
             fill(offset, linear + slot, run)
         }
+        let end = position + Int64(count)
+        if end > plane.pointee.placedEnd { plane.pointee.placedEnd = end }
+        return late
+    }
+
+    /// One past the last frame that audio was placed in on `channel`.
+    public func placedEnd(channel: Int) -> Int64 {
+        planes[channel].placedEnd
+    }
+
+    /// Moves the held frames `start ..< end` of `channel` earlier by `distance`: the audio of a
+    /// stream that was placed too late (its anchor came late). The frames it moves into must
+    /// hold nothing yet and lie at or after the committed position, and `end` must be the last
+    /// audio placed in the channel; the frames it leaves are silence.
+    public func move(channel: Int, from start: Int64, to end: Int64, by distance: Int64) {
+        precondition(distance > 0 && start - distance >= committed && end <= committed + Int64(capacity))
+        let plane = planes + channel
+        if !plane.pointee.move(from: start, to: end, by: distance, capacity: capacity) {
+            // The codes' bookkeeping cannot follow (audio placed after `end`): as 16-bit samples.
+            plane.pointee.makeLinear(capacity: capacity, committed: committed, pool: pool)
+            _ = plane.pointee.move(from: start, to: end, by: distance, capacity: capacity)
+        }
+        plane.pointee.placedEnd = max(committed, plane.pointee.placedEnd - distance)
+        changed(from: start - distance)
     }
 
     /// The ring runs (source offset, slot, length) that frames `position ..< position + count` take.
@@ -224,6 +249,8 @@ struct ChannelPlane {
     var codes: UnsafeMutablePointer<UInt8>?
     var table: UnsafePointer<Int16>?
     var linear: UnsafeMutablePointer<Int16>?
+    /// One past the last frame that audio was placed in.
+    var placedEnd: Int64 = 0
     /// With codes: frames from the committed position up to here were placed, but for `gaps`.
     private var filledUpTo: Int64 = 0
     /// With codes: frame ranges below `filledUpTo` that no packet filled (loss, reordering), in order.
@@ -311,6 +338,38 @@ struct ChannelPlane {
                 i += 2
             }
         }
+    }
+
+    /// Moves frames `start ..< end` earlier by `distance` (see `RecordingTimeline.move`); false,
+    /// moving nothing, when the channel holds codes and audio was placed after `end`.
+    mutating func move(from start: Int64, to end: Int64, by distance: Int64, capacity: Int) -> Bool {
+        let ring = Int64(capacity)
+        if let linear {
+            for frame in start..<end { linear[Int((frame - distance) % ring)] = linear[Int(frame % ring)] }
+            for frame in max(start, end - distance)..<end { linear[Int(frame % ring)] = 0 }
+            return true
+        }
+        guard let codes else { return true }
+        guard filledUpTo == end else { return false }
+        for frame in start..<end { codes[Int((frame - distance) % ring)] = codes[Int(frame % ring)] }
+        // Gaps inside move with the audio; the one before it (the room it moves into) shrinks.
+        var i = 0
+        while i < gapCount {
+            if gaps![i].start >= start {
+                gaps![i].start -= distance
+                gaps![i].end -= distance
+            } else if gaps![i].end == start {
+                gaps![i].end = start - distance
+                if gaps![i].end <= gaps![i].start {
+                    (gaps! + i).update(from: gaps! + i + 1, count: gapCount - i - 1)
+                    gapCount -= 1
+                    continue
+                }
+            }
+            i += 1
+        }
+        filledUpTo = end - distance
+        return true
     }
 
     /// Moves slots `slot ..< slot + count`, which hold frames from `frame`, into every
