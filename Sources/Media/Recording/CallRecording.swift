@@ -326,13 +326,13 @@ public final class CallRecording {
                                                     movableBy: room, moved: &moved)
         if moved > 0 { moveHeldStart(stream, by: moved) }
         if room > 0 && !stream.pointee.clock.onFirstAnchor { stream.pointee.heldStart = nil }
+        let channel = stream.pointee.channel
+        // Where the channel's audio ended before this stream's first: as far as it may move.
+        let roomFrom = fresh && holdsStartAlone(streams, flow: flow) ? timeline.placedEnd(channel: channel) : Int64.max
         if position - timeline.committed > maxGapFrames || position < -maxGapFrames {
             counters.timeJump += 1
             return
         }
-        let channel = stream.pointee.channel
-        // Where the channel's audio ended before this stream's first: as far as it may move.
-        let roomFrom = fresh && holdsStartAlone(streams, flow: flow) ? timeline.placedEnd(channel: channel) : Int64.max
         switch stream.pointee.handling {
         case .pcmu, .pcma:
             let table = stream.pointee.handling == .pcmu ? muLaw : aLaw

@@ -105,7 +105,11 @@ public final class RecordingTimeline {
     /// hold nothing yet and lie at or after the committed position, and `end` must be the last
     /// audio placed in the channel; the frames it leaves are silence.
     public func move(channel: Int, from start: Int64, to end: Int64, by distance: Int64) {
-        precondition(distance > 0 && start - distance >= committed && end <= committed + Int64(capacity))
+        // The caller's bookkeeping guarantees this; were it wrong, leaving the audio is better than stopping.
+        guard distance > 0, start - distance >= committed, end <= committed + Int64(capacity) else {
+            assertionFailure("move \(start)..<\(end) by \(distance) with \(committed) committed")
+            return
+        }
         let plane = planes + channel
         if !plane.pointee.move(from: start, to: end, by: distance, capacity: capacity) {
             // The codes' bookkeeping cannot follow (audio placed after `end`): as 16-bit samples.
