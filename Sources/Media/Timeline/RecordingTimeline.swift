@@ -347,15 +347,16 @@ struct ChannelPlane {
     /// Moves frames `start ..< end` earlier by `distance` (see `RecordingTimeline.move`); false,
     /// moving nothing, when the channel holds codes and audio was placed after `end`.
     mutating func move(from start: Int64, to end: Int64, by distance: Int64, capacity: Int) -> Bool {
-        let ring = Int64(capacity)
         if let linear {
-            for frame in start..<end { linear[Int((frame - distance) % ring)] = linear[Int(frame % ring)] }
-            for frame in max(start, end - distance)..<end { linear[Int(frame % ring)] = 0 }
+            Self.move(linear, from: start, to: end, by: distance, capacity: capacity)
+            Self.runs(from: max(start, end - distance), to: end, capacity: capacity) { slot, _, run in
+                (linear + slot).update(repeating: 0, count: run)
+            }
             return true
         }
         guard let codes else { return true }
         guard filledUpTo == end else { return false }
-        for frame in start..<end { codes[Int((frame - distance) % ring)] = codes[Int(frame % ring)] }
+        Self.move(codes, from: start, to: end, by: distance, capacity: capacity)
         // Gaps inside move with the audio; the one before it (the room it moves into) shrinks.
         var i = 0
         while i < gapCount {
@@ -374,6 +375,35 @@ struct ChannelPlane {
         }
         filledUpTo = end - distance
         return true
+    }
+
+    /// Frames `start ..< end` of a ring as runs of contiguous slots: (slot, frame, length).
+    @inline(__always)
+    private static func runs(from start: Int64, to end: Int64, capacity: Int, _ run: (Int, Int64, Int) -> Void) {
+        var frame = start
+        while frame < end {
+            let slot = Int(frame % Int64(capacity))
+            let length = min(Int(end - frame), capacity - slot)
+            run(slot, frame, length)
+            frame += Int64(length)
+        }
+    }
+
+    /// Copies the ring's frames `start ..< end` to `distance` frames earlier, in runs that are
+    /// contiguous at both ends; earlier frames first, so each is read before it is written over
+    /// (the span fits the ring: no two of its frames share a slot).
+    private static func move<T>(_ ring: UnsafeMutablePointer<T>, from start: Int64, to end: Int64, by distance: Int64, capacity: Int) {
+        runs(from: start, to: end, capacity: capacity) { slot, frame, length in
+            var source = slot, frame = frame, left = length
+            while left > 0 {
+                let target = Int((frame - distance) % Int64(capacity))
+                let run = min(left, capacity - target)
+                (ring + target).update(from: ring + source, count: run)
+                source += run
+                frame += Int64(run)
+                left -= run
+            }
+        }
     }
 
     /// Moves slots `slot ..< slot + count`, which hold frames from `frame`, into every
