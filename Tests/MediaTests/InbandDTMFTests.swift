@@ -98,6 +98,34 @@ import Testing
         expectDigits(result.sidecar.dtmf.filter { $0.channel == 1 }, [("9", 2.0...2.2)], channel: 1)
     }
 
+    /// The callee's first ten packets came 200 ms late, in one burst, with a digit in them: the
+    /// audio moves back to when it was sent (0.5 s), and the digit found in it moves too.
+    @Test func aDigitInLateFirstPacketsMovesWithThem() throws {
+        let r = try makeRecording(RepositoryPaths.temporaryDirectory(), codec: .pcmu, payloadType: 0, rate: 8000)
+        let caller = audio(seconds: 2, rate: 8000, digits: [], background: 440)
+        let callee = audio(seconds: 1.5, rate: 8000, digits: [("5", 0.0...0.12)], background: 440)
+        func packet(_ samples: [Int16], _ n: Int, ssrc: UInt32) -> [UInt8] {
+            ToneSynthesis.rtp(payloadType: 0, sequence: UInt16(n), timestamp: UInt32(n * 160), ssrc: ssrc,
+                              payload: samples[n * 160..<(n + 1) * 160].map(ToneSynthesis.muLaw))
+        }
+        for i in 0..<100 {
+            let nanos = Self.start + Int64(i) * 20_000_000
+            try packet(caller, i, ssrc: 1).withUnsafeBytes { try r.receive(flow: 0, packet: $0, captureNanos: nanos) }
+            // The callee's packet k is sent at 0.5 s + k × 20 ms; the first ten come with the eleventh.
+            let k = i - 25
+            if k >= 10 {
+                for j in (k == 10 ? 0 : k)...k {
+                    try packet(callee, j, ssrc: 2).withUnsafeBytes { try r.receive(flow: 1, packet: $0, captureNanos: nanos) }
+                }
+            }
+            try r.advance(toNanos: nanos)
+        }
+        let result = try r.finish(RecordingEnd(endNanos: Self.start + 2_000_000_000, reason: "bye", metadata: nil))
+        expectDigits(result.sidecar.dtmf.filter { $0.channel == 1 }, [("5", 0.5...0.62)], channel: 1)
+        let stream = try #require(result.sidecar.streams.first { $0.channel == 1 })
+        #expect(stream.firstPacketsLateMs == 200 && stream.reanchored == 0)
+    }
+
     @Test func digitsInsideABlackoutAreMasked() throws {
         let r = try makeRecording(RepositoryPaths.temporaryDirectory(), codec: .pcmu, payloadType: 0, rate: 8000)
         r.startBlackout(atNanos: Self.start + 900_000_000, origin: "t")

@@ -405,7 +405,15 @@ public final class CallRecording {
     /// The stream's first packets came late by `distance` frames: its held audio moves earlier.
     private func moveHeldStart(_ stream: UnsafeMutablePointer<MediaStream>, by distance: Int64) {
         guard let held = stream.pointee.heldStart else { return }
-        timeline.move(channel: stream.pointee.channel, from: held.first, to: held.end, by: distance)
+        let channel = stream.pointee.channel
+        timeline.move(channel: channel, from: held.first, to: held.end, by: distance)
+        // Digits found in that audio (in-band) or placed by its timestamps (RFC 4733) move with
+        // it; those that SIP signalled keep their capture time.
+        let rate = Double(setup.sampleRate)
+        for i in digits.indices where digits[i].channel == channel && digits[i].time * rate >= Double(held.first)
+            && (digits[i].method == "inband" || digits[i].method == "rfc4733") {
+            digits[i].time = max(0, digits[i].time - Double(distance) / rate)
+        }
         stream.pointee.heldStart!.first -= distance
         stream.pointee.heldStart!.end -= distance
         if let ssrc = stream.pointee.statistics?.ssrc { stream.pointee.startMovedBySSRC[ssrc, default: 0] += distance }
