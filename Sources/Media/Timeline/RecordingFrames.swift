@@ -32,7 +32,8 @@ public enum RecordingFrames {
     /// How far past a stop its silence reaches, so that the audio of every packet captured before
     /// the stop is silent: a packet's audio begins where its RTP timestamp places it, which is up
     /// to the stream clock's tolerance after its capture time (a stream anchored at a first packet
-    /// that came late runs that far behind), and lasts the packet's length (up to 60 ms; 20 ms is
+    /// that came late runs that far behind when it cannot move back: it started with the
+    /// recording, or shares its channel), and lasts the packet's length (up to 60 ms; 20 ms is
     /// usual).
     public static let stopLagSeconds = StreamClock.toleranceSeconds + 0.060
 
