@@ -2,8 +2,9 @@ import CPcap
 import Foundation
 import Wire
 
-/// Frames from libpcap: a capture file (pcap or pcapng) read as fast as the engine takes them.
-/// Timestamps are read at nanosecond precision whatever the file holds.
+/// Frames of a capture file (pcap or pcapng), read as fast as the engine takes them. Timestamps
+/// are read at nanosecond precision whatever the file holds. libpcap opens every file; a classic
+/// pcap file is then read by `ClassicPcapFile`, with one copy a frame instead of libpcap's two.
 public final class PcapSource: PacketSource {
     /// The outcome of one read.
     public enum Read {
@@ -16,25 +17,32 @@ public final class PcapSource: PacketSource {
     public let linkType: LinkType
     public let linkTypeName: String
     public var linkTypes: [LinkType] { [linkType] }
-    private let handle: OpaquePointer
+    /// libpcap's reader, nil when `classic` reads the file.
+    private let handle: OpaquePointer?
     /// The stream's buffer, given to stdio and freed after `pcap_close` has closed the stream.
-    private let buffer: UnsafeMutablePointer<CChar>
+    private let buffer: UnsafeMutablePointer<CChar>?
+    private var classic: ClassicPcapFile?
 
     /// Bytes read from the file at a time: a replay of 2,000 calls read 1.4 GB through stdio's
     /// default 4 KiB, a system call every 17 packets.
     static let bufferBytes = 256 << 10
 
-    private init(handle: OpaquePointer, buffer: UnsafeMutablePointer<CChar>, linkType: LinkType, linkTypeName: String) {
+    private init(handle: OpaquePointer?, buffer: UnsafeMutablePointer<CChar>?, classic: consuming ClassicPcapFile?,
+                 linkType: LinkType, linkTypeName: String) {
         self.handle = handle
         self.buffer = buffer
+        self.classic = classic
         self.linkType = linkType
         self.linkTypeName = linkTypeName
     }
 
     deinit {
-        pcap_close(handle)
-        buffer.deallocate()
+        if let handle { pcap_close(handle) }
+        buffer?.deallocate()
     }
+
+    /// Whether frames are read by `ClassicPcapFile` rather than by libpcap.
+    public var readsWithoutLibpcap: Bool { classic != nil }
 
     public static func open(file path: String) throws(CaptureError) -> PcapSource {
         guard FileManager.default.isReadableFile(atPath: path) else {
@@ -67,7 +75,12 @@ public final class PcapSource: PacketSource {
             buffer.deallocate()
             throw .unsupportedLinkType(path: path, linkType: "\(name) (\(dlt))")
         }
-        return PcapSource(handle: h, buffer: buffer, linkType: linkType, linkTypeName: name)
+        if let classic = ClassicPcapFile(path: path) {
+            pcap_close(h)
+            buffer.deallocate()
+            return PcapSource(handle: nil, buffer: nil, classic: classic, linkType: linkType, linkTypeName: name)
+        }
+        return PcapSource(handle: h, buffer: buffer, classic: nil, linkType: linkType, linkTypeName: name)
     }
 
     @inline(__always)
@@ -82,6 +95,11 @@ public final class PcapSource: PacketSource {
     /// The next frame; its bytes stay valid until the next call.
     @inline(__always)
     public func read() -> Read {
+        if classic != nil { return classic!.read() }
+        return readThroughLibpcap(handle!)
+    }
+
+    private func readThroughLibpcap(_ handle: OpaquePointer) -> Read {
         var header: UnsafeMutablePointer<pcap_pkthdr>?
         var data: UnsafePointer<UInt8>?
         let status = pcap_next_ex(handle, &header, &data)
