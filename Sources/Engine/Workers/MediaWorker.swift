@@ -152,7 +152,8 @@ final class MediaWorker: @unchecked Sendable {
             guard let box = MediaMessage.takeObject(record, as: MessageBox<InfoDigitEvent>.self) else { return }
             let e = box.value
             existing(call)?.forEach {
-                $0.addDigit(e.digit, atNanos: nanos, durationSeconds: e.durationSeconds, method: "sip-info", side: e.side)
+                $0.addDigit(e.digit, atNanos: nanos, durationSeconds: e.durationSeconds, method: Sidecar.Digit.Method.sipInfo,
+                           side: e.side)
             }
         case .gate:
             guard let box = MediaMessage.takeObject(record, as: MessageBox<GateMessage>.self) else { return }

@@ -193,6 +193,22 @@ public struct Sidecar: Codable, Sendable, Equatable {
             case digit = "Digit", time = "Time", duration = "Duration", method = "Method", channel = "Channel", masked = "Masked"
         }
 
+        /// How a digit was signalled: the values of `method`.
+        public enum Method {
+            /// An RTP telephone event, placed by its timestamp.
+            public static let rfc4733 = "rfc4733"
+            /// A tone found in the audio.
+            public static let inband = "inband"
+            /// A SIP INFO request, at its capture time.
+            public static let sipInfo = "sip-info"
+        }
+
+        /// The digit came with the stream's media (found in its audio, or placed by its
+        /// timestamps), so it moves when the stream's audio moves; one signalled in SIP does not.
+        public var cameWithMedia: Bool {
+            method == Method.inband || method == Method.rfc4733
+        }
+
         /// The one rule for digits and blackouts, live and late: a digit that overlaps the
         /// interval (seconds from the file's start) is masked, also when it began before it or
         /// ends after it; a digit without duration, when it falls inside.

@@ -411,7 +411,7 @@ public final class CallRecording {
         // it; those that SIP signalled keep their capture time.
         let rate = Double(setup.sampleRate)
         for i in digits.indices where digits[i].channel == channel && digits[i].time * rate >= Double(held.first)
-            && (digits[i].method == "inband" || digits[i].method == "rfc4733") {
+            && digits[i].cameWithMedia {
             digits[i].time = max(0, digits[i].time - Double(distance) / rate)
         }
         stream.pointee.heldStart!.first -= distance
@@ -433,7 +433,7 @@ public final class CallRecording {
         stream.pointee.currentEventTimestamp = rtp.timestamp
         stream.pointee.currentDigit = digits.count
         digits.append(Sidecar.Digit(digit: String(digit), time: Double(max(0, position)) / Double(setup.sampleRate),
-                                    duration: seconds, method: "rfc4733", channel: stream.pointee.channel, masked: false))
+                                    duration: seconds, method: Sidecar.Digit.Method.rfc4733, channel: stream.pointee.channel, masked: false))
         listingsChanged = true
     }
 
@@ -471,8 +471,8 @@ public final class CallRecording {
         }
         guard let digit else { return }
         inbandOpen[flow] = digits.count
-        digits.append(Sidecar.Digit(digit: String(digit), time: seconds, duration: 0, method: "inband", channel: channel,
-                                    masked: false))
+        digits.append(Sidecar.Digit(digit: String(digit), time: seconds, duration: 0, method: Sidecar.Digit.Method.inband,
+                                    channel: channel, masked: false))
         listingsChanged = true
     }
 
