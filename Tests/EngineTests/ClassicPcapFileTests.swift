@@ -211,6 +211,43 @@ import Testing
         }
     }
 
+    /// Record headers with bytes changed at random (a damaged or fuzzed file): wherever the
+    /// reading goes, it goes there as libpcap's does.
+    @Test func damagedRecordHeadersReadAsLibpcapReadsThem() throws {
+        let dir = RepositoryPaths.temporaryDirectory()
+        let whole = [UInt8](try Data(contentsOf: URL(fileURLWithPath: RepositoryPaths.capture("nb6-telephone.pcap"))))
+        var headerOffsets: [Int] = []
+        var at = 24
+        for record in Self.records(of: whole).records {
+            headerOffsets.append(at)
+            at += 16 + record.3.count
+        }
+        var state: UInt64 = 0x5EED_CA11_7A90
+        func random(_ bound: Int) -> Int {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return Int((z ^ (z >> 31)) % UInt64(bound))
+        }
+        var endings: Set<String> = []
+        for round in 0..<120 {
+            var damaged = whole
+            for _ in 0..<(1 + random(3)) {
+                let header = headerOffsets[random(headerOffsets.count)]
+                damaged[header + random(16)] = UInt8(random(256))
+            }
+            let path = try Self.write(damaged, "damaged.pcap", in: dir)
+            try Self.expectSameReading(path, "round \(round)")
+            switch try Self.throughSource(path).ending {
+            case .end: endings.insert("end")
+            case .truncated(let reason): endings.insert(String(reason.prefix(20)))
+            }
+        }
+        // The damage reached more than one way of ending.
+        #expect(endings.count >= 2, "\(endings)")
+    }
+
     @Test func anOlderVersionIsReadByLibpcap() throws {
         let dir = RepositoryPaths.temporaryDirectory()
         var whole = [UInt8](try Data(contentsOf: URL(fileURLWithPath: RepositoryPaths.capture("nb6-telephone.pcap"))))
