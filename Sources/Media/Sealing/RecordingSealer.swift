@@ -33,7 +33,7 @@ public final class RecordingSealer: @unchecked Sendable {
     /// ledger line. A sidecar that carries a seal already is a rewrite: the new seal replaces it.
     /// When the sidecar cannot be written, nothing is added and the error is thrown.
     public func write(_ sidecar: Sidecar, to path: String) throws {
-        try lock.withLock {
+        _ = try lock.withLock {
             try ledger.append { tail in
                 let sealed = try sidecar.sealed(
                     Sidecar.Seal(sequence: tail.sequence + 1, replaces: sidecar.seal?.sequence,
@@ -54,7 +54,7 @@ public final class RecordingSealer: @unchecked Sendable {
         let sidecar = try? JSONDecoder().decode(Sidecar.self, from: bytes)
         let recording = sidecar?.recordingIdentifier
             ?? ((path as NSString).lastPathComponent as NSString).deletingPathExtension
-        try lock.withLock {
+        _ = try lock.withLock {
             try ledger.append { tail in
                 try entry(tail, event: archivedTo == nil ? .removed : .archived, recording: recording, sidecarPath: path,
                           sidecarSha256: SealDigest.sha256(bytes), replaces: sidecar?.seal?.sequence, archivedTo: archivedTo)
