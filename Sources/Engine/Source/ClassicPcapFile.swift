@@ -63,8 +63,8 @@ struct ClassicPcapFile: ~Copyable {
         }
         func word(_ w: UInt32) -> UInt32 { order.swapped ? w.byteSwapped : w }
         let version = withUnsafeBytes(of: header.1) { bytes in
-            order.swapped ? (bytes.load(as: UInt16.self).byteSwapped, bytes.load(fromByteOffset: 2, as: UInt16.self).byteSwapped)
-                : (bytes.load(as: UInt16.self), bytes.load(fromByteOffset: 2, as: UInt16.self))
+            let (major, minor) = (bytes.load(as: UInt16.self), bytes.load(fromByteOffset: 2, as: UInt16.self))
+            return order.swapped ? (major.byteSwapped, minor.byteSwapped) : (major, minor)
         }
         let snapshot = Int(word(header.4))
         guard version == (2, 4), lseek(fd, off_t(Self.globalHeaderBytes), SEEK_SET) == off_t(Self.globalHeaderBytes) else {
@@ -90,7 +90,8 @@ struct ClassicPcapFile: ~Copyable {
             fill(atLeast: Self.recordHeaderBytes)
             if end == next { return readError.map { .truncated($0) } ?? .end }
             if end - next < Self.recordHeaderBytes {
-                return .truncated(readError ?? "truncated dump file; tried to read \(Self.recordHeaderBytes) header bytes, only got \(end - next)")
+                return .truncated(readError ?? "truncated dump file; tried to read \(Self.recordHeaderBytes) header bytes, "
+                                  + "only got \(end - next)")
             }
         }
         let seconds = field(0)
@@ -107,7 +108,8 @@ struct ClassicPcapFile: ~Copyable {
                 return .truncated(readError ?? "truncated dump file; tried to read \(tried) captured bytes, only got \(got)")
             }
         }
-        let frame = UnsafeRawBufferPointer(start: buffer + next + Self.recordHeaderBytes, count: min(captured, snapshotLength))
+        let frame = UnsafeRawBufferPointer(start: buffer + next + Self.recordHeaderBytes,
+                                           count: min(captured, snapshotLength))
         next += Self.recordHeaderBytes + captured
         // libpcap takes a record's times as signed from a file in this machine's byte order and
         // as unsigned from one in the other: the same time past 2038 is unknown in the one (a

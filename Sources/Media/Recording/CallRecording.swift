@@ -433,7 +433,8 @@ public final class CallRecording {
         stream.pointee.currentEventTimestamp = rtp.timestamp
         stream.pointee.currentDigit = digits.count
         digits.append(Sidecar.Digit(digit: String(digit), time: Double(max(0, position)) / Double(setup.sampleRate),
-                                    duration: seconds, method: Sidecar.Digit.Method.rfc4733, channel: stream.pointee.channel, masked: false))
+                                    duration: seconds, method: Sidecar.Digit.Method.rfc4733, channel: stream.pointee.channel,
+                                    masked: false))
         listingsChanged = true
     }
 
