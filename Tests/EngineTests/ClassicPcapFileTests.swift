@@ -222,14 +222,8 @@ import Testing
             headerOffsets.append(at)
             at += 16 + record.3.count
         }
-        var state: UInt64 = 0x5EED_CA11_7A90
-        func random(_ bound: Int) -> Int {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return Int((z ^ (z >> 31)) % UInt64(bound))
-        }
+        var generator = SeededGenerator(seed: 0x5EED_CA11_7A90)
+        func random(_ bound: Int) -> Int { Int.random(in: 0..<bound, using: &generator) }
         var endings: Set<String> = []
         for round in 0..<120 {
             var damaged = whole
