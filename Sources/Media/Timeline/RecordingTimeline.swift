@@ -392,7 +392,8 @@ struct ChannelPlane {
     /// Copies the ring's frames `start ..< end` to `distance` frames earlier, in runs that are
     /// contiguous at both ends; earlier frames first, so each is read before it is written over
     /// (the span fits the ring: no two of its frames share a slot).
-    private static func move<T>(_ ring: UnsafeMutablePointer<T>, from start: Int64, to end: Int64, by distance: Int64, capacity: Int) {
+    private static func move<T>(_ ring: UnsafeMutablePointer<T>, from start: Int64, to end: Int64, by distance: Int64,
+                                capacity: Int) {
         runs(from: start, to: end, capacity: capacity) { slot, frame, length in
             var source = slot, frame = frame, left = length
             while left > 0 {
