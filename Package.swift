@@ -44,7 +44,7 @@ let package = Package(
         .target(name: "SIP", dependencies: ["Wire"]),
         // RTP, SRTP, codecs, timeline, gate, sound files, quality statistics.
         .target(name: "Media", dependencies: [
-            "CSndfile", "COpus", "CSpanDSP", "CBcg729", "CSRTP", "SRTPCrypto",
+            "CSndfile", "COpus", "CSpanDSP", "CBcg729", "CSRTP", "SRTPCrypto", "CPrefetch",
             .product(name: "Crypto", package: "swift-crypto"),
         ], swiftSettings: hotPath),
         // Packet sources, classifier, flow table, threads, commands, events.

@@ -12,4 +12,9 @@ static inline void calltap_prefetch_write(const void *p) {
     __builtin_prefetch(p, 1, 3);
 #endif
 }
+
+/* Fetch the cache line holding `p` for reading, ahead of the loads from it. */
+static inline void calltap_prefetch_read(const void *p) {
+    __builtin_prefetch(p, 0, 3);
+}
 #endif

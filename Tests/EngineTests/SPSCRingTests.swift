@@ -103,6 +103,60 @@ import Testing
         #expect(ring.usedUnits == 0)
     }
 
+    /// The numbers of the records `forEachAhead` shows, checking their distances and bytes.
+    static func ahead(_ ring: SPSCRing, _ count: Int) -> [Int] {
+        var seen: [Int] = []
+        ring.forEachAhead(count) { distance, record in
+            let (n, intact) = check(record)
+            #expect(distance == seen.count + 1 && intact)
+            seen.append(n)
+        }
+        return seen
+    }
+
+    @Test func theRecordsAheadOfThePeekedOneAreShownInOrderAndStayInTheRing() {
+        let ring = SPSCRing(bytes: 4096)   // 64 units
+        #expect(Self.ahead(ring, 4) == [])
+        for n in 0..<14 {
+            Self.fill(ring.reserve(bytes: 200)!, n: n, length: 200)
+            ring.publish()
+        }
+        #expect(Self.check(ring.peek()!) == (0, true))
+        #expect(Self.ahead(ring, 3) == [1, 2, 3])
+        #expect(Self.ahead(ring, 20) == Array(1...13))
+        // Showing them consumed nothing.
+        #expect(Self.check(ring.peek()!) == (0, true))
+        for n in 0..<14 {
+            #expect(Self.check(ring.peek()!) == (n, true))
+            ring.release()
+        }
+        // 56 units used: 14 takes the last four before the end, 15 (five units) goes to the
+        // start behind a skip, 16 after it.
+        for (n, length) in [(14, 200), (15, 300), (16, 200)] {
+            Self.fill(ring.reserve(bytes: length)!, n: n, length: length)
+            ring.publish()
+        }
+        #expect(Self.check(ring.peek()!) == (14, true))
+        #expect(Self.ahead(ring, 4) == [15, 16])
+        // Published after the consumer last looked at the producer's index: shown only once
+        // the consumer has caught up with what it had seen and looks again.
+        Self.fill(ring.reserve(bytes: 200)!, n: 17, length: 200)
+        ring.publish()
+        #expect(Self.ahead(ring, 4) == [15, 16])
+        ring.release()
+        #expect(Self.check(ring.peek()!) == (15, true))
+        #expect(Self.ahead(ring, 4) == [16])
+        ring.release()
+        #expect(Self.check(ring.peek()!) == (16, true))
+        #expect(Self.ahead(ring, 4) == [])
+        ring.release()
+        #expect(Self.check(ring.peek()!) == (17, true))
+        #expect(Self.ahead(ring, 4) == [])
+        ring.release()
+        #expect(ring.peek() == nil)
+        #expect(ring.usedUnits == 0)
+    }
+
     @Test func twoThreadsPassAMillionRecordsIntact() async {
         let ring = SPSCRing(bytes: 1 << 16)
         let total = 1_000_000

@@ -56,6 +56,45 @@ import Testing
         #expect(result.sidecar.metadata["ani"] == "1")
     }
 
+    /// The worker asks a recording for its packets' lines a few records ahead, with whatever
+    /// flow and length the record holds: that changes nothing the recording writes.
+    @Test func fetchingAheadChangesNothingTheRecordingWrites() throws {
+        var results: [RecordingResult] = []
+        for fetching in [false, true] {
+            let r = try makeRecording(RepositoryPaths.temporaryDirectory())
+            let start: Int64 = 1_000_000_000_000
+            for i in 0..<150 where i % 37 != 5 {
+                // Two packets swap places every so often.
+                let n = i % 11 == 3 ? i + 1 : i % 11 == 4 ? i - 1 : i
+                for flow in 0..<2 {
+                    if fetching {
+                        for stage in [CallRecording.FetchStage.stream, .plane, .placement] {
+                            for f in [-1, 0, 1, 2, 99] {
+                                for bytes in [0, 12, 172, 5000] { r.fetchAhead(stage, flow: f, payloadBytes: bytes) }
+                            }
+                        }
+                    }
+                    let payload = ToneSynthesis.sine(frequency: flow == 0 ? 700 : 1100, offset: n * 160, count: 160)
+                        .map(ToneSynthesis.muLaw)
+                    let bytes = ToneSynthesis.rtp(payloadType: 0, sequence: UInt16(n), timestamp: UInt32(n * 160),
+                                                  ssrc: UInt32(flow + 1), payload: payload)
+                    let nanos = start + Int64(n) * 20_000_000 + Int64(flow) * 3_000_000
+                    try bytes.withUnsafeBytes { try r.receive(flow: flow, packet: $0, captureNanos: nanos) }
+                    try r.advance(toNanos: nanos)
+                }
+            }
+            results.append(try r.finish(RecordingEnd(endNanos: nil, reason: "bye", metadata: nil)))
+        }
+        let plain = try DecodedAudio(path: results[0].audioPaths[0])
+        #expect(ToneAnalysis.dominantFrequency(plain.slice(channel: 0, from: 0.5, to: 2.5), sampleRate: 8000) == 700)
+        #expect(ToneAnalysis.dominantFrequency(plain.slice(channel: 1, from: 0.5, to: 2.5), sampleRate: 8000) == 1100)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: results[1].audioPaths[0]))
+                == Data(contentsOf: URL(fileURLWithPath: results[0].audioPaths[0])))
+        #expect(results[1].sidecar.sha256 == results[0].sidecar.sha256)
+        #expect(results[1].sidecar.streams.map(\.packets) == results[0].sidecar.streams.map(\.packets))
+        #expect(results[1].sidecar.streams.map(\.lost) == results[0].sidecar.streams.map(\.lost))
+    }
+
     @Test func endingAtTheLastAudioAddsNoTail() throws {
         let dir = RepositoryPaths.temporaryDirectory()
         let r = try makeRecording(dir)

@@ -123,6 +123,22 @@ public final class SPSCRing: @unchecked Sendable {
         }
     }
 
+    /// Consumer: the bodies of the published records after the peeked one, nearest first
+    /// (`distance` 1), at most `count` of them; fewer when fewer were published by the time the
+    /// consumer last looked. They stay where they are: the worker only fetches their state ahead.
+    @inline(__always)
+    public func forEachAhead(_ count: Int, _ body: (_ distance: Int, _ record: UnsafeRawPointer) -> Void) {
+        var at = consumerTail &+ peekedUnits
+        var distance = 1
+        while distance <= count && at != consumerSeenHead {
+            let record = storage + (at & mask) * Self.unitSize
+            at &+= Int(record.load(as: UInt32.self))
+            if record.load(fromByteOffset: 4, as: UInt32.self) != 0 { continue }
+            body(distance, UnsafeRawPointer(record + Self.recordHeader))
+            distance += 1
+        }
+    }
+
     /// Consumer: gives the peeked record (and any skip before it) back to the producer.
     @inline(__always)
     public func release() {

@@ -1,3 +1,4 @@
+import CPrefetch
 import Foundation
 
 /// One recording being made on a media worker: the streams that feed it, the timeline that
@@ -9,6 +10,11 @@ public final class CallRecording {
     // several lines).
     private var streams: [MediaStream] = []
     private let timeline: RecordingTimeline
+    /// Where `streams` keeps its elements since it last grew, and how many bytes of each are
+    /// what every packet reads (the fields before `flow`): for fetching ahead, which only asks
+    /// for lines there and never reads through it.
+    private var streamStorage: UnsafeRawPointer?
+    private let streamHotBytes = MemoryLayout<MediaStream>.offset(of: \MediaStream.flow) ?? 256
     /// `setup.startNanos` and `setup.sampleRate`, beside the rest that every packet reads.
     private let startNanos: Int64
     private let sampleRate: Int
@@ -109,6 +115,48 @@ public final class CallRecording {
         var flow = flow
         flow.channel = channel(ofSide: flow.channel)
         streams.append(MediaStream(flow: flow, sampleRate: setup.sampleRate))
+        streamStorage = streams.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress) }
+    }
+
+    /// What a packet's `receive` reads that the worker fetches ahead, a stage a packet.
+    public enum FetchStage {
+        /// The stream's storage and per-packet fields, and the timeline.
+        case stream
+        /// The plane of the stream's channel.
+        case plane
+        /// The held audio the packet will write when it follows the channel's last audio.
+        case placement
+    }
+
+    /// Asks for the lines that a packet of `flow`, some records behind on the worker's ring, will
+    /// read at `stage`. Each stage loads only what the stage before asked for a packet earlier,
+    /// so that none waits for memory; a prefetch never faults, and nothing changes.
+    @inline(__always)
+    public func fetchAhead(_ stage: FetchStage, flow: Int, payloadBytes: Int) {
+        switch stage {
+        case .stream:
+            guard let storage = streamStorage else { return }
+            // The array's header (its count) lies just before the elements.
+            calltap_prefetch_read(storage - 32)
+            let element = storage + flow &* MemoryLayout<MediaStream>.stride
+            var offset = 0
+            while offset < streamHotBytes {
+                calltap_prefetch_read(element + offset)
+                offset += 64
+            }
+            timeline.fetchAhead()
+        case .plane, .placement:
+            streams.withUnsafeMutableBufferPointer { buffer in
+                guard flow >= 0, flow < buffer.count else { return }
+                let channel = (buffer.baseAddress! + flow).pointee.channel
+                if stage == .plane {
+                    timeline.fetchPlane(channel: channel)
+                } else {
+                    // G.711's frames: the payload behind the fixed 12-byte header.
+                    timeline.fetchPlacement(channel: channel, frames: payloadBytes - 12)
+                }
+            }
+        }
     }
 
     /// From capture time `nanos` on, every channel is written as silence; the timeline goes on.

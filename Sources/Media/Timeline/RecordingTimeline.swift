@@ -1,3 +1,5 @@
+import CPrefetch
+
 /// The audio of one recording that is placed but not yet written, held for the commit delay so
 /// that late and reordered packets, and later gate decisions, still land in place; what it hands
 /// to the writer is final. Positions are frames from the start of the file.
@@ -93,6 +95,54 @@ public final class RecordingTimeline {
         let end = position + Int64(count)
         if end > plane.pointee.placedEnd { plane.pointee.placedEnd = end }
         return late
+    }
+
+    // Fetching ahead (`CallRecording.fetchAhead`): each asks for lines, reads only what the
+    // stage before asked for, and changes nothing.
+
+    /// The fields that placing a packet reads first.
+    @inline(__always)
+    func fetchAhead() {
+        let object = UnsafeRawPointer(Unmanaged.passUnretained(self).toOpaque())
+        calltap_prefetch_read(object)
+        calltap_prefetch_read(object + 64)
+    }
+
+    /// The plane of `channel`.
+    @inline(__always)
+    func fetchPlane(channel: Int) {
+        guard channel >= 0, channel < channels else { return }
+        calltap_prefetch_read(planes + channel)
+    }
+
+    /// The held audio that `frames` frames placed after the channel's last audio would take
+    /// (a packet that follows the one before it), for writing.
+    @inline(__always)
+    func fetchPlacement(channel: Int, frames: Int) {
+        guard channel >= 0, channel < channels, frames > 0 else { return }
+        let plane = planes + channel
+        let end = plane.pointee.placedEnd
+        guard end >= committed else { return }
+        let slot = Int(end % Int64(capacity))
+        let run = min(frames, capacity - slot)
+        if let codes = plane.pointee.codes {
+            Self.fetchForWriting(UnsafeRawPointer(codes + slot), bytes: run)
+            if run < frames { Self.fetchForWriting(UnsafeRawPointer(codes), bytes: frames - run) }
+        } else if let linear = plane.pointee.linear {
+            Self.fetchForWriting(UnsafeRawPointer(linear + slot), bytes: 2 * run)
+            if run < frames { Self.fetchForWriting(UnsafeRawPointer(linear), bytes: 2 * (frames - run)) }
+        }
+    }
+
+    /// At most four lines from `start`.
+    @inline(__always)
+    private static func fetchForWriting(_ start: UnsafeRawPointer, bytes: Int) {
+        var line = UInt(bitPattern: start) & ~63
+        let end = min(UInt(bitPattern: start) + UInt(bytes), line + 256)
+        while line < end {
+            calltap_prefetch_write(UnsafeRawPointer(bitPattern: line))
+            line += 64
+        }
     }
 
     /// One past the last frame that audio was placed in on `channel`.
