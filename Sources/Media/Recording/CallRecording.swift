@@ -136,7 +136,8 @@ public final class CallRecording {
         switch stage {
         case .stream:
             guard let storage = streamStorage else { return }
-            // The array's header (its count) lies just before the elements.
+            // The array's header (count and capacity: 32 bytes on a 64-bit machine) lies just
+            // before the elements; `receive` reads the count.
             calltap_prefetch_read(storage - 32)
             let element = storage + flow &* MemoryLayout<MediaStream>.stride
             var offset = 0
